@@ -1,0 +1,93 @@
+//! Command-line interface. Every flag's `///` comment is its `--help` text.
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Migrate a helpdesk from osTicket (MySQL/MariaDB) to Intercom.
+///
+/// The migration lives in one DuckDB file (--db). Start with `ostmig snapshot`, which copies
+/// the osTicket database into it read-only, then `ostmig discover` for the scope audit. Open the
+/// file any time with the `duckdb` shell: `select count(*) from raw.thread_entry`.
+///
+/// Exit codes: 0 ok, 1 ran but found problems, 2 error.
+#[derive(Debug, Parser)]
+#[command(name = "ostmig", version, about, long_about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct DbArg {
+    /// The DuckDB staging file of this migration (created if missing).
+    #[arg(long, env = "OSTMIG_DB", default_value = "migration.duckdb", value_name = "PATH")]
+    pub db: PathBuf,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Copy every osTicket table, read-only and consistent, into raw.* of the staging file.
+    ///
+    /// The source is given as mysql://USER@HOST:PORT/DATABASE with --source or in
+    /// OSTMIG_SOURCE_URL. The password is read from OSTMIG_MYSQL_PASSWORD (or from the URL in
+    /// OSTMIG_SOURCE_URL), never from the command line. A failed or interrupted snapshot leaves
+    /// the previous one untouched.
+    Snapshot(SnapshotArgs),
+    /// Print the scope audit of the latest snapshot: versions, sizes and counts.
+    Discover(DiscoverArgs),
+    /// Write a deterministic, osTicket-1.18-shaped test database as SQL to stdout.
+    ///
+    /// Pipe it into MariaDB: `ostmig fixture --tickets 200 | mysql osticket_fixture`. The same
+    /// seed and scale always give the same SQL.
+    Fixture(FixtureArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SnapshotArgs {
+    /// Source database as mysql://USER@HOST:PORT/DATABASE, without password.
+    /// Default: the OSTMIG_SOURCE_URL environment variable.
+    #[arg(long, value_name = "URL")]
+    pub source: Option<String>,
+    #[command(flatten)]
+    pub db: DbArg,
+    /// osTicket table prefix (TABLE_PREFIX in ost-config.php). Default: detected from the
+    /// table whose name ends in `config` and holds the schema_signature.
+    #[arg(long)]
+    pub prefix: Option<String>,
+    /// Time zone the source's DATETIME values were written in. Default: osTicket's
+    /// db_timezone setting, else the server's zone.
+    #[arg(long, value_name = "ZONE")]
+    pub source_timezone: Option<String>,
+    /// Print a JSON summary on stdout instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DiscoverArgs {
+    #[command(flatten)]
+    pub db: DbArg,
+    /// Print JSON on stdout instead of tables.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct FixtureArgs {
+    /// Number of tickets to generate (about 7.5 thread entries each).
+    #[arg(long, default_value_t = 200)]
+    pub tickets: u32,
+    /// Random seed: same seed and scale, same SQL.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Table prefix to generate.
+    #[arg(long, default_value = "ost_")]
+    pub prefix: String,
+    /// Size of the one large attachment in bytes (osTicket's limit checks need one over 10 MB).
+    #[arg(long, default_value_t = 10 * 1024 * 1024 + 4321)]
+    pub large_attachment_bytes: u64,
+}
+
+pub fn parse() -> Cli {
+    Cli::parse()
+}

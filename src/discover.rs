@@ -1,0 +1,142 @@
+//! **discover**: the scope audit, read from the latest snapshot by `sql/discover/scope.sql`.
+//! Reads `raw.*` and `meta.snapshot*`; writes nothing.
+use std::path::Path;
+
+use comfy_table::{Cell, CellAlignment, Table, presets::UTF8_FULL_CONDENSED};
+use serde::Serialize;
+
+use crate::Outcome;
+use crate::error::hinted;
+use crate::snapshot::Summary;
+use crate::warehouse;
+
+pub const SCOPE_SQL: &str = include_str!("../sql/discover/scope.sql");
+
+#[derive(Debug, Serialize)]
+pub struct Line {
+    pub section: String,
+    pub item: String,
+    pub n: Option<i64>,
+    pub detail: Option<String>,
+}
+
+/// Run the scope query; errors when the file holds no snapshot yet.
+pub fn scope(db: &Path) -> anyhow::Result<Vec<Line>> {
+    if !db.exists() {
+        return hinted(
+            format!("the staging file {} does not exist", db.display()),
+            "run `ostmig snapshot` first, or point --db at the migration's file",
+        );
+    }
+    let conn = warehouse::open(db)?;
+    let snapshots: i64 = conn.query_row("SELECT count(*) FROM meta.snapshot", [], |r| r.get(0))?;
+    if snapshots == 0 {
+        return hinted(
+            format!("{} holds no snapshot yet", db.display()),
+            "run `ostmig snapshot` first",
+        );
+    }
+    let mut stmt = conn.prepare(SCOPE_SQL)?;
+    let rows = stmt.query_map([], |r| {
+        Ok(Line {
+            section: r.get(0)?,
+            item: r.get(1)?,
+            n: r.get(2)?,
+            detail: r.get(3)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+pub fn run(db: &Path, json: bool) -> anyhow::Result<Outcome> {
+    let lines = scope(db)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&lines)?);
+    } else {
+        let mut table = Table::new();
+        table.load_preset(UTF8_FULL_CONDENSED);
+        table.set_header(vec!["section", "item", "count", "detail"]);
+        for l in &lines {
+            table.add_row(vec![
+                Cell::new(&l.section),
+                Cell::new(&l.item),
+                Cell::new(l.n.map(group_digits).unwrap_or_default()).set_alignment(CellAlignment::Right),
+                Cell::new(l.detail.as_deref().unwrap_or("")),
+            ]);
+        }
+        println!("{table}");
+    }
+    Ok(Outcome::Ok)
+}
+
+fn group_digits(n: i64) -> String {
+    let s = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 { format!("-{out}") } else { out }
+}
+
+/// What `ostmig snapshot` prints when it is done.
+pub fn print_snapshot_summary(s: &Summary, json: bool) -> anyhow::Result<()> {
+    let rows: i64 = s.tables.iter().map(|t| t.rows_copied).sum();
+    let bytes: i64 = s.tables.iter().map(|t| t.bytes).sum();
+    if json {
+        let v = serde_json::json!({
+            "snapshot_id": s.snapshot_id,
+            "osticket_version": s.osticket_version,
+            "mysql_version": s.mysql_version,
+            "prefix": s.prefix,
+            "time_zone": s.time_zone,
+            "tables": s.tables.len(),
+            "rows": rows,
+            "bytes": bytes,
+            "zero_dates": s.tables.iter().map(|t| t.zero_dates).sum::<i64>(),
+            "repaired_values": s.tables.iter().map(|t| t.repaired).sum::<i64>(),
+            "issues": s.tables.iter().map(|t| t.issues).sum::<i64>(),
+            "warnings": s.warnings,
+            "seconds": s.seconds,
+        });
+        println!("{}", serde_json::to_string_pretty(&v)?);
+        return Ok(());
+    }
+    let mut table = Table::new();
+    table.load_preset(UTF8_FULL_CONDENSED);
+    table.set_header(vec!["table", "rows", "bytes", "zero dates", "listed values"]);
+    for t in s.tables.iter().filter(|t| t.rows_copied > 0) {
+        table.add_row(vec![
+            Cell::new(&t.raw),
+            Cell::new(group_digits(t.rows_copied)).set_alignment(CellAlignment::Right),
+            Cell::new(group_digits(t.bytes)).set_alignment(CellAlignment::Right),
+            Cell::new(group_digits(t.zero_dates)).set_alignment(CellAlignment::Right),
+            Cell::new(group_digits(t.issues)).set_alignment(CellAlignment::Right),
+        ]);
+    }
+    println!("{table}");
+    println!(
+        "snapshot {}: osTicket {} on MySQL {}, prefix '{}', {} tables, {} rows, {} bytes in {:.1} s",
+        s.snapshot_id,
+        s.osticket_version,
+        s.mysql_version,
+        s.prefix,
+        s.tables.len(),
+        group_digits(rows),
+        group_digits(bytes),
+        s.seconds
+    );
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn digits_group() {
+        assert_eq!(super::group_digits(1234567), "1,234,567");
+        assert_eq!(super::group_digits(-1000), "-1,000");
+        assert_eq!(super::group_digits(12), "12");
+    }
+}

@@ -1,0 +1,84 @@
+//! # ostmig: osTicket → Intercom, through one DuckDB file
+//!
+//! ```text
+//!  osTicket MySQL ──snapshot──▶ raw.*            (read-only, consistent, typed, repaired)
+//!                               │
+//!                               ├─discover──▶ scope audit (terminal / JSON)
+//!                               ▼
+//!                   split ──▶ stage.parts       (thread entries → conversation parts)
+//!                               ▼
+//!                   transform ─▶ sql/models/*    (mapping, orphans, companies, reconciliation)
+//!                               ▼
+//!                   load ─────▶ Intercom API     (ledger: load.ledger) ──▶ verify / rollback
+//!                               ▼
+//!                   report ───▶ .xlsx            (reports/*.toml)
+//! ```
+//! Stages talk only through tables in the staging file, so each can be re-run alone and
+//! tested from fixtures. Book-keeping lives in `meta.*`, created by `sql/migrations/`.
+pub mod cli;
+pub mod discover;
+pub mod error;
+pub mod fixture;
+pub mod settings;
+pub mod snapshot;
+pub mod warehouse;
+
+use std::io::IsTerminal;
+
+use cli::{Cli, Command};
+
+/// How a command ended when it did not fail outright.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Ok = 0,
+    /// Ran to the end but found problems the user must look at.
+    Problems = 1,
+}
+
+pub fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("OSTMIG_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
+    match cli.command {
+        Command::Snapshot(args) => {
+            let source = settings::Source::resolve(
+                args.source.as_deref(),
+                std::env::var(settings::ENV_SOURCE_URL).ok(),
+                std::env::var(settings::ENV_MYSQL_PASSWORD).ok(),
+            )?;
+            eprintln!("snapshot of {} into {}", source.redacted(), args.db.db.display());
+            let summary = snapshot::run(snapshot::Options {
+                source,
+                db: args.db.db.clone(),
+                prefix: args.prefix,
+                source_timezone: args.source_timezone,
+                progress: std::io::stderr().is_terminal(),
+            })?;
+            for w in &summary.warnings {
+                eprintln!("warning: {w}");
+            }
+            discover::print_snapshot_summary(&summary, args.json)?;
+            Ok(Outcome::Ok)
+        }
+        Command::Discover(args) => discover::run(&args.db.db, args.json),
+        Command::Fixture(args) => {
+            let stdout = std::io::stdout().lock();
+            fixture::generate(
+                &fixture::Spec {
+                    tickets: args.tickets,
+                    seed: args.seed,
+                    prefix: args.prefix,
+                    large_attachment_bytes: args.large_attachment_bytes,
+                },
+                std::io::BufWriter::with_capacity(1 << 20, stdout),
+            )?;
+            Ok(Outcome::Ok)
+        }
+    }
+}

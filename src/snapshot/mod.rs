@@ -1,0 +1,535 @@
+//! **snapshot**: osTicket's MySQL database → `raw.*` in the DuckDB staging file.
+//!
+//! Reads: every table whose name starts with the osTicket prefix, inside one
+//! `START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY`.
+//! Writes: `raw.<table without prefix>`, `meta.snapshot`, `meta.snapshot_table`,
+//! `meta.snapshot_column`, `meta.snapshot_issue`.
+//! Guarantees: the source is never written; column lists come from `information_schema`;
+//! rows stream in bounded Arrow batches (reader task → channel → DuckDB appender thread); the
+//! whole replacement of `raw` happens in one DuckDB transaction, so a failed or killed snapshot
+//! leaves the previous one intact; every value that had to be changed is listed.
+pub mod charset;
+pub mod convert;
+pub mod source;
+pub mod typemap;
+pub mod version;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::Context;
+use arrow::datatypes::{Field, Schema, SchemaRef};
+use arrow::record_batch::RecordBatch;
+use duckdb::Connection;
+use futures::TryStreamExt;
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use sqlx::{Executor, Row};
+
+use crate::error::hinted;
+use crate::settings::Source;
+use crate::warehouse::{self, ident, literal};
+use convert::{Builder, Issue, Note};
+use source::{Table, Zone};
+
+/// Rows per Arrow batch, and the byte size at which a batch is cut early (file chunks are
+/// 500 KiB each, so a row cap alone would not bound memory).
+const BATCH_ROWS: usize = 16_384;
+const BATCH_BYTES: usize = 32 * 1024 * 1024;
+
+/// Test hook: pause the writer forever after this many rows, so a test can SIGKILL a snapshot
+/// at a known point mid-way. Not for users.
+const FAULT_PAUSE_ENV: &str = "OSTMIG_FAULT_PAUSE_AFTER_ROWS";
+
+pub struct Options {
+    pub source: Source,
+    pub db: PathBuf,
+    pub prefix: Option<String>,
+    pub source_timezone: Option<String>,
+    pub progress: bool,
+}
+
+/// What a snapshot did, for the terminal summary.
+#[derive(Debug)]
+pub struct Summary {
+    pub snapshot_id: i32,
+    pub osticket_version: String,
+    pub mysql_version: String,
+    pub prefix: String,
+    pub time_zone: String,
+    pub tables: Vec<TableStats>,
+    pub warnings: Vec<String>,
+    pub seconds: f64,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct TableStats {
+    pub raw: String,
+    pub rows_counted: i64,
+    pub rows_copied: i64,
+    pub bytes: i64,
+    pub zero_dates: i64,
+    pub repaired: i64,
+    pub issues: i64,
+    pub max_watermark: Option<String>,
+}
+
+enum Msg {
+    Batch(usize, RecordBatch),
+    TableDone(usize, Vec<Issue>),
+}
+
+pub fn run(opts: Options) -> anyhow::Result<Summary> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(run_async(opts))
+}
+
+async fn run_async(opts: Options) -> anyhow::Result<Summary> {
+    let started = chrono::Utc::now().naive_utc();
+    let clock = Instant::now();
+    let src = &opts.source;
+    let mut my = source::connect(src).await?;
+    let mysql_version = source::rows(&mut my, "SELECT VERSION()")
+        .await?
+        .into_iter()
+        .next()
+        .and_then(|r| r[0].clone())
+        .unwrap_or_default();
+    let catalog = source::catalog(&mut my).await?;
+    let (prefix, signature) =
+        source::detect_prefix(&mut my, &catalog, opts.prefix.as_deref(), &src.database).await?;
+    let mut warnings = Vec::new();
+    let osticket_version = match signature.as_deref().and_then(version::release_line) {
+        Some(line) if version::supported(line) => line.to_string(),
+        Some(line) => {
+            warnings.push(format!("osTicket {line} is older than the 1.14–1.18 range this tool is tested on; check the results closely"));
+            line.to_string()
+        }
+        None => {
+            warnings.push(format!(
+                "unknown osTicket schema_signature {}; copying anyway, treat the result as unverified",
+                signature.as_deref().unwrap_or("(none)")
+            ));
+            "unknown".to_string()
+        }
+    };
+    let grants = source::write_grants(&mut my, &src.database).await;
+    if !grants.is_empty() {
+        warnings.push(format!(
+            "user '{}' may write to the source ({}); ostmig only reads, but a read-only user is safer: GRANT SELECT ON `{}`.* TO a dedicated user",
+            src.user,
+            grants.join("; "),
+            src.database
+        ));
+    }
+    let (zone, zone_origin) = match &opts.source_timezone {
+        Some(name) => match source::parse_zone(name) {
+            Some(z) => (z, "--source-timezone".to_string()),
+            None => {
+                return hinted(
+                    format!("unknown time zone '{name}'"),
+                    "use an IANA name such as Europe/Berlin or an offset such as +02:00",
+                );
+            }
+        },
+        None => source::time_zone(&mut my, &format!("{prefix}config")).await?,
+    };
+    let tables: Vec<Table> = catalog
+        .into_iter()
+        .filter(|t| t.source.starts_with(&prefix) && t.source.len() > prefix.len())
+        .map(|mut t| {
+            t.raw = t.source[prefix.len()..].to_string();
+            t
+        })
+        .collect();
+
+    // One consistent, read-only view of the source for every table and count below.
+    my.execute("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY")
+        .await
+        .map_err(|e| source::explain(e, src))?;
+    let non_transactional: Vec<String> = tables
+        .iter()
+        .filter(|t| t.engine.as_deref().is_some_and(|e| !e.eq_ignore_ascii_case("InnoDB")))
+        .map(|t| format!("{} ({})", t.source, t.engine.as_deref().unwrap_or("")))
+        .collect();
+    if !non_transactional.is_empty() {
+        warnings.push(format!(
+            "tables outside InnoDB are not covered by the consistent snapshot: {}",
+            non_transactional.join(", ")
+        ));
+    }
+    let mut counts = Vec::with_capacity(tables.len());
+    for t in &tables {
+        let n: i64 = my
+            .fetch_one(source::count_rows(t).as_str())
+            .await
+            .map_err(|e| source::explain(e, src))
+            .with_context(|| format!("counting rows of {}", t.source))?
+            .try_get_unchecked::<Option<&[u8]>, _>(0)?
+            .and_then(|b| std::str::from_utf8(b).ok()?.parse().ok())
+            .unwrap_or(0);
+        counts.push(n);
+    }
+
+    let duck = warehouse::open(&opts.db)?;
+    let snapshot_id: i32 = duck.query_row(
+        "SELECT COALESCE(MAX(snapshot_id), 0) + 1 FROM meta.snapshot",
+        [],
+        |r| r.get(0),
+    )?;
+    begin_replace_raw(&duck, &tables)?;
+
+    let (tx, rx) = tokio::sync::mpsc::channel::<Msg>(4);
+    let raw_names: Vec<String> = tables.iter().map(|t| t.raw.clone()).collect();
+    let has_updated: Vec<bool> = tables
+        .iter()
+        .map(|t| t.columns.iter().any(|c| c.name == "updated" && matches!(c.kind, typemap::Kind::LocalDateTime | typemap::Kind::UtcTimestamp)))
+        .collect();
+    let writer = std::thread::spawn(move || write_batches(duck, rx, raw_names, has_updated, snapshot_id));
+
+    let bars = MultiProgress::with_draw_target(if opts.progress {
+        ProgressDrawTarget::stderr()
+    } else {
+        ProgressDrawTarget::hidden()
+    });
+    let mut stats = Vec::with_capacity(tables.len());
+    let mut read_error = None;
+    for (i, t) in tables.iter().enumerate() {
+        let bar = bars.add(ProgressBar::new(counts[i].max(0) as u64));
+        bar.set_style(
+            ProgressStyle::with_template("{prefix:>24} {bar:30} {pos}/{len} rows {msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        bar.set_prefix(t.raw.clone());
+        match copy_table(&mut my, i, t, &zone, &tx, &bar).await {
+            Ok(mut s) => {
+                s.rows_counted = counts[i];
+                bar.finish_and_clear();
+                stats.push(s);
+            }
+            Err(e) => {
+                bar.abandon();
+                read_error = Some(e.context(format!("copying table {}", t.source)));
+                break;
+            }
+        }
+    }
+    drop(tx);
+    // Always end the read-only transaction; nothing was written, so COMMIT = ROLLBACK.
+    let _ = my.execute("COMMIT").await;
+    let written = writer.join().map_err(|_| anyhow::anyhow!("the DuckDB writer thread panicked"))?;
+    let (duck, writer_stats) = match (read_error, written) {
+        (Some(e), Ok((duck, _))) => {
+            let _ = duck.execute_batch("ROLLBACK");
+            return Err(e);
+        }
+        (_, Err(e)) => return Err(e.context("writing to the staging file; the previous snapshot is unchanged")),
+        (None, Ok(pair)) => pair,
+    };
+    for (s, w) in stats.iter_mut().zip(writer_stats) {
+        s.max_watermark = w;
+    }
+    for (s, t) in stats.iter().zip(&tables) {
+        if s.rows_copied != s.rows_counted && t.engine.as_deref().is_some_and(|e| e.eq_ignore_ascii_case("InnoDB")) {
+            let _ = duck.execute_batch("ROLLBACK");
+            return hinted(
+                format!("table {} counted {} rows but copied {}", t.source, s.rows_counted, s.rows_copied),
+                "the snapshot was rolled back; retry, and report this if it repeats",
+            );
+        }
+    }
+    let summary = Summary {
+        snapshot_id,
+        osticket_version,
+        mysql_version,
+        prefix,
+        time_zone: zone.name(),
+        tables: stats,
+        warnings,
+        seconds: clock.elapsed().as_secs_f64(),
+    };
+    if let Err(e) = record_meta(&duck, &opts, &summary, &tables, started, signature.as_deref(), &zone_origin) {
+        let _ = duck.execute_batch("ROLLBACK");
+        return Err(e.context("recording the snapshot in meta.*; the previous snapshot is unchanged"));
+    }
+    duck.execute_batch("COMMIT; CHECKPOINT;")
+        .context("committing the snapshot")?;
+    Ok(summary)
+}
+
+fn begin_replace_raw(duck: &Connection, tables: &[Table]) -> anyhow::Result<()> {
+    let mut ddl = String::from("BEGIN TRANSACTION;\nDROP SCHEMA IF EXISTS raw CASCADE;\nCREATE SCHEMA raw;\n");
+    for t in tables {
+        let cols: Vec<String> = t
+            .columns
+            .iter()
+            .map(|c| format!("{} {}", ident(&c.name), c.kind.duckdb()))
+            .collect();
+        ddl.push_str(&format!("CREATE TABLE raw.{} ({});\n", ident(&t.raw), cols.join(", ")));
+    }
+    duck.execute_batch(&ddl).context("creating the raw tables")
+}
+
+fn schema_of(t: &Table) -> SchemaRef {
+    Arc::new(Schema::new(
+        t.columns
+            .iter()
+            .map(|c| Field::new(&c.name, c.kind.arrow(), true))
+            .collect::<Vec<_>>(),
+    ))
+}
+
+/// Stream one table into Arrow batches and hand them to the writer.
+async fn copy_table(
+    my: &mut sqlx::mysql::MySqlConnection,
+    index: usize,
+    t: &Table,
+    zone: &Zone,
+    tx: &tokio::sync::mpsc::Sender<Msg>,
+    bar: &ProgressBar,
+) -> anyhow::Result<TableStats> {
+    let schema = schema_of(t);
+    let pk: Vec<usize> = t
+        .columns
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.primary_key)
+        .map(|(i, _)| i)
+        .collect();
+    let mut builders: Vec<Builder> = t.columns.iter().map(|c| Builder::new(c.kind)).collect();
+    let mut stats = TableStats {
+        raw: t.raw.clone(),
+        ..Default::default()
+    };
+    let mut issues = Vec::new();
+    let (mut rows, mut bytes) = (0usize, 0usize);
+    let sql = source::select_all(t);
+    let mut stream = my.fetch(sql.as_str());
+    while let Some(row) = stream.try_next().await? {
+        for (i, b) in builders.iter_mut().enumerate() {
+            let value: Option<&[u8]> = row.try_get_unchecked(i)?;
+            let Some(v) = value else {
+                b.append_null();
+                continue;
+            };
+            bytes += v.len();
+            match b.append(v, zone) {
+                Note::Clean => {}
+                Note::ZeroDate => stats.zero_dates += 1,
+                Note::Repaired(before) => {
+                    stats.repaired += 1;
+                    issues.push(Issue {
+                        column: t.columns[i].name.clone(),
+                        row_key: row_key(&row, &pk, t),
+                        problem: "mojibake_repaired",
+                        detail: before,
+                    });
+                }
+                Note::Problem(problem, detail) => issues.push(Issue {
+                    column: t.columns[i].name.clone(),
+                    row_key: row_key(&row, &pk, t),
+                    problem,
+                    detail,
+                }),
+            }
+        }
+        rows += 1;
+        if rows == BATCH_ROWS || bytes >= BATCH_BYTES {
+            flush(&schema, &mut builders, index, tx, &mut stats, rows, bytes).await?;
+            bar.inc(rows as u64);
+            (rows, bytes) = (0, 0);
+        }
+    }
+    drop(stream);
+    if rows > 0 || stats.rows_copied == 0 {
+        flush(&schema, &mut builders, index, tx, &mut stats, rows, bytes).await?;
+        bar.inc(rows as u64);
+    }
+    stats.issues = issues.len() as i64;
+    tx.send(Msg::TableDone(index, issues))
+        .await
+        .map_err(|_| anyhow::anyhow!("the DuckDB writer stopped"))?;
+    Ok(stats)
+}
+
+async fn flush(
+    schema: &SchemaRef,
+    builders: &mut [Builder],
+    index: usize,
+    tx: &tokio::sync::mpsc::Sender<Msg>,
+    stats: &mut TableStats,
+    rows: usize,
+    bytes: usize,
+) -> anyhow::Result<()> {
+    let columns = builders.iter_mut().map(|b| b.finish()).collect();
+    let batch = RecordBatch::try_new(schema.clone(), columns)?;
+    stats.rows_copied += rows as i64;
+    stats.bytes += bytes as i64;
+    if rows > 0 {
+        tx.send(Msg::Batch(index, batch))
+            .await
+            .map_err(|_| anyhow::anyhow!("the DuckDB writer stopped"))?;
+    }
+    Ok(())
+}
+
+fn row_key(row: &sqlx::mysql::MySqlRow, pk: &[usize], t: &Table) -> String {
+    pk.iter()
+        .map(|&i| {
+            let v = source::text(row, i).unwrap_or_else(|| "NULL".into());
+            format!("{}={}", t.columns[i].name, v)
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+type WriterResult = anyhow::Result<(Connection, Vec<Option<String>>)>;
+
+/// The DuckDB side: runs on its own thread so that parsing and appending use both cores.
+fn write_batches(
+    duck: Connection,
+    mut rx: tokio::sync::mpsc::Receiver<Msg>,
+    raw_names: Vec<String>,
+    has_updated: Vec<bool>,
+    snapshot_id: i32,
+) -> WriterResult {
+    let pause_after: Option<u64> = std::env::var(FAULT_PAUSE_ENV).ok().and_then(|v| v.parse().ok());
+    let mut total: u64 = 0;
+    let mut watermarks = vec![None; raw_names.len()];
+    let result: anyhow::Result<()> = (|| {
+        let mut current: Option<(usize, duckdb::Appender<'_>)> = None;
+        while let Some(msg) = rx.blocking_recv() {
+            match msg {
+                Msg::Batch(i, batch) => {
+                    if current.as_ref().map(|c| c.0) != Some(i) {
+                        current = Some((i, duck.appender_to_db(&raw_names[i], "raw")?));
+                    }
+                    let n = batch.num_rows() as u64;
+                    if let Some((_, app)) = current.as_mut() {
+                        app.append_record_batch(batch)
+                            .with_context(|| format!("appending to raw.{}", raw_names[i]))?;
+                    }
+                    total += n;
+                    if pause_after.is_some_and(|p| total >= p) {
+                        eprintln!("ostmig: fault hook: writer paused after {total} rows");
+                        loop {
+                            std::thread::park();
+                        }
+                    }
+                }
+                Msg::TableDone(i, issues) => {
+                    if let Some((_, mut app)) = current.take() {
+                        app.flush()?;
+                    }
+                    if has_updated[i] {
+                        watermarks[i] = duck.query_row(
+                            &format!("SELECT CAST(MAX(updated) AS VARCHAR) FROM raw.{}", ident(&raw_names[i])),
+                            [],
+                            |r| r.get::<_, Option<String>>(0),
+                        )?;
+                    }
+                    if !issues.is_empty() {
+                        let mut app = duck.appender_to_db("snapshot_issue", "meta")?;
+                        for is in issues {
+                            app.append_row(duckdb::params![
+                                snapshot_id,
+                                raw_names[i],
+                                is.row_key,
+                                is.column,
+                                is.problem,
+                                is.detail
+                            ])?;
+                        }
+                        app.flush()?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    })();
+    match result {
+        Ok(()) => Ok((duck, watermarks)),
+        Err(e) => {
+            let _ = duck.execute_batch("ROLLBACK");
+            Err(e)
+        }
+    }
+}
+
+fn record_meta(
+    duck: &Connection,
+    opts: &Options,
+    s: &Summary,
+    tables: &[Table],
+    started: chrono::NaiveDateTime,
+    signature: Option<&str>,
+    zone_origin: &str,
+) -> anyhow::Result<()> {
+    let sum = |f: fn(&TableStats) -> i64| s.tables.iter().map(f).sum::<i64>();
+    let warnings: Vec<String> = s.warnings.iter().map(|w| literal(w)).collect();
+    duck.execute(
+        &format!(
+            "INSERT INTO meta.snapshot VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, [{}]::VARCHAR[], ?)",
+            warnings.join(",")
+        ),
+        duckdb::params![
+            s.snapshot_id,
+            started.to_string(),
+            chrono::Utc::now().naive_utc().to_string(),
+            opts.source.redacted(),
+            opts.source.host,
+            opts.source.database,
+            s.mysql_version,
+            s.prefix,
+            signature,
+            s.osticket_version,
+            s.time_zone,
+            zone_origin,
+            s.tables.len() as i32,
+            sum(|t| t.rows_copied),
+            sum(|t| t.bytes),
+            sum(|t| t.zero_dates),
+            sum(|t| t.repaired),
+            sum(|t| t.issues),
+            env!("CARGO_PKG_VERSION"),
+        ],
+    )?;
+    let mut app = duck.appender_to_db("snapshot_table", "meta")?;
+    for (st, t) in s.tables.iter().zip(tables) {
+        app.append_row(duckdb::params![
+            s.snapshot_id,
+            st.raw,
+            t.source,
+            t.engine,
+            st.rows_counted,
+            st.rows_copied,
+            st.bytes,
+            t.source_bytes,
+            st.zero_dates,
+            st.repaired,
+            st.issues,
+            st.max_watermark.as_ref().map(|_| "updated"),
+            st.max_watermark,
+        ])?;
+    }
+    app.flush()?;
+    let mut app = duck.appender_to_db("snapshot_column", "meta")?;
+    for t in tables {
+        for (i, c) in t.columns.iter().enumerate() {
+            app.append_row(duckdb::params![
+                s.snapshot_id,
+                t.raw,
+                i as i32 + 1,
+                c.name,
+                c.mysql_type,
+                c.character_set,
+                c.kind.duckdb(),
+                c.primary_key,
+            ])?;
+        }
+    }
+    app.flush()?;
+    Ok(())
+}

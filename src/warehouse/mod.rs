@@ -1,0 +1,149 @@
+//! The DuckDB staging file: one per migration. Opens it, applies the numbered migrations in
+//! `sql/migrations/` (append-only, recorded with checksums in `meta.schema_migration`), and
+//! hands out connections. Every stage reads and writes only through this file.
+use std::path::Path;
+
+use anyhow::Context;
+use duckdb::Connection;
+use sha2::{Digest, Sha256};
+
+use crate::error::{Hinted, hinted};
+
+/// The migrations shipped with this binary, in order. `tests::every_migration_file_is_listed`
+/// fails when a file in `sql/migrations/` is missing here.
+pub const MIGRATIONS: &[(&str, &str)] = &[(
+    "0001_snapshot_meta.sql",
+    include_str!("../../sql/migrations/0001_snapshot_meta.sql"),
+)];
+
+/// Storage format written into new staging files.
+pub const STORAGE_VERSION: &str = "v1.5.0";
+
+/// Open (creating if needed) the staging file and bring its schema up to date.
+pub fn open(path: &Path) -> anyhow::Result<Connection> {
+    if let Some(dir) = path.parent()
+        && !dir.as_os_str().is_empty()
+        && !dir.exists()
+    {
+        return hinted(
+            format!("the folder of the staging file {} does not exist", path.display()),
+            "create it, or point --db at an existing folder",
+        );
+    }
+    // Files are written in the storage format of DuckDB 1.5 so that the stock `duckdb` shell
+    // analysts install (`pip install duckdb-cli`, 1.5.x) opens them; the bundled engine is newer.
+    let config = duckdb::Config::default()
+        .with("storage_compatibility_version", STORAGE_VERSION)
+        .context("configuring DuckDB")?;
+    let conn = Connection::open_with_flags(path, config).map_err(|e| {
+        let text = e.to_string();
+        if text.contains("lock") {
+            Hinted::new(
+                format!("the staging file {} is in use by another process ({text})", path.display()),
+                "close the duckdb shell or the other ostmig command that has it open, then retry",
+            )
+        } else {
+            Hinted::new(
+                format!("cannot open the staging file {}: {text}", path.display()),
+                "check the path and that it is a DuckDB file written by ostmig",
+            )
+        }
+    })?;
+    migrate(&conn)?;
+    Ok(conn)
+}
+
+fn checksum(sql: &str) -> String {
+    hex::encode(Sha256::digest(sql.as_bytes()))
+}
+
+/// Apply pending migrations, each in its own transaction; refuse to run when an applied file
+/// was edited, because the file would then no longer describe the database.
+pub fn migrate(conn: &Connection) -> anyhow::Result<()> {
+    conn.execute_batch(
+        "CREATE SCHEMA IF NOT EXISTS meta;
+         CREATE TABLE IF NOT EXISTS meta.schema_migration (
+             version INTEGER PRIMARY KEY, name VARCHAR NOT NULL,
+             checksum VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp::TIMESTAMP);",
+    )
+    .context("creating meta.schema_migration")?;
+    for (name, sql) in MIGRATIONS {
+        let version: i32 = name[..4]
+            .parse()
+            .with_context(|| format!("migration {name} must start with a 4-digit number"))?;
+        let sum = checksum(sql);
+        let applied: Option<String> = conn
+            .query_row(
+                "SELECT checksum FROM meta.schema_migration WHERE version = ?",
+                [version],
+                |r| r.get(0),
+            )
+            .ok();
+        match applied {
+            Some(existing) if existing == sum => continue,
+            Some(_) => {
+                return hinted(
+                    format!("migration {name} was edited after it was applied to this staging file"),
+                    "migrations are append-only: restore the file and put the change in a new, higher-numbered migration",
+                );
+            }
+            None => {
+                let tx = format!(
+                    "BEGIN TRANSACTION;\n{sql}\n;INSERT INTO meta.schema_migration (version, name, checksum) VALUES ({version}, '{name}', '{sum}');\nCOMMIT;"
+                );
+                if let Err(e) = conn.execute_batch(&tx) {
+                    let _ = conn.execute_batch("ROLLBACK");
+                    return Err(e).with_context(|| format!("applying migration {name}"));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Quote an identifier for DuckDB.
+pub fn ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// Quote a string literal for DuckDB.
+pub fn literal(value: &str) -> String {
+    format!("'{}'", value.replace('\'', "''"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_migration_file_is_listed() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/sql/migrations");
+        let mut files: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".sql"))
+            .collect();
+        files.sort();
+        let listed: Vec<String> = MIGRATIONS.iter().map(|(n, _)| n.to_string()).collect();
+        assert_eq!(files, listed);
+    }
+
+    #[test]
+    fn edited_migration_is_refused_with_hint() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.duckdb");
+        let conn = open(&path).unwrap();
+        conn.execute("UPDATE meta.schema_migration SET checksum = 'x' WHERE version = 1", [])
+            .unwrap();
+        let err = migrate(&conn).unwrap_err();
+        let text = crate::error::render(&err);
+        assert!(text.contains("0001_snapshot_meta.sql") && text.contains("append-only"), "{text}");
+        // Re-opening an unchanged file is a no-op.
+        conn.execute(
+            "UPDATE meta.schema_migration SET checksum = ? WHERE version = 1",
+            [checksum(MIGRATIONS[0].1)],
+        )
+        .unwrap();
+        migrate(&conn).unwrap();
+    }
+}

@@ -1,0 +1,137 @@
+//! Test harness: a real MariaDB (started by `.ci/mariadb start`), real DuckDB files, and the
+//! real `ostmig` binary. Tests that need MariaDB FAIL when `CI` is set and nothing answers;
+//! locally they skip, loudly.
+#![allow(dead_code)]
+
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::Mutex;
+use std::time::Duration;
+
+pub const HOST: &str = "127.0.0.1";
+
+pub fn port() -> u16 {
+    std::env::var("OSTMIG_TEST_MYSQL_PORT")
+        .ok()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(33306)
+}
+
+/// Whether the test MariaDB answers. Panics under CI when it does not.
+pub fn mariadb_up() -> bool {
+    let addr = format!("{HOST}:{}", port());
+    let up = TcpStream::connect_timeout(&addr.parse().unwrap(), Duration::from_secs(2)).is_ok();
+    if !up {
+        if std::env::var_os("CI").is_some() {
+            panic!("CI is set but no MariaDB answers on {addr}: run `bash .ci/mariadb start` first");
+        }
+        eprintln!("\n*** SKIPPING: no MariaDB on {addr}. Start one with `bash .ci/mariadb start`. ***\n");
+    }
+    up
+}
+
+/// Run SQL as the admin user with the `mariadb` client; returns tab-separated output.
+pub fn admin_sql(db: Option<&str>, sql: &str) -> String {
+    let mut cmd = Command::new("mariadb");
+    cmd.args(["-N", "-B", "-h", HOST, "-P", &port().to_string(), "-u", "ostmig_admin"])
+        .env("MYSQL_PWD", "admin-pass");
+    if let Some(db) = db {
+        cmd.arg(db);
+    }
+    let out = cmd.arg("-e").arg(sql).output().expect("the mariadb client is installed");
+    assert!(out.status.success(), "SQL failed: {sql}\n{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+pub fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_ostmig")
+}
+
+static LOADS: Mutex<()> = Mutex::new(());
+
+/// (Re)create database `db` from `ostmig fixture`.
+pub fn fixture_db(db: &str, prefix: &str, tickets: u32) {
+    let _guard = LOADS.lock().unwrap_or_else(|e| e.into_inner());
+    admin_sql(None, &format!("DROP DATABASE IF EXISTS `{db}`; CREATE DATABASE `{db}` CHARACTER SET utf8mb3"));
+    let generated = Command::new(bin())
+        .args(["fixture", "--tickets", &tickets.to_string(), "--prefix", prefix, "--large-attachment-bytes", "10489000"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let status = Command::new("mariadb")
+        .args(["-h", HOST, "-P", &port().to_string(), "-u", "ostmig_admin", db])
+        .env("MYSQL_PWD", "admin-pass")
+        .stdin(generated.stdout.unwrap())
+        .status()
+        .unwrap();
+    assert!(status.success(), "loading the fixture into {db} failed");
+}
+
+/// The database written by a real osTicket 1.17, if `../shared/osticket-1.17/` is present.
+pub fn real117_dump() -> Option<PathBuf> {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/osticket-1.17/osticket.sql.gz");
+    p.exists().then_some(p)
+}
+
+pub fn load_real117(db: &str) -> bool {
+    let Some(dump) = real117_dump() else {
+        if std::env::var_os("CI").is_some() {
+            eprintln!("note: ../shared/osticket-1.17 is absent; the real-installation test has nothing to load");
+        }
+        return false;
+    };
+    let _guard = LOADS.lock().unwrap_or_else(|e| e.into_inner());
+    admin_sql(None, &format!("DROP DATABASE IF EXISTS `{db}`; CREATE DATABASE `{db}`"));
+    let status = Command::new("sh")
+        .arg("-c")
+        .arg(format!("zcat '{}' | mariadb -h {HOST} -P {} -u ostmig_admin {db}", dump.display(), port()))
+        .env("MYSQL_PWD", "admin-pass")
+        .status()
+        .unwrap();
+    assert!(status.success(), "loading the osTicket 1.17 dump failed");
+    true
+}
+
+/// Run `ostmig` with a clean environment (no OSTMIG_* from the caller) plus `env`.
+pub fn ostmig(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(bin());
+    for (k, _) in std::env::vars() {
+        if k.starts_with("OSTMIG_") {
+            cmd.env_remove(k);
+        }
+    }
+    cmd.args(args).envs(env.iter().copied()).stdin(Stdio::null());
+    cmd.output().unwrap()
+}
+
+pub fn url(user: &str, db: &str) -> String {
+    format!("mysql://{user}@{HOST}:{}/{db}", port())
+}
+
+/// Snapshot `db` as the read-only user into `duck`, asserting success.
+pub fn snapshot(db: &str, duck: &Path, extra: &[&str]) -> Output {
+    let source = url("ostmig_ro", db);
+    let mut args = vec!["snapshot", "--source", &source, "--db", duck.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    let out = ostmig(&args, &[("OSTMIG_MYSQL_PASSWORD", "ro-pass")]);
+    assert!(
+        out.status.success(),
+        "snapshot of {db} failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+pub fn duck(path: &Path) -> duckdb::Connection {
+    duckdb::Connection::open(path).unwrap()
+}
+
+pub fn duck_i64(conn: &duckdb::Connection, sql: &str) -> i64 {
+    conn.query_row(sql, [], |r| r.get(0)).unwrap_or_else(|e| panic!("{sql}: {e}"))
+}
+
+pub fn duck_str(conn: &duckdb::Connection, sql: &str) -> Option<String> {
+    conn.query_row(sql, [], |r| r.get(0)).unwrap_or_else(|e| panic!("{sql}: {e}"))
+}
