@@ -20,7 +20,12 @@ pub struct Cli {
 #[derive(Debug, Args, Clone)]
 pub struct DbArg {
     /// The DuckDB staging file of this migration (created if missing).
-    #[arg(long, env = "OSTMIG_DB", default_value = "migration.duckdb", value_name = "PATH")]
+    #[arg(
+        long,
+        env = "OSTMIG_DB",
+        default_value = "migration.duckdb",
+        value_name = "PATH"
+    )]
     pub db: PathBuf,
 }
 

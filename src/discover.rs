@@ -54,13 +54,14 @@ pub fn run(db: &Path, json: bool) -> anyhow::Result<Outcome> {
         println!("{}", serde_json::to_string_pretty(&lines)?);
     } else {
         let mut table = Table::new();
-        table.load_preset(UTF8_FULL_CONDENSED);
+        table.load_style(UTF8_FULL_CONDENSED);
         table.set_header(vec!["section", "item", "count", "detail"]);
         for l in &lines {
             table.add_row(vec![
                 Cell::new(&l.section),
                 Cell::new(&l.item),
-                Cell::new(l.n.map(group_digits).unwrap_or_default()).set_alignment(CellAlignment::Right),
+                Cell::new(l.n.map(group_digits).unwrap_or_default())
+                    .set_alignment(CellAlignment::Right),
                 Cell::new(l.detail.as_deref().unwrap_or("")),
             ]);
         }
@@ -73,7 +74,7 @@ fn group_digits(n: i64) -> String {
     let s = n.unsigned_abs().to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -105,8 +106,14 @@ pub fn print_snapshot_summary(s: &Summary, json: bool) -> anyhow::Result<()> {
         return Ok(());
     }
     let mut table = Table::new();
-    table.load_preset(UTF8_FULL_CONDENSED);
-    table.set_header(vec!["table", "rows", "bytes", "zero dates", "listed values"]);
+    table.load_style(UTF8_FULL_CONDENSED);
+    table.set_header(vec![
+        "table",
+        "rows",
+        "bytes",
+        "zero dates",
+        "listed values",
+    ]);
     for t in s.tables.iter().filter(|t| t.rows_copied > 0) {
         table.add_row(vec![
             Cell::new(&t.raw),

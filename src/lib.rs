@@ -52,7 +52,11 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
                 std::env::var(settings::ENV_SOURCE_URL).ok(),
                 std::env::var(settings::ENV_MYSQL_PASSWORD).ok(),
             )?;
-            eprintln!("snapshot of {} into {}", source.redacted(), args.db.db.display());
+            eprintln!(
+                "snapshot of {} into {}",
+                source.redacted(),
+                args.db.db.display()
+            );
             let summary = snapshot::run(snapshot::Options {
                 source,
                 db: args.db.db.clone(),

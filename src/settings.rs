@@ -165,8 +165,12 @@ mod tests {
 
     #[test]
     fn password_in_env_url_is_accepted_and_redacted() {
-        let s = Source::resolve(None, Some("mysql://ro:p%40ss@db.example:3307/ost".into()), None)
-            .unwrap();
+        let s = Source::resolve(
+            None,
+            Some("mysql://ro:p%40ss@db.example:3307/ost".into()),
+            None,
+        )
+        .unwrap();
         assert_eq!(s.password.as_ref().unwrap().expose(), "p@ss");
         assert_eq!(s.redacted(), "mysql://ro@db.example:3307/ost");
         assert!(!format!("{s:?}").contains("p@ss"));

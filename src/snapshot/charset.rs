@@ -53,8 +53,32 @@ fn encodable_1252(c: char) -> bool {
     (0x80..=0xFF).contains(&cp)
         || matches!(
             c,
-            '€' | '‚' | 'ƒ' | '„' | '…' | '†' | '‡' | 'ˆ' | '‰' | 'Š' | '‹' | 'Œ' | 'Ž' | '‘' | '’'
-                | '“' | '”' | '•' | '–' | '—' | '˜' | '™' | 'š' | '›' | 'œ' | 'ž' | 'Ÿ'
+            '€' | '‚'
+                | 'ƒ'
+                | '„'
+                | '…'
+                | '†'
+                | '‡'
+                | 'ˆ'
+                | '‰'
+                | 'Š'
+                | '‹'
+                | 'Œ'
+                | 'Ž'
+                | '‘'
+                | '’'
+                | '“'
+                | '”'
+                | '•'
+                | '–'
+                | '—'
+                | '˜'
+                | '™'
+                | 'š'
+                | '›'
+                | 'œ'
+                | 'ž'
+                | 'Ÿ'
         )
 }
 
@@ -75,7 +99,7 @@ fn repair_run(run: &str) -> Option<String> {
     }
     // A valid repair contains at least one multi-byte sequence and nothing else odd.
     let text = std::str::from_utf8(&bytes).ok()?;
-    if text.chars().all(|c| c.is_ascii()) || text.chars().count() == run.chars().count() {
+    if text.is_ascii() || text.chars().count() == run.chars().count() {
         return None;
     }
     Some(text.to_string())
@@ -88,13 +112,25 @@ mod tests {
     #[test]
     fn double_encoded_text_is_repaired() {
         assert_eq!(repair_mojibake("JÃ¼rgen GroÃŸ"), "Jürgen Groß");
-        assert_eq!(repair_mojibake("cafÃ© â€” â€œquotedâ€\u{9d}"), "café — “quoted”");
+        assert_eq!(
+            repair_mojibake("cafÃ© â€” â€œquotedâ€\u{9d}"),
+            "café — “quoted”"
+        );
         assert_eq!(repair_mojibake("æ—¥æœ¬"), "日本");
     }
 
     #[test]
     fn genuine_text_is_left_alone() {
-        for s in ["Café", "Größe", "Ñandú", "日本語", "Ελληνικά", "plain", "naïve — “ok”", "© 2024"] {
+        for s in [
+            "Café",
+            "Größe",
+            "Ñandú",
+            "日本語",
+            "Ελληνικά",
+            "plain",
+            "naïve — “ok”",
+            "© 2024",
+        ] {
             assert!(matches!(repair_mojibake(s), Cow::Borrowed(_)), "{s}");
         }
     }

@@ -7,9 +7,8 @@ use std::sync::Arc;
 
 use arrow::array::{
     ArrayRef, BinaryBuilder, Date32Builder, Decimal128Builder, Float32Builder, Float64Builder,
-    Int8Builder, Int16Builder, Int32Builder, Int64Builder, StringBuilder,
-    Time64MicrosecondBuilder, TimestampMicrosecondBuilder, UInt8Builder, UInt16Builder,
-    UInt32Builder, UInt64Builder,
+    Int8Builder, Int16Builder, Int32Builder, Int64Builder, StringBuilder, Time64MicrosecondBuilder,
+    TimestampMicrosecondBuilder, UInt8Builder, UInt16Builder, UInt32Builder, UInt64Builder,
 };
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
 
@@ -58,7 +57,10 @@ const EPOCH_DAYS_CE: i32 = 719_163; // NaiveDate(1970-01-01).num_days_from_ce()
 
 macro_rules! parse_num {
     ($b:expr, $v:expr) => {
-        match std::str::from_utf8($v).ok().and_then(|s| s.trim().parse().ok()) {
+        match std::str::from_utf8($v)
+            .ok()
+            .and_then(|s| s.trim().parse().ok())
+        {
             Some(n) => {
                 $b.append_value(n);
                 Note::Clean
@@ -159,7 +161,11 @@ impl Builder {
                     b.append_value(&lossy);
                     Note::Problem(
                         "invalid_utf8",
-                        format!("byte {} is not UTF-8; kept with U+FFFD: {}", e.valid_up_to(), excerpt(&lossy)),
+                        format!(
+                            "byte {} is not UTF-8; kept with U+FFFD: {}",
+                            e.valid_up_to(),
+                            excerpt(&lossy)
+                        ),
                     )
                 }
             },
@@ -201,13 +207,19 @@ impl Builder {
                 .and_then(|s| NaiveTime::parse_from_str(s, "%H:%M:%S%.f").ok())
             {
                 Some(t) => {
-                    let micros = t.signed_duration_since(NaiveTime::MIN).num_microseconds().unwrap_or(0);
+                    let micros = t
+                        .signed_duration_since(NaiveTime::MIN)
+                        .num_microseconds()
+                        .unwrap_or(0);
                     b.append_value(micros);
                     Note::Clean
                 }
                 None => {
                     b.append_null();
-                    Note::Problem("out_of_range", format!("TIME {} is not a time of day", String::from_utf8_lossy(v)))
+                    Note::Problem(
+                        "out_of_range",
+                        format!("TIME {} is not a time of day", String::from_utf8_lossy(v)),
+                    )
                 }
             },
         }
@@ -280,11 +292,15 @@ fn digits(v: &[u8]) -> Option<u32> {
 }
 
 /// `YYYY-MM-DD`; `Ok(None)` for a zero date or a zero month/day.
-pub fn parse_date(v: &[u8]) -> Result<Option<NaiveDate>, ()> {
+pub(crate) fn parse_date(v: &[u8]) -> Result<Option<NaiveDate>, ()> {
     if v.len() < 10 || v[4] != b'-' || v[7] != b'-' {
         return Err(());
     }
-    let (y, m, d) = (digits(&v[0..4]).ok_or(())?, digits(&v[5..7]).ok_or(())?, digits(&v[8..10]).ok_or(())?);
+    let (y, m, d) = (
+        digits(&v[0..4]).ok_or(())?,
+        digits(&v[5..7]).ok_or(())?,
+        digits(&v[8..10]).ok_or(())?,
+    );
     if y == 0 || m == 0 || d == 0 {
         return Ok(None);
     }
@@ -292,7 +308,7 @@ pub fn parse_date(v: &[u8]) -> Result<Option<NaiveDate>, ()> {
 }
 
 /// `YYYY-MM-DD HH:MM:SS[.ffffff]`; `Ok(None)` for zero dates.
-pub fn parse_datetime(v: &[u8]) -> Result<Option<NaiveDateTime>, ()> {
+pub(crate) fn parse_datetime(v: &[u8]) -> Result<Option<NaiveDateTime>, ()> {
     let Some(date) = parse_date(v)? else {
         return Ok(None);
     };
@@ -302,7 +318,11 @@ pub fn parse_datetime(v: &[u8]) -> Result<Option<NaiveDateTime>, ()> {
     if v.len() < 19 || v[10] != b' ' || v[13] != b':' || v[16] != b':' {
         return Err(());
     }
-    let (h, mi, s) = (digits(&v[11..13]).ok_or(())?, digits(&v[14..16]).ok_or(())?, digits(&v[17..19]).ok_or(())?);
+    let (h, mi, s) = (
+        digits(&v[11..13]).ok_or(())?,
+        digits(&v[14..16]).ok_or(())?,
+        digits(&v[17..19]).ok_or(())?,
+    );
     let micros = if v.len() > 20 && v[19] == b'.' {
         let frac = &v[20..v.len().min(26)];
         digits(frac).ok_or(())? * 10u32.pow(6 - frac.len() as u32)
@@ -328,7 +348,11 @@ fn parse_decimal(v: &[u8], scale: i8) -> Option<i128> {
     digits_str.push_str(int);
     digits_str.push_str(frac);
     digits_str.extend(std::iter::repeat_n('0', scale - frac.len()));
-    let n: i128 = if digits_str.is_empty() { 0 } else { digits_str.parse().ok()? };
+    let n: i128 = if digits_str.is_empty() {
+        0
+    } else {
+        digits_str.parse().ok()?
+    };
     Some(if neg { -n } else { n })
 }
 
@@ -370,12 +394,39 @@ mod tests {
     }
 
     #[test]
+    fn invalid_utf8_is_kept_replaced_and_reported() {
+        let zone = Zone::Named(chrono_tz::UTC);
+        let mut b = Builder::new(Kind::Text);
+        match b.append(b"caf\xe9 ok", &zone) {
+            Note::Problem("invalid_utf8", detail) => assert!(detail.contains("byte 3"), "{detail}"),
+            other => panic!("{other:?}"),
+        }
+        let a = b.finish();
+        let a = a
+            .as_any()
+            .downcast_ref::<arrow::array::StringArray>()
+            .unwrap();
+        assert_eq!(a.value(0), "caf\u{fffd} ok");
+    }
+
+    #[test]
+    fn zero_dates_are_counted_not_failed() {
+        let zone = Zone::Named(chrono_tz::America::New_York);
+        let mut b = Builder::new(Kind::LocalDateTime);
+        assert_eq!(b.append(b"0000-00-00 00:00:00", &zone), Note::ZeroDate);
+        assert!(b.finish().is_null(0));
+    }
+
+    #[test]
     fn unsigned_max_values_survive() {
         let zone = Zone::Named(chrono_tz::UTC);
         let mut b = Builder::new(Kind::U64);
         assert_eq!(b.append(b"18446744073709551615", &zone), Note::Clean);
         let a = b.finish();
-        let a = a.as_any().downcast_ref::<arrow::array::UInt64Array>().unwrap();
+        let a = a
+            .as_any()
+            .downcast_ref::<arrow::array::UInt64Array>()
+            .unwrap();
         assert_eq!(a.value(0), u64::MAX);
     }
 }

@@ -24,7 +24,7 @@ use arrow::record_batch::RecordBatch;
 use duckdb::Connection;
 use futures::TryStreamExt;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
-use sqlx::{Executor, Row};
+use sqlx::{AssertSqlSafe, Executor, Row};
 
 use crate::error::hinted;
 use crate::settings::Source;
@@ -39,6 +39,9 @@ const BATCH_BYTES: usize = 32 * 1024 * 1024;
 
 /// Test hook: pause the writer forever after this many rows, so a test can SIGKILL a snapshot
 /// at a known point mid-way. Not for users.
+/// How timestamps are passed to DuckDB as text (it takes at most microseconds).
+const TS_FORMAT: &str = "%Y-%m-%d %H:%M:%S%.6f";
+
 const FAULT_PAUSE_ENV: &str = "OSTMIG_FAULT_PAUSE_AFTER_ROWS";
 
 pub struct Options {
@@ -151,7 +154,11 @@ async fn run_async(opts: Options) -> anyhow::Result<Summary> {
         .map_err(|e| source::explain(e, src))?;
     let non_transactional: Vec<String> = tables
         .iter()
-        .filter(|t| t.engine.as_deref().is_some_and(|e| !e.eq_ignore_ascii_case("InnoDB")))
+        .filter(|t| {
+            t.engine
+                .as_deref()
+                .is_some_and(|e| !e.eq_ignore_ascii_case("InnoDB"))
+        })
         .map(|t| format!("{} ({})", t.source, t.engine.as_deref().unwrap_or("")))
         .collect();
     if !non_transactional.is_empty() {
@@ -162,8 +169,8 @@ async fn run_async(opts: Options) -> anyhow::Result<Summary> {
     }
     let mut counts = Vec::with_capacity(tables.len());
     for t in &tables {
-        let n: i64 = my
-            .fetch_one(source::count_rows(t).as_str())
+        let n: i64 = sqlx::raw_sql(AssertSqlSafe(source::count_rows(t)))
+            .fetch_one(&mut my)
             .await
             .map_err(|e| source::explain(e, src))
             .with_context(|| format!("counting rows of {}", t.source))?
@@ -185,9 +192,18 @@ async fn run_async(opts: Options) -> anyhow::Result<Summary> {
     let raw_names: Vec<String> = tables.iter().map(|t| t.raw.clone()).collect();
     let has_updated: Vec<bool> = tables
         .iter()
-        .map(|t| t.columns.iter().any(|c| c.name == "updated" && matches!(c.kind, typemap::Kind::LocalDateTime | typemap::Kind::UtcTimestamp)))
+        .map(|t| {
+            t.columns.iter().any(|c| {
+                c.name == "updated"
+                    && matches!(
+                        c.kind,
+                        typemap::Kind::LocalDateTime | typemap::Kind::UtcTimestamp
+                    )
+            })
+        })
         .collect();
-    let writer = std::thread::spawn(move || write_batches(duck, rx, raw_names, has_updated, snapshot_id));
+    let writer =
+        std::thread::spawn(move || write_batches(duck, rx, raw_names, has_updated, snapshot_id));
 
     let bars = MultiProgress::with_draw_target(if opts.progress {
         ProgressDrawTarget::stderr()
@@ -219,23 +235,36 @@ async fn run_async(opts: Options) -> anyhow::Result<Summary> {
     drop(tx);
     // Always end the read-only transaction; nothing was written, so COMMIT = ROLLBACK.
     let _ = my.execute("COMMIT").await;
-    let written = writer.join().map_err(|_| anyhow::anyhow!("the DuckDB writer thread panicked"))?;
+    let written = writer
+        .join()
+        .map_err(|_| anyhow::anyhow!("the DuckDB writer thread panicked"))?;
     let (duck, writer_stats) = match (read_error, written) {
         (Some(e), Ok((duck, _))) => {
             let _ = duck.execute_batch("ROLLBACK");
             return Err(e);
         }
-        (_, Err(e)) => return Err(e.context("writing to the staging file; the previous snapshot is unchanged")),
+        (_, Err(e)) => {
+            return Err(
+                e.context("writing to the staging file; the previous snapshot is unchanged")
+            );
+        }
         (None, Ok(pair)) => pair,
     };
     for (s, w) in stats.iter_mut().zip(writer_stats) {
         s.max_watermark = w;
     }
     for (s, t) in stats.iter().zip(&tables) {
-        if s.rows_copied != s.rows_counted && t.engine.as_deref().is_some_and(|e| e.eq_ignore_ascii_case("InnoDB")) {
+        if s.rows_copied != s.rows_counted
+            && t.engine
+                .as_deref()
+                .is_some_and(|e| e.eq_ignore_ascii_case("InnoDB"))
+        {
             let _ = duck.execute_batch("ROLLBACK");
             return hinted(
-                format!("table {} counted {} rows but copied {}", t.source, s.rows_counted, s.rows_copied),
+                format!(
+                    "table {} counted {} rows but copied {}",
+                    t.source, s.rows_counted, s.rows_copied
+                ),
                 "the snapshot was rolled back; retry, and report this if it repeats",
             );
         }
@@ -250,9 +279,19 @@ async fn run_async(opts: Options) -> anyhow::Result<Summary> {
         warnings,
         seconds: clock.elapsed().as_secs_f64(),
     };
-    if let Err(e) = record_meta(&duck, &opts, &summary, &tables, started, signature.as_deref(), &zone_origin) {
+    if let Err(e) = record_meta(
+        &duck,
+        &opts,
+        &summary,
+        &tables,
+        started,
+        signature.as_deref(),
+        &zone_origin,
+    ) {
         let _ = duck.execute_batch("ROLLBACK");
-        return Err(e.context("recording the snapshot in meta.*; the previous snapshot is unchanged"));
+        return Err(
+            e.context("recording the snapshot in meta.*; the previous snapshot is unchanged")
+        );
     }
     duck.execute_batch("COMMIT; CHECKPOINT;")
         .context("committing the snapshot")?;
@@ -260,14 +299,20 @@ async fn run_async(opts: Options) -> anyhow::Result<Summary> {
 }
 
 fn begin_replace_raw(duck: &Connection, tables: &[Table]) -> anyhow::Result<()> {
-    let mut ddl = String::from("BEGIN TRANSACTION;\nDROP SCHEMA IF EXISTS raw CASCADE;\nCREATE SCHEMA raw;\n");
+    let mut ddl = String::from(
+        "BEGIN TRANSACTION;\nDROP SCHEMA IF EXISTS raw CASCADE;\nCREATE SCHEMA raw;\n",
+    );
     for t in tables {
         let cols: Vec<String> = t
             .columns
             .iter()
             .map(|c| format!("{} {}", ident(&c.name), c.kind.duckdb()))
             .collect();
-        ddl.push_str(&format!("CREATE TABLE raw.{} ({});\n", ident(&t.raw), cols.join(", ")));
+        ddl.push_str(&format!(
+            "CREATE TABLE raw.{} ({});\n",
+            ident(&t.raw),
+            cols.join(", ")
+        ));
     }
     duck.execute_batch(&ddl).context("creating the raw tables")
 }
@@ -306,7 +351,7 @@ async fn copy_table(
     let mut issues = Vec::new();
     let (mut rows, mut bytes) = (0usize, 0usize);
     let sql = source::select_all(t);
-    let mut stream = my.fetch(sql.as_str());
+    let mut stream = sqlx::raw_sql(AssertSqlSafe(sql)).fetch(&mut *my);
     while let Some(row) = stream.try_next().await? {
         for (i, b) in builders.iter_mut().enumerate() {
             let value: Option<&[u8]> = row.try_get_unchecked(i)?;
@@ -395,7 +440,9 @@ fn write_batches(
     has_updated: Vec<bool>,
     snapshot_id: i32,
 ) -> WriterResult {
-    let pause_after: Option<u64> = std::env::var(FAULT_PAUSE_ENV).ok().and_then(|v| v.parse().ok());
+    let pause_after: Option<u64> = std::env::var(FAULT_PAUSE_ENV)
+        .ok()
+        .and_then(|v| v.parse().ok());
     let mut total: u64 = 0;
     let mut watermarks = vec![None; raw_names.len()];
     let result: anyhow::Result<()> = (|| {
@@ -425,7 +472,10 @@ fn write_batches(
                     }
                     if has_updated[i] {
                         watermarks[i] = duck.query_row(
-                            &format!("SELECT CAST(MAX(updated) AS VARCHAR) FROM raw.{}", ident(&raw_names[i])),
+                            &format!(
+                                "SELECT CAST(MAX(updated) AS VARCHAR) FROM raw.{}",
+                                ident(&raw_names[i])
+                            ),
                             [],
                             |r| r.get::<_, Option<String>>(0),
                         )?;
@@ -476,8 +526,8 @@ fn record_meta(
         ),
         duckdb::params![
             s.snapshot_id,
-            started.to_string(),
-            chrono::Utc::now().naive_utc().to_string(),
+            started.format(TS_FORMAT).to_string(),
+            chrono::Utc::now().naive_utc().format(TS_FORMAT).to_string(),
             opts.source.redacted(),
             opts.source.host,
             opts.source.database,
@@ -496,9 +546,11 @@ fn record_meta(
             env!("CARGO_PKG_VERSION"),
         ],
     )?;
-    let mut app = duck.appender_to_db("snapshot_table", "meta")?;
+    let mut insert = duck.prepare(
+        "INSERT INTO meta.snapshot_table VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS TIMESTAMP))",
+    )?;
     for (st, t) in s.tables.iter().zip(tables) {
-        app.append_row(duckdb::params![
+        insert.execute(duckdb::params![
             s.snapshot_id,
             st.raw,
             t.source,
@@ -514,11 +566,11 @@ fn record_meta(
             st.max_watermark,
         ])?;
     }
-    app.flush()?;
-    let mut app = duck.appender_to_db("snapshot_column", "meta")?;
+    let mut insert =
+        duck.prepare("INSERT INTO meta.snapshot_column VALUES (?, ?, ?, ?, ?, ?, ?, ?)")?;
     for t in tables {
         for (i, c) in t.columns.iter().enumerate() {
-            app.append_row(duckdb::params![
+            insert.execute(duckdb::params![
                 s.snapshot_id,
                 t.raw,
                 i as i32 + 1,
@@ -530,6 +582,5 @@ fn record_meta(
             ])?;
         }
     }
-    app.flush()?;
     Ok(())
 }

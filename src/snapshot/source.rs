@@ -8,7 +8,7 @@ use anyhow::Context;
 use chrono::FixedOffset;
 use futures::TryStreamExt;
 use sqlx::mysql::{MySqlConnectOptions, MySqlConnection, MySqlDatabaseError, MySqlSslMode};
-use sqlx::{ConnectOptions, Connection, Executor, Row};
+use sqlx::{AssertSqlSafe, ConnectOptions, Executor, Row};
 
 use crate::error::{Hinted, hinted};
 use crate::settings::{ENV_MYSQL_PASSWORD, Source};
@@ -31,7 +31,10 @@ pub async fn connect(src: &Source) -> anyhow::Result<MySqlConnection> {
     let mut conn = match attempt {
         Err(_) => {
             return hinted(
-                format!("cannot reach MySQL at {}:{} (no answer within 15 s)", src.host, src.port),
+                format!(
+                    "cannot reach MySQL at {}:{} (no answer within 15 s)",
+                    src.host, src.port
+                ),
                 "check the host and port, and that a firewall lets this machine in",
             );
         }
@@ -57,24 +60,42 @@ pub fn explain(e: sqlx::Error, src: &Source) -> Hinted {
                 .unwrap_or(0);
             match number {
                 1045 => Hinted::new(
-                    format!("MySQL at {target} refused user '{}': wrong password or user", src.user),
+                    format!(
+                        "MySQL at {target} refused user '{}': wrong password or user",
+                        src.user
+                    ),
                     format!(
                         "set the password in {ENV_MYSQL_PASSWORD} (not on the command line) and check the user name"
                     ),
                 ),
                 1044 | 1049 => Hinted::new(
-                    format!("user '{}' cannot open database '{}' on {target} ({})", src.user, src.database, db.message()),
+                    format!(
+                        "user '{}' cannot open database '{}' on {target} ({})",
+                        src.user,
+                        src.database,
+                        db.message()
+                    ),
                     format!(
                         "check the database name, then GRANT SELECT, SHOW VIEW ON `{}`.* TO '{}'@'%'",
                         src.database, src.user
                     ),
                 ),
                 1142 | 1143 => Hinted::new(
-                    format!("user '{}' lacks a privilege on {target}: {}", src.user, db.message()),
-                    format!("GRANT SELECT ON `{}`.* TO '{}'@'%' (read-only is enough)", src.database, src.user),
+                    format!(
+                        "user '{}' lacks a privilege on {target}: {}",
+                        src.user,
+                        db.message()
+                    ),
+                    format!(
+                        "GRANT SELECT ON `{}`.* TO '{}'@'%' (read-only is enough)",
+                        src.database, src.user
+                    ),
                 ),
                 _ => Hinted::new(
-                    format!("MySQL at {target} returned error {number}: {}", db.message()),
+                    format!(
+                        "MySQL at {target} returned error {number}: {}",
+                        db.message()
+                    ),
                     "fix the cause named by the server, then retry",
                 ),
             }
@@ -103,9 +124,12 @@ pub fn text(row: &sqlx::mysql::MySqlRow, i: usize) -> Option<String> {
 }
 
 /// Run a text-protocol query and collect every row as strings.
-pub async fn rows(conn: &mut MySqlConnection, sql: &str) -> anyhow::Result<Vec<Vec<Option<String>>>> {
+pub async fn rows(
+    conn: &mut MySqlConnection,
+    sql: &str,
+) -> anyhow::Result<Vec<Vec<Option<String>>>> {
     let mut out = Vec::new();
-    let mut stream = conn.fetch(sql);
+    let mut stream = sqlx::raw_sql(AssertSqlSafe(sql.to_owned())).fetch(&mut *conn);
     while let Some(row) = stream.try_next().await? {
         out.push((0..row.len()).map(|i| text(&row, i)).collect());
     }
@@ -254,16 +278,35 @@ pub async fn write_grants(conn: &mut MySqlConnection, database: &str) -> Vec<Str
     let Ok(grants) = rows(conn, "SHOW GRANTS").await else {
         return Vec::new();
     };
-    const WRITES: &[&str] = &["ALL PRIVILEGES", "INSERT", "UPDATE", "DELETE", "DROP", "ALTER", "CREATE", "INDEX"];
+    const WRITES: &[&str] = &[
+        "ALL PRIVILEGES",
+        "INSERT",
+        "UPDATE",
+        "DELETE",
+        "DROP",
+        "ALTER",
+        "CREATE",
+        "INDEX",
+    ];
     let db_target = format!("`{}`.", database.replace('_', "\\_"));
     let db_target_plain = format!("`{database}`.");
     let mut out = Vec::new();
-    for g in grants.into_iter().filter_map(|r| r.into_iter().next().flatten()) {
-        let Some((privs, rest)) = g.strip_prefix("GRANT ").and_then(|s| s.split_once(" ON ")) else {
+    for g in grants
+        .into_iter()
+        .filter_map(|r| r.into_iter().next().flatten())
+    {
+        let Some((privs, rest)) = g.strip_prefix("GRANT ").and_then(|s| s.split_once(" ON "))
+        else {
             continue;
         };
-        let on_this = rest.starts_with("*.*") || rest.starts_with(&db_target) || rest.starts_with(&db_target_plain);
-        if on_this && privs.split(',').any(|p| WRITES.iter().any(|w| p.trim().starts_with(w))) {
+        let on_this = rest.starts_with("*.*")
+            || rest.starts_with(&db_target)
+            || rest.starts_with(&db_target_plain);
+        if on_this
+            && privs
+                .split(',')
+                .any(|p| WRITES.iter().any(|w| p.trim().starts_with(w)))
+        {
             out.push(privs.to_string());
         }
     }
@@ -286,7 +329,10 @@ impl Zone {
     }
     pub fn is_utc(&self) -> bool {
         match self {
-            Zone::Named(tz) => matches!(tz.name(), "UTC" | "Etc/UTC" | "Etc/GMT" | "GMT" | "Universal" | "Zulu"),
+            Zone::Named(tz) => matches!(
+                tz.name(),
+                "UTC" | "Etc/UTC" | "Etc/GMT" | "GMT" | "Universal" | "Zulu"
+            ),
             Zone::Fixed(off) => off.local_minus_utc() == 0,
         }
     }
@@ -318,7 +364,11 @@ pub async fn time_zone(
         "SELECT value FROM {} WHERE namespace = 'core' AND `key` = 'db_timezone'",
         quote(config_table)
     );
-    if let Some(v) = rows(conn, &sql).await?.into_iter().next().and_then(|r| r[0].clone())
+    if let Some(v) = rows(conn, &sql)
+        .await?
+        .into_iter()
+        .next()
+        .and_then(|r| r[0].clone())
         && let Some(z) = parse_zone(&v)
     {
         return Ok((z, "config db_timezone".into()));
@@ -340,7 +390,12 @@ pub async fn time_zone(
     {
         return Ok((z, "server @@system_time_zone".into()));
     }
-    let offset: i32 = r.get(2).cloned().flatten().and_then(|v| v.parse().ok()).unwrap_or(0);
+    let offset: i32 = r
+        .get(2)
+        .cloned()
+        .flatten()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
     Ok((
         Zone::Fixed(FixedOffset::east_opt(offset).unwrap_or(FixedOffset::east_opt(0).unwrap())),
         "server offset from UTC now".into(),

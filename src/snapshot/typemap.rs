@@ -53,18 +53,33 @@ const fn rule(mysql: &'static str, unsigned: bool, kind: Kind, why: &'static str
 /// MySQL → Arrow → DuckDB. Unsigned types map to DuckDB's unsigned types, so
 /// `int(11) unsigned` ids up to 4294967295 survive.
 pub const TYPE_MAP: &[Rule] = &[
-    rule("tinyint", false, Kind::I8, "tinyint(1) stays an integer: osTicket keeps 1..4 in ticket_priority.priority_urgency tinyint(1)"),
+    rule(
+        "tinyint",
+        false,
+        Kind::I8,
+        "tinyint(1) stays an integer: osTicket keeps 1..4 in ticket_priority.priority_urgency tinyint(1)",
+    ),
     rule("tinyint", true, Kind::U8, "UTINYINT"),
     rule("smallint", false, Kind::I16, "SMALLINT"),
     rule("smallint", true, Kind::U16, "USMALLINT"),
     rule("mediumint", false, Kind::I32, "INTEGER"),
     rule("mediumint", true, Kind::U32, "UINTEGER"),
     rule("int", false, Kind::I32, "INTEGER"),
-    rule("int", true, Kind::U32, "UINTEGER: osTicket ids are int(11) unsigned"),
+    rule(
+        "int",
+        true,
+        Kind::U32,
+        "UINTEGER: osTicket ids are int(11) unsigned",
+    ),
     rule("integer", false, Kind::I32, "INTEGER"),
     rule("integer", true, Kind::U32, "UINTEGER"),
     rule("bigint", false, Kind::I64, "BIGINT"),
-    rule("bigint", true, Kind::U64, "UBIGINT: file.size is bigint(20) unsigned"),
+    rule(
+        "bigint",
+        true,
+        Kind::U64,
+        "UBIGINT: file.size is bigint(20) unsigned",
+    ),
     rule("year", false, Kind::I16, "SMALLINT"),
     rule("float", false, Kind::F32, "FLOAT"),
     rule("float", true, Kind::F32, "FLOAT"),
@@ -73,23 +88,68 @@ pub const TYPE_MAP: &[Rule] = &[
     rule("char", false, Kind::Text, "VARCHAR"),
     rule("varchar", false, Kind::Text, "VARCHAR"),
     rule("tinytext", false, Kind::Text, "VARCHAR"),
-    rule("text", false, Kind::Text, "VARCHAR: thread_entry.body may be widened to MEDIUMTEXT/LONGTEXT"),
+    rule(
+        "text",
+        false,
+        Kind::Text,
+        "VARCHAR: thread_entry.body may be widened to MEDIUMTEXT/LONGTEXT",
+    ),
     rule("mediumtext", false, Kind::Text, "VARCHAR"),
     rule("longtext", false, Kind::Text, "VARCHAR"),
-    rule("enum", false, Kind::Text, "VARCHAR holding the label, as osTicket reads it"),
+    rule(
+        "enum",
+        false,
+        Kind::Text,
+        "VARCHAR holding the label, as osTicket reads it",
+    ),
     rule("set", false, Kind::Text, "VARCHAR, comma-separated labels"),
-    rule("json", false, Kind::Text, "VARCHAR (MariaDB JSON is LONGTEXT)"),
+    rule(
+        "json",
+        false,
+        Kind::Text,
+        "VARCHAR (MariaDB JSON is LONGTEXT)",
+    ),
     rule("binary", false, Kind::Bytes, "BLOB"),
     rule("varbinary", false, Kind::Bytes, "BLOB"),
     rule("tinyblob", false, Kind::Bytes, "BLOB"),
     rule("blob", false, Kind::Bytes, "BLOB"),
     rule("mediumblob", false, Kind::Bytes, "BLOB"),
-    rule("longblob", false, Kind::Bytes, "BLOB: file_chunk.filedata stays bytes"),
-    rule("bit", false, Kind::Bytes, "BLOB, big-endian bytes as MySQL sends them"),
-    rule("date", false, Kind::Date, "DATE; zero dates become NULL and are counted"),
-    rule("datetime", false, Kind::LocalDateTime, "TIMESTAMP in UTC, converted from db_timezone; zero dates → NULL"),
-    rule("timestamp", false, Kind::UtcTimestamp, "TIMESTAMP in UTC (session time_zone pinned to +00:00); zero → NULL"),
-    rule("time", false, Kind::Time, "TIME; values outside 00:00..24:00 are listed and become NULL"),
+    rule(
+        "longblob",
+        false,
+        Kind::Bytes,
+        "BLOB: file_chunk.filedata stays bytes",
+    ),
+    rule(
+        "bit",
+        false,
+        Kind::Bytes,
+        "BLOB, big-endian bytes as MySQL sends them",
+    ),
+    rule(
+        "date",
+        false,
+        Kind::Date,
+        "DATE; zero dates become NULL and are counted",
+    ),
+    rule(
+        "datetime",
+        false,
+        Kind::LocalDateTime,
+        "TIMESTAMP in UTC, converted from db_timezone; zero dates → NULL",
+    ),
+    rule(
+        "timestamp",
+        false,
+        Kind::UtcTimestamp,
+        "TIMESTAMP in UTC (session time_zone pinned to +00:00); zero → NULL",
+    ),
+    rule(
+        "time",
+        false,
+        Kind::Time,
+        "TIME; values outside 00:00..24:00 are listed and become NULL",
+    ),
 ];
 
 /// Find the rule for a column; unknown types (spatial, vendor extensions) are kept as bytes.
@@ -101,8 +161,10 @@ pub fn kind_for(data_type: &str, column_type: &str, character_set: Option<&str>)
         return Kind::Decimal(p, s);
     }
     // `char(16) CHARACTER SET binary` is how some dumps spell binary strings.
-    if matches!(data_type.as_str(), "char" | "varchar" | "text" | "tinytext" | "mediumtext" | "longtext")
-        && character_set == Some("binary")
+    if matches!(
+        data_type.as_str(),
+        "char" | "varchar" | "text" | "tinytext" | "mediumtext" | "longtext"
+    ) && character_set == Some("binary")
     {
         return Kind::Bytes;
     }
@@ -120,8 +182,14 @@ fn decimal_precision(column_type: &str) -> (u8, i8) {
         .and_then(|(_, rest)| rest.split_once(')'))
         .map(|(inner, _)| inner);
     let mut parts = inner.unwrap_or("10,0").split(',');
-    let p: u8 = parts.next().and_then(|p| p.trim().parse().ok()).unwrap_or(10);
-    let s: i8 = parts.next().and_then(|s| s.trim().parse().ok()).unwrap_or(0);
+    let p: u8 = parts
+        .next()
+        .and_then(|p| p.trim().parse().ok())
+        .unwrap_or(10);
+    let s: i8 = parts
+        .next()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(0);
     (p.clamp(1, 38), s)
 }
 
@@ -183,11 +251,20 @@ mod tests {
         assert_eq!(kind_for("tinyint", "tinyint(1)", None), Kind::I8);
         assert_eq!(kind_for("bigint", "bigint(20) unsigned", None), Kind::U64);
         assert_eq!(kind_for("longblob", "longblob", None), Kind::Bytes);
-        assert_eq!(kind_for("enum", "enum('Web','Email')", Some("utf8mb3")), Kind::Text);
+        assert_eq!(
+            kind_for("enum", "enum('Web','Email')", Some("utf8mb3")),
+            Kind::Text
+        );
         assert_eq!(kind_for("datetime", "datetime", None), Kind::LocalDateTime);
         assert_eq!(kind_for("timestamp", "timestamp", None), Kind::UtcTimestamp);
-        assert_eq!(kind_for("decimal", "decimal(12,3) unsigned", None), Kind::Decimal(12, 3));
-        assert_eq!(kind_for("varchar", "varchar(86)", Some("binary")), Kind::Bytes);
+        assert_eq!(
+            kind_for("decimal", "decimal(12,3) unsigned", None),
+            Kind::Decimal(12, 3)
+        );
+        assert_eq!(
+            kind_for("varchar", "varchar(86)", Some("binary")),
+            Kind::Bytes
+        );
         assert_eq!(kind_for("geometry", "geometry", None), Kind::Bytes);
     }
 }

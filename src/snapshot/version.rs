@@ -29,7 +29,13 @@ pub fn release_line(signature: &str) -> Option<&'static str> {
     }
     SIGNATURES
         .iter()
-        .find(|(known, _)| if known.len() == 32 { sig == *known } else { sig.starts_with(known) })
+        .find(|(known, _)| {
+            if known.len() == 32 {
+                sig == *known
+            } else {
+                sig.starts_with(known)
+            }
+        })
         .map(|(_, line)| *line)
 }
 
@@ -46,9 +52,18 @@ mod tests {
 
     #[test]
     fn signatures_resolve() {
-        assert_eq!(release_line("83a22ba22b1a6a624fcb1da03882ac1b"), Some("1.17"));
-        assert_eq!(release_line("5FB92BEF17F3B603659E024C01CC7A59 "), Some("1.18"));
-        assert_eq!(release_line("e7038ce9aaaaaaaaaaaaaaaaaaaaaaaa"), Some("1.15 (pre-release)"));
+        assert_eq!(
+            release_line("83a22ba22b1a6a624fcb1da03882ac1b"),
+            Some("1.17")
+        );
+        assert_eq!(
+            release_line("5FB92BEF17F3B603659E024C01CC7A59 "),
+            Some("1.18")
+        );
+        assert_eq!(
+            release_line("e7038ce9aaaaaaaaaaaaaaaaaaaaaaaa"),
+            Some("1.15 (pre-release)")
+        );
         assert_eq!(release_line("ffffffffffffffffffffffffffffffff"), None);
         assert!(!supported("1.12"));
         assert!(supported("1.15 (pre-release)"));

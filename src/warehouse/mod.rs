@@ -26,7 +26,10 @@ pub fn open(path: &Path) -> anyhow::Result<Connection> {
         && !dir.exists()
     {
         return hinted(
-            format!("the folder of the staging file {} does not exist", path.display()),
+            format!(
+                "the folder of the staging file {} does not exist",
+                path.display()
+            ),
             "create it, or point --db at an existing folder",
         );
     }
@@ -39,7 +42,10 @@ pub fn open(path: &Path) -> anyhow::Result<Connection> {
         let text = e.to_string();
         if text.contains("lock") {
             Hinted::new(
-                format!("the staging file {} is in use by another process ({text})", path.display()),
+                format!(
+                    "the staging file {} is in use by another process ({text})",
+                    path.display()
+                ),
                 "close the duckdb shell or the other ostmig command that has it open, then retry",
             )
         } else {
@@ -83,7 +89,9 @@ pub fn migrate(conn: &Connection) -> anyhow::Result<()> {
             Some(existing) if existing == sum => continue,
             Some(_) => {
                 return hinted(
-                    format!("migration {name} was edited after it was applied to this staging file"),
+                    format!(
+                        "migration {name} was edited after it was applied to this staging file"
+                    ),
                     "migrations are append-only: restore the file and put the change in a new, higher-numbered migration",
                 );
             }
@@ -133,11 +141,17 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("m.duckdb");
         let conn = open(&path).unwrap();
-        conn.execute("UPDATE meta.schema_migration SET checksum = 'x' WHERE version = 1", [])
-            .unwrap();
+        conn.execute(
+            "UPDATE meta.schema_migration SET checksum = 'x' WHERE version = 1",
+            [],
+        )
+        .unwrap();
         let err = migrate(&conn).unwrap_err();
         let text = crate::error::render(&err);
-        assert!(text.contains("0001_snapshot_meta.sql") && text.contains("append-only"), "{text}");
+        assert!(
+            text.contains("0001_snapshot_meta.sql") && text.contains("append-only"),
+            "{text}"
+        );
         // Re-opening an unchanged file is a no-op.
         conn.execute(
             "UPDATE meta.schema_migration SET checksum = ? WHERE version = 1",

@@ -24,9 +24,13 @@ pub fn mariadb_up() -> bool {
     let up = TcpStream::connect_timeout(&addr.parse().unwrap(), Duration::from_secs(2)).is_ok();
     if !up {
         if std::env::var_os("CI").is_some() {
-            panic!("CI is set but no MariaDB answers on {addr}: run `bash .ci/mariadb start` first");
+            panic!(
+                "CI is set but no MariaDB answers on {addr}: run `bash .ci/mariadb start` first"
+            );
         }
-        eprintln!("\n*** SKIPPING: no MariaDB on {addr}. Start one with `bash .ci/mariadb start`. ***\n");
+        eprintln!(
+            "\n*** SKIPPING: no MariaDB on {addr}. Start one with `bash .ci/mariadb start`. ***\n"
+        );
     }
     up
 }
@@ -34,13 +38,30 @@ pub fn mariadb_up() -> bool {
 /// Run SQL as the admin user with the `mariadb` client; returns tab-separated output.
 pub fn admin_sql(db: Option<&str>, sql: &str) -> String {
     let mut cmd = Command::new("mariadb");
-    cmd.args(["-N", "-B", "-h", HOST, "-P", &port().to_string(), "-u", "ostmig_admin"])
-        .env("MYSQL_PWD", "admin-pass");
+    cmd.args([
+        "-N",
+        "-B",
+        "-h",
+        HOST,
+        "-P",
+        &port().to_string(),
+        "-u",
+        "ostmig_admin",
+    ])
+    .env("MYSQL_PWD", "admin-pass");
     if let Some(db) = db {
         cmd.arg(db);
     }
-    let out = cmd.arg("-e").arg(sql).output().expect("the mariadb client is installed");
-    assert!(out.status.success(), "SQL failed: {sql}\n{}", String::from_utf8_lossy(&out.stderr));
+    let out = cmd
+        .arg("-e")
+        .arg(sql)
+        .output()
+        .expect("the mariadb client is installed");
+    assert!(
+        out.status.success(),
+        "SQL failed: {sql}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap()
 }
 
@@ -53,18 +74,38 @@ static LOADS: Mutex<()> = Mutex::new(());
 /// (Re)create database `db` from `ostmig fixture`.
 pub fn fixture_db(db: &str, prefix: &str, tickets: u32) {
     let _guard = LOADS.lock().unwrap_or_else(|e| e.into_inner());
-    admin_sql(None, &format!("DROP DATABASE IF EXISTS `{db}`; CREATE DATABASE `{db}` CHARACTER SET utf8mb3"));
-    let generated = Command::new(bin())
-        .args(["fixture", "--tickets", &tickets.to_string(), "--prefix", prefix, "--large-attachment-bytes", "10489000"])
+    admin_sql(
+        None,
+        &format!("DROP DATABASE IF EXISTS `{db}`; CREATE DATABASE `{db}` CHARACTER SET utf8mb3"),
+    );
+    let mut generated = Command::new(bin())
+        .args([
+            "fixture",
+            "--tickets",
+            &tickets.to_string(),
+            "--prefix",
+            prefix,
+            "--large-attachment-bytes",
+            "10489000",
+        ])
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
     let status = Command::new("mariadb")
-        .args(["-h", HOST, "-P", &port().to_string(), "-u", "ostmig_admin", db])
+        .args([
+            "-h",
+            HOST,
+            "-P",
+            &port().to_string(),
+            "-u",
+            "ostmig_admin",
+            db,
+        ])
         .env("MYSQL_PWD", "admin-pass")
-        .stdin(generated.stdout.unwrap())
+        .stdin(generated.stdout.take().unwrap())
         .status()
         .unwrap();
+    assert!(generated.wait().unwrap().success(), "ostmig fixture failed");
     assert!(status.success(), "loading the fixture into {db} failed");
 }
 
@@ -77,15 +118,24 @@ pub fn real117_dump() -> Option<PathBuf> {
 pub fn load_real117(db: &str) -> bool {
     let Some(dump) = real117_dump() else {
         if std::env::var_os("CI").is_some() {
-            eprintln!("note: ../shared/osticket-1.17 is absent; the real-installation test has nothing to load");
+            eprintln!(
+                "note: ../shared/osticket-1.17 is absent; the real-installation test has nothing to load"
+            );
         }
         return false;
     };
     let _guard = LOADS.lock().unwrap_or_else(|e| e.into_inner());
-    admin_sql(None, &format!("DROP DATABASE IF EXISTS `{db}`; CREATE DATABASE `{db}`"));
+    admin_sql(
+        None,
+        &format!("DROP DATABASE IF EXISTS `{db}`; CREATE DATABASE `{db}`"),
+    );
     let status = Command::new("sh")
         .arg("-c")
-        .arg(format!("zcat '{}' | mariadb -h {HOST} -P {} -u ostmig_admin {db}", dump.display(), port()))
+        .arg(format!(
+            "zcat '{}' | mariadb -h {HOST} -P {} -u ostmig_admin {db}",
+            dump.display(),
+            port()
+        ))
         .env("MYSQL_PWD", "admin-pass")
         .status()
         .unwrap();
@@ -101,7 +151,9 @@ pub fn ostmig(args: &[&str], env: &[(&str, &str)]) -> Output {
             cmd.env_remove(k);
         }
     }
-    cmd.args(args).envs(env.iter().copied()).stdin(Stdio::null());
+    cmd.args(args)
+        .envs(env.iter().copied())
+        .stdin(Stdio::null());
     cmd.output().unwrap()
 }
 
@@ -112,7 +164,13 @@ pub fn url(user: &str, db: &str) -> String {
 /// Snapshot `db` as the read-only user into `duck`, asserting success.
 pub fn snapshot(db: &str, duck: &Path, extra: &[&str]) -> Output {
     let source = url("ostmig_ro", db);
-    let mut args = vec!["snapshot", "--source", &source, "--db", duck.to_str().unwrap()];
+    let mut args = vec![
+        "snapshot",
+        "--source",
+        &source,
+        "--db",
+        duck.to_str().unwrap(),
+    ];
     args.extend_from_slice(extra);
     let out = ostmig(&args, &[("OSTMIG_MYSQL_PASSWORD", "ro-pass")]);
     assert!(
@@ -129,9 +187,11 @@ pub fn duck(path: &Path) -> duckdb::Connection {
 }
 
 pub fn duck_i64(conn: &duckdb::Connection, sql: &str) -> i64 {
-    conn.query_row(sql, [], |r| r.get(0)).unwrap_or_else(|e| panic!("{sql}: {e}"))
+    conn.query_row(sql, [], |r| r.get(0))
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
 }
 
 pub fn duck_str(conn: &duckdb::Connection, sql: &str) -> Option<String> {
-    conn.query_row(sql, [], |r| r.get(0)).unwrap_or_else(|e| panic!("{sql}: {e}"))
+    conn.query_row(sql, [], |r| r.get(0))
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
 }
