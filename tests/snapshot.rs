@@ -434,6 +434,7 @@ fn write_grants_give_a_warning_not_a_failure() {
         duck_i64(&conn, "SELECT len(warnings) FROM meta.snapshot"),
         1
     );
+    drop(conn);
     // The read-only user gets no such warning.
     let out = snapshot("ostmig_t_grants", &path, &[]);
     assert!(!String::from_utf8_lossy(&out.stderr).contains("read-only user"));

@@ -288,8 +288,6 @@ pub async fn write_grants(conn: &mut MySqlConnection, database: &str) -> Vec<Str
         "CREATE",
         "INDEX",
     ];
-    let db_target = format!("`{}`.", database.replace('_', "\\_"));
-    let db_target_plain = format!("`{database}`.");
     let mut out = Vec::new();
     for g in grants
         .into_iter()
@@ -299,9 +297,12 @@ pub async fn write_grants(conn: &mut MySqlConnection, database: &str) -> Vec<Str
         else {
             continue;
         };
+        // Grants name a database by a LIKE pattern (`ostmig\_%`.*), or every database (*.*).
         let on_this = rest.starts_with("*.*")
-            || rest.starts_with(&db_target)
-            || rest.starts_with(&db_target_plain);
+            || rest
+                .strip_prefix('`')
+                .and_then(|r| r.split_once("`."))
+                .is_some_and(|(pattern, _)| grant_pattern_matches(pattern, database));
         if on_this
             && privs
                 .split(',')
@@ -311,6 +312,29 @@ pub async fn write_grants(conn: &mut MySqlConnection, database: &str) -> Vec<Str
         }
     }
     out
+}
+
+/// Whether a grant's database pattern (MySQL LIKE syntax: `%`, `_`, `\` escapes) names `database`.
+fn grant_pattern_matches(pattern: &str, database: &str) -> bool {
+    let mut re = String::from("^");
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                if let Some(n) = chars.next() {
+                    re.push_str(&regex::escape(&n.to_string()));
+                }
+            }
+            '%' => re.push_str(".*"),
+            '_' => re.push('.'),
+            c => re.push_str(&regex::escape(&c.to_string())),
+        }
+    }
+    re.push('$');
+    regex::RegexBuilder::new(&re)
+        .case_insensitive(true)
+        .build()
+        .is_ok_and(|r| r.is_match(database))
 }
 
 /// The zone osTicket's DATETIME values were written in.
@@ -400,4 +424,18 @@ pub async fn time_zone(
         Zone::Fixed(FixedOffset::east_opt(offset).unwrap_or(FixedOffset::east_opt(0).unwrap())),
         "server offset from UTC now".into(),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::grant_pattern_matches;
+
+    #[test]
+    fn grant_patterns_follow_like_syntax() {
+        assert!(grant_pattern_matches(r"ostmig\_%", "ostmig_fixture"));
+        assert!(!grant_pattern_matches(r"ostmig\_%", "ostmigXfixture"));
+        assert!(grant_pattern_matches("osticket", "osticket"));
+        assert!(!grant_pattern_matches("osticket", "osticket2"));
+        assert!(grant_pattern_matches("help_desk", "helpXdesk"));
+    }
 }
