@@ -40,6 +40,14 @@ pub enum Command {
     Snapshot(SnapshotArgs),
     /// Print the scope audit of the latest snapshot: versions, sizes and counts.
     Discover(DiscoverArgs),
+    /// Turn thread entries into conversation parts (stage.parts), cleaned for Intercom.
+    ///
+    /// Reads the snapshot's raw.thread_entry, raw.thread, raw.thread_entry_merge,
+    /// raw.attachment and raw.file. Writes stage.parts (one row per visible entry, in order),
+    /// stage.part_attachment, stage.split_excluded (superseded edits, task threads) and
+    /// stage.review_queue (what needs a person). Re-running replaces the previous output
+    /// atomically. Exits 1 when the review queue is not empty.
+    Split(SplitArgs),
     /// Write a deterministic, osTicket-1.18-shaped test database as SQL to stdout.
     ///
     /// Pipe it into MariaDB: `ostmig fixture --tickets 200 | mysql osticket_fixture`. The same
@@ -73,6 +81,22 @@ pub struct DiscoverArgs {
     #[command(flatten)]
     pub db: DbArg,
     /// Print JSON on stdout instead of tables.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SplitArgs {
+    #[command(flatten)]
+    pub db: DbArg,
+    /// Also pick this many tickets, stratified by age, format, merges, attachments and notes,
+    /// into stage.split_sample for the customer's sign-off sheet.
+    #[arg(long, value_name = "TICKETS")]
+    pub sample: Option<u32>,
+    /// Attachments larger than this many bytes are flagged over_limit.
+    #[arg(long, value_name = "BYTES", default_value_t = 10 * 1024 * 1024)]
+    pub attachment_limit: u64,
+    /// Print a JSON summary on stdout instead of a table.
     #[arg(long)]
     pub json: bool,
 }

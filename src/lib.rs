@@ -21,6 +21,7 @@ pub mod error;
 pub mod fixture;
 pub mod settings;
 pub mod snapshot;
+pub mod split;
 pub mod warehouse;
 
 use std::io::IsTerminal;
@@ -71,6 +72,20 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
             Ok(Outcome::Ok)
         }
         Command::Discover(args) => discover::run(&args.db.db, args.json),
+        Command::Split(args) => {
+            let summary = split::run(&split::Options {
+                db: args.db.db.clone(),
+                sample: args.sample,
+                attachment_limit: args.attachment_limit,
+                progress: std::io::stderr().is_terminal(),
+            })?;
+            split::print_summary(&summary, args.json)?;
+            Ok(if summary.review_rows > 0 {
+                Outcome::Problems
+            } else {
+                Outcome::Ok
+            })
+        }
         Command::Fixture(args) => {
             let stdout = std::io::stdout().lock();
             fixture::generate(

@@ -11,10 +11,16 @@ use crate::error::{Hinted, hinted};
 
 /// The migrations shipped with this binary, in order. `tests::every_migration_file_is_listed`
 /// fails when a file in `sql/migrations/` is missing here.
-pub const MIGRATIONS: &[(&str, &str)] = &[(
-    "0001_snapshot_meta.sql",
-    include_str!("../../sql/migrations/0001_snapshot_meta.sql"),
-)];
+pub const MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "0001_snapshot_meta.sql",
+        include_str!("../../sql/migrations/0001_snapshot_meta.sql"),
+    ),
+    (
+        "0002_stage_split.sql",
+        include_str!("../../sql/migrations/0002_stage_split.sql"),
+    ),
+];
 
 /// Storage format written into new staging files.
 pub const STORAGE_VERSION: &str = "v1.5.0";

@@ -1,0 +1,751 @@
+//! The body cleaner: one osTicket entry body in, Intercom's HTML subset out.
+//!
+//! HTML is streamed through lol_html element by element (no DOM): allowed elements keep only
+//! their safe attributes, containers are unwrapped into line breaks, and dangerous elements go
+//! with their content. Facts behind the rules: `../shared/research/osticket.md` §3.
+//!
+//! Intercom renders paragraphs, line breaks, bold/italic/underline, links, lists, code/pre,
+//! headings and images; everything else is unwrapped so its text survives.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+use std::sync::LazyLock;
+
+use lol_html::html_content::ContentType;
+use lol_html::{HtmlRewriter, Settings, comments, doc_comments, doctype, element, end, end_tag};
+use regex::Regex;
+
+/// Elements Intercom renders; they stay, with only the attributes [`keep_attribute`] allows.
+const KEPT: &[&str] = &[
+    "p", "br", "b", "strong", "i", "em", "u", "a", "ul", "ol", "li", "code", "pre", "h1", "h2",
+    "h3", "h4", "h5", "h6", "img",
+];
+
+/// Kept elements whose missing end tag would spill formatting over the rest of the body.
+const BALANCED: &[&str] = &[
+    "b", "strong", "i", "em", "u", "a", "ul", "ol", "code", "pre", "h1", "h2", "h3", "h4", "h5",
+    "h6",
+];
+
+/// Removed together with everything inside them: never text a reader should see.
+const DROPPED: &[&str] = &[
+    "script", "style", "head", "title", "meta", "link", "base", "noscript", "iframe", "frame",
+    "frameset", "object", "embed", "applet", "svg", "math", "template", "form", "input", "button",
+    "select", "textarea", "option", "xml", "audio", "video", "canvas",
+];
+
+/// Unwrapped containers that end a line in the source layout.
+const BLOCKS: &[&str] = &[
+    "div",
+    "table",
+    "tr",
+    "blockquote",
+    "section",
+    "article",
+    "header",
+    "footer",
+    "center",
+    "address",
+    "dl",
+    "dt",
+    "dd",
+    "caption",
+    "figure",
+    "figcaption",
+    "fieldset",
+    "main",
+    "nav",
+    "aside",
+    "tbody",
+    "thead",
+    "tfoot",
+];
+
+/// Inline images the body may reference as `cid:<file.key>`, keyed by the lower-cased key
+/// (osTicket's key column has a case-insensitive collation).
+pub type InlineFiles = HashMap<String, InlineFile>;
+
+#[derive(Clone, Debug)]
+pub struct InlineFile {
+    pub file_id: i64,
+    pub name: String,
+}
+
+/// Where a resolved inline image points in `body_html`: the loader swaps this scheme for the
+/// uploaded file's URL (Intercom cannot resolve `cid:`).
+pub const FILE_SCHEME: &str = "ostmig-file:";
+
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Cleaned {
+    pub html: String,
+    pub text: String,
+    /// Mail history cut from the end of the body, cleaned the same way; never dropped.
+    pub quoted_html: Option<String>,
+    /// `file.id`s of inline images the body referenced and that resolved.
+    pub resolved: Vec<i64>,
+    /// `cid:` keys that matched no attachment of the entry.
+    pub unresolved: Vec<String>,
+    /// Problem codes, sorted and unique (see README, "Problem codes").
+    pub problems: Vec<&'static str>,
+}
+
+impl Cleaned {
+    fn problem(&mut self, code: &'static str) {
+        if !self.problems.contains(&code) {
+            self.problems.push(code);
+        }
+    }
+}
+
+/// Source body format (`thread_entry.format`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Format {
+    Html,
+    Text,
+}
+
+/// Clean one body: separate quoted history, sanitise, and derive plain text.
+pub fn clean_body(body: &str, format: Format, separator: &str, files: &InlineFiles) -> Cleaned {
+    let mut out = match format {
+        Format::Html => clean_html_body(body, separator, files),
+        Format::Text => clean_text_body(body, separator),
+    };
+    if out.text.trim().is_empty() && out.resolved.is_empty() && has_content(body) {
+        out.problem("empty_after_cleaning");
+    }
+    out.problems.sort_unstable();
+    out
+}
+
+fn has_content(body: &str) -> bool {
+    let t = body.trim();
+    !t.is_empty() && t != "-"
+}
+
+fn clean_html_body(body: &str, separator: &str, files: &InlineFiles) -> Cleaned {
+    let mut out = Cleaned::default();
+    // osTicket strips quoted history by exploding the raw body on the separator text, before
+    // sanitising (`ThreadEntryBody::stripQuotedReply`); do the same with what it left behind.
+    let (own, quoted) = match (!separator.is_empty())
+        .then(|| body.find(separator))
+        .flatten()
+    {
+        Some(at) => (&body[..at], Some(&body[at + separator.len()..])),
+        None => (body, None),
+    };
+    let mut own = sanitize(&[own.as_bytes()], files, &mut out);
+    let mut quoted = quoted
+        .map(|q| sanitize(&[q.as_bytes()], files, &mut out))
+        .filter(|q| !html_to_text(q).trim().is_empty());
+    if quoted.is_none()
+        && let Some((kept, cut)) = split_trailing_quote(&own)
+    {
+        own = kept;
+        quoted = Some(cut);
+    }
+    let own = strip_markers(&own);
+    out.text = html_to_text(&own);
+    out.html = own;
+    out.quoted_html = quoted.map(|q| strip_markers(&q));
+    out
+}
+
+fn clean_text_body(body: &str, separator: &str) -> Cleaned {
+    let mut out = Cleaned::default();
+    // Text bodies are stored HTML-escaped (`TextThreadEntryBody::getClean`).
+    let decoded = html_escape::decode_html_entities(body).replace("\r\n", "\n");
+    let (own, mut quoted) = match (!separator.is_empty())
+        .then(|| decoded.find(separator))
+        .flatten()
+    {
+        Some(at) => (
+            decoded[..at].to_string(),
+            Some(decoded[at + separator.len()..].to_string()),
+        ),
+        None => (decoded, None),
+    };
+    let mut own = own;
+    if quoted.is_none() {
+        // A trailing run of "> " lines, optionally introduced by "On … wrote:", is mail history.
+        let lines: Vec<&str> = own.lines().collect();
+        let mut start = lines.len();
+        while start > 0 && (lines[start - 1].starts_with('>') || lines[start - 1].trim().is_empty())
+        {
+            start -= 1;
+        }
+        if start < lines.len() && lines[start..].iter().any(|l| l.starts_with('>')) {
+            if start > 0 && WROTE.is_match(lines[start - 1]) {
+                start -= 1;
+            }
+            if lines[..start].iter().any(|l| !l.trim().is_empty()) {
+                quoted = Some(lines[start..].join("\n"));
+                own = lines[..start].join("\n");
+            }
+        }
+    }
+    out.text = own.trim().to_string();
+    out.html = text_to_html(&own);
+    out.quoted_html = quoted
+        .filter(|q| !q.trim().is_empty())
+        .map(|q| text_to_html(&q));
+    out
+}
+
+/// Plain text to paragraphs: blank lines separate paragraphs, single newlines become `<br>`.
+pub fn text_to_html(text: &str) -> String {
+    let mut html = String::with_capacity(text.len() + 16);
+    for para in PARAGRAPH_BREAK.split(text.trim()) {
+        if para.trim().is_empty() {
+            continue;
+        }
+        html.push_str("<p>");
+        for (i, line) in para.trim_matches('\n').lines().enumerate() {
+            if i > 0 {
+                html.push_str("<br>");
+            }
+            html.push_str(&html_escape::encode_text(line.trim_end()));
+        }
+        html.push_str("</p>");
+    }
+    html
+}
+
+static PARAGRAPH_BREAK: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\n[ \t]*\n\s*").unwrap());
+static WROTE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^\s*(on\b.{4,200}\bwrote:|am\b.{4,200}\bschrieb\b.*:|le\b.{4,200}\ba écrit\s*:|el\b.{4,200}\bescribió:)\s*$")
+        .unwrap()
+});
+static STRAY_END_TAG: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"</([A-Za-z][A-Za-z0-9:-]*)\s*>").unwrap());
+
+const QUOTE_OPEN: &str = "<!--ostmig:quote-->";
+const QUOTE_CLOSE: &str = "<!--ostmig:/quote-->";
+
+/// Sanitise HTML given as chunks; the result does not depend on where the chunks break.
+pub fn sanitize(chunks: &[&[u8]], files: &InlineFiles, out: &mut Cleaned) -> String {
+    let mut html = Vec::with_capacity(chunks.iter().map(|c| c.len()).sum::<usize>());
+    let quote_depth: Rc<RefCell<u32>> = Rc::default();
+    let found: RefCell<(Vec<i64>, Vec<String>, Vec<&'static str>)> = RefCell::default();
+    let result = {
+        let settings = Settings::new()
+            .append_element_content_handler(element!("*", |el| {
+                let name = el.tag_name();
+                if DROPPED.contains(&name.as_str()) || is_hidden(el.get_attribute("style")) {
+                    if name == "script" || name == "iframe" || name == "object" {
+                        found.borrow_mut().2.push("removed_active_content");
+                    }
+                    el.remove();
+                    return Ok(());
+                }
+                if name == "blockquote" {
+                    let top = *quote_depth.borrow() == 0;
+                    *quote_depth.borrow_mut() += 1;
+                    if top {
+                        el.before(QUOTE_OPEN, ContentType::Html);
+                    }
+                    let depth = quote_depth.clone();
+                    if let Some(handlers) = el.end_tag_handlers() {
+                        handlers.push(end_tag!(move |end| {
+                            let mut d = depth.borrow_mut();
+                            *d = d.saturating_sub(1);
+                            end.after("<br>", ContentType::Html);
+                            if *d == 0 {
+                                end.after(QUOTE_CLOSE, ContentType::Html);
+                            }
+                            Ok(())
+                        }));
+                    }
+                    el.remove_and_keep_content();
+                    return Ok(());
+                }
+                if name == "br" {
+                    el.replace("<br>", ContentType::Html);
+                    return Ok(());
+                }
+                if name == "hr" {
+                    el.replace("<br>", ContentType::Html);
+                    return Ok(());
+                }
+                if BLOCKS.contains(&name.as_str()) || name == "td" || name == "th" {
+                    let gap = if name == "td" || name == "th" {
+                        " "
+                    } else {
+                        "<br>"
+                    };
+                    if let Some(handlers) = el.end_tag_handlers() {
+                        handlers.push(end_tag!(move |end| {
+                            end.after(gap, ContentType::Html);
+                            Ok(())
+                        }));
+                    }
+                    el.remove_and_keep_content();
+                    return Ok(());
+                }
+                if !KEPT.contains(&name.as_str()) {
+                    el.remove_and_keep_content();
+                    return Ok(());
+                }
+                let names: Vec<String> = el.attributes().iter().map(|a| a.name()).collect();
+                for attr in names {
+                    let value = el.get_attribute(&attr).unwrap_or_default();
+                    match keep_attribute(&name, &attr, &value, files) {
+                        Keep::Yes => {}
+                        Keep::No => el.remove_attribute(&attr),
+                        Keep::Rewrite(v) => {
+                            el.set_attribute(&attr, &v)?;
+                        }
+                        Keep::Resolved(file_id, v) => {
+                            found.borrow_mut().0.push(file_id);
+                            el.set_attribute(&attr, &v)?;
+                        }
+                        Keep::Unresolved(key) => {
+                            found.borrow_mut().1.push(key);
+                            el.replace("[image missing]", ContentType::Text);
+                            return Ok(());
+                        }
+                        Keep::DropElement => {
+                            el.remove();
+                            return Ok(());
+                        }
+                        Keep::Unwrap => {
+                            el.remove_and_keep_content();
+                            return Ok(());
+                        }
+                    }
+                }
+                if name == "a" && !el.has_attribute("href") {
+                    el.remove_and_keep_content();
+                    return Ok(());
+                }
+                if name == "img" && !el.has_attribute("src") {
+                    el.remove();
+                    return Ok(());
+                }
+                Ok(())
+            }))
+            .append_element_content_handler(comments!("*", |c| {
+                c.remove();
+                Ok(())
+            }))
+            .append_document_content_handler(doc_comments!(|c| {
+                c.remove();
+                Ok(())
+            }))
+            .append_document_content_handler(doctype!(|d| {
+                d.remove();
+                Ok(())
+            }))
+            .append_document_content_handler(end!(|end| {
+                if *quote_depth.borrow() > 0 {
+                    end.append(QUOTE_CLOSE, ContentType::Html);
+                }
+                Ok(())
+            }));
+
+        let mut rewriter = HtmlRewriter::new(settings, |c: &[u8]| html.extend_from_slice(c));
+        let mut r = Ok(());
+        for chunk in chunks {
+            if let Err(e) = rewriter.write(chunk) {
+                r = Err(e);
+                break;
+            }
+        }
+        r.and_then(|()| rewriter.end())
+    };
+    let (resolved, unresolved, problems) = found.into_inner();
+    out.resolved.extend(resolved);
+    for key in unresolved {
+        out.problem("unresolved_cid");
+        out.unresolved.push(key);
+    }
+    for p in problems {
+        out.problem(p);
+    }
+    match result {
+        Ok(()) => balance(&drop_stray_end_tags(&String::from_utf8_lossy(&html))),
+        Err(_) => {
+            // lol_html refuses only input it cannot tokenise unambiguously; keep the text.
+            out.problem("malformed_html");
+            let raw: Vec<u8> = chunks.concat();
+            text_to_html(&TAG.replace_all(&String::from_utf8_lossy(&raw), " "))
+        }
+    }
+}
+
+static TAG: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?s)<[^>]*>").unwrap());
+
+fn is_hidden(style: Option<String>) -> bool {
+    style.is_some_and(|s| {
+        let s: String = s
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect::<String>()
+            .to_ascii_lowercase();
+        s.contains("display:none") || s.contains("visibility:hidden")
+    })
+}
+
+enum Keep {
+    Yes,
+    No,
+    Rewrite(String),
+    Resolved(i64, String),
+    Unresolved(String),
+    DropElement,
+    Unwrap,
+}
+
+fn keep_attribute(element: &str, attr: &str, value: &str, files: &InlineFiles) -> Keep {
+    match (element, attr) {
+        ("a", "href") => {
+            let v = value.trim();
+            let lower = v.to_ascii_lowercase();
+            if ["http://", "https://", "mailto:", "tel:"]
+                .iter()
+                .any(|s| lower.starts_with(s))
+            {
+                Keep::Yes
+            } else {
+                // javascript:, data:, relative links into the old helpdesk: keep the text only.
+                Keep::Unwrap
+            }
+        }
+        ("img", "src") => {
+            let v = value.trim();
+            let lower = v.to_ascii_lowercase();
+            if let Some(key) = lower.strip_prefix("cid:") {
+                match files.get(key.trim()) {
+                    Some(f) => Keep::Resolved(f.file_id, format!("{FILE_SCHEME}{}", f.file_id)),
+                    None => Keep::Unresolved(v[4..].trim().to_string()),
+                }
+            } else if [
+                "https://",
+                "http://",
+                "data:image/png",
+                "data:image/jpeg",
+                "data:image/gif",
+                "data:image/webp",
+            ]
+            .iter()
+            .any(|p| lower.starts_with(p))
+            {
+                Keep::Yes
+            } else {
+                Keep::DropElement
+            }
+        }
+        ("img", "alt") | ("a", "title") | ("img", "title") | ("ol", "start") => Keep::Yes,
+        ("img", "width") | ("img", "height") => {
+            if value.trim().chars().all(|c| c.is_ascii_digit()) && !value.trim().is_empty() {
+                Keep::Yes
+            } else {
+                Keep::No
+            }
+        }
+        ("a", "target") => Keep::Rewrite("_blank".into()),
+        _ => Keep::No,
+    }
+}
+
+/// End tags of unwrapped elements remain when the source never opened them (osTicket's own
+/// templates have a stray `</span>`); nothing but kept elements may close.
+fn drop_stray_end_tags(html: &str) -> String {
+    STRAY_END_TAG
+        .replace_all(html, |c: &regex::Captures| {
+            if KEPT.contains(&c[1].to_ascii_lowercase().as_str()) {
+                c[0].to_string()
+            } else {
+                String::new()
+            }
+        })
+        .into_owned()
+}
+
+/// Close formatting the source left open, so it cannot leak past the body in Intercom.
+fn balance(html: &str) -> String {
+    let mut open: Vec<String> = Vec::new();
+    for c in ANY_TAG.captures_iter(html) {
+        let name = c[2].to_ascii_lowercase();
+        if !BALANCED.contains(&name.as_str()) || c[3].ends_with('/') {
+            continue;
+        }
+        if c[1].is_empty() {
+            open.push(name);
+        } else if let Some(i) = open.iter().rposition(|n| *n == name) {
+            open.remove(i);
+        }
+    }
+    let mut out = html.to_string();
+    for name in open.iter().rev() {
+        out.push_str(&format!("</{name}>"));
+    }
+    out
+}
+
+static ANY_TAG: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"<(/?)([A-Za-z][A-Za-z0-9]*)([^>]*)>").unwrap());
+
+/// The last top-level blockquote, when only whitespace follows it and real text precedes it,
+/// is quoted history (clients that drop osTicket's separator leave the whole quote in).
+fn split_trailing_quote(html: &str) -> Option<(String, String)> {
+    let start = html.rfind(QUOTE_OPEN)?;
+    let close = html[start..].find(QUOTE_CLOSE)? + start;
+    let after = &html[close + QUOTE_CLOSE.len()..];
+    if !html_to_text(after).trim().is_empty() {
+        return None;
+    }
+    let mut before = html[..start].to_string();
+    let mut quoted = html[start..close].to_string();
+    // Move an "On … wrote:" line that introduces the quote along with it.
+    let body_end = trim_breaks_end(&before);
+    let line_start = ["<br>", "</p>", "<p>"]
+        .iter()
+        .filter_map(|m| before[..body_end].rfind(m).map(|i| i + m.len()))
+        .max()
+        .unwrap_or(0);
+    if WROTE.is_match(html_to_text(&before[line_start..body_end]).trim()) {
+        quoted = format!("{}{}", &before[line_start..], quoted);
+        before.truncate(line_start);
+    }
+    if html_to_text(&before).trim().is_empty() {
+        return None;
+    }
+    Some((before, quoted))
+}
+
+/// Byte length of `s` without its trailing whitespace and `<br>`s.
+fn trim_breaks_end(s: &str) -> usize {
+    let mut t = s.trim_end();
+    while let Some(r) = t.strip_suffix("<br>") {
+        t = r.trim_end();
+    }
+    t.len()
+}
+
+fn strip_markers(html: &str) -> String {
+    let s = html.replace(QUOTE_OPEN, "").replace(QUOTE_CLOSE, "");
+    trim_breaks(&s).to_string()
+}
+
+/// Leading and trailing `<br>`s left by unwrapped containers.
+fn trim_breaks(mut s: &str) -> &str {
+    loop {
+        let t = s.trim();
+        if let Some(r) = t.strip_prefix("<br>") {
+            s = r;
+        } else if let Some(r) = t.strip_suffix("<br>") {
+            s = r;
+        } else {
+            return t;
+        }
+    }
+}
+
+/// Plain text of cleaned HTML: block ends and `<br>` become newlines, entities decoded.
+pub fn html_to_text(html: &str) -> String {
+    let mut text = String::with_capacity(html.len());
+    let mut last_was_tag_break = false;
+    let mut rest = html;
+    while let Some(lt) = rest.find('<') {
+        text.push_str(&rest[..lt]);
+        let Some(gt) = rest[lt..].find('>') else {
+            text.push_str(&rest[lt..]);
+            rest = "";
+            break;
+        };
+        let tag = rest[lt + 1..lt + gt].trim().to_ascii_lowercase();
+        let name = tag
+            .trim_start_matches('/')
+            .split(|c: char| c.is_whitespace() || c == '/')
+            .next()
+            .unwrap_or("");
+        let breaks = matches!(
+            name,
+            "br" | "p" | "li" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "pre" | "ul" | "ol"
+        );
+        if breaks && !(last_was_tag_break && tag.starts_with('/')) {
+            text.push('\n');
+        }
+        last_was_tag_break = breaks;
+        rest = &rest[lt + gt + 1..];
+    }
+    text.push_str(rest);
+    let decoded = html_escape::decode_html_entities(&text).replace('\u{a0}', " ");
+    let mut out = String::with_capacity(decoded.len());
+    let mut blank = 0;
+    for line in decoded.lines() {
+        let line = line.split_whitespace().collect::<Vec<_>>().join(" ");
+        if line.is_empty() {
+            blank += 1;
+            if blank > 1 || out.is_empty() {
+                continue;
+            }
+        } else {
+            blank = 0;
+        }
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out.trim().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const SEP: &str = "-- reply above this line --";
+
+    fn files() -> InlineFiles {
+        let mut f = InlineFiles::new();
+        f.insert(
+            "abcdefabcdefabcdefabcdefabcdef12".into(),
+            InlineFile {
+                file_id: 7,
+                name: "screenshot.png".into(),
+            },
+        );
+        f
+    }
+
+    fn html(body: &str) -> Cleaned {
+        clean_body(body, Format::Html, SEP, &files())
+    }
+
+    #[test]
+    fn scripts_handlers_and_javascript_links_are_removed() {
+        let c = html(
+            r#"<p onclick="steal()">Hi <a href="javascript:alert(1)">click</a><script>alert(1)</script> <a href="https://x.example/a?b=1" onmouseover="x()">ok</a></p><style>p{color:red}</style>"#,
+        );
+        insta::assert_snapshot!(c.html, @r#"<p>Hi click <a href="https://x.example/a?b=1">ok</a></p>"#);
+        assert_eq!(c.text, "Hi click ok");
+        assert_eq!(c.problems, vec!["removed_active_content"]);
+    }
+
+    #[test]
+    fn mso_markup_is_unwrapped() {
+        let c = html(
+            r#"<div class="WordSection1"><p class="MsoNormal"><span style="font-family:Calibri">Dear team,<o:p></o:p></span></p><p class="MsoNormal"><b>Invoice</b> attached.</p></div>"#,
+        );
+        insta::assert_snapshot!(c.html, @"<p>Dear team,</p><p><b>Invoice</b> attached.</p>");
+        assert_eq!(c.text, "Dear team,\nInvoice attached.");
+    }
+
+    #[test]
+    fn cid_images_resolve_case_insensitively() {
+        let c = html(
+            r#"<p>See <img src="cid:ABCDEFabcdefabcdefabcdefabcdef12" alt="shot" onerror="x()"></p>"#,
+        );
+        insta::assert_snapshot!(c.html, @r#"<p>See <img src="ostmig-file:7" alt="shot"></p>"#);
+        assert_eq!(c.resolved, vec![7]);
+        assert!(c.problems.is_empty());
+        let c = html(r#"<p>See <img src="cid:0000deadbeef"></p>"#);
+        assert_eq!(c.unresolved, vec!["0000deadbeef".to_string()]);
+        assert_eq!(c.problems, vec!["unresolved_cid"]);
+        assert_eq!(c.html, "<p>See [image missing]</p>");
+    }
+
+    #[test]
+    fn osticket_separator_splits_off_history() {
+        let c = html(&format!(
+            "<p>Thanks, that fixed it.</p><div style=\"display:none\" class=\"mid-abc\">{SEP}<br/><br/></div><p>On Monday Acme wrote:</p><p>Old text</p>"
+        ));
+        assert_eq!(c.html, "<p>Thanks, that fixed it.</p>");
+        let q = c.quoted_html.unwrap();
+        assert!(
+            q.contains("Old text") && !q.contains(SEP) && !q.contains("</div>"),
+            "{q}"
+        );
+    }
+
+    #[test]
+    fn trailing_blockquote_is_history_but_inline_quotes_stay() {
+        let c = html(
+            "<p>New answer.</p><br /><div>On Mon, Jan 6, 2025 at 9:14 AM Acme &lt;a@b.example&gt; wrote:</div><blockquote><p>Earlier text.</p></blockquote>",
+        );
+        assert_eq!(c.text, "New answer.");
+        let q = c.quoted_html.unwrap();
+        assert!(q.contains("wrote:") && q.contains("Earlier text."), "{q}");
+        let c =
+            html("<p>You said:</p><blockquote>the printer jams</blockquote><p>It should not.</p>");
+        assert!(c.quoted_html.is_none());
+        assert!(c.text.contains("the printer jams"));
+    }
+
+    #[test]
+    fn unclosed_formatting_is_closed_and_stray_end_tags_dropped() {
+        let c = html("<p><b>bold <i>both</p></span></font>");
+        insta::assert_snapshot!(c.html, @"<p><b>bold <i>both</p></i></b>");
+    }
+
+    #[test]
+    fn text_bodies_are_unescaped_into_paragraphs() {
+        let c = clean_body(
+            "Hello &lt;team&gt;,\r\nline two &amp; more\r\n\r\nSecond paragraph\n\n> old\n> quote",
+            Format::Text,
+            SEP,
+            &files(),
+        );
+        insta::assert_snapshot!(c.html, @"<p>Hello &lt;team&gt;,<br>line two &amp; more</p><p>Second paragraph</p>");
+        assert_eq!(c.text, "Hello <team>,\nline two & more\n\nSecond paragraph");
+        assert_eq!(
+            c.quoted_html.as_deref(),
+            Some("<p>&gt; old<br>&gt; quote</p>")
+        );
+    }
+
+    #[test]
+    fn a_body_that_cleans_to_nothing_is_flagged() {
+        let c = html("<script>only()</script><style>x</style>");
+        assert!(c.problems.contains(&"empty_after_cleaning"));
+        let c = html("-");
+        assert!(!c.problems.contains(&"empty_after_cleaning"));
+    }
+
+    #[test]
+    fn invalid_bytes_never_panic() {
+        let mut out = Cleaned::default();
+        let s = sanitize(&[b"<p>caf\xe9 \xff\xfe<b>x"], &files(), &mut out);
+        assert!(s.contains("caf"));
+    }
+
+    #[test]
+    fn a_megabyte_single_line_body_cleans() {
+        let body = format!("<p>{}</p>", "word ".repeat(200_000));
+        let c = html(&body);
+        assert_eq!(c.text.len(), "word ".len() * 200_000 - 1);
+    }
+
+    fn chunked(body: &str, cuts: &[usize]) -> String {
+        let bytes = body.as_bytes();
+        let mut points: Vec<usize> = cuts.iter().map(|c| c % (bytes.len() + 1)).collect();
+        points.sort_unstable();
+        let mut chunks = Vec::new();
+        let mut last = 0;
+        for p in points {
+            chunks.push(&bytes[last..p]);
+            last = p;
+        }
+        chunks.push(&bytes[last..]);
+        sanitize(&chunks, &files(), &mut Cleaned::default())
+    }
+
+    proptest! {
+        #[test]
+        fn output_does_not_depend_on_chunk_boundaries(
+            cuts in proptest::collection::vec(0usize..4000, 0..12),
+            pick in 0usize..4,
+        ) {
+            let bodies = [
+                r#"<html><head><style>a{}</style></head><body><div class="MsoNormal"><p>Caf&eacute; <b>bold <i>x</i></b></p><img src="cid:ABCDEFABCDEFABCDEFABCDEFABCDEF12" alt="a"><table><tr><td>1</td><td>2</td></tr></table><a href="https://e.example/?a=1&amp;b=2">link</a><!-- c --></div></body></html>"#,
+                "<p>Thanks</p><blockquote>old <blockquote>older</blockquote></blockquote>",
+                "<div>unclosed <b>tag <script>bad()</script><p onclick=\"x\">é ü 中文</p>",
+                "<ul><li>one<li>two</ul><pre>code\n  indented</pre><h2>Title</h2><hr>",
+            ];
+            let body = bodies[pick];
+            let whole = sanitize(&[body.as_bytes()], &files(), &mut Cleaned::default());
+            prop_assert_eq!(chunked(body, &cuts), whole);
+        }
+    }
+}

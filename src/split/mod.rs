@@ -1,0 +1,827 @@
+//! `ostmig split`: osTicket thread entries → Intercom conversation parts.
+//!
+//! Reads `raw.*` (through the views in `sql/split/`) ticket window by ticket window, cleans each
+//! body with [`clean`] on both cores, and replaces `stage.parts`, `stage.part_attachment`,
+//! `stage.split_excluded` and `stage.review_queue` in one transaction, so an interrupted run
+//! leaves the previous output. Every source entry ends up in exactly one of: a part, an
+//! exclusion with its reason (superseded edit, task thread), or the review queue.
+
+pub mod clean;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::Context;
+use arrow::array::{
+    ArrayRef, BooleanBuilder, Int32Builder, Int64Builder, ListBuilder, StringBuilder,
+    TimestampMicrosecondBuilder,
+};
+use arrow::record_batch::RecordBatch;
+use chrono::NaiveDateTime;
+use duckdb::Connection;
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::Serialize;
+
+use crate::error::hinted;
+use crate::warehouse;
+use clean::{Cleaned, Format, InlineFile, InlineFiles};
+
+/// The views the split reads through, in order.
+const VIEWS: &[&str] = &[
+    include_str!("../../sql/split/01_entries.sql"),
+    include_str!("../../sql/split/02_files.sql"),
+];
+const SAMPLE_SQL: &str = include_str!("../../sql/split/03_sample.sql");
+
+/// osTicket's default `reply_separator` setting.
+pub const DEFAULT_SEPARATOR: &str = "-- reply above this line --";
+
+/// Tickets per read window: bounds memory to a few thousand bodies at a time.
+const WINDOW_TICKETS: i64 = 2_000;
+
+// thread_entry.flags bits (facts §2.3).
+const FLAG_EDITED: i64 = 0x002;
+const FLAG_HIDDEN: i64 = 0x004;
+const FLAG_SYSTEM: i64 = 0x080;
+
+pub struct Options {
+    pub db: PathBuf,
+    /// Pick this many tickets into `stage.split_sample` after splitting.
+    pub sample: Option<u32>,
+    /// Attachments larger than this are flagged over-limit (Intercom's upload limit).
+    pub attachment_limit: u64,
+    pub progress: bool,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct Summary {
+    pub entries: i64,
+    pub parts: i64,
+    pub excluded: i64,
+    /// Entries that are only in the review queue (not parts).
+    pub review_only: i64,
+    pub review_rows: i64,
+    pub html_bytes: i64,
+    pub sampled_tickets: i64,
+    pub seconds: f64,
+    pub problems: Vec<(String, i64)>,
+    pub exclusions: Vec<(String, i64)>,
+}
+
+#[derive(Debug, Clone)]
+struct Entry {
+    entry_id: i64,
+    thread_type: Option<String>,
+    ticket_id: Option<i64>,
+    origin_ticket_id: Option<i64>,
+    ticket_exists: bool,
+    kind_code: String,
+    flags: i64,
+    format: String,
+    poster: Option<String>,
+    user_id: i64,
+    staff_id: i64,
+    title: Option<String>,
+    body: Option<String>,
+    created: NaiveDateTime,
+}
+
+#[derive(Debug, Clone)]
+struct FileRow {
+    attachment_id: i64,
+    file_id: Option<i64>,
+    name: String,
+    mime_type: Option<String>,
+    size: Option<i64>,
+    inline: bool,
+    key: Option<String>,
+    storage: Option<String>,
+    exists: bool,
+}
+
+/// What became of one entry.
+enum Fate {
+    Part(Box<Part>),
+    Excluded(i64, &'static str, String),
+    ReviewOnly(i64, Option<i64>, &'static str, String),
+}
+
+struct Part {
+    entry: Entry,
+    kind: &'static str,
+    author_type: &'static str,
+    body_origin: &'static str,
+    cleaned: Cleaned,
+    body_file: Option<i64>,
+}
+
+pub fn run(opts: &Options) -> anyhow::Result<Summary> {
+    let started = Instant::now();
+    let started_at = chrono::Utc::now().naive_utc();
+    let duck = warehouse::open(&opts.db)?;
+    let has_raw: i64 = duck.query_row(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'raw' AND table_name = 'thread_entry'",
+        [],
+        |r| r.get(0),
+    )?;
+    if has_raw == 0 {
+        return hinted(
+            format!(
+                "{} holds no snapshot (raw.thread_entry is missing)",
+                opts.db.display()
+            ),
+            "run `ostmig snapshot` into this file first",
+        );
+    }
+    for sql in VIEWS {
+        duck.execute_batch(sql)
+            .context("creating the split views")?;
+    }
+    let separator: String = duck
+        .query_row(
+            "SELECT value FROM raw.config WHERE namespace = 'core' AND \"key\" = 'reply_separator'",
+            [],
+            |r| r.get::<_, Option<String>>(0),
+        )
+        .ok()
+        .flatten()
+        .filter(|s| !s.trim().is_empty())
+        .unwrap_or_else(|| DEFAULT_SEPARATOR.to_string());
+    let files = load_files(&duck)?;
+    let total: i64 = duck.query_row("SELECT count(*) FROM raw.thread_entry", [], |r| r.get(0))?;
+    let bar = if opts.progress {
+        let b = ProgressBar::new(total as u64);
+        b.set_style(
+            ProgressStyle::with_template("split {bar:40} {pos}/{len} entries {per_sec} eta {eta}")
+                .unwrap(),
+        );
+        b
+    } else {
+        ProgressBar::hidden()
+    };
+
+    duck.execute_batch(
+        "BEGIN TRANSACTION;
+         DELETE FROM stage.parts; DELETE FROM stage.part_attachment;
+         DELETE FROM stage.split_excluded; DELETE FROM stage.split_sample;
+         DELETE FROM stage.review_queue WHERE stage = 'split';",
+    )?;
+    let result = (|| -> anyhow::Result<Summary> {
+        let mut summary = Summary::default();
+        let mut writer = Writer::default();
+        let (lo, hi): (Option<i64>, Option<i64>) = duck.query_row(
+            "SELECT min(ticket_id), max(ticket_id) FROM stage.split_entries WHERE ticket_exists",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        ).context("finding the ticket range")?;
+        let mut windows: Vec<(String, Vec<i64>)> = Vec::new();
+        if let (Some(lo), Some(hi)) = (lo, hi) {
+            let mut from = lo;
+            while from <= hi {
+                windows.push((
+                    "ticket_exists AND ticket_id BETWEEN ? AND ? ORDER BY ticket_id, created, entry_id"
+                        .into(),
+                    vec![from, from + WINDOW_TICKETS - 1],
+                ));
+                from += WINDOW_TICKETS;
+            }
+        }
+        windows.push((
+            "NOT ticket_exists OR ticket_id IS NULL ORDER BY entry_id".into(),
+            vec![],
+        ));
+        let mut seq: (i64, i32) = (i64::MIN, 0);
+        for (filter, params) in windows {
+            let entries = read_entries(&duck, &filter, &params)
+                .with_context(|| format!("reading thread entries ({filter})"))?;
+            let bodies = offloaded_bodies(&duck, &entries, &files)
+                .context("reading offloaded long bodies")?;
+            let fates = decide_all(&entries, &files, &bodies, &separator);
+            for fate in fates {
+                summary.entries += 1;
+                match fate {
+                    Fate::Part(p) => {
+                        let t = p.entry.ticket_id.unwrap_or_default();
+                        if seq.0 != t {
+                            seq = (t, 0);
+                        }
+                        seq.1 += 1;
+                        summary.parts += 1;
+                        summary.html_bytes += p.cleaned.html.len() as i64;
+                        writer.part(p, seq.1, &files, opts.attachment_limit);
+                    }
+                    Fate::Excluded(id, reason, detail) => {
+                        summary.excluded += 1;
+                        writer.excluded.push((id, reason, detail));
+                    }
+                    Fate::ReviewOnly(id, ticket, reason, detail) => {
+                        summary.review_only += 1;
+                        writer
+                            .review
+                            .push(("thread_entry", id, ticket, reason, detail));
+                    }
+                }
+            }
+            writer.flush(&duck)?;
+            bar.inc(entries.len() as u64);
+        }
+        bar.finish_and_clear();
+        summary.review_rows = writer.review_total;
+        if let Some(n) = opts.sample {
+            duck.execute(SAMPLE_SQL, [n as i64])
+                .context("picking the split sample")?;
+            summary.sampled_tickets = duck.query_row(
+                "SELECT count(DISTINCT ticket_id) FROM stage.split_sample",
+                [],
+                |r| r.get(0),
+            )?;
+        }
+        Ok(summary)
+    })();
+    let mut summary = match result {
+        Ok(s) => s,
+        Err(e) => {
+            let _ = duck.execute_batch("ROLLBACK");
+            return Err(e);
+        }
+    };
+    if summary.entries != total {
+        let _ = duck.execute_batch("ROLLBACK");
+        anyhow::bail!(
+            "split saw {} of {total} thread entries; nothing was written. This is a bug: please report it with `ostmig discover --json`",
+            summary.entries
+        );
+    }
+    summary.seconds = started.elapsed().as_secs_f64();
+    let snapshot_id: Option<i32> = duck
+        .query_row("SELECT max(snapshot_id) FROM meta.snapshot", [], |r| {
+            r.get(0)
+        })
+        .context("reading the snapshot id")?;
+    duck.execute(
+        "INSERT INTO meta.split_run VALUES ((SELECT coalesce(max(id), 0) + 1 FROM meta.split_run), ?, CAST(? AS TIMESTAMP), CAST(? AS TIMESTAMP), ?, ?, ?, ?, ?)",
+        duckdb::params![
+            snapshot_id,
+            started_at.format("%Y-%m-%d %H:%M:%S%.6f").to_string(),
+            chrono::Utc::now().naive_utc().format("%Y-%m-%d %H:%M:%S%.6f").to_string(),
+            summary.entries,
+            summary.parts,
+            summary.excluded,
+            summary.review_only,
+            summary.html_bytes
+        ],
+    )
+    .context("recording the split run")?;
+    duck.execute_batch("COMMIT; CHECKPOINT;")
+        .context("committing the split")?;
+    summary.problems = counts(
+        &duck,
+        "SELECT p, count(*) FROM (SELECT unnest(problems) AS p FROM stage.parts) GROUP BY p ORDER BY p",
+    )?;
+    summary.exclusions = counts(
+        &duck,
+        "SELECT reason, count(*) FROM stage.split_excluded GROUP BY reason ORDER BY reason",
+    )?;
+    Ok(summary)
+}
+
+fn counts(duck: &Connection, sql: &str) -> anyhow::Result<Vec<(String, i64)>> {
+    let mut stmt = duck.prepare(sql)?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+fn read_entries(duck: &Connection, filter: &str, params: &[i64]) -> anyhow::Result<Vec<Entry>> {
+    let sql = format!(
+        "SELECT entry_id::BIGINT, thread_type, ticket_id::BIGINT, origin_ticket_id::BIGINT, coalesce(ticket_exists, false),
+                type, flags::BIGINT, format, poster, user_id::BIGINT, staff_id::BIGINT, title, body, created
+         FROM stage.split_entries WHERE {filter}"
+    );
+    let mut stmt = duck.prepare(&sql)?;
+    let rows = stmt.query_map(duckdb::params_from_iter(params.iter()), |r| {
+        Ok(Entry {
+            entry_id: r.get(0)?,
+            thread_type: r.get(1)?,
+            ticket_id: r.get(2)?,
+            origin_ticket_id: r.get(3)?,
+            ticket_exists: r.get(4)?,
+            kind_code: r.get::<_, Option<String>>(5)?.unwrap_or_default(),
+            flags: r.get::<_, Option<i64>>(6)?.unwrap_or(0),
+            format: r.get::<_, Option<String>>(7)?.unwrap_or_default(),
+            poster: r.get(8)?,
+            user_id: r.get::<_, Option<i64>>(9)?.unwrap_or(0),
+            staff_id: r.get::<_, Option<i64>>(10)?.unwrap_or(0),
+            title: r.get(11)?,
+            body: r.get(12)?,
+            created: r
+                .get::<_, Option<NaiveDateTime>>(13)?
+                .unwrap_or(NaiveDateTime::MIN),
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+fn load_files(duck: &Connection) -> anyhow::Result<HashMap<i64, Vec<FileRow>>> {
+    let mut stmt = duck.prepare(
+        "SELECT entry_id::BIGINT, attachment_id::BIGINT, file_id::BIGINT, name, mime_type, size::BIGINT, inline, file_key, storage, file_exists
+         FROM stage.split_files ORDER BY entry_id, attachment_id",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            FileRow {
+                attachment_id: r.get(1)?,
+                file_id: r.get(2)?,
+                name: r.get(3)?,
+                mime_type: r.get(4)?,
+                size: r.get(5)?,
+                inline: r.get(6)?,
+                key: r.get(7)?,
+                storage: r.get(8)?,
+                exists: r.get(9)?,
+            },
+        ))
+    })?;
+    let mut map: HashMap<i64, Vec<FileRow>> = HashMap::new();
+    for row in rows {
+        let (entry, file) = row?;
+        map.entry(entry).or_default().push(file);
+    }
+    Ok(map)
+}
+
+fn is_text_file(f: &FileRow) -> bool {
+    f.inline
+        && f.exists
+        && f.mime_type
+            .as_deref()
+            .is_some_and(|m| m.starts_with("text/html") || m.starts_with("text/plain"))
+}
+
+fn body_missing(e: &Entry) -> bool {
+    e.body.as_deref().is_none_or(|b| b.trim().is_empty())
+}
+
+/// Long bodies (≥ 65,000 characters) are stored as inline text files with an empty body
+/// (facts §3.1); read those files' bytes for the entries in this window.
+fn offloaded_bodies(
+    duck: &Connection,
+    entries: &[Entry],
+    files: &HashMap<i64, Vec<FileRow>>,
+) -> anyhow::Result<HashMap<i64, (i64, String)>> {
+    let mut out = HashMap::new();
+    let mut stmt =
+        duck.prepare("SELECT filedata FROM raw.file_chunk WHERE file_id = ? ORDER BY chunk_id")?;
+    for e in entries.iter().filter(|e| body_missing(e)) {
+        let Some(f) = files
+            .get(&e.entry_id)
+            .and_then(|fs| fs.iter().find(|f| is_text_file(f)))
+        else {
+            continue;
+        };
+        let Some(file_id) = f.file_id else { continue };
+        let mut bytes = Vec::new();
+        let rows = stmt.query_map([file_id], |r| r.get::<_, Vec<u8>>(0))?;
+        for chunk in rows {
+            bytes.extend_from_slice(&chunk?);
+        }
+        out.insert(
+            e.entry_id,
+            (file_id, String::from_utf8_lossy(&bytes).into_owned()),
+        );
+    }
+    Ok(out)
+}
+
+/// Decide every entry of a window, cleaning bodies on all cores; order is kept.
+fn decide_all(
+    entries: &[Entry],
+    files: &HashMap<i64, Vec<FileRow>>,
+    bodies: &HashMap<i64, (i64, String)>,
+    separator: &str,
+) -> Vec<Fate> {
+    let workers = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .max(1);
+    let per = entries.len().div_ceil(workers).max(64);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = entries
+            .chunks(per)
+            .map(|chunk| {
+                s.spawn(move || {
+                    chunk
+                        .iter()
+                        .map(|e| {
+                            decide(
+                                e,
+                                files.get(&e.entry_id),
+                                bodies.get(&e.entry_id),
+                                separator,
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("a split worker panicked"))
+            .collect()
+    })
+}
+
+fn decide(
+    e: &Entry,
+    files: Option<&Vec<FileRow>>,
+    offloaded: Option<&(i64, String)>,
+    separator: &str,
+) -> Fate {
+    if e.thread_type.as_deref() == Some("A") {
+        return Fate::Excluded(
+            e.entry_id,
+            "task_thread",
+            "entry of a task thread; tasks are not migrated".into(),
+        );
+    }
+    if !e.ticket_exists || e.ticket_id.is_none() {
+        return Fate::ReviewOnly(
+            e.entry_id,
+            e.ticket_id,
+            "orphan_entry",
+            format!(
+                "its thread {} ({}) belongs to no existing ticket",
+                e.entry_id,
+                e.thread_type.as_deref().unwrap_or("missing thread")
+            ),
+        );
+    }
+    if e.flags & FLAG_HIDDEN != 0 {
+        return Fate::Excluded(
+            e.entry_id,
+            "superseded_edit",
+            "original of an edited entry; the edited text migrates".into(),
+        );
+    }
+    let system = e.flags & FLAG_SYSTEM != 0;
+    let kind = match e.kind_code.as_str() {
+        "M" => "message",
+        "R" => "response",
+        "N" if system || (e.staff_id == 0 && e.user_id == 0) => "system",
+        "N" => "note",
+        other => {
+            return Fate::ReviewOnly(
+                e.entry_id,
+                e.ticket_id,
+                "unknown_entry_type",
+                format!("type '{other}' is none of M, R, N"),
+            );
+        }
+    };
+    let author_type = if e.user_id > 0 {
+        "contact"
+    } else if e.staff_id > 0 {
+        "admin"
+    } else if kind == "system" {
+        "system"
+    } else {
+        "unknown"
+    };
+    let inline: InlineFiles = files
+        .into_iter()
+        .flatten()
+        .filter(|f| f.inline && f.exists)
+        .filter_map(|f| {
+            Some((
+                f.key.clone()?,
+                InlineFile {
+                    file_id: f.file_id?,
+                    name: f.name.clone(),
+                },
+            ))
+        })
+        .collect();
+    let format = if e.format.eq_ignore_ascii_case("text") {
+        Format::Text
+    } else {
+        Format::Html
+    };
+    let (body, body_origin, body_file) = match (e.body.as_deref(), offloaded) {
+        (_, Some((file_id, text))) if body_missing(e) => {
+            (text.as_str(), "attachment", Some(*file_id))
+        }
+        (Some(b), _) if b.trim() == "-" => ("", "empty", None),
+        (Some(b), _) if !b.trim().is_empty() => (b, "column", None),
+        _ => ("", "empty", None),
+    };
+    let mut cleaned = clean::clean_body(body, format, separator, &inline);
+    if body_origin == "empty" {
+        let code = if e.body.as_deref().is_some_and(|b| b.trim() == "-") {
+            "empty_body"
+        } else {
+            "missing_body"
+        };
+        cleaned.problems.push(code);
+    }
+    if author_type == "unknown" {
+        cleaned.problems.push("unknown_author");
+    }
+    cleaned.problems.sort_unstable();
+    cleaned.problems.dedup();
+    Fate::Part(Box::new(Part {
+        entry: e.clone(),
+        kind,
+        author_type,
+        body_origin,
+        cleaned,
+        body_file,
+    }))
+}
+
+/// Problems that need a person, with what to tell them.
+fn review_reason(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "unresolved_cid" => "an inline image (cid:) matches no attachment of the entry",
+        "unknown_author" => "neither a user nor an agent wrote it; decide who it is posted as",
+        "malformed_html" => "the HTML could not be parsed; the part carries its text only",
+        "empty_after_cleaning" => "the body had content but nothing Intercom shows is left",
+        "missing_body" => "the body is empty and no offloaded text file was found",
+        _ => return None,
+    })
+}
+
+/// Rows waiting to be appended, flushed per window.
+#[derive(Default)]
+struct Writer {
+    parts: Vec<(Box<Part>, i32)>,
+    attachments: Vec<AttachmentRow>,
+    excluded: Vec<(i64, &'static str, String)>,
+    review: Vec<(&'static str, i64, Option<i64>, &'static str, String)>,
+    review_total: i64,
+}
+
+struct AttachmentRow {
+    entry_id: i64,
+    file: FileRow,
+    role: &'static str,
+    cid_resolved: bool,
+    over_limit: bool,
+}
+
+impl Writer {
+    fn part(&mut self, p: Box<Part>, seq: i32, files: &HashMap<i64, Vec<FileRow>>, limit: u64) {
+        let e = &p.entry;
+        for f in files.get(&e.entry_id).into_iter().flatten() {
+            let resolved = f.file_id.is_some_and(|id| p.cleaned.resolved.contains(&id));
+            let role = if p.body_file.is_some() && p.body_file == f.file_id {
+                "body"
+            } else if resolved {
+                "inline_image"
+            } else {
+                "attachment"
+            };
+            let over_limit = f.size.is_some_and(|s| s as u64 > limit);
+            if !f.exists {
+                self.review.push((
+                    "attachment",
+                    f.attachment_id,
+                    e.ticket_id,
+                    "missing_file",
+                    format!(
+                        "entry {} links file {:?}, which does not exist",
+                        e.entry_id, f.file_id
+                    ),
+                ));
+            } else if f.storage.as_deref().is_some_and(|b| b != "D") && role != "body" {
+                self.review.push((
+                    "attachment",
+                    f.attachment_id,
+                    e.ticket_id,
+                    "file_outside_database",
+                    format!(
+                        "'{}' is kept by storage backend '{}', not in the database; copy it from the server's upload folder",
+                        f.name,
+                        f.storage.as_deref().unwrap_or("")
+                    ),
+                ));
+            }
+            self.attachments.push(AttachmentRow {
+                entry_id: e.entry_id,
+                file: f.clone(),
+                role,
+                cid_resolved: resolved,
+                over_limit,
+            });
+        }
+        for code in &p.cleaned.problems {
+            if let Some(why) = review_reason(code) {
+                let detail = match *code {
+                    "unresolved_cid" => format!("{why}: {}", p.cleaned.unresolved.join(", ")),
+                    "unknown_author" => {
+                        format!("{why} (poster: {})", e.poster.as_deref().unwrap_or(""))
+                    }
+                    _ => why.to_string(),
+                };
+                self.review
+                    .push(("thread_entry", e.entry_id, e.ticket_id, code, detail));
+            }
+        }
+        self.parts.push((p, seq));
+    }
+
+    fn flush(&mut self, duck: &Connection) -> anyhow::Result<()> {
+        if !self.parts.is_empty() {
+            let batch = parts_batch(&self.parts)?;
+            let mut app = duck.appender_to_db("parts", "stage")?;
+            app.append_record_batch(batch)
+                .context("appending stage.parts")?;
+            app.flush().context("writing stage.parts")?;
+        }
+        if !self.attachments.is_empty() {
+            let mut app = duck.appender_to_db("part_attachment", "stage")?;
+            for a in &self.attachments {
+                app.append_row(duckdb::params![
+                    a.entry_id,
+                    a.file.attachment_id,
+                    a.file.file_id.unwrap_or(0),
+                    a.file.name,
+                    a.file.mime_type,
+                    a.file.size,
+                    a.file.inline,
+                    a.role,
+                    a.cid_resolved,
+                    a.over_limit,
+                    a.file.storage
+                ])?;
+            }
+            app.flush().context("writing stage.part_attachment")?;
+        }
+        if !self.excluded.is_empty() {
+            let mut app = duck.appender_to_db("split_excluded", "stage")?;
+            for (id, reason, detail) in &self.excluded {
+                app.append_row(duckdb::params![id, reason, detail])?;
+            }
+            app.flush().context("writing stage.split_excluded")?;
+        }
+        if !self.review.is_empty() {
+            let mut app = duck.appender_to_db("review_queue", "stage")?;
+            for (ty, id, ticket, reason, detail) in &self.review {
+                app.append_row(duckdb::params![ty, id, ticket, "split", reason, detail])?;
+            }
+            app.flush().context("writing stage.review_queue")?;
+        }
+        self.review_total += self.review.len() as i64;
+        self.parts.clear();
+        self.attachments.clear();
+        self.excluded.clear();
+        self.review.clear();
+        Ok(())
+    }
+}
+
+fn parts_batch(parts: &[(Box<Part>, i32)]) -> anyhow::Result<RecordBatch> {
+    let n = parts.len();
+    let mut ticket = Int64Builder::with_capacity(n);
+    let mut origin = Int64Builder::with_capacity(n);
+    let mut entry = Int64Builder::with_capacity(n);
+    let mut seq = Int32Builder::with_capacity(n);
+    let mut kind = StringBuilder::new();
+    let mut author = StringBuilder::new();
+    let mut user = Int64Builder::with_capacity(n);
+    let mut staff = Int64Builder::with_capacity(n);
+    let mut poster = StringBuilder::new();
+    let mut created = TimestampMicrosecondBuilder::with_capacity(n);
+    let mut internal = BooleanBuilder::with_capacity(n);
+    let mut edited = BooleanBuilder::with_capacity(n);
+    let mut format = StringBuilder::new();
+    let mut title = StringBuilder::new();
+    let mut html = StringBuilder::new();
+    let mut text = StringBuilder::new();
+    let mut quoted = StringBuilder::new();
+    let mut origin_body = StringBuilder::new();
+    let mut problems = ListBuilder::new(StringBuilder::new());
+    for (p, s) in parts {
+        let e = &p.entry;
+        let t = e.ticket_id.unwrap_or_default();
+        ticket.append_value(t);
+        origin.append_value(e.origin_ticket_id.unwrap_or(t));
+        entry.append_value(e.entry_id);
+        seq.append_value(*s);
+        kind.append_value(p.kind);
+        author.append_value(p.author_type);
+        user.append_option((e.user_id > 0).then_some(e.user_id));
+        staff.append_option((e.staff_id > 0).then_some(e.staff_id));
+        poster.append_option(e.poster.as_deref());
+        created.append_value(e.created.and_utc().timestamp_micros());
+        internal.append_value(e.kind_code == "N");
+        edited.append_value(e.flags & FLAG_EDITED != 0);
+        format.append_value(if e.format.eq_ignore_ascii_case("text") {
+            "text"
+        } else {
+            "html"
+        });
+        title.append_option(e.title.as_deref());
+        html.append_value(&p.cleaned.html);
+        text.append_value(&p.cleaned.text);
+        quoted.append_option(p.cleaned.quoted_html.as_deref());
+        origin_body.append_value(p.body_origin);
+        for code in &p.cleaned.problems {
+            problems.values().append_value(code);
+        }
+        problems.append(true);
+    }
+    let columns: Vec<ArrayRef> = vec![
+        Arc::new(ticket.finish()),
+        Arc::new(origin.finish()),
+        Arc::new(entry.finish()),
+        Arc::new(seq.finish()),
+        Arc::new(kind.finish()),
+        Arc::new(author.finish()),
+        Arc::new(user.finish()),
+        Arc::new(staff.finish()),
+        Arc::new(poster.finish()),
+        Arc::new(created.finish()),
+        Arc::new(internal.finish()),
+        Arc::new(edited.finish()),
+        Arc::new(format.finish()),
+        Arc::new(title.finish()),
+        Arc::new(html.finish()),
+        Arc::new(text.finish()),
+        Arc::new(quoted.finish()),
+        Arc::new(origin_body.finish()),
+        Arc::new(problems.finish()),
+    ];
+    Ok(RecordBatch::try_from_iter(
+        [
+            "ticket_id",
+            "origin_ticket_id",
+            "entry_id",
+            "seq",
+            "kind",
+            "author_type",
+            "user_id",
+            "staff_id",
+            "poster",
+            "created_at",
+            "internal",
+            "edited",
+            "source_format",
+            "title",
+            "body_html",
+            "body_text",
+            "quoted_html",
+            "body_origin",
+            "problems",
+        ]
+        .into_iter()
+        .zip(columns),
+    )?)
+}
+
+pub fn print_summary(s: &Summary, json: bool) -> anyhow::Result<()> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(s)?);
+        return Ok(());
+    }
+    let mut table = comfy_table::Table::new();
+    table.load_style(comfy_table::presets::UTF8_FULL_CONDENSED);
+    table.set_header(["split", "count"]);
+    let mut row = |k: String, v: i64| {
+        table.add_row(vec![
+            comfy_table::Cell::new(k),
+            comfy_table::Cell::new(v).set_alignment(comfy_table::CellAlignment::Right),
+        ]);
+    };
+    row("thread entries in the snapshot".into(), s.entries);
+    row("→ conversation parts (stage.parts)".into(), s.parts);
+    row("→ excluded (stage.split_excluded)".into(), s.excluded);
+    for (reason, n) in &s.exclusions {
+        row(format!("    {reason}"), *n);
+    }
+    row("→ review only, not a part".into(), s.review_only);
+    row(
+        "review queue rows (stage.review_queue)".into(),
+        s.review_rows,
+    );
+    for (code, n) in &s.problems {
+        row(format!("parts with problem {code}"), *n);
+    }
+    if s.sampled_tickets > 0 {
+        row("tickets in stage.split_sample".into(), s.sampled_tickets);
+    }
+    println!("{table}");
+    println!(
+        "{:.2} MB of cleaned HTML in {:.1} s",
+        s.html_bytes as f64 / 1e6,
+        s.seconds
+    );
+    if s.review_rows > 0 {
+        eprintln!(
+            "note: {} rows need a person: duckdb <file> -c \"select * from stage.review_queue\"",
+            s.review_rows
+        );
+    }
+    Ok(())
+}
