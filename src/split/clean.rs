@@ -492,7 +492,7 @@ fn split_trailing_quote(html: &str) -> Option<(String, String)> {
     let start = html.rfind(QUOTE_OPEN)?;
     let close = html[start..].find(QUOTE_CLOSE)? + start;
     let after = &html[close + QUOTE_CLOSE.len()..];
-    if !html_to_text(after).trim().is_empty() {
+    if !html_to_text(after).trim().is_empty() || after.contains("<img") {
         return None;
     }
     let mut before = html[..start].to_string();

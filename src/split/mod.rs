@@ -99,6 +99,8 @@ struct FileRow {
     key: Option<String>,
     storage: Option<String>,
     exists: bool,
+    /// Inline file of the hidden original this edited entry replaced.
+    inherited: bool,
 }
 
 /// What became of one entry.
@@ -325,7 +327,7 @@ fn read_entries(duck: &Connection, filter: &str, params: &[i64]) -> anyhow::Resu
 
 fn load_files(duck: &Connection) -> anyhow::Result<HashMap<i64, Vec<FileRow>>> {
     let mut stmt = duck.prepare(
-        "SELECT entry_id::BIGINT, attachment_id::BIGINT, file_id::BIGINT, name, mime_type, size::BIGINT, inline, file_key, storage, file_exists
+        "SELECT entry_id::BIGINT, attachment_id::BIGINT, file_id::BIGINT, name, mime_type, size::BIGINT, inline, file_key, storage, file_exists, inherited
          FROM stage.split_files ORDER BY entry_id, attachment_id",
     )?;
     let rows = stmt.query_map([], |r| {
@@ -341,6 +343,7 @@ fn load_files(duck: &Connection) -> anyhow::Result<HashMap<i64, Vec<FileRow>>> {
                 key: r.get(7)?,
                 storage: r.get(8)?,
                 exists: r.get(9)?,
+                inherited: r.get(10)?,
             },
         ))
     })?;
@@ -575,6 +578,10 @@ impl Writer {
         let e = &p.entry;
         for f in files.get(&e.entry_id).into_iter().flatten() {
             let resolved = f.file_id.is_some_and(|id| p.cleaned.resolved.contains(&id));
+            if f.inherited && !resolved {
+                // An image of the superseded text that the edited text no longer shows.
+                continue;
+            }
             let role = if p.body_file.is_some() && p.body_file == f.file_id {
                 "body"
             } else if resolved {
