@@ -93,6 +93,11 @@ pub struct SplitArgs {
     /// into stage.split_sample for the customer's sign-off sheet.
     #[arg(long, value_name = "TICKETS")]
     pub sample: Option<u32>,
+    /// Split saved staff ticket pages (scp/tickets.php?id=N saved as .html) from this folder
+    /// instead of the snapshot: the fallback when the database cannot be reached. Pages name
+    /// people but not their ids, and show no hidden edits or merge origins.
+    #[arg(long, value_name = "DIR")]
+    pub rendered: Option<PathBuf>,
     /// Attachments larger than this many bytes are flagged over_limit.
     #[arg(long, value_name = "BYTES", default_value_t = 10 * 1024 * 1024)]
     pub attachment_limit: u64,

@@ -75,6 +75,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Split(args) => {
             let summary = split::run(&split::Options {
                 db: args.db.db.clone(),
+                rendered: args.rendered.clone(),
                 sample: args.sample,
                 attachment_limit: args.attachment_limit,
                 progress: std::io::stderr().is_terminal(),

@@ -7,6 +7,7 @@
 //! exclusion with its reason (superseded edit, task thread), or the review queue.
 
 pub mod clean;
+pub mod rendered;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -48,6 +49,8 @@ const FLAG_SYSTEM: i64 = 0x080;
 
 pub struct Options {
     pub db: PathBuf,
+    /// Split saved staff ticket pages from this folder instead of the snapshot's rows.
+    pub rendered: Option<PathBuf>,
     /// Pick this many tickets into `stage.split_sample` after splitting.
     pub sample: Option<u32>,
     /// Attachments larger than this are flagged over-limit (Intercom's upload limit).
@@ -120,6 +123,9 @@ struct Part {
 }
 
 pub fn run(opts: &Options) -> anyhow::Result<Summary> {
+    if let Some(dir) = &opts.rendered {
+        return run_rendered(opts, dir);
+    }
     let started = Instant::now();
     let started_at = chrono::Utc::now().naive_utc();
     let duck = warehouse::open(&opts.db)?;
@@ -287,6 +293,153 @@ pub fn run(opts: &Options) -> anyhow::Result<Summary> {
         "SELECT reason, count(*) FROM stage.split_excluded GROUP BY reason ORDER BY reason",
     )?;
     Ok(summary)
+}
+
+/// `--rendered DIR`: the same tables, from saved staff ticket pages (no database access).
+fn run_rendered(opts: &Options, dir: &std::path::Path) -> anyhow::Result<Summary> {
+    let started = Instant::now();
+    let mut pages: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| {
+            crate::error::Hinted::new(
+                format!("cannot read the page folder {}: {e}", dir.display()),
+                "point --rendered at the folder holding the saved ticket pages (*.html)",
+            )
+        })?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.extension()
+                .is_some_and(|x| x.eq_ignore_ascii_case("html") || x.eq_ignore_ascii_case("htm"))
+        })
+        .collect();
+    pages.sort();
+    let duck = warehouse::open(&opts.db)?;
+    duck.execute_batch(
+        "BEGIN TRANSACTION;
+         DELETE FROM stage.parts; DELETE FROM stage.part_attachment;
+         DELETE FROM stage.split_excluded; DELETE FROM stage.split_sample;
+         DELETE FROM stage.review_queue WHERE stage = 'split';",
+    )?;
+    let result = (|| -> anyhow::Result<Summary> {
+        let mut summary = Summary::default();
+        let mut writer = Writer::default();
+        for path in &pages {
+            let bytes =
+                std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+            let Some(page) = rendered::parse_page(&String::from_utf8_lossy(&bytes)) else {
+                summary.review_only += 1;
+                writer.review.push((
+                    "page",
+                    0,
+                    None,
+                    "not_a_ticket_page",
+                    format!(
+                        "{} has no thread entries of a staff ticket view",
+                        path.display()
+                    ),
+                ));
+                continue;
+            };
+            let mut files: HashMap<i64, Vec<FileRow>> = HashMap::new();
+            for (seq, pe) in page.entries.iter().enumerate() {
+                let mut rows: Vec<FileRow> = pe
+                    .attachments
+                    .iter()
+                    .map(|(id, name)| page_file(*id, name, false, None))
+                    .collect();
+                rows.extend(
+                    pe.images
+                        .iter()
+                        .map(|(key, (id, name))| page_file(*id, name, true, Some(key.clone()))),
+                );
+                // `system` replaces the type on the page; treat it as osTicket's system notes
+                // (internal), the safe reading when a customer-facing message cannot be told apart.
+                let (kind_code, flags) = match pe.class.as_str() {
+                    "message" => ("M", 0),
+                    "response" => ("R", 0),
+                    "note" => ("N", 0),
+                    _ => ("N", FLAG_SYSTEM),
+                };
+                let entry = Entry {
+                    entry_id: pe.entry_id,
+                    thread_type: Some("T".into()),
+                    ticket_id: Some(page.ticket_id),
+                    origin_ticket_id: Some(page.ticket_id),
+                    ticket_exists: true,
+                    kind_code: kind_code.into(),
+                    flags: flags | if pe.edited { FLAG_EDITED } else { 0 },
+                    format: if pe.text_format { "text" } else { "html" }.into(),
+                    poster: Some(pe.poster.clone()),
+                    user_id: 0,
+                    staff_id: 0,
+                    title: pe.title.clone(),
+                    body: Some(pe.body.clone()),
+                    created: pe.created_at,
+                };
+                let Fate::Part(mut part) = decide(&entry, Some(&rows), None, DEFAULT_SEPARATOR)
+                else {
+                    anyhow::bail!(
+                        "entry {} of {} could not be split",
+                        pe.entry_id,
+                        path.display()
+                    );
+                };
+                // The page names people but not their ids: authorship comes from the class.
+                part.author_type = match (kind_code, flags) {
+                    ("M", _) => "contact",
+                    (_, 0) => "admin",
+                    _ => "system",
+                };
+                part.kind = match pe.class.as_str() {
+                    "message" => "message",
+                    "response" => "response",
+                    "note" => "note",
+                    _ => "system",
+                };
+                part.body_origin = "page";
+                part.cleaned.problems.retain(|p| *p != "unknown_author");
+                files.insert(pe.entry_id, rows);
+                summary.entries += 1;
+                summary.parts += 1;
+                summary.html_bytes += part.cleaned.html.len() as i64;
+                writer.part(part, seq as i32 + 1, &files, opts.attachment_limit);
+            }
+            writer.flush(&duck)?;
+        }
+        writer.flush(&duck)?;
+        summary.review_rows = writer.review_total;
+        Ok(summary)
+    })();
+    let mut summary = match result {
+        Ok(s) => s,
+        Err(e) => {
+            let _ = duck.execute_batch("ROLLBACK");
+            return Err(e);
+        }
+    };
+    duck.execute_batch("COMMIT; CHECKPOINT;")
+        .context("committing the split")?;
+    summary.seconds = started.elapsed().as_secs_f64();
+    summary.problems = counts(
+        &duck,
+        "SELECT p, count(*) FROM (SELECT unnest(problems) AS p FROM stage.parts) GROUP BY p ORDER BY p",
+    )?;
+    Ok(summary)
+}
+
+/// A file known only from a page link: its id there is the attachment's, not the file's.
+fn page_file(id: Option<i64>, name: &str, inline: bool, key: Option<String>) -> FileRow {
+    FileRow {
+        attachment_id: id.unwrap_or(0),
+        file_id: Some(id.unwrap_or(0)),
+        name: name.to_string(),
+        mime_type: None,
+        size: None,
+        inline,
+        key,
+        storage: Some("page".into()),
+        exists: true,
+        inherited: false,
+    }
 }
 
 fn counts(duck: &Connection, sql: &str) -> anyhow::Result<Vec<(String, i64)>> {
@@ -599,6 +752,17 @@ impl Writer {
                     format!(
                         "entry {} links file {:?}, which does not exist",
                         e.entry_id, f.file_id
+                    ),
+                ));
+            } else if f.storage.as_deref() == Some("page") {
+                self.review.push((
+                    "attachment",
+                    f.attachment_id,
+                    e.ticket_id,
+                    "file_only_linked",
+                    format!(
+                        "'{}' is only linked from the saved page; save the file beside the page or export it from osTicket",
+                        f.name
                     ),
                 ));
             } else if f.storage.as_deref().is_some_and(|b| b != "D") && role != "body" {
