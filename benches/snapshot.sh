@@ -14,19 +14,7 @@ OSTMIG="$CARGO_TARGET_DIR/release/ostmig"
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 
-bash .ci/mariadb start
-cargo build --release --locked --quiet
-command -v /usr/bin/time >/dev/null || { apt-get install -y -qq time >/dev/null; }
-
-admin() { MYSQL_PWD=admin-pass mariadb -h 127.0.0.1 -P "$PORT" -u ostmig_admin "$@"; }
-have=$(admin -N -B -e "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA='$DB' AND TABLE_NAME='ost_ticket'")
-if [ "$have" = "1" ] && [ "$(admin -N -B "$DB" -e 'SELECT COUNT(*) FROM ost_ticket')" = "$TICKETS" ]; then
-  echo "reusing database $DB" >&2
-else
-  echo "generating $DB ($TICKETS tickets); this is done once" >&2
-  admin -e "DROP DATABASE IF EXISTS $DB; CREATE DATABASE $DB CHARACTER SET utf8mb3"
-  "$OSTMIG" fixture --tickets "$TICKETS" | admin "$DB"
-fi
+. benches/fixture_db.sh
 
 # The baseline reads exactly the tables ostmig copies, in one consistent transaction.
 {
@@ -57,7 +45,6 @@ done
 
 rows=$(grep -o '"rows": [0-9]*' "$WORK/summary.json" | grep -o '[0-9]*$')
 bytes=$(grep -o '"bytes": [0-9]*' "$WORK/summary.json" | grep -o '[0-9]*$')
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 o_t=$(awk '$1=="ostmig"{print $2}' "$WORK/runs" | median)
 b_t=$(awk '$1=="mysql_quick"{print $2}' "$WORK/runs" | median)
 o_m=$(awk '$1=="ostmig"{print $3}' "$WORK/runs" | median)

@@ -7,13 +7,17 @@
 //! Intercom renders paragraphs, line breaks, bold/italic/underline, links, lists, code/pre,
 //! headings and images; everything else is unwrapped so its text survives.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 use std::sync::LazyLock;
 
-use lol_html::html_content::ContentType;
-use lol_html::{HtmlRewriter, Settings, comments, doc_comments, doctype, element, end, end_tag};
+use lol_html::html_content::{ContentType, Element};
+use lol_html::{
+    ElementContentHandlers, HandlerResult, HtmlRewriter, LocalHandlerTypes, Selector, Settings,
+    doc_comments, doctype, end, end_tag,
+};
 use regex::Regex;
 
 /// Elements Intercom renders; they stay, with only the attributes [`keep_attribute`] allows.
@@ -216,8 +220,17 @@ static WROTE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)^\s*(on\b.{4,200}\bwrote:|am\b.{4,200}\bschrieb\b.*:|le\b.{4,200}\ba écrit\s*:|el\b.{4,200}\bescribió:)\s*$")
         .unwrap()
 });
-static STRAY_END_TAG: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"</([A-Za-z][A-Za-z0-9:-]*)\s*>").unwrap());
+
+/// Parsed once: lol_html's `element!` macro would parse the selector for every body.
+static ALL_ELEMENTS: LazyLock<Selector> = LazyLock::new(|| "*".parse().expect("valid selector"));
+
+/// Gives the element handler closure its argument type (what `element!` does internally).
+fn on_element<'h, T>(handler: T) -> T
+where
+    T: FnMut(&mut Element<'_, '_, LocalHandlerTypes>) -> HandlerResult + 'h,
+{
+    handler
+}
 
 const QUOTE_OPEN: &str = "<!--ostmig:quote-->";
 const QUOTE_CLOSE: &str = "<!--ostmig:/quote-->";
@@ -229,105 +242,104 @@ pub fn sanitize(chunks: &[&[u8]], files: &InlineFiles, out: &mut Cleaned) -> Str
     let found: RefCell<(Vec<i64>, Vec<String>, Vec<&'static str>)> = RefCell::default();
     let result = {
         let settings = Settings::new()
-            .append_element_content_handler(element!("*", |el| {
-                let name = el.tag_name();
-                if DROPPED.contains(&name.as_str()) || is_hidden(el.get_attribute("style")) {
-                    if name == "script" || name == "iframe" || name == "object" {
-                        found.borrow_mut().2.push("removed_active_content");
+            .append_element_content_handler((
+                Cow::Borrowed(&*ALL_ELEMENTS),
+                ElementContentHandlers::default().element(on_element(|el| {
+                    let name = el.tag_name();
+                    if DROPPED.contains(&name.as_str()) || is_hidden(el.get_attribute("style")) {
+                        if name == "script" || name == "iframe" || name == "object" {
+                            found.borrow_mut().2.push("removed_active_content");
+                        }
+                        el.remove();
+                        return Ok(());
                     }
-                    el.remove();
-                    return Ok(());
-                }
-                if name == "blockquote" {
-                    let top = *quote_depth.borrow() == 0;
-                    *quote_depth.borrow_mut() += 1;
-                    if top {
-                        el.before(QUOTE_OPEN, ContentType::Html);
+                    if name == "blockquote" {
+                        let top = *quote_depth.borrow() == 0;
+                        *quote_depth.borrow_mut() += 1;
+                        if top {
+                            el.before(QUOTE_OPEN, ContentType::Html);
+                        }
+                        let depth = quote_depth.clone();
+                        if let Some(handlers) = el.end_tag_handlers() {
+                            handlers.push(end_tag!(move |end| {
+                                let mut d = depth.borrow_mut();
+                                *d = d.saturating_sub(1);
+                                end.after("<br>", ContentType::Html);
+                                if *d == 0 {
+                                    end.after(QUOTE_CLOSE, ContentType::Html);
+                                }
+                                Ok(())
+                            }));
+                        }
+                        el.remove_and_keep_content();
+                        return Ok(());
                     }
-                    let depth = quote_depth.clone();
-                    if let Some(handlers) = el.end_tag_handlers() {
-                        handlers.push(end_tag!(move |end| {
-                            let mut d = depth.borrow_mut();
-                            *d = d.saturating_sub(1);
-                            end.after("<br>", ContentType::Html);
-                            if *d == 0 {
-                                end.after(QUOTE_CLOSE, ContentType::Html);
+                    if name == "br" {
+                        el.replace("<br>", ContentType::Html);
+                        return Ok(());
+                    }
+                    if name == "hr" {
+                        el.replace("<br>", ContentType::Html);
+                        return Ok(());
+                    }
+                    if BLOCKS.contains(&name.as_str()) || name == "td" || name == "th" {
+                        let gap = if name == "td" || name == "th" {
+                            " "
+                        } else {
+                            "<br>"
+                        };
+                        if let Some(handlers) = el.end_tag_handlers() {
+                            handlers.push(end_tag!(move |end| {
+                                end.after(gap, ContentType::Html);
+                                Ok(())
+                            }));
+                        }
+                        el.remove_and_keep_content();
+                        return Ok(());
+                    }
+                    if !KEPT.contains(&name.as_str()) {
+                        el.remove_and_keep_content();
+                        return Ok(());
+                    }
+                    let names: Vec<String> = el.attributes().iter().map(|a| a.name()).collect();
+                    for attr in names {
+                        let value = el.get_attribute(&attr).unwrap_or_default();
+                        match keep_attribute(&name, &attr, &value, files) {
+                            Keep::Yes => {}
+                            Keep::No => el.remove_attribute(&attr),
+                            Keep::Rewrite(v) => {
+                                el.set_attribute(&attr, &v)?;
                             }
-                            Ok(())
-                        }));
-                    }
-                    el.remove_and_keep_content();
-                    return Ok(());
-                }
-                if name == "br" {
-                    el.replace("<br>", ContentType::Html);
-                    return Ok(());
-                }
-                if name == "hr" {
-                    el.replace("<br>", ContentType::Html);
-                    return Ok(());
-                }
-                if BLOCKS.contains(&name.as_str()) || name == "td" || name == "th" {
-                    let gap = if name == "td" || name == "th" {
-                        " "
-                    } else {
-                        "<br>"
-                    };
-                    if let Some(handlers) = el.end_tag_handlers() {
-                        handlers.push(end_tag!(move |end| {
-                            end.after(gap, ContentType::Html);
-                            Ok(())
-                        }));
-                    }
-                    el.remove_and_keep_content();
-                    return Ok(());
-                }
-                if !KEPT.contains(&name.as_str()) {
-                    el.remove_and_keep_content();
-                    return Ok(());
-                }
-                let names: Vec<String> = el.attributes().iter().map(|a| a.name()).collect();
-                for attr in names {
-                    let value = el.get_attribute(&attr).unwrap_or_default();
-                    match keep_attribute(&name, &attr, &value, files) {
-                        Keep::Yes => {}
-                        Keep::No => el.remove_attribute(&attr),
-                        Keep::Rewrite(v) => {
-                            el.set_attribute(&attr, &v)?;
-                        }
-                        Keep::Resolved(file_id, v) => {
-                            found.borrow_mut().0.push(file_id);
-                            el.set_attribute(&attr, &v)?;
-                        }
-                        Keep::Unresolved(key) => {
-                            found.borrow_mut().1.push(key);
-                            el.replace("[image missing]", ContentType::Text);
-                            return Ok(());
-                        }
-                        Keep::DropElement => {
-                            el.remove();
-                            return Ok(());
-                        }
-                        Keep::Unwrap => {
-                            el.remove_and_keep_content();
-                            return Ok(());
+                            Keep::Resolved(file_id, v) => {
+                                found.borrow_mut().0.push(file_id);
+                                el.set_attribute(&attr, &v)?;
+                            }
+                            Keep::Unresolved(key) => {
+                                found.borrow_mut().1.push(key);
+                                el.replace("[image missing]", ContentType::Text);
+                                return Ok(());
+                            }
+                            Keep::DropElement => {
+                                el.remove();
+                                return Ok(());
+                            }
+                            Keep::Unwrap => {
+                                el.remove_and_keep_content();
+                                return Ok(());
+                            }
                         }
                     }
-                }
-                if name == "a" && !el.has_attribute("href") {
-                    el.remove_and_keep_content();
-                    return Ok(());
-                }
-                if name == "img" && !el.has_attribute("src") {
-                    el.remove();
-                    return Ok(());
-                }
-                Ok(())
-            }))
-            .append_element_content_handler(comments!("*", |c| {
-                c.remove();
-                Ok(())
-            }))
+                    if name == "a" && !el.has_attribute("href") {
+                        el.remove_and_keep_content();
+                        return Ok(());
+                    }
+                    if name == "img" && !el.has_attribute("src") {
+                        el.remove();
+                        return Ok(());
+                    }
+                    Ok(())
+                })),
+            ))
             .append_document_content_handler(doc_comments!(|c| {
                 c.remove();
                 Ok(())
@@ -363,7 +375,7 @@ pub fn sanitize(chunks: &[&[u8]], files: &InlineFiles, out: &mut Cleaned) -> Str
         out.problem(p);
     }
     match result {
-        Ok(()) => balance(&drop_stray_end_tags(&String::from_utf8_lossy(&html))),
+        Ok(()) => finish(&String::from_utf8_lossy(&html)),
         Err(_) => {
             // lol_html refuses only input it cannot tokenise unambiguously; keep the text.
             out.problem("malformed_html");
@@ -448,43 +460,51 @@ fn keep_attribute(element: &str, attr: &str, value: &str, files: &InlineFiles) -
     }
 }
 
-/// End tags of unwrapped elements remain when the source never opened them (osTicket's own
-/// templates have a stray `</span>`); nothing but kept elements may close.
-fn drop_stray_end_tags(html: &str) -> String {
-    STRAY_END_TAG
-        .replace_all(html, |c: &regex::Captures| {
-            if KEPT.contains(&c[1].to_ascii_lowercase().as_str()) {
-                c[0].to_string()
-            } else {
-                String::new()
-            }
-        })
-        .into_owned()
-}
-
-/// Close formatting the source left open, so it cannot leak past the body in Intercom.
-fn balance(html: &str) -> String {
-    let mut open: Vec<String> = Vec::new();
-    for c in ANY_TAG.captures_iter(html) {
-        let name = c[2].to_ascii_lowercase();
-        if !BALANCED.contains(&name.as_str()) || c[3].ends_with('/') {
+/// One pass over the rewritten HTML's tags: end tags of unwrapped elements remain when the
+/// source never opened them (osTicket's own templates have a stray `</span>`), so only kept
+/// elements may close; and formatting the source left open is closed, so it cannot leak past
+/// the body in Intercom.
+fn finish(html: &str) -> String {
+    let mut out = String::with_capacity(html.len() + 16);
+    let mut open: Vec<&'static str> = Vec::new();
+    let mut rest = html;
+    while let Some(lt) = rest.find('<') {
+        out.push_str(&rest[..lt]);
+        let tail = &rest[lt..];
+        let Some(gt) = tail.find('>') else {
+            out.push_str(tail);
+            rest = "";
+            break;
+        };
+        let tag = &tail[..=gt];
+        rest = &tail[gt + 1..];
+        let closing = tag.starts_with("</");
+        let name_start = if closing { 2 } else { 1 };
+        let name: String = tag[name_start..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == ':' || *c == '-')
+            .map(|c| c.to_ascii_lowercase())
+            .collect();
+        if closing && !name.is_empty() && !KEPT.contains(&name.as_str()) {
             continue;
         }
-        if c[1].is_empty() {
-            open.push(name);
-        } else if let Some(i) = open.iter().rposition(|n| *n == name) {
-            open.remove(i);
+        if let Some(known) = BALANCED.iter().find(|b| **b == name) {
+            if !closing && !tag.ends_with("/>") {
+                open.push(known);
+            } else if closing && let Some(i) = open.iter().rposition(|n| n == known) {
+                open.remove(i);
+            }
         }
+        out.push_str(tag);
     }
-    let mut out = html.to_string();
+    out.push_str(rest);
     for name in open.iter().rev() {
-        out.push_str(&format!("</{name}>"));
+        out.push_str("</");
+        out.push_str(name);
+        out.push('>');
     }
     out
 }
-
-static ANY_TAG: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"<(/?)([A-Za-z][A-Za-z0-9]*)([^>]*)>").unwrap());
 
 /// The last top-level blockquote, when only whitespace follows it and real text precedes it,
 /// is quoted history (clients that drop osTicket's separator leave the whole quote in).
@@ -524,6 +544,9 @@ fn trim_breaks_end(s: &str) -> usize {
 }
 
 fn strip_markers(html: &str) -> String {
+    if !html.contains("<!--ostmig:") {
+        return trim_breaks(html).to_string();
+    }
     let s = html.replace(QUOTE_OPEN, "").replace(QUOTE_CLOSE, "");
     trim_breaks(&s).to_string()
 }
@@ -571,12 +594,13 @@ pub fn html_to_text(html: &str) -> String {
         rest = &rest[lt + gt + 1..];
     }
     text.push_str(rest);
-    let decoded = html_escape::decode_html_entities(&text).replace('\u{a0}', " ");
+    let decoded = html_escape::decode_html_entities(&text);
     let mut out = String::with_capacity(decoded.len());
     let mut blank = 0;
     for line in decoded.lines() {
-        let line = line.split_whitespace().collect::<Vec<_>>().join(" ");
-        if line.is_empty() {
+        // U+00A0 (&nbsp;) counts as a space here; split_whitespace already treats it as one.
+        let mut words = line.split_whitespace().peekable();
+        if words.peek().is_none() {
             blank += 1;
             if blank > 1 || out.is_empty() {
                 continue;
@@ -584,10 +608,17 @@ pub fn html_to_text(html: &str) -> String {
         } else {
             blank = 0;
         }
-        out.push_str(&line);
+        if let Some(first) = words.next() {
+            out.push_str(first);
+            for w in words {
+                out.push(' ');
+                out.push_str(w);
+            }
+        }
         out.push('\n');
     }
-    out.trim().to_string()
+    out.truncate(out.trim_end().len());
+    out
 }
 
 #[cfg(test)]

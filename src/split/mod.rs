@@ -170,6 +170,13 @@ pub fn run(opts: &Options) -> anyhow::Result<Summary> {
         ProgressBar::hidden()
     };
 
+    // The view joins merges and threads over every entry; evaluate it once, in conversation
+    // order, so each window below reads a contiguous, zone-map-pruned slice.
+    duck.execute_batch(
+        "CREATE OR REPLACE TEMP TABLE split_input AS
+             SELECT * FROM stage.split_entries ORDER BY ticket_id, created, entry_id;",
+    )
+    .context("reading the thread entries")?;
     duck.execute_batch(
         "BEGIN TRANSACTION;
          DELETE FROM stage.parts; DELETE FROM stage.part_attachment;
@@ -180,7 +187,7 @@ pub fn run(opts: &Options) -> anyhow::Result<Summary> {
         let mut summary = Summary::default();
         let mut writer = Writer::default();
         let (lo, hi): (Option<i64>, Option<i64>) = duck.query_row(
-            "SELECT min(ticket_id), max(ticket_id) FROM stage.split_entries WHERE ticket_exists",
+            "SELECT min(ticket_id), max(ticket_id) FROM split_input WHERE ticket_exists",
             [],
             |r| Ok((r.get(0)?, r.get(1)?)),
         ).context("finding the ticket range")?;
@@ -452,7 +459,7 @@ fn read_entries(duck: &Connection, filter: &str, params: &[i64]) -> anyhow::Resu
     let sql = format!(
         "SELECT entry_id::BIGINT, thread_type, ticket_id::BIGINT, origin_ticket_id::BIGINT, coalesce(ticket_exists, false),
                 type, flags::BIGINT, format, poster, user_id::BIGINT, staff_id::BIGINT, title, body, created
-         FROM stage.split_entries WHERE {filter}"
+         FROM split_input WHERE {filter}"
     );
     let mut stmt = duck.prepare(&sql)?;
     let rows = stmt.query_map(duckdb::params_from_iter(params.iter()), |r| {
