@@ -186,11 +186,13 @@ pub fn run(opts: &Options) -> anyhow::Result<Summary> {
     let result = (|| -> anyhow::Result<Summary> {
         let mut summary = Summary::default();
         let mut writer = Writer::default();
-        let (lo, hi): (Option<i64>, Option<i64>) = duck.query_row(
-            "SELECT min(ticket_id), max(ticket_id) FROM split_input WHERE ticket_exists",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        ).context("finding the ticket range")?;
+        let (lo, hi): (Option<i64>, Option<i64>) = duck
+            .query_row(
+                "SELECT min(ticket_id), max(ticket_id) FROM split_input WHERE ticket_exists",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .context("finding the ticket range")?;
         let mut windows: Vec<(String, Vec<i64>)> = Vec::new();
         if let (Some(lo), Some(hi)) = (lo, hi) {
             let mut from = lo;
