@@ -358,6 +358,31 @@ fn real_osticket_117_threads_split_as_its_readme_says() {
     assert_eq!(origin, "attachment");
     assert!(len >= 65_000, "{len}");
 
+    // Ticket 6: the long thread, 23 entries. Ticket 19: eight odd attachments. Ticket 22: the
+    // 13 MB log is flagged over the 10 MiB limit; ticket 33's 4 MB photo is not.
+    assert_eq!(
+        duck_i64(
+            &conn,
+            "SELECT count(*) FROM stage.parts WHERE ticket_id = 6"
+        ),
+        23
+    );
+    assert_eq!(
+        duck_i64(
+            &conn,
+            "SELECT count(*) FROM stage.part_attachment a JOIN stage.parts p USING (entry_id) WHERE p.ticket_id = 19 AND a.role = 'attachment'"
+        ),
+        8
+    );
+    assert_eq!(
+        duck_str(
+            &conn,
+            "SELECT string_agg(DISTINCT p.ticket_id || ':' || a.name, ' ') FROM stage.part_attachment a JOIN stage.parts p USING (entry_id) WHERE a.over_limit"
+        )
+        .unwrap(),
+        "22:full-diagnostics-2025-09.log"
+    );
+
     // Ticket 5: ISO-8859-1 mail with a cid: image and a PDF.
     assert_eq!(
         duck_str(

@@ -16,7 +16,7 @@ use std::sync::LazyLock;
 use lol_html::html_content::{ContentType, Element};
 use lol_html::{
     ElementContentHandlers, HandlerResult, HtmlRewriter, LocalHandlerTypes, Selector, Settings,
-    doc_comments, doctype, end, end_tag,
+    doc_comments, doc_text, doctype, end, end_tag,
 };
 use regex::Regex;
 
@@ -237,6 +237,12 @@ const QUOTE_CLOSE: &str = "<!--ostmig:/quote-->";
 
 /// Sanitise HTML given as chunks; the result does not depend on where the chunks break.
 pub fn sanitize(chunks: &[&[u8]], files: &InlineFiles, out: &mut Cleaned) -> String {
+    if let [only] = chunks
+        && let Ok(text) = std::str::from_utf8(only)
+        && let Some(simple) = already_simple(text)
+    {
+        return simple;
+    }
     let mut html = Vec::with_capacity(chunks.iter().map(|c| c.len()).sum::<usize>());
     let quote_depth: Rc<RefCell<u32>> = Rc::default();
     let found: RefCell<(Vec<i64>, Vec<String>, Vec<&'static str>)> = RefCell::default();
@@ -340,6 +346,16 @@ pub fn sanitize(chunks: &[&[u8]], files: &InlineFiles, out: &mut Cleaned) -> Str
                     Ok(())
                 })),
             ))
+            .append_document_content_handler(doc_text!(|t| {
+                // Source text is passed through raw; a bare `<` in it could join with what
+                // follows a removed element into a new tag (`<<script></script>img onerror=…>`).
+                let raw = t.as_str();
+                if raw.contains(['<', '>']) {
+                    let escaped = raw.replace('<', "&lt;").replace('>', "&gt;");
+                    t.replace(&escaped, ContentType::Html);
+                }
+                Ok(())
+            }))
             .append_document_content_handler(doc_comments!(|c| {
                 c.remove();
                 Ok(())
@@ -460,6 +476,48 @@ fn keep_attribute(element: &str, attr: &str, value: &str, files: &InlineFiles) -
     }
 }
 
+/// Most stored bodies are already in Intercom's subset (`<p>`, `<b>`, lists, `<br />` and
+/// nothing else): for those the rewriter would change only `<br />` to `<br>`, so skip it. Any
+/// attribute, comment, entity-free `>` in text or other tag sends the body the long way.
+/// `tests::simple_bodies_take_the_short_way_to_the_same_result` holds the two paths equal.
+fn already_simple(body: &str) -> Option<String> {
+    let mut normalised = String::with_capacity(body.len());
+    let mut rest = body;
+    loop {
+        let lt = rest.find('<').unwrap_or(rest.len());
+        if rest[..lt].contains('>') {
+            return None;
+        }
+        normalised.push_str(&rest[..lt]);
+        if lt == rest.len() {
+            break;
+        }
+        let gt = lt + rest[lt..].find('>')?;
+        let tag = &rest[lt..=gt];
+        let inner = tag[1..tag.len() - 1].trim_end_matches('/').trim_end();
+        let name = inner.strip_prefix('/').unwrap_or(inner);
+        if name.is_empty()
+            || !name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+            || !KEPT.contains(&name)
+            || name == "a"
+            || name == "img"
+        {
+            return None;
+        }
+        if name == "br" {
+            normalised.push_str("<br>");
+        } else if inner.len() + 2 == tag.len() {
+            normalised.push_str(tag);
+        } else {
+            return None; // `<b/>` and the like: let lol_html decide.
+        }
+        rest = &rest[gt + 1..];
+    }
+    Some(finish(&normalised))
+}
+
 /// One pass over the rewritten HTML's tags: end tags of unwrapped elements remain when the
 /// source never opened them (osTicket's own templates have a stray `</span>`), so only kept
 /// elements may close; and formatting the source left open is closed, so it cannot leak past
@@ -471,21 +529,30 @@ fn finish(html: &str) -> String {
     while let Some(lt) = rest.find('<') {
         out.push_str(&rest[..lt]);
         let tail = &rest[lt..];
-        let Some(gt) = tail.find('>') else {
-            out.push_str(tail);
+        let Some(gt) = tag_end(tail) else {
+            // A tag cut off by the end of the body is passed through raw by lol_html; as text
+            // it could complete into a tag with whatever Intercom renders after it.
+            out.push_str(&tail.replace('<', "&lt;"));
             rest = "";
             break;
         };
         let tag = &tail[..=gt];
         rest = &tail[gt + 1..];
+        if tag == QUOTE_OPEN || tag == QUOTE_CLOSE {
+            out.push_str(tag);
+            continue;
+        }
         let closing = tag.starts_with("</");
         let name_start = if closing { 2 } else { 1 };
-        let name: String = tag[name_start..]
+        // The whole name, as a browser reads it: `</p`x>` does not close a `p`.
+        let name: String = tag[name_start..tag.len() - 1]
             .chars()
-            .take_while(|c| c.is_ascii_alphanumeric() || *c == ':' || *c == '-')
+            .take_while(|c| !c.is_ascii_whitespace() && *c != '/')
             .map(|c| c.to_ascii_lowercase())
             .collect();
-        if closing && !name.is_empty() && !KEPT.contains(&name.as_str()) {
+        // Every element was unwrapped unless kept, so anything else is a stray end tag
+        // (`</span>`, `</>`) or markup lol_html passed through raw: drop it.
+        if !KEPT.contains(&name.as_str()) {
             continue;
         }
         if let Some(known) = BALANCED.iter().find(|b| **b == name) {
@@ -495,7 +562,33 @@ fn finish(html: &str) -> String {
                 open.remove(i);
             }
         }
-        out.push_str(tag);
+        if closing {
+            out.push_str("</");
+            out.push_str(&name);
+            out.push('>');
+            continue;
+        }
+        // Rebuild the start tag from the attributes that pass again, so nothing the rewriter
+        // passed through raw (odd attribute names, `<` inside the tag) reaches Intercom.
+        out.push('<');
+        out.push_str(&name);
+        let attrs = &tag[name_start + name.len()..tag.len() - 1];
+        for c in ATTRIBUTE.captures_iter(attrs) {
+            let attr = c[1].to_ascii_lowercase();
+            let value = c
+                .get(2)
+                .or_else(|| c.get(3))
+                .or_else(|| c.get(4))
+                .map_or("", |m| m.as_str());
+            if attribute_allowed(&name, &attr, value) {
+                out.push(' ');
+                out.push_str(&attr);
+                out.push_str("=\"");
+                out.push_str(&value.replace('"', "&quot;").replace('<', "&lt;"));
+                out.push('"');
+            }
+        }
+        out.push('>');
     }
     out.push_str(rest);
     for name in open.iter().rev() {
@@ -504,6 +597,53 @@ fn finish(html: &str) -> String {
         out.push('>');
     }
     out
+}
+
+static ATTRIBUTE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?:^|\s)([A-Za-z][A-Za-z-]*)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))"#)
+        .unwrap()
+});
+
+/// Index of the `>` that ends the tag starting `tail`, skipping quoted attribute values.
+fn tag_end(tail: &str) -> Option<usize> {
+    let mut quote: Option<u8> = None;
+    for (i, b) in tail.bytes().enumerate().skip(1) {
+        match (quote, b) {
+            (Some(q), _) if b == q => quote = None,
+            (Some(_), _) => {}
+            (None, b'"' | b'\'') if tail.as_bytes()[i - 1] == b'=' => quote = Some(b),
+            (None, b'>') => return Some(i),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// What a kept start tag may carry after cleaning (see [`keep_attribute`]).
+fn attribute_allowed(element: &str, attr: &str, value: &str) -> bool {
+    let v = value.trim().to_ascii_lowercase();
+    match (element, attr) {
+        ("a", "href") => ["http://", "https://", "mailto:", "tel:"]
+            .iter()
+            .any(|s| v.starts_with(s)),
+        ("a", "target") => v == "_blank",
+        ("img", "src") => [
+            FILE_SCHEME,
+            "http://",
+            "https://",
+            "data:image/png",
+            "data:image/jpeg",
+            "data:image/gif",
+            "data:image/webp",
+        ]
+        .iter()
+        .any(|s| v.starts_with(s)),
+        ("img", "width") | ("img", "height") | ("ol", "start") => {
+            !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit())
+        }
+        ("img", "alt") | ("img", "title") | ("a", "title") => true,
+        _ => false,
+    }
 }
 
 /// The last top-level blockquote, when only whitespace follows it and real text precedes it,
@@ -655,6 +795,17 @@ mod tests {
     }
 
     #[test]
+    fn removed_elements_cannot_splice_a_new_tag() {
+        let c = html("<p><<script></script>img src=x onerror=alert(1)></p><script");
+        assert!(
+            !c.html.contains("<img") && !c.html.contains("<script"),
+            "{}",
+            c.html
+        );
+        assert!(c.text.contains("img src=x onerror=alert(1)>"), "{}", c.text);
+    }
+
+    #[test]
     fn mso_markup_is_unwrapped() {
         let c = html(
             r#"<div class="WordSection1"><p class="MsoNormal"><span style="font-family:Calibri">Dear team,<o:p></o:p></span></p><p class="MsoNormal"><b>Invoice</b> attached.</p></div>"#,
@@ -763,6 +914,33 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn simple_bodies_take_the_short_way_to_the_same_result(
+            parts in proptest::collection::vec(
+                prop_oneof![
+                    Just("<p>"), Just("</p>"), Just("<b>"), Just("</b>"), Just("<br />"),
+                    Just("<br>"), Just("<ul>"), Just("<li>"), Just("</li>"), Just("</ul>"),
+                    Just("<h2>"), Just("</h2>"), Just("text "), Just("caf\u{e9} "), Just("&amp; "),
+                    Just("a<b "), Just("x > y"), Just("<b/>"), Just("<p class=\"x\">"),
+                ],
+                0..24,
+            )
+        ) {
+            let body: String = parts.concat();
+            let slow = {
+                // The long way: force the rewriter by passing the body in two chunks.
+                let cut = body.len() / 2;
+                let cut = (0..=cut).rev().find(|i| body.is_char_boundary(*i)).unwrap_or(0);
+                sanitize(
+                    &[&body.as_bytes()[..cut], &body.as_bytes()[cut..]],
+                    &files(),
+                    &mut Cleaned::default(),
+                )
+            };
+            let fast = sanitize(&[body.as_bytes()], &files(), &mut Cleaned::default());
+            prop_assert_eq!(fast, slow, "body: {}", body);
+        }
+
         #[test]
         fn output_does_not_depend_on_chunk_boundaries(
             cuts in proptest::collection::vec(0usize..4000, 0..12),
