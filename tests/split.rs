@@ -88,6 +88,30 @@ fn assert_reconciles(conn: &duckdb::Connection) {
     );
 }
 
+/// The ticket's first message was offloaded to an inline .txt file (≥ 65,000 characters) with
+/// an empty body column: the part has the file's text, and the file is its body, not an upload.
+fn assert_offloaded_body_recovered(conn: &duckdb::Connection, ticket: i64) {
+    let (origin, len) = conn
+        .query_row(
+            "SELECT body_origin, length(body_text) FROM stage.parts WHERE ticket_id = ? AND seq = 1",
+            [ticket],
+            |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)),
+        )
+        .unwrap();
+    assert_eq!(origin, "attachment");
+    assert!(len >= 65_000, "{len}");
+    assert_eq!(
+        conn.query_row(
+            "SELECT count(*) FROM stage.part_attachment a JOIN stage.parts p USING (entry_id)
+             WHERE p.ticket_id = ? AND a.role = 'body'",
+            [ticket],
+            |r| r.get::<_, i64>(0),
+        )
+        .unwrap(),
+        1
+    );
+}
+
 #[test]
 fn fixture_threads_become_ordered_clean_parts() {
     if !mariadb_up() {
@@ -170,22 +194,7 @@ fn fixture_threads_become_ordered_clean_parts() {
         );
 
         // Ticket 3's first message was offloaded to an inline .txt file (≥ 65,000 chars).
-        let (origin, len) = conn
-            .query_row(
-                "SELECT body_origin, length(body_text) FROM stage.parts WHERE ticket_id = 3 AND seq = 1",
-                [],
-                |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)),
-            )
-            .unwrap();
-        assert_eq!(origin, "attachment");
-        assert!(len >= 65_000, "{len}");
-        assert_eq!(
-            duck_i64(
-                &conn,
-                "SELECT count(*) FROM stage.part_attachment a JOIN stage.parts p USING (entry_id) WHERE p.ticket_id = 3 AND a.role = 'body'"
-            ),
-            1
-        );
+        assert_offloaded_body_recovered(&conn, 3);
 
         // Inline images: every cid: resolved to its file, and the file is not also sent as a
         // plain attachment.
@@ -348,15 +357,7 @@ fn real_osticket_117_threads_split_as_its_readme_says() {
     );
 
     // Ticket 30: a message of ≥ 65,000 characters stored as an inline .txt file, body empty.
-    let (origin, len) = conn
-        .query_row(
-            "SELECT body_origin, length(body_text) FROM stage.parts WHERE ticket_id = 30 AND seq = 1",
-            [],
-            |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)),
-        )
-        .unwrap();
-    assert_eq!(origin, "attachment");
-    assert!(len >= 65_000, "{len}");
+    assert_offloaded_body_recovered(&conn, 30);
 
     // Ticket 6: the long thread, 23 entries. Ticket 19: eight odd attachments. Ticket 22: the
     // 13 MB log is flagged over the 10 MiB limit; ticket 33's 4 MB photo is not.

@@ -36,6 +36,12 @@ const VIEWS: &[&str] = &[
 ];
 const SAMPLE_SQL: &str = include_str!("../../sql/split/03_sample.sql");
 
+/// Opens the transaction a split writes in: the previous output goes only if this one commits.
+const BEGIN_REPLACING_OUTPUT: &str = "BEGIN TRANSACTION;
+    DELETE FROM stage.parts; DELETE FROM stage.part_attachment;
+    DELETE FROM stage.split_excluded; DELETE FROM stage.split_sample;
+    DELETE FROM stage.review_queue WHERE stage = 'split';";
+
 /// osTicket's default `reply_separator` setting.
 pub const DEFAULT_SEPARATOR: &str = "-- reply above this line --";
 
@@ -177,12 +183,7 @@ pub fn run(opts: &Options) -> anyhow::Result<Summary> {
              SELECT * FROM stage.split_entries ORDER BY ticket_id, created, entry_id;",
     )
     .context("reading the thread entries")?;
-    duck.execute_batch(
-        "BEGIN TRANSACTION;
-         DELETE FROM stage.parts; DELETE FROM stage.part_attachment;
-         DELETE FROM stage.split_excluded; DELETE FROM stage.split_sample;
-         DELETE FROM stage.review_queue WHERE stage = 'split';",
-    )?;
+    duck.execute_batch(BEGIN_REPLACING_OUTPUT)?;
     let result = (|| -> anyhow::Result<Summary> {
         let mut summary = Summary::default();
         let mut writer = Writer::default();
@@ -322,12 +323,7 @@ fn run_rendered(opts: &Options, dir: &std::path::Path) -> anyhow::Result<Summary
         .collect();
     pages.sort();
     let duck = warehouse::open(&opts.db)?;
-    duck.execute_batch(
-        "BEGIN TRANSACTION;
-         DELETE FROM stage.parts; DELETE FROM stage.part_attachment;
-         DELETE FROM stage.split_excluded; DELETE FROM stage.split_sample;
-         DELETE FROM stage.review_queue WHERE stage = 'split';",
-    )?;
+    duck.execute_batch(BEGIN_REPLACING_OUTPUT)?;
     let result = (|| -> anyhow::Result<Summary> {
         let mut summary = Summary::default();
         let mut writer = Writer::default();
