@@ -43,6 +43,10 @@ pub fn open(path: &Path) -> anyhow::Result<Connection> {
     // analysts install (`pip install duckdb-cli`, 1.5.x) opens them; the bundled engine is newer.
     let config = duckdb::Config::default()
         .with("storage_compatibility_version", STORAGE_VERSION)
+        .and_then(|c| match std::env::var("OSTMIG_DUCKDB_MEMORY") {
+            Ok(limit) => c.with("memory_limit", &limit),
+            Err(_) => Ok(c),
+        })
         .context("configuring DuckDB")?;
     let conn = Connection::open_with_flags(path, config).map_err(|e| {
         let text = e.to_string();
