@@ -48,6 +48,15 @@ pub enum Command {
     /// stage.review_queue (what needs a person). Re-running replaces the previous output
     /// atomically. Exits 1 when the review queue is not empty.
     Split(SplitArgs),
+    /// Run the mapping: the SQL models in sql/models/ (staging → intermediate → outbox → reports).
+    ///
+    /// Settings come from ostmig.toml (--config); its keys and defaults are in the README. Every
+    /// run rebuilds all models in one transaction and records them in meta.model_run.
+    Transform(TransformArgs),
+    /// Run a read-only SQL query on the staging file and print the result.
+    ///
+    /// Example: ostmig sql "select match_rule, count(*) from reports.rpt_orphan_users group by 1"
+    Sql(SqlArgs),
     /// Write a deterministic, osTicket-1.18-shaped test database as SQL to stdout.
     ///
     /// Pipe it into MariaDB: `ostmig fixture --tickets 200 | mysql osticket_fixture`. The same
@@ -102,6 +111,33 @@ pub struct SplitArgs {
     #[arg(long, value_name = "BYTES", default_value_t = 10 * 1024 * 1024)]
     pub attachment_limit: u64,
     /// Print a JSON summary on stdout instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TransformArgs {
+    #[command(flatten)]
+    pub db: DbArg,
+    /// Mapping overrides (TOML). A missing ostmig.toml means defaults; a missing file named
+    /// here is an error.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Print JSON on stdout instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SqlArgs {
+    #[command(flatten)]
+    pub db: DbArg,
+    /// The query (DuckDB SQL), e.g. "select * from stage.review_queue".
+    pub query: String,
+    /// Print CSV instead of a table.
+    #[arg(long, conflicts_with = "json")]
+    pub csv: bool,
+    /// Print a JSON array of rows instead of a table.
     #[arg(long)]
     pub json: bool,
 }

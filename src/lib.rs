@@ -16,12 +16,15 @@
 //! Stages talk only through tables in the staging file, so each can be re-run alone and
 //! tested from fixtures. Book-keeping lives in `meta.*`, created by `sql/migrations/`.
 pub mod cli;
+pub mod config;
 pub mod discover;
 pub mod error;
 pub mod fixture;
+pub mod query;
 pub mod settings;
 pub mod snapshot;
 pub mod split;
+pub mod transform;
 pub mod warehouse;
 
 use std::io::IsTerminal;
@@ -72,6 +75,30 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
             Ok(Outcome::Ok)
         }
         Command::Discover(args) => discover::run(&args.db.db, args.json),
+        Command::Transform(args) => {
+            let (path, explicit) = match &args.config {
+                Some(p) => (p.clone(), true),
+                None => (std::path::PathBuf::from("ostmig.toml"), false),
+            };
+            let config = config::Config::load(&path, explicit)?;
+            let runs = transform::run(&transform::Options {
+                db: args.db.db.clone(),
+                config,
+            })?;
+            transform::print(&runs, args.json)?;
+            Ok(Outcome::Ok)
+        }
+        Command::Sql(args) => {
+            let output = if args.csv {
+                query::Output::Csv
+            } else if args.json {
+                query::Output::Json
+            } else {
+                query::Output::Table
+            };
+            query::run(&args.db.db, &args.query, output)?;
+            Ok(Outcome::Ok)
+        }
         Command::Split(args) => {
             let summary = split::run(&split::Options {
                 db: args.db.db.clone(),

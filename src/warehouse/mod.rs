@@ -20,6 +20,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0002_stage_split.sql",
         include_str!("../../sql/migrations/0002_stage_split.sql"),
     ),
+    (
+        "0003_transform.sql",
+        include_str!("../../sql/migrations/0003_transform.sql"),
+    ),
 ];
 
 /// Storage format written into new staging files.

@@ -1,0 +1,14 @@
+-- staging.stg_organizations: osTicket organizations, typed and with their auto-membership domains.
+-- Grain: one row per raw.organization row.
+-- Why: organization.domain is a comma list; a leading dot (".initech-labs.example") means
+-- "this domain's subdomains" in osTicket's auto-membership, so it is kept as a flag.
+CREATE OR REPLACE TABLE staging.stg_organizations AS
+SELECT o.id::BIGINT AS org_id,
+       trim(o.name) AS name,
+       list_filter(
+           list_transform(string_split(coalesce(o.domain, ''), ','), lambda d: lower(trim(d))),
+           lambda d: d <> ''
+       ) AS domains,
+       o.created,
+       o.updated
+FROM raw.organization o;

@@ -1,0 +1,229 @@
+//! `ostmig.toml`: every mapping override, with defaults. Unknown keys and wrong types are errors
+//! that name the key and the line (toml's own messages), so a typo never silently does nothing.
+
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::error::Hinted;
+
+/// Free-mail providers: users on these domains are never linked to a company by domain.
+/// `*` matches any one label (yahoo.* matches yahoo.co.uk and yahoo.fr).
+pub const FREE_MAIL: &[&str] = &[
+    "gmail.com",
+    "googlemail.com",
+    "outlook.com",
+    "hotmail.*",
+    "live.*",
+    "msn.com",
+    "yahoo.*",
+    "ymail.com",
+    "icloud.com",
+    "me.com",
+    "mac.com",
+    "aol.com",
+    "gmx.*",
+    "web.de",
+    "t-online.de",
+    "proton.me",
+    "protonmail.com",
+    "pm.me",
+    "mail.com",
+    "mail.ru",
+    "yandex.*",
+    "zoho.com",
+    "fastmail.com",
+    "hey.com",
+    "qq.com",
+    "163.com",
+    "126.com",
+    "naver.com",
+    "free.fr",
+    "orange.fr",
+    "laposte.net",
+    "libero.it",
+    "btinternet.com",
+    "comcast.net",
+    "verizon.net",
+];
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub companies: Companies,
+    pub attributes: Attributes,
+    pub notes: Notes,
+    pub attachments: Attachments,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Companies {
+    /// Link users on sub.example.com to the organization owning example.com.
+    pub link_subdomains: bool,
+    /// More free-mail domains (patterns as in [`FREE_MAIL`]).
+    pub free_mail_extra: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Attributes {
+    /// Prefix of every data attribute ostmig creates in Intercom.
+    pub prefix: String,
+}
+
+impl Default for Attributes {
+    fn default() -> Self {
+        Attributes {
+            prefix: "osticket_".into(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq)]
+#[serde(rename_all = "lowercase")]
+pub enum NotesPolicy {
+    /// Internal notes become Intercom notes.
+    Note,
+    /// Internal notes are not sent; they are listed in the reconciliation.
+    Skip,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Notes {
+    pub policy: NotesPolicy,
+}
+
+impl Default for Notes {
+    fn default() -> Self {
+        Notes {
+            policy: NotesPolicy::Note,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Attachments {
+    pub limit_bytes: u64,
+}
+
+impl Default for Attachments {
+    fn default() -> Self {
+        Attachments {
+            limit_bytes: 10 * 1024 * 1024,
+        }
+    }
+}
+
+impl Config {
+    /// Read `path`; a missing file means all defaults unless the user named it explicitly.
+    pub fn load(path: &Path, explicit: bool) -> anyhow::Result<Config> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => {
+                return Ok(Config::default());
+            }
+            Err(e) => {
+                return Err(Hinted::new(
+                    format!("cannot read the configuration {}: {e}", path.display()),
+                    "check the path given to --config",
+                )
+                .into());
+            }
+        };
+        Config::parse(&text).map_err(|e| {
+            Hinted::new(
+                format!(
+                    "{} is not valid: {}",
+                    path.display(),
+                    e.trim_end().replace('\n', " ")
+                ),
+                "fix the key named above; README \"Configuration\" lists every key and its default",
+            )
+            .into()
+        })
+    }
+
+    pub fn parse(text: &str) -> Result<Config, String> {
+        let config: Config = toml::from_str(text).map_err(|e| e.to_string())?;
+        if config
+            .attributes
+            .prefix
+            .chars()
+            .any(|c| !c.is_ascii_alphanumeric() && c != '_')
+        {
+            return Err(format!(
+                "attributes.prefix = {:?}: use letters, digits and _ only (Intercom attribute names)",
+                config.attributes.prefix
+            ));
+        }
+        Ok(config)
+    }
+
+    /// The settings as (key, value) text rows for `config.setting`.
+    pub fn settings(&self) -> Vec<(&'static str, String)> {
+        vec![
+            (
+                "companies.link_subdomains",
+                self.companies.link_subdomains.to_string(),
+            ),
+            ("attributes.prefix", self.attributes.prefix.clone()),
+            (
+                "notes.policy",
+                match self.notes.policy {
+                    NotesPolicy::Note => "note",
+                    NotesPolicy::Skip => "skip",
+                }
+                .into(),
+            ),
+            (
+                "attachments.limit_bytes",
+                self.attachments.limit_bytes.to_string(),
+            ),
+        ]
+    }
+
+    pub fn free_mail(&self) -> Vec<String> {
+        let mut all: Vec<String> = FREE_MAIL.iter().map(|s| s.to_string()).collect();
+        all.extend(
+            self.companies
+                .free_mail_extra
+                .iter()
+                .map(|s| s.trim().to_ascii_lowercase()),
+        );
+        all.sort();
+        all.dedup();
+        all
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_apply_to_an_empty_file() {
+        let c = Config::parse("").unwrap();
+        assert!(!c.companies.link_subdomains);
+        assert_eq!(c.notes.policy, NotesPolicy::Note);
+        assert!(c.free_mail().contains(&"gmail.com".to_string()));
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_name_the_key() {
+        let e = Config::parse("[companies]\nlink_subdomain = true\n").unwrap_err();
+        assert!(e.contains("link_subdomain") && e.contains("line 2"), "{e}");
+        let e = Config::parse("[notes]\npolicy = \"drop\"\n").unwrap_err();
+        assert!(e.contains("drop") && e.contains("policy"), "{e}");
+        let e = Config::parse("[attributes]\nprefix = \"os ticket\"\n").unwrap_err();
+        assert!(e.contains("attributes.prefix"), "{e}");
+    }
+
+    #[test]
+    fn extra_free_mail_domains_are_added() {
+        let c = Config::parse("[companies]\nfree_mail_extra = [\" Mailbox.Example \"]\n").unwrap();
+        assert!(c.free_mail().contains(&"mailbox.example".to_string()));
+    }
+}

@@ -1,0 +1,210 @@
+//! `ostmig transform`: run the SQL models in `sql/models/`, layer by layer, in one transaction.
+//!
+//! Layers: staging (typed copies of raw.*), intermediate (joins and rules), outbox (exactly
+//! what the loader sends, in Intercom's request shape), reports (lists for the customer). Each
+//! file creates one relation named like the file, in the schema named like its folder, and says
+//! its grain in its header. Settings from `ostmig.toml` are written to `config.*` first, so every
+//! model runs unchanged in the duckdb shell against the staging file.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::Context;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::config::Config;
+use crate::error::hinted;
+use crate::warehouse;
+
+/// The models shipped with this binary, in run order (layer, then name).
+/// `tests::every_model_file_is_listed` fails when a file in `sql/models/` is missing here.
+pub const MODELS: &[(&str, &str)] = &[
+    (
+        "staging/stg_organizations.sql",
+        include_str!("../../sql/models/staging/stg_organizations.sql"),
+    ),
+    (
+        "staging/stg_users.sql",
+        include_str!("../../sql/models/staging/stg_users.sql"),
+    ),
+    (
+        "intermediate/int_org_domains.sql",
+        include_str!("../../sql/models/intermediate/int_org_domains.sql"),
+    ),
+    (
+        "intermediate/int_orphan_company_links.sql",
+        include_str!("../../sql/models/intermediate/int_orphan_company_links.sql"),
+    ),
+    (
+        "outbox/outbox_companies.sql",
+        include_str!("../../sql/models/outbox/outbox_companies.sql"),
+    ),
+    (
+        "outbox/outbox_contacts.sql",
+        include_str!("../../sql/models/outbox/outbox_contacts.sql"),
+    ),
+    (
+        "reports/rpt_contact_exclusions.sql",
+        include_str!("../../sql/models/reports/rpt_contact_exclusions.sql"),
+    ),
+    (
+        "reports/rpt_orphan_users.sql",
+        include_str!("../../sql/models/reports/rpt_orphan_users.sql"),
+    ),
+];
+
+pub struct Options {
+    pub db: PathBuf,
+    pub config: Config,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ModelRun {
+    pub model: String,
+    pub relation: String,
+    pub rows: i64,
+    pub seconds: f64,
+}
+
+/// `staging/stg_users.sql` → `staging.stg_users`.
+pub fn relation_of(model: &str) -> String {
+    model.trim_end_matches(".sql").replace('/', ".")
+}
+
+pub fn run(opts: &Options) -> anyhow::Result<Vec<ModelRun>> {
+    let duck = warehouse::open(&opts.db)?;
+    let has_raw: i64 = duck.query_row(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'raw' AND table_name = 'user'",
+        [],
+        |r| r.get(0),
+    )?;
+    if has_raw == 0 {
+        return hinted(
+            format!(
+                "{} holds no snapshot (raw.user is missing)",
+                opts.db.display()
+            ),
+            "run `ostmig snapshot` into this file first",
+        );
+    }
+    duck.execute_batch(
+        "BEGIN TRANSACTION; DELETE FROM config.setting; DELETE FROM config.free_mail_domain;",
+    )?;
+    let result = (|| -> anyhow::Result<Vec<ModelRun>> {
+        {
+            let mut app = duck.appender_to_db("setting", "config")?;
+            for (k, v) in opts.config.settings() {
+                app.append_row(duckdb::params![k, v])?;
+            }
+            app.flush()?;
+            let mut app = duck.appender_to_db("free_mail_domain", "config")?;
+            for d in opts.config.free_mail() {
+                app.append_row([d])?;
+            }
+            app.flush()?;
+        }
+        let run_id: i32 = duck.query_row(
+            "SELECT coalesce(max(run_id), 0) + 1 FROM meta.model_run",
+            [],
+            |r| r.get(0),
+        )?;
+        let mut runs = Vec::new();
+        for (model, sql) in MODELS {
+            let started = Instant::now();
+            let relation = relation_of(model);
+            duck.execute_batch(sql).map_err(|e| {
+                anyhow::anyhow!(
+                    "model sql/models/{model} failed: {e}. Run it in the duckdb shell against the staging file to see where"
+                )
+            })?;
+            let rows: i64 = duck
+                .query_row(&format!("SELECT count(*) FROM {relation}"), [], |r| {
+                    r.get(0)
+                })
+                .with_context(|| format!("sql/models/{model} must create {relation}"))?;
+            let seconds = started.elapsed().as_secs_f64();
+            duck.execute(
+                "INSERT INTO meta.model_run VALUES (?, ?, ?, ?, ?, ?, now()::TIMESTAMP)",
+                duckdb::params![
+                    run_id,
+                    model,
+                    relation,
+                    hex::encode(Sha256::digest(sql.as_bytes())),
+                    rows,
+                    seconds
+                ],
+            )?;
+            runs.push(ModelRun {
+                model: model.to_string(),
+                relation,
+                rows,
+                seconds,
+            });
+        }
+        Ok(runs)
+    })();
+    match result {
+        Ok(runs) => {
+            duck.execute_batch("COMMIT; CHECKPOINT;")
+                .context("committing the transform")?;
+            Ok(runs)
+        }
+        Err(e) => {
+            let _ = duck.execute_batch("ROLLBACK");
+            Err(e)
+        }
+    }
+}
+
+pub fn print(runs: &[ModelRun], json: bool) -> anyhow::Result<()> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(runs)?);
+        return Ok(());
+    }
+    let mut table = comfy_table::Table::new();
+    table.load_style(comfy_table::presets::UTF8_FULL_CONDENSED);
+    table.set_header(["relation", "rows", "seconds"]);
+    for r in runs {
+        table.add_row(vec![
+            comfy_table::Cell::new(&r.relation),
+            comfy_table::Cell::new(r.rows).set_alignment(comfy_table::CellAlignment::Right),
+            comfy_table::Cell::new(format!("{:.2}", r.seconds))
+                .set_alignment(comfy_table::CellAlignment::Right),
+        ]);
+    }
+    println!("{table}");
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_model_file_is_listed_and_creates_its_relation() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sql/models");
+        let mut on_disk = Vec::new();
+        for layer in ["staging", "intermediate", "outbox", "reports"] {
+            for f in std::fs::read_dir(root.join(layer)).unwrap() {
+                on_disk.push(format!(
+                    "{layer}/{}",
+                    f.unwrap().file_name().to_string_lossy()
+                ));
+            }
+        }
+        on_disk.sort();
+        let mut listed: Vec<String> = MODELS.iter().map(|(m, _)| m.to_string()).collect();
+        listed.sort();
+        assert_eq!(listed, on_disk);
+        for (model, sql) in MODELS {
+            let relation = relation_of(model);
+            assert!(
+                sql.contains(&format!("CREATE OR REPLACE TABLE {relation} AS"))
+                    || sql.contains(&format!("CREATE OR REPLACE VIEW {relation} AS")),
+                "{model} must create {relation}"
+            );
+            assert!(sql.contains("-- Grain:"), "{model} must state its grain");
+        }
+    }
+}

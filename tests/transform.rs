@@ -1,0 +1,244 @@
+//! `ostmig transform` and `ostmig sql` on the real osTicket 1.17 database, with the cases the
+//! company-linking rules must get right added the way osTicket itself would store them.
+mod common;
+
+use std::path::Path;
+
+use common::*;
+
+fn transform(path: &Path, extra: &[&str]) -> std::process::Output {
+    let mut args = vec!["transform", "--db", path.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    ostmig(&args, &[])
+}
+
+fn add_user(db: &str, name: &str, email: &str) {
+    admin_sql(
+        Some(db),
+        &format!(
+            "INSERT INTO ost_user (org_id, default_email_id, status, name, created, updated)
+               VALUES (0, 0, 0, '{name}', NOW(), NOW());
+             SET @u = LAST_INSERT_ID();
+             INSERT INTO ost_user_email (user_id, flags, address) VALUES (@u, 0, '{email}');
+             UPDATE ost_user SET default_email_id = LAST_INSERT_ID() WHERE id = @u;"
+        ),
+    );
+}
+
+#[test]
+fn orphans_link_by_domain_and_outboxes_are_stable() {
+    if !mariadb_up() {
+        return;
+    }
+    let db = "ostmig_t_transform";
+    if !load_real117(db) {
+        return;
+    }
+    // A second organization claiming globex.example makes tom.orphan@globex.example ambiguous;
+    // an organization that (wrongly) lists gmail.com must still not collect gmail users.
+    admin_sql(
+        Some(db),
+        "INSERT INTO ost_organization (name, manager, status, domain, created, updated)
+           VALUES ('Globex Europe', '', 0, 'globex.example', NOW(), NOW()),
+                  ('Mail Pickers', '', 0, 'gmail.com', NOW(), NOW());",
+    );
+    add_user(db, "Gina Gmail", "gina.customer@gmail.com");
+    add_user(db, "Ulf Umbrella", "ulf@eu.umbrella-health.example");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.duckdb");
+    snapshot(db, &path, &[]);
+    let out = transform(&path, &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let rule = |email: &str| {
+        duck_str(
+            &duck(&path),
+            &format!(
+                "SELECT match_rule || ':' || coalesce(proposed_company, '-') FROM reports.rpt_orphan_users WHERE email = '{email}'"
+            ),
+        )
+        .unwrap()
+    };
+    assert_eq!(rule("tom.orphan@globex.example"), "ambiguous:-");
+    assert_eq!(rule("rita@initech.example"), "exact:Initech");
+    assert_eq!(
+        rule("pat.unlinked@umbrella-health.example"),
+        "exact:Umbrella Health"
+    );
+    // Initech lists ".initech-labs.example": osTicket's own syntax for subdomains.
+    assert_eq!(rule("sam@rd.initech-labs.example"), "subdomain:Initech");
+    assert_eq!(rule("gina.customer@gmail.com"), "free_mail:-");
+    // Plain subdomains link only when configured.
+    assert_eq!(rule("ulf@eu.umbrella-health.example"), "no_match:-");
+    assert_eq!(
+        duck_str(
+            &duck(&path),
+            "SELECT candidates FROM reports.rpt_orphan_users WHERE email = 'tom.orphan@globex.example'"
+        )
+        .unwrap(),
+        "Globex Corporation; Globex Europe"
+    );
+
+    {
+        let conn = duck(&path);
+        // Contacts: the user's organization, else the single proposed one; stable ids.
+        assert_eq!(
+            duck_str(
+                &conn,
+                "SELECT c.payload->>'external_id' || ' ' || o.company_id FROM outbox.outbox_contacts c
+                 JOIN outbox.outbox_companies o USING (org_id) WHERE c.user_id = 2"
+            )
+            .unwrap(),
+            "osticket-user-2 osticket-org-3"
+        );
+        // User 30 (Jürgen Groß) belongs to Café Münster by organization.
+        assert_eq!(
+            duck_str(
+                &conn,
+                "SELECT company_rule || ' ' || (payload->>'name') FROM outbox.outbox_contacts WHERE user_id = 30"
+            )
+            .unwrap(),
+            "member Jürgen Groß"
+        );
+        // Accounting: every user is a contact or excluded with a reason.
+        assert_eq!(
+            duck_i64(&conn, "SELECT count(*) FROM raw.user"),
+            duck_i64(&conn, "SELECT count(*) FROM outbox.outbox_contacts")
+                + duck_i64(
+                    &conn,
+                    "SELECT count(*) FROM reports.rpt_contact_exclusions WHERE outcome = 'excluded'"
+                )
+        );
+        assert_eq!(
+            duck_i64(&conn, "SELECT count(*) FROM raw.organization"),
+            duck_i64(&conn, "SELECT count(*) FROM outbox.outbox_companies")
+        );
+        assert_eq!(
+            duck_i64(&conn, "SELECT count(DISTINCT run_id) FROM meta.model_run"),
+            1
+        );
+    }
+    let digest = |p: &Path| {
+        duck_str(
+            &duck(p),
+            "SELECT md5(string_agg(payload::VARCHAR, '|' ORDER BY user_id)) FROM outbox.outbox_contacts",
+        )
+        .unwrap()
+    };
+    let first = digest(&path);
+
+    // With subdomain linking on, ulf links to Umbrella Health; the rerun is otherwise identical.
+    let config = dir.path().join("ostmig.toml");
+    std::fs::write(&config, "[companies]\nlink_subdomains = true\n").unwrap();
+    let out = transform(&path, &["--config", config.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        rule("ulf@eu.umbrella-health.example"),
+        "subdomain:Umbrella Health"
+    );
+    std::fs::write(&config, "").unwrap();
+    transform(&path, &["--config", config.to_str().unwrap()]);
+    assert_eq!(digest(&path), first, "same input and config, same outbox");
+
+    // A typo in the configuration names the key and the line.
+    std::fs::write(&config, "[companies]\nlink_subdomain = true\n").unwrap();
+    let out = transform(&path, &["--config", config.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("link_subdomain") && err.contains("hint:"),
+        "{err}"
+    );
+
+    // `ostmig sql` reads without writing.
+    let out = ostmig(
+        &[
+            "sql",
+            "--db",
+            path.to_str().unwrap(),
+            "--csv",
+            "select match_rule, count(*) as n from reports.rpt_orphan_users group by 1 order by 1",
+        ],
+        &[],
+    );
+    let csv = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        csv.starts_with("match_rule,n\n") && csv.contains("free_mail,1"),
+        "{csv}"
+    );
+    let out = ostmig(
+        &[
+            "sql",
+            "--db",
+            path.to_str().unwrap(),
+            "delete from raw.user",
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(duck_i64(&duck(&path), "SELECT count(*) FROM raw.user"), 52);
+}
+
+#[test]
+fn every_model_runs_unchanged_in_the_stock_duckdb_shell() {
+    if !mariadb_up() {
+        return;
+    }
+    if std::process::Command::new("duckdb")
+        .arg("-version")
+        .output()
+        .is_err()
+    {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must provide the duckdb shell"
+        );
+        eprintln!("*** SKIPPING: no `duckdb` shell on PATH ***");
+        return;
+    }
+    let db = "ostmig_t_transform_shell";
+    fixture_db(db, "ost_", 30);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.duckdb");
+    snapshot(db, &path, &[]);
+    assert!(transform(&path, &[]).status.success());
+    let before = duck_str(
+        &duck(&path),
+        "SELECT md5(string_agg(payload::VARCHAR, '|' ORDER BY user_id)) FROM outbox.outbox_contacts",
+    );
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("sql/models");
+    for layer in ["staging", "intermediate", "outbox", "reports"] {
+        let mut files: Vec<_> = std::fs::read_dir(root.join(layer))
+            .unwrap()
+            .map(|f| f.unwrap().path())
+            .collect();
+        files.sort();
+        for file in files {
+            let out = std::process::Command::new("duckdb")
+                .arg(&path)
+                .arg("-c")
+                .arg(format!(".read {}", file.display()))
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success() && out.stderr.is_empty(),
+                "{}: {}",
+                file.display(),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    }
+    let after = duck_str(
+        &duck(&path),
+        "SELECT md5(string_agg(payload::VARCHAR, '|' ORDER BY user_id)) FROM outbox.outbox_contacts",
+    );
+    assert_eq!(before, after, "the shell builds the same outbox");
+}
