@@ -53,6 +53,11 @@ pub enum Command {
     /// Settings come from ostmig.toml (--config); its keys and defaults are in the README. Every
     /// run rebuilds all models in one transaction and records them in meta.model_run.
     Transform(TransformArgs),
+    /// Run the data tests: generic model tests (sql/models/tests.toml) and sql/checks/*.sql.
+    ///
+    /// Prints each check with its severity and number of failing rows; exits 1 when an
+    /// error-severity check fails (for example a user that is neither a contact nor excluded).
+    Check(CheckArgs),
     /// Run a read-only SQL query on the staging file and print the result.
     ///
     /// Example: ostmig sql "select match_rule, count(*) from reports.rpt_orphan_users group by 1"
@@ -123,6 +128,15 @@ pub struct TransformArgs {
     /// here is an error.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Print JSON on stdout instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub db: DbArg,
     /// Print JSON on stdout instead of a table.
     #[arg(long)]
     pub json: bool,

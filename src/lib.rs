@@ -15,6 +15,7 @@
 //! ```
 //! Stages talk only through tables in the staging file, so each can be re-run alone and
 //! tested from fixtures. Book-keeping lives in `meta.*`, created by `sql/migrations/`.
+pub mod check;
 pub mod cli;
 pub mod config;
 pub mod discover;
@@ -87,6 +88,14 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
             })?;
             transform::print(&runs, args.json)?;
             Ok(Outcome::Ok)
+        }
+        Command::Check(args) => {
+            let outcomes = check::run(&args.db.db)?;
+            Ok(if check::print(&outcomes, args.json)? {
+                Outcome::Problems
+            } else {
+                Outcome::Ok
+            })
         }
         Command::Sql(args) => {
             let output = if args.csv {

@@ -185,6 +185,39 @@ fn orphans_link_by_domain_and_outboxes_are_stable() {
     );
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(duck_i64(&duck(&path), "SELECT count(*) FROM raw.user"), 52);
+
+    // `ostmig check`: the thread-entry accounting fails until the split ran, then everything
+    // error-level passes; a contact lost from the outbox is caught.
+    let check = |p: &Path| {
+        let out = ostmig(&["check", "--db", p.to_str().unwrap(), "--json"], &[]);
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let failing = |name: &str| {
+            v.as_array()
+                .unwrap()
+                .iter()
+                .find(|o| o["check"] == name)
+                .unwrap()["failing_rows"]
+                .as_i64()
+                .unwrap()
+        };
+        (
+            out.status.code(),
+            failing("accounting_thread_entries"),
+            failing("accounting_contacts"),
+        )
+    };
+    assert_eq!(check(&path), (Some(1), 212, 0));
+    assert!(
+        ostmig(&["split", "--db", path.to_str().unwrap()], &[])
+            .status
+            .code()
+            == Some(1)
+    );
+    assert_eq!(check(&path), (Some(0), 0, 0));
+    duck(&path)
+        .execute_batch("DELETE FROM outbox.outbox_contacts WHERE user_id = 5")
+        .unwrap();
+    assert_eq!(check(&path), (Some(1), 0, 1));
 }
 
 #[test]
