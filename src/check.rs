@@ -29,6 +29,10 @@ pub const CHECKS: &[(&str, &str)] = &[
         include_str!("../sql/checks/accounting_thread_entries.sql"),
     ),
     (
+        "agents_blocking.sql",
+        include_str!("../sql/checks/agents_blocking.sql"),
+    ),
+    (
         "orphan_users_undecided.sql",
         include_str!("../sql/checks/orphan_users_undecided.sql"),
     ),

@@ -58,6 +58,9 @@ pub enum Command {
     /// Prints each check with its severity and number of failing rows; exits 1 when an
     /// error-severity check fails (for example a user that is neither a contact nor excluded).
     Check(CheckArgs),
+    /// Intercom workspace data the mapping needs (works offline from saved API responses).
+    #[command(subcommand)]
+    Intercom(IntercomCommand),
     /// Run a read-only SQL query on the staging file and print the result.
     ///
     /// Example: ostmig sql "select match_rule, count(*) from reports.rpt_orphan_users group by 1"
@@ -131,6 +134,20 @@ pub struct TransformArgs {
     /// Print JSON on stdout instead of a table.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum IntercomCommand {
+    /// Store Intercom's admin list from a saved GET /admins response (JSON) for agent matching.
+    ///
+    /// Agents are matched to these admins by e-mail (or by [admins.map] in ostmig.toml); run
+    /// `ostmig transform` afterwards and see reports.rpt_unmatched_agents.
+    ImportAdmins {
+        #[command(flatten)]
+        db: DbArg,
+        /// The saved response body of GET /admins.
+        file: PathBuf,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -51,6 +51,7 @@ pub const FREE_MAIL: &[&str] = &[
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     pub companies: Companies,
+    pub admins: Admins,
     pub attributes: Attributes,
     pub notes: Notes,
     pub attachments: Attachments,
@@ -63,6 +64,13 @@ pub struct Companies {
     pub link_subdomains: bool,
     /// More free-mail domains (patterns as in [`FREE_MAIL`]).
     pub free_mail_extra: Vec<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Admins {
+    /// osTicket username → e-mail of the Intercom admin who takes over their tickets and replies.
+    pub map: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -157,6 +165,16 @@ impl Config {
             return Err(format!(
                 "attributes.prefix = {:?}: use letters, digits and _ only (Intercom attribute names)",
                 config.attributes.prefix
+            ));
+        }
+        if let Some((user, _)) = config
+            .admins
+            .map
+            .iter()
+            .find(|(_, email)| !email.contains('@'))
+        {
+            return Err(format!(
+                "admins.map.{user}: the value must be the Intercom admin's e-mail address"
             ));
         }
         Ok(config)

@@ -21,6 +21,7 @@ pub mod config;
 pub mod discover;
 pub mod error;
 pub mod fixture;
+pub mod intercom;
 pub mod query;
 pub mod settings;
 pub mod snapshot;
@@ -96,6 +97,11 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
             } else {
                 Outcome::Ok
             })
+        }
+        Command::Intercom(cli::IntercomCommand::ImportAdmins { db, file }) => {
+            let n = intercom::admins::import(&db.db, &file)?;
+            eprintln!("{n} Intercom admins stored in raw_intercom.admin");
+            Ok(Outcome::Ok)
         }
         Command::Sql(args) => {
             let output = if args.csv {

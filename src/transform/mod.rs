@@ -25,8 +25,16 @@ pub const MODELS: &[(&str, &str)] = &[
         include_str!("../../sql/models/staging/stg_organizations.sql"),
     ),
     (
+        "staging/stg_staff.sql",
+        include_str!("../../sql/models/staging/stg_staff.sql"),
+    ),
+    (
         "staging/stg_users.sql",
         include_str!("../../sql/models/staging/stg_users.sql"),
+    ),
+    (
+        "intermediate/int_agent_admins.sql",
+        include_str!("../../sql/models/intermediate/int_agent_admins.sql"),
     ),
     (
         "intermediate/int_org_domains.sql",
@@ -51,6 +59,10 @@ pub const MODELS: &[(&str, &str)] = &[
     (
         "reports/rpt_orphan_users.sql",
         include_str!("../../sql/models/reports/rpt_orphan_users.sql"),
+    ),
+    (
+        "reports/rpt_unmatched_agents.sql",
+        include_str!("../../sql/models/reports/rpt_unmatched_agents.sql"),
     ),
 ];
 
@@ -101,6 +113,11 @@ pub fn run(opts: &Options) -> anyhow::Result<Vec<ModelRun>> {
             let mut app = duck.appender_to_db("free_mail_domain", "config")?;
             for d in opts.config.free_mail() {
                 app.append_row([d])?;
+            }
+            app.flush()?;
+            let mut app = duck.appender_to_db("admin_map", "config")?;
+            for (user, email) in &opts.config.admins.map {
+                app.append_row([user, email])?;
             }
             app.flush()?;
         }

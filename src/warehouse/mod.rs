@@ -24,6 +24,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0003_transform.sql",
         include_str!("../../sql/migrations/0003_transform.sql"),
     ),
+    (
+        "0004_intercom_admins.sql",
+        include_str!("../../sql/migrations/0004_intercom_admins.sql"),
+    ),
 ];
 
 /// Storage format written into new staging files.
