@@ -83,7 +83,7 @@ pub struct Attributes {
 impl Default for Attributes {
     fn default() -> Self {
         Attributes {
-            prefix: "osticket_".into(),
+            prefix: "osticket-".into(),
         }
     }
 }
@@ -160,10 +160,10 @@ impl Config {
             .attributes
             .prefix
             .chars()
-            .any(|c| !c.is_ascii_alphanumeric() && c != '_')
+            .any(|c| !c.is_ascii_alphanumeric() && c != '-')
         {
             return Err(format!(
-                "attributes.prefix = {:?}: use letters, digits and _ only (Intercom attribute names)",
+                "attributes.prefix = {:?}: use letters, digits and hyphens only (Intercom attribute names)",
                 config.attributes.prefix
             ));
         }

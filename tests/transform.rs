@@ -122,6 +122,71 @@ fn orphans_link_by_domain_and_outboxes_are_stable() {
             1
         );
     }
+    {
+        // Custom fields → attributes (fields 36–53 of the README): types, options, names that
+        // cannot collide between contacts and companies, and what osTicket enforced.
+        let conn = duck(&path);
+        let attr = |field: &str, target: &str| {
+            duck_str(
+                &conn,
+                &format!(
+                    "SELECT attribute_name || ' ' || data_type || coalesce(' [' || options || ']', '')
+                     FROM reports.rpt_attribute_inventory WHERE field_name = '{field}' AND target = '{target}'"
+                ),
+            )
+            .unwrap()
+        };
+        assert_eq!(attr("vip", "contact"), "osticket-vip boolean");
+        assert_eq!(
+            attr("customer_since", "contact"),
+            "osticket-customer-since date"
+        );
+        assert_eq!(
+            attr("preferred_contact", "contact"),
+            "osticket-preferred-contact list [Email, Phone, Chat]"
+        );
+        assert_eq!(
+            attr("contract_tier", "company"),
+            "osticket-org-contract-tier list [Gold, Silver, Bronze]"
+        );
+        assert_eq!(attr("phone", "company"), "osticket-org-phone string");
+        assert_eq!(
+            attr("incident_at", "ticket"),
+            "osticket-incident-at datetime"
+        );
+        assert_eq!(
+            attr("severity_score", "ticket"),
+            "osticket-severity-score decimal"
+        );
+        assert_eq!(
+            attr("environment", "ticket"),
+            "osticket-environment list [Production, Staging, Development, On-premise (legacy)]"
+        );
+        // Subject is the ticket title and the user's phone the contact's phone: not attributes.
+        assert_eq!(
+            duck_i64(
+                &conn,
+                "SELECT count(*) FROM reports.rpt_attribute_inventory WHERE (field_name = 'subject') OR (field_name = 'phone' AND target = 'contact')"
+            ),
+            0
+        );
+        assert!(
+            duck_str(
+                &conn,
+                "SELECT lossy FROM reports.rpt_attribute_inventory WHERE field_name = 'product'"
+            )
+            .unwrap()
+            .contains("required for customers")
+        );
+        assert_eq!(
+            duck_str(
+                &conn,
+                "SELECT payload::VARCHAR FROM outbox.outbox_data_attributes WHERE attribute_name = 'osticket-preferred-contact'"
+            )
+            .unwrap(),
+            r#"{"name":"osticket-preferred-contact","model":"contact","description":"Preferred Contact Method","options":[{"value":"Email"},{"value":"Phone"},{"value":"Chat"}]}"#
+        );
+    }
     let digest = |p: &Path| {
         duck_str(
             &duck(p),

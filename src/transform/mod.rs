@@ -21,6 +21,10 @@ use crate::warehouse;
 /// `tests::every_model_file_is_listed` fails when a file in `sql/models/` is missing here.
 pub const MODELS: &[(&str, &str)] = &[
     (
+        "staging/stg_custom_fields.sql",
+        include_str!("../../sql/models/staging/stg_custom_fields.sql"),
+    ),
+    (
         "staging/stg_organizations.sql",
         include_str!("../../sql/models/staging/stg_organizations.sql"),
     ),
@@ -37,6 +41,10 @@ pub const MODELS: &[(&str, &str)] = &[
         include_str!("../../sql/models/intermediate/int_agent_admins.sql"),
     ),
     (
+        "intermediate/int_attribute_map.sql",
+        include_str!("../../sql/models/intermediate/int_attribute_map.sql"),
+    ),
+    (
         "intermediate/int_org_domains.sql",
         include_str!("../../sql/models/intermediate/int_org_domains.sql"),
     ),
@@ -51,6 +59,14 @@ pub const MODELS: &[(&str, &str)] = &[
     (
         "outbox/outbox_contacts.sql",
         include_str!("../../sql/models/outbox/outbox_contacts.sql"),
+    ),
+    (
+        "outbox/outbox_data_attributes.sql",
+        include_str!("../../sql/models/outbox/outbox_data_attributes.sql"),
+    ),
+    (
+        "reports/rpt_attribute_inventory.sql",
+        include_str!("../../sql/models/reports/rpt_attribute_inventory.sql"),
     ),
     (
         "reports/rpt_contact_exclusions.sql",

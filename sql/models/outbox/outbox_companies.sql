@@ -10,7 +10,7 @@ SELECT org_id,
            'name', name,
            'remote_created_at', epoch(created)::BIGINT,
            'custom_attributes', json_object(
-               (SELECT value FROM config.setting WHERE key = 'attributes.prefix') || 'domains',
+               (SELECT value FROM config.setting WHERE key = 'attributes.prefix') || 'org-domains',
                array_to_string(domains, ', ')
            )
        ) AS payload

@@ -1,0 +1,43 @@
+-- intermediate.int_attribute_map: the Intercom attribute each custom field becomes.
+-- Grain: one row per staging.stg_custom_fields row.
+-- Why: user fields → contact data attributes, organization fields → company data attributes,
+-- ticket and help-topic form fields → ticket type attributes. Types: text/memo/phone → string,
+-- bool → boolean, datetime → date (datetime when the field records a time), numeric text →
+-- float (decimal on tickets), choices and lists → a list with their options (Intercom wants
+-- at least two; fewer become a string), files → files on tickets, not transferable on contacts.
+-- `lossy` says what osTicket enforced that Intercom will not (for the readiness report).
+CREATE OR REPLACE TABLE intermediate.int_attribute_map AS
+WITH named AS (
+    SELECT f.*,
+           CASE f.form_type WHEN 'U' THEN 'contact' WHEN 'O' THEN 'company' ELSE 'ticket' END AS target,
+           -- Contact and company attributes share one namespace in Intercom: org- keeps them apart.
+           (SELECT value FROM config.setting WHERE key = 'attributes.prefix')
+               || CASE f.form_type WHEN 'O' THEN 'org-' ELSE '' END
+               || trim(regexp_replace(lower(f.name), '[^a-z0-9]+', '-', 'g'), '-') AS attribute_name
+    FROM staging.stg_custom_fields f
+)
+SELECT n.field_id, n.form_type, n.form_title, n.name AS field_name, n.label, n.type AS field_type,
+       n.target, n.attribute_name, n.enabled,
+       CASE
+           WHEN n.type IN ('choices') OR n.type LIKE 'list-%' THEN
+               CASE WHEN len(n.options) >= 2 THEN 'list' ELSE 'string' END
+           WHEN n.type = 'bool' THEN 'boolean'
+           WHEN n.type = 'datetime' THEN
+               CASE WHEN n.target = 'ticket' OR n.with_time THEN 'datetime' ELSE 'date' END
+           WHEN n.type = 'files' THEN CASE WHEN n.target = 'ticket' THEN 'files' END
+           WHEN n.numeric THEN CASE WHEN n.target = 'ticket' THEN 'decimal' ELSE 'float' END
+           ELSE 'string'
+       END AS data_type,
+       CASE WHEN (n.type = 'choices' OR n.type LIKE 'list-%') AND len(n.options) >= 2 THEN n.options END AS options,
+       n.type = 'memo' AS multiline,
+       concat_ws('; ',
+           CASE WHEN n.flags & 1 = 0 THEN 'disabled in osTicket' END,
+           CASE WHEN n.flags & 1024 <> 0 THEN 'required for customers in osTicket' END,
+           CASE WHEN n.flags & 16384 <> 0 THEN 'required for agents in osTicket' END,
+           CASE WHEN n.flags & 4 <> 0 THEN 'required to close in osTicket' END,
+           CASE WHEN n.flags & 256 = 0 THEN 'hidden from customers in osTicket' END,
+           CASE WHEN n.type = 'files' AND n.target <> 'ticket' THEN 'files cannot be a contact or company attribute: not migrated' END,
+           CASE WHEN (n.type = 'choices' OR n.type LIKE 'list-%') AND coalesce(len(n.options), 0) < 2 THEN 'fewer than two options: migrated as text' END,
+           CASE WHEN n.type = 'phone' THEN 'phone format and extension kept as text' END
+       ) AS lossy
+FROM named n;

@@ -1,0 +1,19 @@
+-- outbox.outbox_data_attributes: contact and company data attributes to create (POST /data_attributes).
+-- Grain: one row per user-form or organization-form custom field that can be an attribute, plus
+-- the company attribute holding the organization's osTicket domains (field_id NULL).
+-- Why: Intercom needs the attribute before any contact or company carries a value for it;
+-- list attributes are sent as `options` (at least two), the others with a `data_type`.
+CREATE OR REPLACE TABLE outbox.outbox_data_attributes AS
+SELECT field_id, target AS model, attribute_name,
+       CASE WHEN data_type = 'list'
+            THEN json_object('name', attribute_name, 'model', target, 'description', label,
+                             'options', (SELECT to_json(list(json_object('value', o))) FROM unnest(options) AS t(o)))
+            ELSE json_object('name', attribute_name, 'model', target, 'description', label, 'data_type', data_type)
+       END AS payload
+FROM intermediate.int_attribute_map
+WHERE target IN ('contact', 'company') AND data_type IS NOT NULL
+UNION ALL
+SELECT NULL, 'company', p.value || 'org-domains',
+       json_object('name', p.value || 'org-domains', 'model', 'company',
+                   'description', 'E-mail domains of the osTicket organization', 'data_type', 'string')
+FROM config.setting p WHERE p.key = 'attributes.prefix';
