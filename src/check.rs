@@ -40,6 +40,10 @@ pub const CHECKS: &[(&str, &str)] = &[
         "review_queue_open.sql",
         include_str!("../sql/checks/review_queue_open.sql"),
     ),
+    (
+        "teams_missing.sql",
+        include_str!("../sql/checks/teams_missing.sql"),
+    ),
 ];
 
 const GENERIC: &str = include_str!("../sql/models/tests.toml");

@@ -148,6 +148,16 @@ pub enum IntercomCommand {
         /// The saved response body of GET /admins.
         file: PathBuf,
     },
+    /// Store Intercom's team list from a saved GET /teams response (JSON) for department matching.
+    ///
+    /// Departments are matched to these teams by name (their path, or [teams.map] in
+    /// ostmig.toml); see reports.rpt_missing_teams after `ostmig transform`.
+    ImportTeams {
+        #[command(flatten)]
+        db: DbArg,
+        /// The saved response body of GET /teams.
+        file: PathBuf,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -52,6 +52,8 @@ pub const FREE_MAIL: &[&str] = &[
 pub struct Config {
     pub companies: Companies,
     pub admins: Admins,
+    pub teams: Teams,
+    pub topics: Topics,
     pub attributes: Attributes,
     pub notes: Notes,
     pub attachments: Attachments,
@@ -71,6 +73,36 @@ pub struct Companies {
 pub struct Admins {
     /// osTicket username → e-mail of the Intercom admin who takes over their tickets and replies.
     pub map: std::collections::BTreeMap<String, String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Teams {
+    /// Department path ("Support / Tier 2") → name of the Intercom team inbox.
+    pub map: std::collections::BTreeMap<String, String>,
+}
+
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq)]
+#[serde(rename_all = "lowercase")]
+pub enum TopicNaming {
+    /// "Parent / Child"
+    Path,
+    /// "Child"
+    Flat,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Topics {
+    pub naming: TopicNaming,
+}
+
+impl Default for Topics {
+    fn default() -> Self {
+        Topics {
+            naming: TopicNaming::Path,
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -188,6 +220,14 @@ impl Config {
                 self.companies.link_subdomains.to_string(),
             ),
             ("attributes.prefix", self.attributes.prefix.clone()),
+            (
+                "topics.naming",
+                match self.topics.naming {
+                    TopicNaming::Path => "path",
+                    TopicNaming::Flat => "flat",
+                }
+                .into(),
+            ),
             (
                 "notes.policy",
                 match self.notes.policy {

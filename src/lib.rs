@@ -103,6 +103,11 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
             eprintln!("{n} Intercom admins stored in raw_intercom.admin");
             Ok(Outcome::Ok)
         }
+        Command::Intercom(cli::IntercomCommand::ImportTeams { db, file }) => {
+            let n = intercom::teams::import(&db.db, &file)?;
+            eprintln!("{n} Intercom teams stored in raw_intercom.team");
+            Ok(Outcome::Ok)
+        }
         Command::Sql(args) => {
             let output = if args.csv {
                 query::Output::Csv

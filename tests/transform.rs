@@ -12,6 +12,16 @@ fn transform(path: &Path, extra: &[&str]) -> std::process::Output {
     ostmig(&args, &[])
 }
 
+/// Transform that must succeed (a run that fails would leave the previous models in place).
+fn transform_ok(path: &Path, extra: &[&str]) {
+    let out = transform(path, extra);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 fn add_user(db: &str, name: &str, email: &str) {
     admin_sql(
         Some(db),
@@ -210,7 +220,7 @@ fn orphans_link_by_domain_and_outboxes_are_stable() {
         "subdomain:Umbrella Health"
     );
     std::fs::write(&config, "").unwrap();
-    transform(&path, &["--config", config.to_str().unwrap()]);
+    transform_ok(&path, &["--config", config.to_str().unwrap()]);
     assert_eq!(digest(&path), first, "same input and config, same outbox");
 
     // A typo in the configuration names the key and the line.
@@ -309,7 +319,7 @@ fn orphans_link_by_domain_and_outboxes_are_stable() {
         String::from_utf8_lossy(&out.stderr)
     );
     std::fs::write(&config, "").unwrap();
-    transform(&path, &["--config", config.to_str().unwrap()]);
+    transform_ok(&path, &["--config", config.to_str().unwrap()]);
     // lwong's address has +support, ocontractor (deactivated) has no admin: both wrote replies,
     // so both block; spatel wrote nothing and is listed as not needed.
     assert_eq!(
@@ -325,7 +335,80 @@ fn orphans_link_by_domain_and_outboxes_are_stable() {
         "[admins.map]\nlwong = \"lee.wong@acme-helpdesk.example\"\nocontractor = \"ada.admin@acme-helpdesk.example\"\n",
     )
     .unwrap();
-    transform(&path, &["--config", config.to_str().unwrap()]);
+    transform_ok(&path, &["--config", config.to_str().unwrap()]);
+    // Admins are settled, but two departments holding tickets have no team inbox yet.
+    assert_eq!(check(&path).0, Some(1));
+
+    // Departments → team inboxes, from a saved GET /teams; names match case-insensitively
+    // ("sales"), sub-departments by path, overrides by [teams.map].
+    let teams = dir.path().join("teams.json");
+    std::fs::write(
+        &teams,
+        r#"{"type":"team.list","teams":[
+          {"type":"team","id":"814865","name":"Support","admin_ids":[991267001,991267004]},
+          {"type":"team","id":"814866","name":"sales","admin_ids":[]},
+          {"type":"team","id":"814867","name":"Billing","admin_ids":[991267002]},
+          {"type":"team","id":"814868","name":"Escalations","admin_ids":[991267004]}]}"#,
+    )
+    .unwrap();
+    let out = ostmig(
+        &[
+            "intercom",
+            "import-teams",
+            "--db",
+            path.to_str().unwrap(),
+            teams.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    transform_ok(&path, &["--config", config.to_str().unwrap()]);
+    assert_eq!(
+        duck_str(
+            &duck(&path),
+            "SELECT string_agg(department || ':' || blocking, ', ' ORDER BY department) FROM reports.rpt_missing_teams"
+        )
+        .unwrap(),
+        "Maintenance:true, Support / Tier 2:true"
+    );
+    std::fs::write(
+        &config,
+        "[admins.map]\nlwong = \"lee.wong@acme-helpdesk.example\"\nocontractor = \"ada.admin@acme-helpdesk.example\"\n\n[teams.map]\n\"Support / Tier 2\" = \"Escalations\"\nMaintenance = \"Support\"\n\n[topics]\nnaming = \"flat\"\n",
+    )
+    .unwrap();
+    transform_ok(&path, &["--config", config.to_str().unwrap()]);
+    {
+        let conn = duck(&path);
+        assert_eq!(
+            duck_str(
+                &conn,
+                "SELECT string_agg(department || '=' || team_id, ' ' ORDER BY dept_id) FROM intermediate.int_team_inboxes"
+            )
+            .unwrap(),
+            "Support=814865 Sales=814866 Maintenance=814865 Billing=814867 Support / Tier 2=814868"
+        );
+        // Help topics → tags (flat names here); statuses → ticket states by osTicket's state.
+        assert_eq!(
+            duck_str(
+                &conn,
+                "SELECT tag FROM outbox.outbox_tags WHERE topic_id = 16"
+            )
+            .unwrap(),
+            "Account Closure"
+        );
+        assert_eq!(
+            duck_str(
+                &conn,
+                "SELECT string_agg(status || '→' || coalesce(intercom_category, 'skip'), ' ' ORDER BY status_id) FROM intermediate.int_ticket_states"
+            )
+            .unwrap(),
+            "Open→in_progress Resolved→resolved Closed→resolved Archived→resolved Deleted→skip"
+        );
+    }
     assert_eq!(
         duck_str(
             &duck(&path),

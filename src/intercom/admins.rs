@@ -6,7 +6,6 @@ use std::path::Path;
 use anyhow::Context;
 use serde::Deserialize;
 
-use crate::error::Hinted;
 use crate::warehouse;
 
 #[derive(Debug, Deserialize)]
@@ -28,39 +27,16 @@ struct Admin {
 
 /// Import the list; returns how many admins it holds.
 pub fn import(db: &Path, file: &Path) -> anyhow::Result<usize> {
-    let text = std::fs::read_to_string(file).map_err(|e| {
-        Hinted::new(
-            format!("cannot read {}: {e}", file.display()),
-            "save Intercom's admin list first: curl -H \"Authorization: Bearer $TOKEN\" -H 'Intercom-Version: 2.15' https://api.intercom.io/admins > admins.json",
-        )
+    let list: AdminList = super::read_saved(file, "/admins", "admin.list", |l: &AdminList| {
+        l.kind.as_str()
     })?;
-    let list: AdminList = serde_json::from_str(&text).map_err(|e| {
-        Hinted::new(
-            format!("{} is not an Intercom admin list: {e}", file.display()),
-            "the file must be the JSON body of GET /admins ({\"type\":\"admin.list\",\"admins\":[…]})",
-        )
-    })?;
-    if list.kind != "admin.list" {
-        return Err(Hinted::new(
-            format!(
-                "{} has type {:?}, not \"admin.list\"",
-                file.display(),
-                list.kind
-            ),
-            "save the body of GET /admins, not of another endpoint",
-        )
-        .into());
-    }
     let duck = warehouse::open(db)?;
     duck.execute_batch("BEGIN TRANSACTION; DELETE FROM raw_intercom.admin;")?;
     let result = (|| -> anyhow::Result<()> {
         let mut app = duck.appender_to_db("admin", "raw_intercom")?;
         let now = chrono::Utc::now().naive_utc();
         for a in &list.admins {
-            let id = match &a.id {
-                serde_json::Value::String(s) => s.clone(),
-                other => other.to_string(),
-            };
+            let id = super::id_text(&a.id);
             app.append_row(duckdb::params![
                 id,
                 a.name,

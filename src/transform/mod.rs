@@ -25,6 +25,14 @@ pub const MODELS: &[(&str, &str)] = &[
         include_str!("../../sql/models/staging/stg_custom_fields.sql"),
     ),
     (
+        "staging/stg_departments.sql",
+        include_str!("../../sql/models/staging/stg_departments.sql"),
+    ),
+    (
+        "staging/stg_help_topics.sql",
+        include_str!("../../sql/models/staging/stg_help_topics.sql"),
+    ),
+    (
         "staging/stg_organizations.sql",
         include_str!("../../sql/models/staging/stg_organizations.sql"),
     ),
@@ -53,6 +61,14 @@ pub const MODELS: &[(&str, &str)] = &[
         include_str!("../../sql/models/intermediate/int_orphan_company_links.sql"),
     ),
     (
+        "intermediate/int_team_inboxes.sql",
+        include_str!("../../sql/models/intermediate/int_team_inboxes.sql"),
+    ),
+    (
+        "intermediate/int_ticket_states.sql",
+        include_str!("../../sql/models/intermediate/int_ticket_states.sql"),
+    ),
+    (
         "outbox/outbox_companies.sql",
         include_str!("../../sql/models/outbox/outbox_companies.sql"),
     ),
@@ -65,12 +81,20 @@ pub const MODELS: &[(&str, &str)] = &[
         include_str!("../../sql/models/outbox/outbox_data_attributes.sql"),
     ),
     (
+        "outbox/outbox_tags.sql",
+        include_str!("../../sql/models/outbox/outbox_tags.sql"),
+    ),
+    (
         "reports/rpt_attribute_inventory.sql",
         include_str!("../../sql/models/reports/rpt_attribute_inventory.sql"),
     ),
     (
         "reports/rpt_contact_exclusions.sql",
         include_str!("../../sql/models/reports/rpt_contact_exclusions.sql"),
+    ),
+    (
+        "reports/rpt_missing_teams.sql",
+        include_str!("../../sql/models/reports/rpt_missing_teams.sql"),
     ),
     (
         "reports/rpt_orphan_users.sql",
@@ -117,7 +141,8 @@ pub fn run(opts: &Options) -> anyhow::Result<Vec<ModelRun>> {
         );
     }
     duck.execute_batch(
-        "BEGIN TRANSACTION; DELETE FROM config.setting; DELETE FROM config.free_mail_domain;",
+        "BEGIN TRANSACTION; DELETE FROM config.setting; DELETE FROM config.free_mail_domain;
+         DELETE FROM config.admin_map; DELETE FROM config.team_map;",
     )?;
     let result = (|| -> anyhow::Result<Vec<ModelRun>> {
         {
@@ -134,6 +159,11 @@ pub fn run(opts: &Options) -> anyhow::Result<Vec<ModelRun>> {
             let mut app = duck.appender_to_db("admin_map", "config")?;
             for (user, email) in &opts.config.admins.map {
                 app.append_row([user, email])?;
+            }
+            app.flush()?;
+            let mut app = duck.appender_to_db("team_map", "config")?;
+            for (dept, team) in &opts.config.teams.map {
+                app.append_row([dept, team])?;
             }
             app.flush()?;
         }

@@ -28,6 +28,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0004_intercom_admins.sql",
         include_str!("../../sql/migrations/0004_intercom_admins.sql"),
     ),
+    (
+        "0005_intercom_teams.sql",
+        include_str!("../../sql/migrations/0005_intercom_teams.sql"),
+    ),
 ];
 
 /// Storage format written into new staging files.

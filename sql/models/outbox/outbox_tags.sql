@@ -1,0 +1,11 @@
+-- outbox.outbox_tags: the tags to create (POST /tags), one per help topic.
+-- Grain: one row per help topic.
+-- Why: Intercom has no help topics; tickets carry their topic as a tag, named by the topic's
+-- path ("Billing Question / Account Closure") or its own name (topics.naming = "flat").
+CREATE OR REPLACE TABLE outbox.outbox_tags AS
+SELECT topic_id,
+       CASE (SELECT value FROM config.setting WHERE key = 'topics.naming')
+           WHEN 'flat' THEN name ELSE full_name END AS tag,
+       json_object('name', CASE (SELECT value FROM config.setting WHERE key = 'topics.naming')
+                               WHEN 'flat' THEN name ELSE full_name END) AS payload
+FROM staging.stg_help_topics;

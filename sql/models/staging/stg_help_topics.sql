@@ -1,0 +1,13 @@
+-- staging.stg_help_topics: help topics with their full path ("Billing Question / Account Closure").
+-- Grain: one row per raw.help_topic row.
+-- Why: help topics become Intercom tags, named flat or by path (config topics.naming).
+CREATE OR REPLACE TABLE staging.stg_help_topics AS
+WITH RECURSIVE path(topic_id, parent_id, name, full_name, depth) AS (
+    SELECT topic_id::BIGINT, NULL::BIGINT, trim(topic), trim(topic), 0
+    FROM raw.help_topic WHERE coalesce(topic_pid, 0) = 0
+    UNION ALL
+    SELECT t.topic_id::BIGINT, t.topic_pid::BIGINT, trim(t.topic), p.full_name || ' / ' || trim(t.topic), p.depth + 1
+    FROM raw.help_topic t JOIN path p ON t.topic_pid = p.topic_id
+    WHERE p.depth < 20
+)
+SELECT topic_id, parent_id, name, full_name FROM path;
