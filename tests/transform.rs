@@ -391,6 +391,18 @@ fn orphans_link_by_domain_and_outboxes_are_stable() {
             .unwrap(),
             "Support=814865 Sales=814866 Maintenance=814865 Billing=814867 Support / Tier 2=814868"
         );
+        // The SLA map: grace hours, where each plan applies, how many tickets carry it.
+        assert_eq!(
+            duck_str(
+                &conn,
+                "SELECT string_agg(name || '|' || grace_hours || '|' || coalesce(departments, '-') || '|' || coalesce(help_topics, '-') || '|' || tickets, '; ' ORDER BY sla_id) FROM reports.rpt_sla_map"
+            )
+            .unwrap(),
+            "Default SLA|18|Sales|Hardware RMA, Report a Problem / Access Issue|35; \
+             Premium 4h|4|Billing|Billing Question, Technical Support|25; \
+             Extended 72h|72|-|Billing Question / Account Closure|0; \
+             Sales pipeline (30 days)|720|-|Sales Inquiry|2"
+        );
         // Help topics → tags (flat names here); statuses → ticket states by osTicket's state.
         assert_eq!(
             duck_str(

@@ -101,6 +101,10 @@ pub const MODELS: &[(&str, &str)] = &[
         include_str!("../../sql/models/reports/rpt_orphan_users.sql"),
     ),
     (
+        "reports/rpt_sla_map.sql",
+        include_str!("../../sql/models/reports/rpt_sla_map.sql"),
+    ),
+    (
         "reports/rpt_unmatched_agents.sql",
         include_str!("../../sql/models/reports/rpt_unmatched_agents.sql"),
     ),
