@@ -303,21 +303,24 @@ fn orphans_link_by_domain_and_outboxes_are_stable() {
           {"type":"admin","id":"991267006","name":"Lee Wong","email":"lee.wong@acme-helpdesk.example","away_mode_enabled":true}]}"#,
     )
     .unwrap();
-    let out = ostmig(
-        &[
-            "intercom",
-            "import-admins",
-            "--db",
-            path.to_str().unwrap(),
-            admins.to_str().unwrap(),
-        ],
-        &[],
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    // Importing the same list twice replaces it (ids are primary keys).
+    for _ in 0..2 {
+        let out = ostmig(
+            &[
+                "intercom",
+                "import-admins",
+                "--db",
+                path.to_str().unwrap(),
+                admins.to_str().unwrap(),
+            ],
+            &[],
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
     std::fs::write(&config, "").unwrap();
     transform_ok(&path, &["--config", config.to_str().unwrap()]);
     // lwong's address has +support, ocontractor (deactivated) has no admin: both wrote replies,

@@ -31,36 +31,34 @@ pub fn import(db: &Path, file: &Path) -> anyhow::Result<usize> {
         l.kind.as_str()
     })?;
     let duck = warehouse::open(db)?;
-    duck.execute_batch("BEGIN TRANSACTION; DELETE FROM raw_intercom.admin;")?;
-    let result = (|| -> anyhow::Result<()> {
-        let mut app = duck.appender_to_db("admin", "raw_intercom")?;
-        let now = chrono::Utc::now().naive_utc();
-        for a in &list.admins {
-            let id = super::id_text(&a.id);
-            app.append_row(duckdb::params![
-                id,
-                a.name,
-                a.email,
-                a.has_inbox_seat,
-                a.away_mode_enabled,
-                now,
-                file.display().to_string()
-            ])?;
+    // Replace the list in one transaction. DuckDB refuses to delete and re-insert the same
+    // primary key in one transaction, so drop only the admins that are gone and upsert the rest.
+    let ids: Vec<String> = list.admins.iter().map(|a| super::id_text(&a.id)).collect();
+    warehouse::in_transaction(&duck, "BEGIN TRANSACTION;", "the admin import", || {
+        duck.execute(
+            "DELETE FROM raw_intercom.admin WHERE NOT list_contains(CAST(? AS VARCHAR[]), id)",
+            [serde_json::to_string(&ids)?],
+        )?;
+        let now = chrono::Utc::now()
+            .naive_utc()
+            .format("%Y-%m-%d %H:%M:%S%.6f")
+            .to_string();
+        let mut upsert = duck.prepare(
+            "INSERT OR REPLACE INTO raw_intercom.admin VALUES (?, ?, ?, ?, ?, CAST(? AS TIMESTAMP), ?)",
+        )?;
+        for (a, id) in list.admins.iter().zip(&ids) {
+            upsert
+                .execute(duckdb::params![
+                    id,
+                    a.name,
+                    a.email,
+                    a.has_inbox_seat,
+                    a.away_mode_enabled,
+                    now,
+                    file.display().to_string()
+                ])
+                .with_context(|| format!("storing admin {id} (listed twice?)"))?;
         }
-        app.flush().context("storing the admins")?;
-        Ok(())
-    })();
-    match result {
-        Ok(()) => {
-            duck.execute_batch("COMMIT")?;
-            Ok(list.admins.len())
-        }
-        Err(e) => {
-            let _ = duck.execute_batch("ROLLBACK");
-            Err(e.context(format!(
-                "importing {} (two admins with the same id?)",
-                file.display()
-            )))
-        }
-    }
+        Ok(list.admins.len())
+    })
 }

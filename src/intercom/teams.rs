@@ -28,37 +28,32 @@ pub fn import(db: &Path, file: &Path) -> anyhow::Result<usize> {
     let list: TeamList =
         super::read_saved(file, "/teams", "team.list", |l: &TeamList| l.kind.as_str())?;
     let duck = warehouse::open(db)?;
-    duck.execute_batch("BEGIN TRANSACTION; DELETE FROM raw_intercom.team;")?;
-    let result = (|| -> anyhow::Result<()> {
+    // As for admins: drop the teams that are gone, upsert the rest (see admins::import).
+    let ids: Vec<String> = list.teams.iter().map(|t| super::id_text(&t.id)).collect();
+    warehouse::in_transaction(&duck, "BEGIN TRANSACTION;", "the team import", || {
+        duck.execute(
+            "DELETE FROM raw_intercom.team WHERE NOT list_contains(CAST(? AS VARCHAR[]), id)",
+            [serde_json::to_string(&ids)?],
+        )?;
         let now = chrono::Utc::now()
             .naive_utc()
             .format("%Y-%m-%d %H:%M:%S%.6f")
             .to_string();
-        let mut insert = duck.prepare(
-            "INSERT INTO raw_intercom.team VALUES (?, ?, CAST(? AS VARCHAR[]), CAST(? AS TIMESTAMP), ?)",
+        let mut upsert = duck.prepare(
+            "INSERT OR REPLACE INTO raw_intercom.team VALUES (?, ?, CAST(? AS VARCHAR[]), CAST(? AS TIMESTAMP), ?)",
         )?;
-        for t in &list.teams {
+        for (t, id) in list.teams.iter().zip(&ids) {
             let admins: Vec<String> = t.admin_ids.iter().map(super::id_text).collect();
-            insert
+            upsert
                 .execute(duckdb::params![
-                    super::id_text(&t.id),
+                    id,
                     t.name,
                     serde_json::to_string(&admins)?,
                     now,
                     file.display().to_string()
                 ])
-                .with_context(|| format!("storing team {}", super::id_text(&t.id)))?;
+                .with_context(|| format!("storing team {id} (listed twice?)"))?;
         }
-        Ok(())
-    })();
-    match result {
-        Ok(()) => {
-            duck.execute_batch("COMMIT")?;
-            Ok(list.teams.len())
-        }
-        Err(e) => {
-            let _ = duck.execute_batch("ROLLBACK");
-            Err(e)
-        }
-    }
+        Ok(list.teams.len())
+    })
 }

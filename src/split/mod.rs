@@ -323,106 +323,97 @@ fn run_rendered(opts: &Options, dir: &std::path::Path) -> anyhow::Result<Summary
         .collect();
     pages.sort();
     let duck = warehouse::open(&opts.db)?;
-    duck.execute_batch(BEGIN_REPLACING_OUTPUT)?;
-    let result = (|| -> anyhow::Result<Summary> {
-        let mut summary = Summary::default();
-        let mut writer = Writer::default();
-        for path in &pages {
-            let bytes =
-                std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-            let Some(page) = rendered::parse_page(&String::from_utf8_lossy(&bytes)) else {
-                summary.review_only += 1;
-                writer.review.push((
-                    "page",
-                    0,
-                    None,
-                    "not_a_ticket_page",
-                    format!(
-                        "{} has no thread entries of a staff ticket view",
-                        path.display()
-                    ),
-                ));
-                continue;
-            };
-            let mut files: HashMap<i64, Vec<FileRow>> = HashMap::new();
-            for (seq, pe) in page.entries.iter().enumerate() {
-                let mut rows: Vec<FileRow> = pe
-                    .attachments
-                    .iter()
-                    .map(|(id, name)| page_file(*id, name, false, None))
-                    .collect();
-                rows.extend(
-                    pe.images
+    let mut summary =
+        warehouse::in_transaction(&duck, BEGIN_REPLACING_OUTPUT, "the split", || {
+            let mut summary = Summary::default();
+            let mut writer = Writer::default();
+            for path in &pages {
+                let bytes =
+                    std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+                let Some(page) = rendered::parse_page(&String::from_utf8_lossy(&bytes)) else {
+                    summary.review_only += 1;
+                    writer.review.push((
+                        "page",
+                        0,
+                        None,
+                        "not_a_ticket_page",
+                        format!(
+                            "{} has no thread entries of a staff ticket view",
+                            path.display()
+                        ),
+                    ));
+                    continue;
+                };
+                let mut files: HashMap<i64, Vec<FileRow>> = HashMap::new();
+                for (seq, pe) in page.entries.iter().enumerate() {
+                    let mut rows: Vec<FileRow> = pe
+                        .attachments
                         .iter()
-                        .map(|(key, (id, name))| page_file(*id, name, true, Some(key.clone()))),
-                );
-                // `system` replaces the type on the page; treat it as osTicket's system notes
-                // (internal), the safe reading when a customer-facing message cannot be told apart.
-                let (kind_code, flags) = match pe.class.as_str() {
-                    "message" => ("M", 0),
-                    "response" => ("R", 0),
-                    "note" => ("N", 0),
-                    _ => ("N", FLAG_SYSTEM),
-                };
-                let entry = Entry {
-                    entry_id: pe.entry_id,
-                    thread_type: Some("T".into()),
-                    ticket_id: Some(page.ticket_id),
-                    origin_ticket_id: Some(page.ticket_id),
-                    ticket_exists: true,
-                    kind_code: kind_code.into(),
-                    flags: flags | if pe.edited { FLAG_EDITED } else { 0 },
-                    format: if pe.text_format { "text" } else { "html" }.into(),
-                    poster: Some(pe.poster.clone()),
-                    user_id: 0,
-                    staff_id: 0,
-                    title: pe.title.clone(),
-                    body: Some(pe.body.clone()),
-                    created: pe.created_at,
-                };
-                let Fate::Part(mut part) = decide(&entry, Some(&rows), None, DEFAULT_SEPARATOR)
-                else {
-                    anyhow::bail!(
-                        "entry {} of {} could not be split",
-                        pe.entry_id,
-                        path.display()
+                        .map(|(id, name)| page_file(*id, name, false, None))
+                        .collect();
+                    rows.extend(
+                        pe.images
+                            .iter()
+                            .map(|(key, (id, name))| page_file(*id, name, true, Some(key.clone()))),
                     );
-                };
-                // The page names people but not their ids: authorship comes from the class.
-                part.author_type = match (kind_code, flags) {
-                    ("M", _) => "contact",
-                    (_, 0) => "admin",
-                    _ => "system",
-                };
-                part.kind = match pe.class.as_str() {
-                    "message" => "message",
-                    "response" => "response",
-                    "note" => "note",
-                    _ => "system",
-                };
-                part.body_origin = "page";
-                part.cleaned.problems.retain(|p| *p != "unknown_author");
-                files.insert(pe.entry_id, rows);
-                summary.entries += 1;
-                summary.parts += 1;
-                summary.html_bytes += part.cleaned.html.len() as i64;
-                writer.part(part, seq as i32 + 1, &files, opts.attachment_limit);
+                    // `system` replaces the type on the page; treat it as osTicket's system notes
+                    // (internal), the safe reading when a customer-facing message cannot be told apart.
+                    let (kind_code, flags) = match pe.class.as_str() {
+                        "message" => ("M", 0),
+                        "response" => ("R", 0),
+                        "note" => ("N", 0),
+                        _ => ("N", FLAG_SYSTEM),
+                    };
+                    let entry = Entry {
+                        entry_id: pe.entry_id,
+                        thread_type: Some("T".into()),
+                        ticket_id: Some(page.ticket_id),
+                        origin_ticket_id: Some(page.ticket_id),
+                        ticket_exists: true,
+                        kind_code: kind_code.into(),
+                        flags: flags | if pe.edited { FLAG_EDITED } else { 0 },
+                        format: if pe.text_format { "text" } else { "html" }.into(),
+                        poster: Some(pe.poster.clone()),
+                        user_id: 0,
+                        staff_id: 0,
+                        title: pe.title.clone(),
+                        body: Some(pe.body.clone()),
+                        created: pe.created_at,
+                    };
+                    let Fate::Part(mut part) = decide(&entry, Some(&rows), None, DEFAULT_SEPARATOR)
+                    else {
+                        anyhow::bail!(
+                            "entry {} of {} could not be split",
+                            pe.entry_id,
+                            path.display()
+                        );
+                    };
+                    // The page names people but not their ids: authorship comes from the class.
+                    part.author_type = match (kind_code, flags) {
+                        ("M", _) => "contact",
+                        (_, 0) => "admin",
+                        _ => "system",
+                    };
+                    part.kind = match pe.class.as_str() {
+                        "message" => "message",
+                        "response" => "response",
+                        "note" => "note",
+                        _ => "system",
+                    };
+                    part.body_origin = "page";
+                    part.cleaned.problems.retain(|p| *p != "unknown_author");
+                    files.insert(pe.entry_id, rows);
+                    summary.entries += 1;
+                    summary.parts += 1;
+                    summary.html_bytes += part.cleaned.html.len() as i64;
+                    writer.part(part, seq as i32 + 1, &files, opts.attachment_limit);
+                }
+                writer.flush(&duck)?;
             }
             writer.flush(&duck)?;
-        }
-        writer.flush(&duck)?;
-        summary.review_rows = writer.review_total;
-        Ok(summary)
-    })();
-    let mut summary = match result {
-        Ok(s) => s,
-        Err(e) => {
-            let _ = duck.execute_batch("ROLLBACK");
-            return Err(e);
-        }
-    };
-    duck.execute_batch("COMMIT; CHECKPOINT;")
-        .context("committing the split")?;
+            summary.review_rows = writer.review_total;
+            Ok(summary)
+        })?;
     summary.seconds = started.elapsed().as_secs_f64();
     summary.problems = counts(
         &duck,

@@ -144,11 +144,10 @@ pub fn run(opts: &Options) -> anyhow::Result<Vec<ModelRun>> {
             "run `ostmig snapshot` into this file first",
         );
     }
-    duck.execute_batch(
+    let begin =
         "BEGIN TRANSACTION; DELETE FROM config.setting; DELETE FROM config.free_mail_domain;
-         DELETE FROM config.admin_map; DELETE FROM config.team_map;",
-    )?;
-    let result = (|| -> anyhow::Result<Vec<ModelRun>> {
+         DELETE FROM config.admin_map; DELETE FROM config.team_map;";
+    warehouse::in_transaction(&duck, begin, "the transform", || {
         {
             let mut app = duck.appender_to_db("setting", "config")?;
             for (k, v) in opts.config.settings() {
@@ -210,18 +209,7 @@ pub fn run(opts: &Options) -> anyhow::Result<Vec<ModelRun>> {
             });
         }
         Ok(runs)
-    })();
-    match result {
-        Ok(runs) => {
-            duck.execute_batch("COMMIT; CHECKPOINT;")
-                .context("committing the transform")?;
-            Ok(runs)
-        }
-        Err(e) => {
-            let _ = duck.execute_batch("ROLLBACK");
-            Err(e)
-        }
-    }
+    })
 }
 
 pub fn print(runs: &[ModelRun], json: bool) -> anyhow::Result<()> {

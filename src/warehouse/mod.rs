@@ -132,6 +132,30 @@ pub fn migrate(conn: &Connection) -> anyhow::Result<()> {
 }
 
 /// Quote an identifier for DuckDB.
+/// Run `work` in a transaction opened by `begin` (a `BEGIN TRANSACTION; …` batch); commit and
+/// checkpoint when it succeeds, roll back when it fails, so a failed or interrupted stage leaves
+/// the previous output in place.
+pub fn in_transaction<T>(
+    duck: &Connection,
+    begin: &str,
+    what: &str,
+    work: impl FnOnce() -> anyhow::Result<T>,
+) -> anyhow::Result<T> {
+    duck.execute_batch(begin)
+        .with_context(|| format!("starting {what}"))?;
+    match work() {
+        Ok(v) => {
+            duck.execute_batch("COMMIT; CHECKPOINT;")
+                .with_context(|| format!("committing {what}"))?;
+            Ok(v)
+        }
+        Err(e) => {
+            let _ = duck.execute_batch("ROLLBACK");
+            Err(e)
+        }
+    }
+}
+
 pub fn ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
