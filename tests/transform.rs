@@ -12,6 +12,25 @@ fn transform(path: &Path, extra: &[&str]) -> std::process::Output {
     ostmig(&args, &[])
 }
 
+/// `ostmig intercom <command> --db <path> <file>`, which must succeed.
+fn import_saved(path: &Path, command: &str, file: &Path) {
+    let out = ostmig(
+        &[
+            "intercom",
+            command,
+            "--db",
+            path.to_str().unwrap(),
+            file.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// Transform that must succeed (a run that fails would leave the previous models in place).
 fn transform_ok(path: &Path, extra: &[&str]) {
     let out = transform(path, extra);
@@ -305,21 +324,7 @@ fn orphans_link_by_domain_and_outboxes_are_stable() {
     .unwrap();
     // Importing the same list twice replaces it (ids are primary keys).
     for _ in 0..2 {
-        let out = ostmig(
-            &[
-                "intercom",
-                "import-admins",
-                "--db",
-                path.to_str().unwrap(),
-                admins.to_str().unwrap(),
-            ],
-            &[],
-        );
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        import_saved(&path, "import-admins", &admins);
     }
     std::fs::write(&config, "").unwrap();
     transform_ok(&path, &["--config", config.to_str().unwrap()]);
@@ -354,21 +359,7 @@ fn orphans_link_by_domain_and_outboxes_are_stable() {
           {"type":"team","id":"814868","name":"Escalations","admin_ids":[991267004]}]}"#,
     )
     .unwrap();
-    let out = ostmig(
-        &[
-            "intercom",
-            "import-teams",
-            "--db",
-            path.to_str().unwrap(),
-            teams.to_str().unwrap(),
-        ],
-        &[],
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    import_saved(&path, "import-teams", &teams);
     transform_ok(&path, &["--config", config.to_str().unwrap()]);
     assert_eq!(
         duck_str(

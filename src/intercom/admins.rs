@@ -3,7 +3,6 @@
 
 use std::path::Path;
 
-use anyhow::Context;
 use serde::Deserialize;
 
 use crate::warehouse;
@@ -31,34 +30,19 @@ pub fn import(db: &Path, file: &Path) -> anyhow::Result<usize> {
         l.kind.as_str()
     })?;
     let duck = warehouse::open(db)?;
-    // Replace the list in one transaction. DuckDB refuses to delete and re-insert the same
-    // primary key in one transaction, so drop only the admins that are gone and upsert the rest.
-    let ids: Vec<String> = list.admins.iter().map(|a| super::id_text(&a.id)).collect();
-    warehouse::in_transaction(&duck, "BEGIN TRANSACTION;", "the admin import", || {
-        duck.execute(
-            "DELETE FROM raw_intercom.admin WHERE NOT list_contains(CAST(? AS VARCHAR[]), id)",
-            [serde_json::to_string(&ids)?],
-        )?;
-        let now = chrono::Utc::now()
-            .naive_utc()
-            .format("%Y-%m-%d %H:%M:%S%.6f")
-            .to_string();
-        let mut upsert = duck.prepare(
-            "INSERT OR REPLACE INTO raw_intercom.admin VALUES (?, ?, ?, ?, ?, CAST(? AS TIMESTAMP), ?)",
-        )?;
-        for (a, id) in list.admins.iter().zip(&ids) {
-            upsert
-                .execute(duckdb::params![
-                    id,
-                    a.name,
-                    a.email,
-                    a.has_inbox_seat,
-                    a.away_mode_enabled,
-                    now,
-                    file.display().to_string()
-                ])
-                .with_context(|| format!("storing admin {id} (listed twice?)"))?;
-        }
-        Ok(list.admins.len())
-    })
+    let rows = list
+        .admins
+        .iter()
+        .map(|a| {
+            let values = (
+                super::id_text(&a.id),
+                a.name.clone(),
+                a.email.clone(),
+                a.has_inbox_seat,
+                a.away_mode_enabled,
+            );
+            (super::id_text(&a.id), values)
+        })
+        .collect();
+    super::replace_list(&duck, "admin", "?, ?, ?, ?, ?", file, rows)
 }

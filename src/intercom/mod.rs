@@ -6,9 +6,12 @@ pub mod teams;
 
 use std::path::Path;
 
+use anyhow::Context;
+use duckdb::Connection;
 use serde::de::DeserializeOwned;
 
 use crate::error::Hinted;
+use crate::warehouse;
 
 /// Read a saved API response body, checking its `type` (`admin.list`, `team.list`).
 pub(crate) fn read_saved<T: DeserializeOwned>(
@@ -49,4 +52,51 @@ pub(crate) fn id_text(v: &serde_json::Value) -> String {
         serde_json::Value::String(s) => s.clone(),
         other => other.to_string(),
     }
+}
+
+/// Replace the rows of `raw_intercom.<table>` with a freshly saved list, in one transaction.
+///
+/// DuckDB refuses to delete and re-insert the same primary key in one transaction, so only the
+/// rows whose id is gone are deleted and the rest are upserted. Each row's values are `values`
+/// (the table's columns up to `imported_at`), followed by the import time and `source`.
+pub(crate) fn replace_list<P: duckdb::Params>(
+    duck: &Connection,
+    table: &str,
+    placeholders: &str,
+    source: &Path,
+    rows: Vec<(String, P)>,
+) -> anyhow::Result<usize> {
+    let ids = serde_json::to_string(&rows.iter().map(|(id, _)| id).collect::<Vec<_>>())?;
+    warehouse::in_transaction(
+        duck,
+        "BEGIN TRANSACTION;",
+        &format!("the {table} import"),
+        || {
+            duck.execute(
+            &format!(
+                "DELETE FROM raw_intercom.{table} WHERE NOT list_contains(CAST(? AS VARCHAR[]), id)"
+            ),
+            [&ids],
+        )?;
+            let now = chrono::Utc::now()
+                .naive_utc()
+                .format("%Y-%m-%d %H:%M:%S%.6f")
+                .to_string();
+            duck.execute(
+                "SET VARIABLE ostmig_import = {'at': CAST(? AS TIMESTAMP), 'source': ?}",
+                duckdb::params![now, source.display().to_string()],
+            )?;
+            let mut upsert = duck.prepare(&format!(
+            "INSERT OR REPLACE INTO raw_intercom.{table}
+             VALUES ({placeholders}, getvariable('ostmig_import').at, getvariable('ostmig_import').source)"
+        ))?;
+            let n = rows.len();
+            for (id, values) in rows {
+                upsert
+                    .execute(values)
+                    .with_context(|| format!("storing {table} {id} (listed twice?)"))?;
+            }
+            Ok(n)
+        },
+    )
 }

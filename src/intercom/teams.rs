@@ -3,7 +3,6 @@
 
 use std::path::Path;
 
-use anyhow::Context;
 use serde::Deserialize;
 
 use crate::warehouse;
@@ -28,32 +27,18 @@ pub fn import(db: &Path, file: &Path) -> anyhow::Result<usize> {
     let list: TeamList =
         super::read_saved(file, "/teams", "team.list", |l: &TeamList| l.kind.as_str())?;
     let duck = warehouse::open(db)?;
-    // As for admins: drop the teams that are gone, upsert the rest (see admins::import).
-    let ids: Vec<String> = list.teams.iter().map(|t| super::id_text(&t.id)).collect();
-    warehouse::in_transaction(&duck, "BEGIN TRANSACTION;", "the team import", || {
-        duck.execute(
-            "DELETE FROM raw_intercom.team WHERE NOT list_contains(CAST(? AS VARCHAR[]), id)",
-            [serde_json::to_string(&ids)?],
-        )?;
-        let now = chrono::Utc::now()
-            .naive_utc()
-            .format("%Y-%m-%d %H:%M:%S%.6f")
-            .to_string();
-        let mut upsert = duck.prepare(
-            "INSERT OR REPLACE INTO raw_intercom.team VALUES (?, ?, CAST(? AS VARCHAR[]), CAST(? AS TIMESTAMP), ?)",
-        )?;
-        for (t, id) in list.teams.iter().zip(&ids) {
+    let rows = list
+        .teams
+        .iter()
+        .map(|t| {
             let admins: Vec<String> = t.admin_ids.iter().map(super::id_text).collect();
-            upsert
-                .execute(duckdb::params![
-                    id,
-                    t.name,
-                    serde_json::to_string(&admins)?,
-                    now,
-                    file.display().to_string()
-                ])
-                .with_context(|| format!("storing team {id} (listed twice?)"))?;
-        }
-        Ok(list.teams.len())
-    })
+            let values = (
+                super::id_text(&t.id),
+                t.name.clone(),
+                serde_json::to_string(&admins).expect("strings serialise"),
+            );
+            (super::id_text(&t.id), values)
+        })
+        .collect();
+    super::replace_list(&duck, "team", "?, ?, CAST(? AS VARCHAR[])", file, rows)
 }

@@ -35,24 +35,21 @@ pub fn mariadb_up() -> bool {
     up
 }
 
-/// Run SQL as the admin user with the `mariadb` client; returns tab-separated output.
-pub fn admin_sql(db: Option<&str>, sql: &str) -> String {
+/// The `mariadb` client connected as the admin user with `flags`, to `db` when given.
+fn admin_client(flags: &[&str], db: Option<&str>) -> Command {
     let mut cmd = Command::new("mariadb");
-    cmd.args([
-        "-N",
-        "-B",
-        "-h",
-        HOST,
-        "-P",
-        &port().to_string(),
-        "-u",
-        "ostmig_admin",
-    ])
-    .env("MYSQL_PWD", "admin-pass");
+    cmd.args(flags)
+        .args(["-h", HOST, "-P", &port().to_string(), "-u", "ostmig_admin"])
+        .env("MYSQL_PWD", "admin-pass");
     if let Some(db) = db {
         cmd.arg(db);
     }
-    let out = cmd
+    cmd
+}
+
+/// Run SQL as the admin user with the `mariadb` client; returns tab-separated output.
+pub fn admin_sql(db: Option<&str>, sql: &str) -> String {
+    let out = admin_client(&["-N", "-B"], db)
         .arg("-e")
         .arg(sql)
         .output()
@@ -91,17 +88,7 @@ pub fn fixture_db(db: &str, prefix: &str, tickets: u32) {
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
-    let status = Command::new("mariadb")
-        .args([
-            "-h",
-            HOST,
-            "-P",
-            &port().to_string(),
-            "-u",
-            "ostmig_admin",
-            db,
-        ])
-        .env("MYSQL_PWD", "admin-pass")
+    let status = admin_client(&[], Some(db))
         .stdin(generated.stdout.take().unwrap())
         .status()
         .unwrap();
