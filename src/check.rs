@@ -17,6 +17,10 @@ use crate::warehouse::ident;
 /// The failing-row queries shipped with this binary.
 pub const CHECKS: &[(&str, &str)] = &[
     (
+        "accounting_attachments.sql",
+        include_str!("../sql/checks/accounting_attachments.sql"),
+    ),
+    (
         "accounting_companies.sql",
         include_str!("../sql/checks/accounting_companies.sql"),
     ),
@@ -29,6 +33,14 @@ pub const CHECKS: &[(&str, &str)] = &[
         include_str!("../sql/checks/accounting_thread_entries.sql"),
     ),
     (
+        "accounting_ticket_parts.sql",
+        include_str!("../sql/checks/accounting_ticket_parts.sql"),
+    ),
+    (
+        "accounting_tickets.sql",
+        include_str!("../sql/checks/accounting_tickets.sql"),
+    ),
+    (
         "agents_blocking.sql",
         include_str!("../sql/checks/agents_blocking.sql"),
     ),
@@ -37,12 +49,20 @@ pub const CHECKS: &[(&str, &str)] = &[
         include_str!("../sql/checks/orphan_users_undecided.sql"),
     ),
     (
+        "parts_without_admin.sql",
+        include_str!("../sql/checks/parts_without_admin.sql"),
+    ),
+    (
         "review_queue_open.sql",
         include_str!("../sql/checks/review_queue_open.sql"),
     ),
     (
         "teams_missing.sql",
         include_str!("../sql/checks/teams_missing.sql"),
+    ),
+    (
+        "tickets_need_review.sql",
+        include_str!("../sql/checks/tickets_need_review.sql"),
     ),
 ];
 

@@ -57,6 +57,9 @@ pub struct Config {
     pub attributes: Attributes,
     pub notes: Notes,
     pub attachments: Attachments,
+    pub tickets: Tickets,
+    pub statuses: Statuses,
+    pub priorities: Priorities,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -72,6 +75,41 @@ pub struct Companies {
 #[serde(deny_unknown_fields, default)]
 pub struct Admins {
     /// osTicket username → e-mail of the Intercom admin who takes over their tickets and replies.
+    pub map: std::collections::BTreeMap<String, String>,
+    /// E-mail of the Intercom admin who posts what no agent wrote: system entries, messages from
+    /// people who are not contacts, and the notes that carry attachments.
+    pub fallback: Option<String>,
+}
+
+/// The Intercom ticket type every migrated ticket gets.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Tickets {
+    pub type_name: String,
+}
+
+impl Default for Tickets {
+    fn default() -> Self {
+        Tickets {
+            type_name: "osTicket ticket".into(),
+        }
+    }
+}
+
+/// Intercom ticket state categories a status can be mapped to.
+pub const STATE_CATEGORIES: &[&str] = &["in_progress", "waiting_on_customer", "resolved"];
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Statuses {
+    /// osTicket status name → Intercom state category (overrides the mapping by `state`).
+    pub map: std::collections::BTreeMap<String, String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Priorities {
+    /// osTicket priority ("high") → value of the tickets' Priority attribute ("P2").
     pub map: std::collections::BTreeMap<String, String>,
 }
 
@@ -209,6 +247,37 @@ impl Config {
                 "admins.map.{user}: the value must be the Intercom admin's e-mail address"
             ));
         }
+        if let Some(email) = &config.admins.fallback
+            && !email.contains('@')
+        {
+            return Err(format!(
+                "admins.fallback = {email:?}: the value must be the Intercom admin's e-mail address"
+            ));
+        }
+        if let Some((status, category)) = config
+            .statuses
+            .map
+            .iter()
+            .find(|(_, c)| !STATE_CATEGORIES.contains(&c.as_str()))
+        {
+            return Err(format!(
+                "statuses.map.{status:?} = {category:?}: use one of {}",
+                STATE_CATEGORIES.join(", ")
+            ));
+        }
+        if let Some((priority, _)) = config
+            .priorities
+            .map
+            .iter()
+            .find(|(_, v)| v.trim().is_empty() || v.contains(','))
+        {
+            return Err(format!(
+                "priorities.map.{priority:?}: the value must be a non-empty name without commas (it becomes a list option)"
+            ));
+        }
+        if config.tickets.type_name.trim().is_empty() {
+            return Err("tickets.type_name must not be empty".into());
+        }
         Ok(config)
     }
 
@@ -239,6 +308,18 @@ impl Config {
             (
                 "attachments.limit_bytes",
                 self.attachments.limit_bytes.to_string(),
+            ),
+            (
+                "admins.fallback",
+                self.admins
+                    .fallback
+                    .as_deref()
+                    .map(|e| e.trim().to_lowercase())
+                    .unwrap_or_default(),
+            ),
+            (
+                "tickets.type_name",
+                self.tickets.type_name.trim().to_string(),
             ),
         ]
     }
@@ -277,6 +358,15 @@ mod tests {
         assert!(e.contains("drop") && e.contains("policy"), "{e}");
         let e = Config::parse("[attributes]\nprefix = \"os ticket\"\n").unwrap_err();
         assert!(e.contains("attributes.prefix"), "{e}");
+        let e = Config::parse("[statuses.map]\nOnHold = \"paused\"\n").unwrap_err();
+        assert!(
+            e.contains("OnHold") && e.contains("waiting_on_customer"),
+            "{e}"
+        );
+        let e = Config::parse("[admins]\nfallback = \"migration\"\n").unwrap_err();
+        assert!(e.contains("admins.fallback"), "{e}");
+        let e = Config::parse("[priorities.map]\nhigh = \"P1, urgent\"\n").unwrap_err();
+        assert!(e.contains("priorities.map") && e.contains("commas"), "{e}");
     }
 
     #[test]

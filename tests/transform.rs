@@ -41,6 +41,28 @@ fn transform_ok(path: &Path, extra: &[&str]) {
     );
 }
 
+/// A saved GET /admins: e-mails in other case and with spaces; no admin for ocontractor, and
+/// lwong's osTicket address differs.
+const ADMINS_JSON: &str = r#"{"type":"admin.list","admins":[
+          {"type":"admin","id":"991267001","name":"Ada Admin","email":" Ada.Admin@acme-helpdesk.example","has_inbox_seat":true},
+          {"type":"admin","id":"991267002","name":"Jane Doe","email":"JANE.DOE@acme-helpdesk.example","has_inbox_seat":true},
+          {"type":"admin","id":"991267003","name":"Miguel García","email":"miguel.garcia@acme-helpdesk.example"},
+          {"type":"admin","id":"991267004","name":"Kevin Chen","email":"kevin.chen@acme-helpdesk.example"},
+          {"type":"admin","id":"991267006","name":"Lee Wong","email":"lee.wong@acme-helpdesk.example","away_mode_enabled":true}]}"#;
+
+/// A saved GET /teams: "sales" in other case; no team for Maintenance or Support / Tier 2.
+const TEAMS_JSON: &str = r#"{"type":"team.list","teams":[
+          {"type":"team","id":"814865","name":"Support","admin_ids":[991267001,991267004]},
+          {"type":"team","id":"814866","name":"sales","admin_ids":[]},
+          {"type":"team","id":"814867","name":"Billing","admin_ids":[991267002]},
+          {"type":"team","id":"814868","name":"Escalations","admin_ids":[991267004]}]}"#;
+
+/// The configuration that settles every agent and department of the real 1.17 database, with
+/// the admin who posts what no agent wrote.
+const SETTLED: &str = "[admins]\nfallback = \"Ada.Admin@acme-helpdesk.example\"\n\n\
+[admins.map]\nlwong = \"lee.wong@acme-helpdesk.example\"\nocontractor = \"ada.admin@acme-helpdesk.example\"\n\n\
+[teams.map]\n\"Support / Tier 2\" = \"Escalations\"\nMaintenance = \"Support\"\n";
+
 fn add_user(db: &str, name: &str, email: &str) {
     admin_sql(
         Some(db),
@@ -312,16 +334,7 @@ fn orphans_link_by_domain_and_outboxes_are_stable() {
 
     // Agents → admins, from a saved GET /admins (e-mails in other case and with spaces).
     let admins = dir.path().join("admins.json");
-    std::fs::write(
-        &admins,
-        r#"{"type":"admin.list","admins":[
-          {"type":"admin","id":"991267001","name":"Ada Admin","email":" Ada.Admin@acme-helpdesk.example","has_inbox_seat":true},
-          {"type":"admin","id":"991267002","name":"Jane Doe","email":"JANE.DOE@acme-helpdesk.example","has_inbox_seat":true},
-          {"type":"admin","id":"991267003","name":"Miguel García","email":"miguel.garcia@acme-helpdesk.example"},
-          {"type":"admin","id":"991267004","name":"Kevin Chen","email":"kevin.chen@acme-helpdesk.example"},
-          {"type":"admin","id":"991267006","name":"Lee Wong","email":"lee.wong@acme-helpdesk.example","away_mode_enabled":true}]}"#,
-    )
-    .unwrap();
+    std::fs::write(&admins, ADMINS_JSON).unwrap();
     // Importing the same list twice replaces it (ids are primary keys).
     for _ in 0..2 {
         import_saved(&path, "import-admins", &admins);
@@ -350,15 +363,7 @@ fn orphans_link_by_domain_and_outboxes_are_stable() {
     // Departments → team inboxes, from a saved GET /teams; names match case-insensitively
     // ("sales"), sub-departments by path, overrides by [teams.map].
     let teams = dir.path().join("teams.json");
-    std::fs::write(
-        &teams,
-        r#"{"type":"team.list","teams":[
-          {"type":"team","id":"814865","name":"Support","admin_ids":[991267001,991267004]},
-          {"type":"team","id":"814866","name":"sales","admin_ids":[]},
-          {"type":"team","id":"814867","name":"Billing","admin_ids":[991267002]},
-          {"type":"team","id":"814868","name":"Escalations","admin_ids":[991267004]}]}"#,
-    )
-    .unwrap();
+    std::fs::write(&teams, TEAMS_JSON).unwrap();
     import_saved(&path, "import-teams", &teams);
     transform_ok(&path, &["--config", config.to_str().unwrap()]);
     assert_eq!(
@@ -369,11 +374,7 @@ fn orphans_link_by_domain_and_outboxes_are_stable() {
         .unwrap(),
         "Maintenance:true, Support / Tier 2:true"
     );
-    std::fs::write(
-        &config,
-        "[admins.map]\nlwong = \"lee.wong@acme-helpdesk.example\"\nocontractor = \"ada.admin@acme-helpdesk.example\"\n\n[teams.map]\n\"Support / Tier 2\" = \"Escalations\"\nMaintenance = \"Support\"\n\n[topics]\nnaming = \"flat\"\n",
-    )
-    .unwrap();
+    std::fs::write(&config, format!("{SETTLED}\n[topics]\nnaming = \"flat\"\n")).unwrap();
     transform_ok(&path, &["--config", config.to_str().unwrap()]);
     {
         let conn = duck(&path);
@@ -457,31 +458,233 @@ fn every_model_runs_unchanged_in_the_stock_duckdb_shell() {
         &duck(&path),
         "SELECT md5(string_agg(payload::VARCHAR, '|' ORDER BY user_id)) FROM outbox.outbox_contacts",
     );
+    // In the order `ostmig transform` runs them (each after the models it reads).
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("sql/models");
-    for layer in ["staging", "intermediate", "outbox", "reports"] {
-        let mut files: Vec<_> = std::fs::read_dir(root.join(layer))
-            .unwrap()
-            .map(|f| f.unwrap().path())
-            .collect();
-        files.sort();
-        for file in files {
-            let out = std::process::Command::new("duckdb")
-                .arg(&path)
-                .arg("-c")
-                .arg(format!(".read {}", file.display()))
-                .output()
-                .unwrap();
-            assert!(
-                out.status.success() && out.stderr.is_empty(),
-                "{}: {}",
-                file.display(),
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
+    for (model, _) in ostmig::transform::MODELS {
+        let file = root.join(model);
+        let out = std::process::Command::new("duckdb")
+            .arg(&path)
+            .arg("-c")
+            .arg(format!(".read {}", file.display()))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success() && out.stderr.is_empty(),
+            "{}: {}",
+            file.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     let after = duck_str(
         &duck(&path),
         "SELECT md5(string_agg(payload::VARCHAR, '|' ORDER BY user_id)) FROM outbox.outbox_contacts",
     );
     assert_eq!(before, after, "the shell builds the same outbox");
+}
+
+/// Tickets, their parts and attachments from the real 1.17 database: merges, help-topic form
+/// fields, time zones in datetime answers, state by `state` and answered flag, the priority and
+/// status maps, the notes policy and the attachment limit — and the accounting holds throughout.
+#[test]
+fn tickets_parts_and_attachments_map_from_the_real_database() {
+    if !mariadb_up() {
+        return;
+    }
+    let db = "ostmig_t_tickets";
+    if !load_real117(db) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.duckdb");
+    let out = snapshot(db, &path, &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let split = ostmig(&["split", "--db", path.to_str().unwrap()], &[]);
+    assert!(split.status.code().is_some_and(|c| c <= 1));
+    for (command, json) in [("import-admins", ADMINS_JSON), ("import-teams", TEAMS_JSON)] {
+        let file = dir.path().join(format!("{command}.json"));
+        std::fs::write(&file, json).unwrap();
+        import_saved(&path, command, &file);
+    }
+    let config = dir.path().join("ostmig.toml");
+    let run = |extra: &str| {
+        std::fs::write(&config, format!("{SETTLED}\n{extra}")).unwrap();
+        transform_ok(&path, &["--config", config.to_str().unwrap()]);
+        duck(&path)
+    };
+    let q = |conn: &duckdb::Connection, sql: &str| duck_str(conn, sql).unwrap_or_default();
+
+    // Every outbox, byte for byte: a second transform must give the same requests.
+    let fingerprint = |conn: &duckdb::Connection| {
+        q(
+            conn,
+            "SELECT md5(string_agg(x, '|' ORDER BY x)) FROM (
+               SELECT payload::VARCHAR AS x FROM outbox.outbox_companies
+               UNION ALL SELECT payload::VARCHAR FROM outbox.outbox_contacts
+               UNION ALL SELECT payload::VARCHAR FROM outbox.outbox_ticket_type_attributes
+               UNION ALL SELECT payload::VARCHAR FROM outbox.outbox_tickets
+               UNION ALL SELECT payload::VARCHAR FROM outbox.outbox_ticket_parts
+               UNION ALL SELECT note_payload::VARCHAR || file_id FROM outbox.outbox_attachments)",
+        )
+    };
+    let first = fingerprint(&run("[priorities.map]\nemergency = \"P1 - Emergency\"\n"));
+    let conn = run("[priorities.map]\nemergency = \"P1 - Emergency\"\n");
+    assert_eq!(
+        first,
+        fingerprint(&conn),
+        "transform twice gives identical outboxes"
+    );
+    // 62 tickets: 57 created, the 5 merged children listed with their parent's number.
+    assert_eq!(
+        duck_i64(&conn, "SELECT count(*) FROM outbox.outbox_tickets"),
+        57
+    );
+    assert_eq!(
+        q(
+            &conn,
+            "SELECT string_agg(ticket_id || '>' || rtrim(split_part(reason, ' ', 4), ':'), ' ' ORDER BY ticket_id) FROM reports.rpt_ticket_exclusions"
+        ),
+        "48>#159891 50>#571774 51>#571774 53>#161463 57>#780457"
+    );
+    // Title = subject, description = first message; the contact by external_id; the assignee
+    // is the agent's admin, the team the department's inbox.
+    assert_eq!(
+        q(
+            &conn,
+            "SELECT (json_extract_string(payload, '$.ticket_attributes._default_title_')) || '|' || (json_extract_string(payload, '$.contacts[0].external_id')) FROM outbox.outbox_tickets WHERE ticket_id = 58"
+        ),
+        "Holiday support hours?|osticket-user-9"
+    );
+    assert_eq!(
+        q(
+            &conn,
+            "SELECT ((json_extract_string(t.payload, '$.ticket_attributes._default_description_')) = p.body_text)::VARCHAR FROM outbox.outbox_tickets t JOIN stage.parts p ON p.entry_id = t.description_entry_id WHERE t.ticket_id = 24"
+        ),
+        "true"
+    );
+    assert_eq!(
+        duck_i64(
+            &conn,
+            "SELECT count(*) FROM outbox.outbox_ticket_parts p JOIN outbox.outbox_tickets t ON t.description_entry_id = p.entry_id"
+        ),
+        0,
+        "the description is not posted again"
+    );
+    assert_eq!(
+        q(
+            &conn,
+            "SELECT string_agg(DISTINCT (json_extract_string(payload, '$.assignment.team_assignee_id')), ' ' ORDER BY (json_extract_string(payload, '$.assignment.team_assignee_id'))) FROM outbox.outbox_tickets"
+        ),
+        "814865 814866 814867 814868"
+    );
+    // Help-topic form answers, a datetime in EDT → UTC seconds, list labels, SLA and priority.
+    assert!(
+        q(&conn, "SELECT json_extract(payload, '$.ticket_attributes') FROM outbox.outbox_tickets WHERE ticket_id = 24")
+            .contains(r#""osticket-serial-number":"SN-4471-AC","osticket-purchase-date":1719705600,"osticket-under-warranty":true"#)
+    );
+    assert_eq!(
+        q(
+            &conn,
+            "SELECT (json_extract_string(payload, '$.ticket_attributes.\"osticket-incident-at\"')) || '|' || (json_extract_string(payload, '$.ticket_attributes.Priority')) || '|' || (json_extract_string(payload, '$.ticket_attributes.\"SLA plan\"')) || '|' || (json_extract_string(payload, '$.ticket_attributes.\"SLA grace hours\"')) FROM outbox.outbox_tickets WHERE ticket_id = 1"
+        ),
+        "1735147380|Normal|Premium 4h|4"
+    );
+    assert_eq!(
+        q(
+            &conn,
+            "SELECT json_extract_string(payload, '$.ticket_attributes.Priority') FROM outbox.outbox_tickets WHERE ticket_id = 58"
+        ),
+        "P1 - Emergency"
+    );
+    assert_eq!(
+        q(
+            &conn,
+            "SELECT json_extract_string(payload, '$.list_items') FROM outbox.outbox_ticket_type_attributes WHERE name = 'Priority'"
+        ),
+        "P1 - Emergency,High,Normal,Low"
+    );
+    // Contacts carry their user-form answers.
+    assert_eq!(
+        q(
+            &conn,
+            "SELECT json_extract_string(payload, '$.custom_attributes.\"osticket-customer-id\"') FROM outbox.outbox_contacts WHERE user_id = 6"
+        ),
+        "CUST-10001"
+    );
+    // State by osTicket's state: open and answered waits on the customer.
+    assert_eq!(
+        q(
+            &conn,
+            "SELECT string_agg(state_category || '=' || n, ' ' ORDER BY state_category) FROM (SELECT state_category, count(*) AS n FROM outbox.outbox_tickets GROUP BY 1)"
+        ),
+        "in_progress=10 resolved=37 waiting_on_customer=10"
+    );
+    // Parts: a merged child's message says where it came from; the non-participant's message
+    // is a note by the fallback admin; responses are comments by the agent's admin.
+    assert!(q(&conn, "SELECT json_extract_string(payload, '$.body') FROM outbox.outbox_ticket_parts WHERE ticket_id = 47 AND seq = 2")
+        .starts_with("<p><em>From osTicket #513782 (merged into this ticket)</em></p>"));
+    assert_eq!(
+        q(
+            &conn,
+            "SELECT route || '|' || admin_id || '|' || left(json_extract_string(payload, '$.body'), 43) FROM outbox.outbox_ticket_parts p JOIN stage.parts s USING (entry_id) WHERE s.poster = 'Outside Consultant'"
+        ),
+        "admin_note|991267001|<p><em>Message from Outside Consultant</em>"
+    );
+    assert_eq!(
+        duck_i64(
+            &conn,
+            "SELECT count(*) FROM outbox.outbox_ticket_parts WHERE route = 'admin_comment' AND admin_id IS NOT NULL"
+        ),
+        70
+    );
+    // Attachments: all but the 13 MB file, which is listed with the limit.
+    assert_eq!(
+        duck_i64(&conn, "SELECT count(*) FROM outbox.outbox_attachments"),
+        39
+    );
+    assert!(
+        q(
+            &conn,
+            "SELECT name || ': ' || reason FROM reports.rpt_attachment_exclusions"
+        )
+        .starts_with("full-diagnostics-2025-09.log: larger than attachments.limit_bytes")
+    );
+    drop(conn);
+    let check = || ostmig(&["check", "--db", path.to_str().unwrap()], &[]);
+    let out = check();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+
+    // Notes skipped: listed, never lost; the status map overrides the state rule.
+    let conn = run("[notes]\npolicy = \"skip\"\n\n[statuses.map]\nOpen = \"in_progress\"\n");
+    assert_eq!(
+        q(
+            &conn,
+            "SELECT count(*) || ' ' || min(reason) FROM reports.rpt_part_exclusions"
+        ),
+        "32 internal note skipped (notes.policy = \"skip\")"
+    );
+    assert_eq!(
+        duck_i64(
+            &conn,
+            "SELECT count(*) FROM outbox.outbox_tickets WHERE state_category = 'waiting_on_customer'"
+        ),
+        0
+    );
+    drop(conn);
+    assert_eq!(check().status.code(), Some(0));
+
+    // Without a fallback admin, what no agent wrote has no admin to post it: check fails.
+    std::fs::write(&config, SETTLED.replace("fallback", "# fallback")).unwrap();
+    transform_ok(&path, &["--config", config.to_str().unwrap()]);
+    let out = check();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("parts_without_admin"));
 }

@@ -17,8 +17,9 @@ use crate::config::Config;
 use crate::error::hinted;
 use crate::warehouse;
 
-/// The models shipped with this binary, in run order (layer, then name).
-/// `tests::every_model_file_is_listed` fails when a file in `sql/models/` is missing here.
+/// The models shipped with this binary, in run order: layer by layer (staging, intermediate,
+/// outbox, reports), and within a layer every model after the models it reads.
+/// `tests::every_model_file_is_listed_and_runs_after_what_it_reads` checks both.
 pub const MODELS: &[(&str, &str)] = &[
     (
         "staging/stg_custom_fields.sql",
@@ -45,12 +46,20 @@ pub const MODELS: &[(&str, &str)] = &[
         include_str!("../../sql/models/staging/stg_users.sql"),
     ),
     (
+        "staging/stg_tickets.sql",
+        include_str!("../../sql/models/staging/stg_tickets.sql"),
+    ),
+    (
         "intermediate/int_agent_admins.sql",
         include_str!("../../sql/models/intermediate/int_agent_admins.sql"),
     ),
     (
         "intermediate/int_attribute_map.sql",
         include_str!("../../sql/models/intermediate/int_attribute_map.sql"),
+    ),
+    (
+        "intermediate/int_field_values.sql",
+        include_str!("../../sql/models/intermediate/int_field_values.sql"),
     ),
     (
         "intermediate/int_org_domains.sql",
@@ -61,12 +70,20 @@ pub const MODELS: &[(&str, &str)] = &[
         include_str!("../../sql/models/intermediate/int_orphan_company_links.sql"),
     ),
     (
+        "intermediate/int_contacts.sql",
+        include_str!("../../sql/models/intermediate/int_contacts.sql"),
+    ),
+    (
         "intermediate/int_team_inboxes.sql",
         include_str!("../../sql/models/intermediate/int_team_inboxes.sql"),
     ),
     (
         "intermediate/int_ticket_states.sql",
         include_str!("../../sql/models/intermediate/int_ticket_states.sql"),
+    ),
+    (
+        "intermediate/int_tickets.sql",
+        include_str!("../../sql/models/intermediate/int_tickets.sql"),
     ),
     (
         "outbox/outbox_companies.sql",
@@ -83,6 +100,26 @@ pub const MODELS: &[(&str, &str)] = &[
     (
         "outbox/outbox_tags.sql",
         include_str!("../../sql/models/outbox/outbox_tags.sql"),
+    ),
+    (
+        "outbox/outbox_ticket_type.sql",
+        include_str!("../../sql/models/outbox/outbox_ticket_type.sql"),
+    ),
+    (
+        "outbox/outbox_ticket_type_attributes.sql",
+        include_str!("../../sql/models/outbox/outbox_ticket_type_attributes.sql"),
+    ),
+    (
+        "outbox/outbox_tickets.sql",
+        include_str!("../../sql/models/outbox/outbox_tickets.sql"),
+    ),
+    (
+        "outbox/outbox_ticket_parts.sql",
+        include_str!("../../sql/models/outbox/outbox_ticket_parts.sql"),
+    ),
+    (
+        "outbox/outbox_attachments.sql",
+        include_str!("../../sql/models/outbox/outbox_attachments.sql"),
     ),
     (
         "reports/rpt_attribute_inventory.sql",
@@ -107,6 +144,18 @@ pub const MODELS: &[(&str, &str)] = &[
     (
         "reports/rpt_unmatched_agents.sql",
         include_str!("../../sql/models/reports/rpt_unmatched_agents.sql"),
+    ),
+    (
+        "reports/rpt_ticket_exclusions.sql",
+        include_str!("../../sql/models/reports/rpt_ticket_exclusions.sql"),
+    ),
+    (
+        "reports/rpt_part_exclusions.sql",
+        include_str!("../../sql/models/reports/rpt_part_exclusions.sql"),
+    ),
+    (
+        "reports/rpt_attachment_exclusions.sql",
+        include_str!("../../sql/models/reports/rpt_attachment_exclusions.sql"),
     ),
 ];
 
@@ -146,7 +195,8 @@ pub fn run(opts: &Options) -> anyhow::Result<Vec<ModelRun>> {
     }
     let begin =
         "BEGIN TRANSACTION; DELETE FROM config.setting; DELETE FROM config.free_mail_domain;
-         DELETE FROM config.admin_map; DELETE FROM config.team_map;";
+         DELETE FROM config.admin_map; DELETE FROM config.team_map;
+         DELETE FROM config.status_map; DELETE FROM config.priority_map;";
     warehouse::in_transaction(&duck, begin, "the transform", || {
         {
             let mut app = duck.appender_to_db("setting", "config")?;
@@ -167,6 +217,16 @@ pub fn run(opts: &Options) -> anyhow::Result<Vec<ModelRun>> {
             let mut app = duck.appender_to_db("team_map", "config")?;
             for (dept, team) in &opts.config.teams.map {
                 app.append_row([dept, team])?;
+            }
+            app.flush()?;
+            let mut app = duck.appender_to_db("status_map", "config")?;
+            for (status, category) in &opts.config.statuses.map {
+                app.append_row([status, category])?;
+            }
+            app.flush()?;
+            let mut app = duck.appender_to_db("priority_map", "config")?;
+            for (priority, value) in &opts.config.priorities.map {
+                app.append_row([priority, value.trim()])?;
             }
             app.flush()?;
         }
@@ -237,7 +297,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_model_file_is_listed_and_creates_its_relation() {
+    fn every_model_file_is_listed_and_runs_after_what_it_reads() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sql/models");
         let mut on_disk = Vec::new();
         for layer in ["staging", "intermediate", "outbox", "reports"] {
@@ -252,8 +312,34 @@ mod tests {
         let mut listed: Vec<String> = MODELS.iter().map(|(m, _)| m.to_string()).collect();
         listed.sort();
         assert_eq!(listed, on_disk);
+        let reference =
+            regex::Regex::new(r"\b(staging|intermediate|outbox|reports)\.([a-z_0-9]+)").unwrap();
+        let layers = ["staging", "intermediate", "outbox", "reports"];
+        let comments_and_strings = regex::Regex::new(r"--[^\n]*|'[^']*'").unwrap();
+        let mut defined: Vec<String> = Vec::new();
         for (model, sql) in MODELS {
             let relation = relation_of(model);
+            let layer = model.split('/').next().unwrap();
+            if let Some((prev, _)) = MODELS.iter().take_while(|(m, _)| m != model).last() {
+                let prev_layer = prev.split('/').next().unwrap();
+                let pos = |l: &str| layers.iter().position(|x| *x == l).unwrap();
+                assert!(
+                    pos(prev_layer) <= pos(layer),
+                    "{model} runs before a model of an earlier layer"
+                );
+            }
+            // Relations named in comments and string literals are not reads.
+            let code = comments_and_strings.replace_all(sql, "");
+            for cap in reference.captures_iter(&code) {
+                let used = format!("{}.{}", &cap[1], &cap[2]);
+                if used != relation {
+                    assert!(
+                        defined.contains(&used),
+                        "{model} reads {used}, which must be created by a model listed before it"
+                    );
+                }
+            }
+            defined.push(relation.clone());
             assert!(
                 sql.contains(&format!("CREATE OR REPLACE TABLE {relation} AS"))
                     || sql.contains(&format!("CREATE OR REPLACE VIEW {relation} AS")),

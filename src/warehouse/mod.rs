@@ -32,6 +32,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0005_intercom_teams.sql",
         include_str!("../../sql/migrations/0005_intercom_teams.sql"),
     ),
+    (
+        "0006_ticket_maps.sql",
+        include_str!("../../sql/migrations/0006_ticket_maps.sql"),
+    ),
 ];
 
 /// Storage format written into new staging files.

@@ -2,6 +2,7 @@
 -- Grain: one row per osTicket organization.
 -- Why: `company_id` is derived from the osTicket id so reruns and resumes address the same
 -- company (POST /companies creates or updates by company_id).
+-- Organization-form answers are custom attributes, as strings (the only type companies take).
 CREATE OR REPLACE TABLE outbox.outbox_companies AS
 SELECT org_id,
        'osticket-org-' || org_id AS company_id,
@@ -9,9 +10,15 @@ SELECT org_id,
            'company_id', 'osticket-org-' || org_id,
            'name', name,
            'remote_created_at', epoch(created)::BIGINT,
-           'custom_attributes', json_object(
-               (SELECT value FROM config.setting WHERE key = 'attributes.prefix') || 'org-domains',
-               array_to_string(domains, ', ')
+           'custom_attributes', json_merge_patch(
+               json_object(
+                   (SELECT value FROM config.setting WHERE key = 'attributes.prefix') || 'org-domains',
+                   array_to_string(domains, ', ')),
+               coalesce(
+                   (SELECT ('{' || string_agg(to_json(v.attribute_name) || ':' || v.value_json, ',' ORDER BY v.field_id) || '}')::JSON
+                    FROM intermediate.int_field_values v
+                    WHERE v.target = 'company' AND v.object_id = org_id),
+                   '{}'::JSON)
            )
        ) AS payload
 FROM staging.stg_organizations;

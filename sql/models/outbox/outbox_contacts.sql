@@ -1,22 +1,22 @@
 -- outbox.outbox_contacts: the contacts the loader creates, in Intercom's request shape.
 -- Grain: one row per osTicket user that has an e-mail address or a phone number.
--- Why: `external_id` is derived from the osTicket id (stable across reruns); the company is the
--- user's organization, else the single company proposed by domain (intermediate.int_orphan_company_links).
+-- Why: who becomes a contact, with which company, is decided in intermediate.int_contacts.
 -- Users with neither e-mail nor phone cannot be contacts: reports.rpt_contact_exclusions lists them.
+-- Every user-form answer rides along as a custom attribute (intermediate.int_field_values).
 CREATE OR REPLACE TABLE outbox.outbox_contacts AS
-SELECT u.user_id,
-       'osticket-user-' || u.user_id AS external_id,
-       coalesce(u.org_id, l.proposed_org_id) AS org_id,
-       CASE WHEN u.org_id IS NOT NULL THEN 'member' WHEN l.proposed_org_id IS NOT NULL THEN l.match_rule END AS company_rule,
-       u.email IS NULL AS phone_only,
+SELECT c.user_id, c.external_id, c.org_id, c.company_rule, c.phone_only,
        json_object(
            'role', 'user',
-           'external_id', 'osticket-user-' || u.user_id,
+           'external_id', c.external_id,
            'email', u.email,
            'phone', u.phone,
            'name', u.name,
-           'signed_up_at', epoch(u.created)::BIGINT
+           'signed_up_at', epoch(u.created)::BIGINT,
+           'custom_attributes', coalesce(
+               (SELECT ('{' || string_agg(to_json(v.attribute_name) || ':' || v.value_json, ',' ORDER BY v.field_id) || '}')::JSON
+                FROM intermediate.int_field_values v
+                WHERE v.target = 'contact' AND v.object_id = u.user_id),
+               '{}'::JSON)
        ) AS payload
-FROM staging.stg_users u
-LEFT JOIN intermediate.int_orphan_company_links l ON l.user_id = u.user_id
-WHERE u.email IS NOT NULL OR u.phone IS NOT NULL;
+FROM intermediate.int_contacts c
+JOIN staging.stg_users u ON u.user_id = c.user_id;

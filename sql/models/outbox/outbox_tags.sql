@@ -3,9 +3,5 @@
 -- Why: Intercom has no help topics; tickets carry their topic as a tag, named by the topic's
 -- path ("Billing Question / Account Closure") or its own name (topics.naming = "flat").
 CREATE OR REPLACE TABLE outbox.outbox_tags AS
-SELECT topic_id,
-       CASE (SELECT value FROM config.setting WHERE key = 'topics.naming')
-           WHEN 'flat' THEN name ELSE full_name END AS tag,
-       json_object('name', CASE (SELECT value FROM config.setting WHERE key = 'topics.naming')
-                               WHEN 'flat' THEN name ELSE full_name END) AS payload
+SELECT topic_id, tag, json_object('name', tag) AS payload
 FROM staging.stg_help_topics;

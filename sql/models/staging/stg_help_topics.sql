@@ -1,6 +1,6 @@
 -- staging.stg_help_topics: help topics with their full path ("Billing Question / Account Closure").
 -- Grain: one row per raw.help_topic row.
--- Why: help topics become Intercom tags, named flat or by path (config topics.naming).
+-- Why: help topics become Intercom tags, named flat or by path (config topics.naming): `tag`.
 CREATE OR REPLACE TABLE staging.stg_help_topics AS
 WITH RECURSIVE path(topic_id, parent_id, name, full_name, depth) AS (
     SELECT topic_id::BIGINT, NULL::BIGINT, trim(topic), trim(topic), 0
@@ -10,4 +10,7 @@ WITH RECURSIVE path(topic_id, parent_id, name, full_name, depth) AS (
     FROM raw.help_topic t JOIN path p ON t.topic_pid = p.topic_id
     WHERE p.depth < 20
 )
-SELECT topic_id, parent_id, name, full_name FROM path;
+SELECT topic_id, parent_id, name, full_name,
+       CASE (SELECT value FROM config.setting WHERE key = 'topics.naming')
+           WHEN 'flat' THEN name ELSE full_name END AS tag
+FROM path;

@@ -1,0 +1,12 @@
+-- check: replies, notes and attachment notes that have no Intercom admin to post them
+-- severity: error
+-- Why: Intercom needs an admin_id on every admin reply. Agents' parts get one once their admin is
+-- imported or mapped (see agents_blocking); system entries, messages from non-contacts and file
+-- notes use [admins] fallback = "<admin e-mail>" in ostmig.toml, which must name an imported admin.
+SELECT 'part' AS what, ticket_id, entry_id, kind AS detail
+FROM outbox.outbox_ticket_parts
+WHERE route <> 'contact_comment' AND admin_id IS NULL
+UNION ALL
+SELECT 'attachment note', ticket_id, entry_id, name
+FROM outbox.outbox_attachments
+WHERE admin_id IS NULL;

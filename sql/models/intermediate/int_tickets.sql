@@ -1,0 +1,51 @@
+-- intermediate.int_tickets: each osTicket ticket with everything its Intercom ticket needs, or
+-- the reason it is not created.
+-- Grain: one row per staging.stg_tickets row.
+-- Why: the rules in one place, readable by analysts. The state comes from the status's `state`
+-- (int_ticket_states), [statuses.map] overriding it by status name; an open ticket an agent
+-- answered waits on the customer. The assignee is the agent's Intercom admin, the team the
+-- department's team inbox. The first visible entry becomes the description. Deleted tickets
+-- and merged children (their entries now belong to the parent) are not created; a ticket whose
+-- requester cannot be a contact needs a person.
+CREATE OR REPLACE TABLE intermediate.int_tickets AS
+WITH first_part AS (
+    SELECT ticket_id, arg_min(entry_id, seq) AS entry_id FROM stage.parts GROUP BY ticket_id
+),
+parent AS (
+    SELECT ticket_id, number FROM staging.stg_tickets
+)
+SELECT t.ticket_id, t.number, t.status, t.state,
+       coalesce(nullif(t.subject, ''), 'osTicket #' || t.number) AS title,
+       c.external_id AS contact_external_id,
+       t.user_id,
+       'osticket-org-' || c.org_id AS company_id,
+       a.admin_id AS assignee_admin_id,
+       t.staff_id,
+       ti.team_id AS team_id,
+       t.dept_id,
+       coalesce(sm.category,
+                CASE WHEN st.intercom_category = 'in_progress' AND t.answered THEN 'waiting_on_customer'
+                     ELSE st.intercom_category END) AS state_category,
+       ht.tag,
+       fp.entry_id AS description_entry_id,
+       CASE
+           WHEN t.state = 'deleted' THEN 'excluded'
+           WHEN t.merged_child THEN 'merged'
+           WHEN c.external_id IS NULL THEN 'review'
+           ELSE 'migrate'
+       END AS outcome,
+       CASE
+           WHEN t.state = 'deleted' THEN 'status "' || t.status || '" is deleted in osTicket'
+           WHEN t.merged_child THEN 'merged into osTicket #' || p.number || ': its entries are parts of that ticket'
+           WHEN t.user_id IS NULL THEN 'no requester in osTicket: set ticket.user_id or create the ticket by hand'
+           WHEN c.external_id IS NULL THEN 'requester user ' || t.user_id || ' is not a contact (see reports.rpt_contact_exclusions): give them an e-mail address'
+       END AS reason
+FROM staging.stg_tickets t
+LEFT JOIN intermediate.int_contacts c ON c.user_id = t.user_id
+LEFT JOIN intermediate.int_agent_admins a ON a.staff_id = t.staff_id
+LEFT JOIN intermediate.int_team_inboxes ti ON ti.dept_id = t.dept_id
+LEFT JOIN intermediate.int_ticket_states st ON st.status_id = t.status_id
+LEFT JOIN config.status_map sm ON lower(sm.status) = lower(t.status)
+LEFT JOIN staging.stg_help_topics ht ON ht.topic_id = t.topic_id
+LEFT JOIN first_part fp ON fp.ticket_id = t.ticket_id
+LEFT JOIN parent p ON p.ticket_id = t.parent_ticket_id;

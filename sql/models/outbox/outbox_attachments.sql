@@ -1,0 +1,41 @@
+-- outbox.outbox_attachments: the files the loader uploads, last, as admin notes carrying
+-- attachment_files (at most 10 per note) on the ticket that holds their part.
+-- Grain: one row per stage.part_attachment file (attachments and inline images) of a part that
+-- is migrated (a reply in outbox_ticket_parts, or a ticket's description) and that can be sent.
+-- Why: contact replies cannot carry files and attachment_urls need URLs Intercom can reach, so
+-- each part's files arrive in notes of their own ("Attachments of …", backdated to the part).
+-- The file bytes are read by the loader from raw.file_chunk, not copied here. Files over
+-- attachments.limit_bytes or stored outside the database are in reports.rpt_attachment_exclusions.
+CREATE OR REPLACE TABLE outbox.outbox_attachments AS
+WITH fallback AS (
+    SELECT max(a.id) AS admin_id FROM raw_intercom.admin a
+    WHERE lower(trim(a.email)) = (SELECT value FROM config.setting WHERE key = 'admins.fallback')
+),
+migrated AS (
+    SELECT entry_id, ticket_id, admin_id FROM outbox.outbox_ticket_parts
+    UNION ALL
+    SELECT description_entry_id, ticket_id, NULL FROM outbox.outbox_tickets WHERE description_entry_id IS NOT NULL
+),
+files AS (
+    SELECT pa.*, m.ticket_id, p.created_at, p.poster, p.kind,
+           coalesce(CASE WHEN p.kind <> 'message' THEN m.admin_id END, (SELECT admin_id FROM fallback)) AS admin_id,
+           (row_number() OVER (PARTITION BY pa.entry_id ORDER BY pa.attachment_id) - 1) // 10 AS batch
+    FROM stage.part_attachment pa
+    JOIN migrated m ON m.entry_id = pa.entry_id
+    JOIN stage.parts p ON p.entry_id = pa.entry_id
+    WHERE pa.role IN ('attachment', 'inline_image')
+      AND NOT pa.over_limit
+      AND coalesce(pa.storage, 'D') = 'D'
+)
+SELECT f.ticket_id, f.entry_id, f.batch, f.attachment_id, f.file_id, f.name, f.mime_type, f.size,
+       f.role, f.admin_id,
+       json_merge_patch('{}', json_object(
+           'message_type', 'note', 'type', 'admin', 'admin_id', f.admin_id,
+           'body', '<p><em>Attachments of the ' || CASE f.kind WHEN 'message' THEN 'message' WHEN 'response' THEN 'reply' ELSE 'note' END
+                   || ' from ' || replace(replace(replace(coalesce(nullif(trim(f.poster), ''), 'an unknown sender'),
+                                                          '&', '&amp;'), '<', '&lt;'), '>', '&gt;')
+                   || ' of ' || strftime(f.created_at, '%Y-%m-%d %H:%M UTC') || '</em></p>',
+           'created_at', epoch(f.created_at)::BIGINT,
+           'skip_notifications', true
+       )) AS note_payload
+FROM files f;

@@ -1,0 +1,44 @@
+-- outbox.outbox_ticket_type_attributes: the attributes of the migrated ticket type
+-- (POST /ticket_types/{id}/attributes).
+-- Grain: one row per attribute: the osTicket facts Intercom has no field for (number, id,
+-- source channel, priority, SLA plan and grace, overdue flag, due and close dates), then one per
+-- ticket-form and help-topic-form custom field with an Intercom type.
+-- Why: Intercom tickets have no external id, so "osTicket number" is how a migrated ticket is
+-- found again (search ticket_attribute.{id}); close and due dates cannot be backdated, so they
+-- are kept as values. list_items is comma-delimited: commas inside options become semicolons.
+-- json_merge_patch('{}', …) drops the keys whose value is NULL (the API wants them absent).
+CREATE OR REPLACE TABLE outbox.outbox_ticket_type_attributes AS
+WITH priorities AS (
+    SELECT string_agg(replace(coalesce(m.value, p.priority_desc), ',', ';'), ',' ORDER BY p.priority_urgency, p.priority_id) AS items
+    FROM raw.ticket_priority p
+    LEFT JOIN config.priority_map m ON lower(m.priority) = lower(p.priority)
+),
+fixed(position, name, description, data_type, list_items) AS (
+    VALUES (1, 'osTicket number', 'Ticket number in osTicket (search by it to find a migrated ticket)', 'string', NULL),
+           (2, 'osTicket ID', 'Internal ticket id in osTicket', 'integer', NULL),
+           (3, 'Source channel', 'How the ticket reached osTicket', 'list', 'Web,Email,Phone,API,Other'),
+           (4, 'Priority', 'Priority in osTicket', 'list', (SELECT items FROM priorities)),
+           (5, 'SLA plan', 'SLA plan in osTicket', 'string', NULL),
+           (6, 'SLA grace hours', 'Grace period of the SLA plan, in hours', 'integer', NULL),
+           (7, 'Overdue in osTicket', 'osTicket had marked the ticket overdue', 'boolean', NULL),
+           (8, 'Due at', 'Due date in osTicket (manual, else computed by the SLA)', 'datetime', NULL),
+           (9, 'Closed at', 'When osTicket closed the ticket', 'datetime', NULL)
+)
+SELECT position, NULL::BIGINT AS field_id, name, data_type,
+       json_merge_patch('{}', json_object('name', name, 'description', description, 'data_type', data_type,
+                   'required_to_create', false, 'visible_on_create', true,
+                   'visible_to_contacts', false, 'list_items', list_items)) AS payload
+FROM fixed
+UNION ALL
+SELECT 100 + row_number() OVER (ORDER BY m.field_id), m.field_id, m.attribute_name, m.data_type,
+       json_merge_patch('{}', json_object('name', m.attribute_name,
+                   'description', coalesce(nullif(m.label, ''), m.field_name) || ' (' || m.form_title || ')',
+                   'data_type', m.data_type,
+                   'required_to_create', false, 'visible_on_create', true,
+                   'visible_to_contacts', f.flags & 256 <> 0,
+                   'multiline', CASE WHEN m.data_type = 'string' THEN m.multiline END,
+                   'list_items', CASE WHEN m.data_type = 'list'
+                                      THEN array_to_string(list_transform(m.options, lambda o: replace(o, ',', ';')), ',') END)) AS payload
+FROM intermediate.int_attribute_map m
+JOIN staging.stg_custom_fields f ON f.field_id = m.field_id
+WHERE m.target = 'ticket' AND m.data_type IS NOT NULL AND m.data_type <> 'files';

@@ -1,0 +1,22 @@
+-- reports.rpt_attachment_exclusions: the files that will not be uploaded, and what to do.
+-- Grain: one row per stage.part_attachment file (attachments and inline images) not in
+-- outbox.outbox_attachments.
+-- Why: every file either arrives or is listed with its reason: over attachments.limit_bytes,
+-- stored outside the database (file.bk F, 3, 6: the snapshot cannot read them), or on a part
+-- that is not migrated (reports.rpt_part_exclusions says why).
+CREATE OR REPLACE TABLE reports.rpt_attachment_exclusions AS
+SELECT p.ticket_id, s.number, pa.entry_id, pa.attachment_id, pa.file_id, pa.name, pa.mime_type, pa.size,
+       CASE
+           WHEN pa.over_limit THEN 'larger than attachments.limit_bytes ('
+                || (SELECT value FROM config.setting WHERE key = 'attachments.limit_bytes')
+                || ' bytes): send it by another channel or raise the limit'
+           WHEN coalesce(pa.storage, 'D') <> 'D' THEN 'stored outside the database (file.bk = '
+                || pa.storage || '): copy it from the osTicket server'
+           ELSE 'its part is not migrated (see reports.rpt_part_exclusions)'
+       END AS reason
+FROM stage.part_attachment pa
+JOIN stage.parts p ON p.entry_id = pa.entry_id
+JOIN staging.stg_tickets s ON s.ticket_id = p.ticket_id
+WHERE pa.role IN ('attachment', 'inline_image')
+  AND pa.attachment_id NOT IN (SELECT attachment_id FROM outbox.outbox_attachments)
+ORDER BY p.ticket_id, pa.entry_id, pa.attachment_id;
