@@ -65,6 +65,15 @@ pub enum Command {
     ///
     /// Example: ostmig sql "select match_rule, count(*) from reports.rpt_orphan_users group by 1"
     Sql(SqlArgs),
+    /// Run a local Intercom: rehearse a migration, or test the loader, with no network.
+    ///
+    /// Implements the endpoints a migration uses with Intercom's semantics (ids, external_id
+    /// uniqueness, ticket types and attributes, replies with created_at, tags, attachments,
+    /// deletes, search, pagination, rate limiting) and holds every request and response to
+    /// Intercom's OpenAPI description (--spec). Point the loader at it with
+    /// --intercom-url http://127.0.0.1:4010 and any OSTMIG_INTERCOM_TOKEN. Its whole state is
+    /// at GET /__sim/state and, with --state, saved to a file every 2 s and on exit.
+    Sim(SimArgs),
     /// Write a deterministic, osTicket-1.18-shaped test database as SQL to stdout.
     ///
     /// Pipe it into MariaDB: `ostmig fixture --tickets 200 | mysql osticket_fixture`. The same
@@ -136,8 +145,48 @@ pub struct TransformArgs {
     pub json: bool,
 }
 
+#[derive(Debug, Args)]
+pub struct SimArgs {
+    /// Address to listen on; port 0 picks a free one (the address is printed on start).
+    #[arg(long, default_value = "127.0.0.1:4010", value_name = "ADDR")]
+    pub listen: std::net::SocketAddr,
+    /// Keep the workspace in this JSON file: loaded on start if present, saved while running.
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
+    /// The admins and teams to start with (TOML or JSON: [[admins]] id, name, email;
+    /// [[teams]] id, name, admin_emails). Intercom's API cannot create them. Default: one admin
+    /// and a "Support" team.
+    #[arg(long, value_name = "FILE")]
+    pub seed: Option<PathBuf>,
+    /// Intercom's OpenAPI description (api.intercom.io-2.16.yaml). Default:
+    /// OSTMIG_INTERCOM_SPEC, else ../shared/intercom-openapi/.
+    #[arg(long, value_name = "FILE")]
+    pub spec: Option<PathBuf>,
+    /// Fail this fraction of requests with a random 500/502/503 (half of them after applying
+    /// the change, as a lost answer would), to test retries and idempotency.
+    #[arg(long, default_value_t = 0.0, value_name = "0..1")]
+    pub fail_rate: f64,
+    /// Add this much latency to every request.
+    #[arg(long, default_value_t = 0, value_name = "MS")]
+    pub latency_ms: u64,
+    /// Requests allowed per window, as Intercom counts them (10,000/min = 1666 per 10 s).
+    #[arg(long, default_value = "1666/10s", value_name = "N/10s")]
+    pub rate_limit: String,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum IntercomCommand {
+    /// Fetch the workspace's admins and teams from the API into the staging file.
+    ///
+    /// The same as saving GET /admins and GET /teams and importing them. The token is read from
+    /// OSTMIG_INTERCOM_TOKEN (or the file named by OSTMIG_INTERCOM_TOKEN_FILE).
+    Pull {
+        #[command(flatten)]
+        db: DbArg,
+        /// Base URL of the API: the real one, a sandbox, or `ostmig sim`.
+        #[arg(long, env = "OSTMIG_INTERCOM_URL", default_value = crate::intercom::client::DEFAULT_URL, value_name = "URL")]
+        intercom_url: String,
+    },
     /// Store Intercom's admin list from a saved GET /admins response (JSON) for agent matching.
     ///
     /// Agents are matched to these admins by e-mail (or by [admins.map] in ostmig.toml); run

@@ -24,6 +24,7 @@ pub mod fixture;
 pub mod intercom;
 pub mod query;
 pub mod settings;
+pub mod sim;
 pub mod snapshot;
 pub mod split;
 pub mod transform;
@@ -97,6 +98,26 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
             } else {
                 Outcome::Ok
             })
+        }
+        Command::Intercom(cli::IntercomCommand::Pull { db, intercom_url }) => {
+            let (admins, teams) = intercom::pull(&db.db, &intercom_url)?;
+            eprintln!(
+                "{admins} admins and {teams} teams from {intercom_url} stored in raw_intercom"
+            );
+            Ok(Outcome::Ok)
+        }
+        Command::Sim(args) => {
+            sim::run(sim::Options {
+                listen: args.listen,
+                state: args.state,
+                seed: args.seed,
+                spec: args.spec,
+                fail_rate: args.fail_rate,
+                latency_ms: args.latency_ms,
+                rate_limit: sim::parse_rate(&args.rate_limit)
+                    .map_err(|e| error::Hinted::new(e, "for example --rate-limit 1666/10s"))?,
+            })?;
+            Ok(Outcome::Ok)
         }
         Command::Intercom(cli::IntercomCommand::ImportAdmins { db, file }) => {
             let n = intercom::admins::import(&db.db, &file)?;

@@ -29,6 +29,16 @@ pub fn import(db: &Path, file: &Path) -> anyhow::Result<usize> {
     let list: AdminList = super::read_saved(file, "/admins", "admin.list", |l: &AdminList| {
         l.kind.as_str()
     })?;
+    store(db, list, file)
+}
+
+/// Store a list fetched from the API (`source` says where from).
+pub fn import_value(db: &Path, body: serde_json::Value, source: &str) -> anyhow::Result<usize> {
+    let list: AdminList = serde_json::from_value(body)?;
+    store(db, list, Path::new(source))
+}
+
+fn store(db: &Path, list: AdminList, file: &Path) -> anyhow::Result<usize> {
     let duck = warehouse::open(db)?;
     let rows = list
         .admins

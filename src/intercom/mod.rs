@@ -1,7 +1,10 @@
-//! Talking to Intercom. For now: the workspace's admins and teams, imported from saved
+//! Talking to Intercom: the REST client (`client`), the OpenAPI description that judges it
+//! (`spec`), and the workspace's admins and teams, fetched (`pull`) or imported from saved
 //! `GET /admins` and `GET /teams` responses so matching works offline.
 
 pub mod admins;
+pub mod client;
+pub mod spec;
 pub mod teams;
 
 use std::path::Path;
@@ -99,4 +102,20 @@ pub(crate) fn replace_list<P: duckdb::Params>(
             Ok(n)
         },
     )
+}
+
+/// `ostmig intercom pull`: fetch admins and teams from the API into `raw_intercom`.
+pub fn pull(db: &Path, url: &str) -> anyhow::Result<(usize, usize)> {
+    let client = client::Client::new(url, client::token_from_env()?, 2)?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let (admins, teams) = rt.block_on(async {
+        let admins = client.list_admins().await?;
+        let teams = client.list_teams().await?;
+        anyhow::Ok((admins, teams))
+    })?;
+    let a = admins::import_value(db, admins, &format!("GET {url}/admins"))?;
+    let t = teams::import_value(db, teams, &format!("GET {url}/teams"))?;
+    Ok((a, t))
 }

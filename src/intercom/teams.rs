@@ -26,6 +26,16 @@ struct Team {
 pub fn import(db: &Path, file: &Path) -> anyhow::Result<usize> {
     let list: TeamList =
         super::read_saved(file, "/teams", "team.list", |l: &TeamList| l.kind.as_str())?;
+    store(db, list, file)
+}
+
+/// Store a list fetched from the API (`source` says where from).
+pub fn import_value(db: &Path, body: serde_json::Value, source: &str) -> anyhow::Result<usize> {
+    let list: TeamList = serde_json::from_value(body)?;
+    store(db, list, Path::new(source))
+}
+
+fn store(db: &Path, list: TeamList, file: &Path) -> anyhow::Result<usize> {
     let duck = warehouse::open(db)?;
     let rows = list
         .teams

@@ -182,3 +182,69 @@ pub fn duck_str(conn: &duckdb::Connection, sql: &str) -> Option<String> {
     conn.query_row(sql, [], |r| r.get(0))
         .unwrap_or_else(|e| panic!("{sql}: {e}"))
 }
+
+/// A running `ostmig sim` on a free port, stopped when dropped.
+pub struct Sim {
+    child: std::process::Child,
+    pub url: String,
+}
+
+impl Sim {
+    /// Start the simulator with `args`; None (with a note) when Intercom's OpenAPI description
+    /// is not available, which CI must provide.
+    pub fn start(args: &[&str]) -> Option<Sim> {
+        if ostmig::intercom::spec::Spec::locate(None).is_err() {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "CI must provide ../shared/intercom-openapi"
+            );
+            eprintln!("*** SKIPPING: no Intercom OpenAPI description ***");
+            return None;
+        }
+        let mut child = Command::new(bin())
+            .arg("sim")
+            .args(["--listen", "127.0.0.1:0"])
+            .args(args)
+            .env_remove("OSTMIG_INTERCOM_TOKEN")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        std::io::BufRead::read_line(
+            &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+            &mut line,
+        )
+        .unwrap();
+        let url = line
+            .trim()
+            .rsplit(' ')
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        assert!(url.starts_with("http://"), "sim printed {line:?}");
+        Some(Sim { child, url })
+    }
+
+    /// The simulator's whole workspace (GET /__sim/state).
+    /// Callable from inside a test's async block too (it runs on its own thread).
+    pub fn state(&self) -> serde_json::Value {
+        let url = format!("{}/__sim/state", self.url);
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async { reqwest::get(url).await.unwrap().json().await.unwrap() })
+        })
+        .join()
+        .unwrap()
+    }
+}
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

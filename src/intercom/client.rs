@@ -1,0 +1,622 @@
+//! The Intercom REST client the loader uses: polite (paced from the rate-limit headers, bounded
+//! concurrency), persistent (retries what can be retried, with backoff and jitter) and
+//! idempotent where Intercom is not (a create whose answer was lost is looked up by its
+//! external id before it is sent again).
+//!
+//! The token comes from `OSTMIG_INTERCOM_TOKEN` (or the file named by
+//! `OSTMIG_INTERCOM_TOKEN_FILE`), never from argv, and never appears in errors or logs.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use rand::Rng;
+use reqwest::Method;
+use serde_json::{Value, json};
+use tokio::sync::{Mutex, Semaphore};
+
+use crate::error::Hinted;
+use crate::intercom::spec::{Spec, VERSION};
+
+/// The real API.
+pub const DEFAULT_URL: &str = "https://api.intercom.io";
+
+/// An answer from Intercom that is not a success, with what was asked (no secrets).
+#[derive(Debug, thiserror::Error)]
+#[error("{method} {path} → {}: {}", status.map(|s| s.to_string()).unwrap_or_else(|| "no response".into()), self.summary())]
+pub struct ApiError {
+    pub method: String,
+    pub path: String,
+    /// None when no HTTP answer arrived (timeout, connection reset).
+    pub status: Option<u16>,
+    /// Intercom's error list: (code, message).
+    pub errors: Vec<(String, String)>,
+    /// The start of the request body, for the review queue.
+    pub request_excerpt: String,
+}
+
+impl ApiError {
+    fn summary(&self) -> String {
+        if self.errors.is_empty() {
+            return "no error detail".into();
+        }
+        self.errors
+            .iter()
+            .map(|(c, m)| format!("{c}: {m}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    pub fn code(&self) -> Option<&str> {
+        self.errors.first().map(|(c, _)| c.as_str())
+    }
+
+    /// The request may or may not have been applied (no answer, or a server error).
+    pub fn ambiguous(&self) -> bool {
+        self.status.is_none_or(|s| s >= 500 || s == 408)
+    }
+}
+
+/// Paces requests from the server's own account of the window.
+#[derive(Debug, Default)]
+struct Governor {
+    remaining: Option<u64>,
+    reset_at: i64,
+}
+
+pub struct Client {
+    http: reqwest::Client,
+    base: String,
+    token: String,
+    governor: Mutex<Governor>,
+    permits: Semaphore,
+    /// When set, every request is checked against the spec before it is sent and every response
+    /// after it arrives (tests and `--check-contract`).
+    spec: Option<Arc<Spec>>,
+    pub max_attempts: u32,
+    /// Requests sent, 429s received, retries made (for the benchmark and the load summary).
+    pub stats: std::sync::Mutex<Stats>,
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Stats {
+    pub requests: u64,
+    pub throttled: u64,
+    pub retries: u64,
+}
+
+/// Read the token from the environment (or the file it names).
+pub fn token_from_env() -> anyhow::Result<String> {
+    if let Ok(t) = std::env::var("OSTMIG_INTERCOM_TOKEN")
+        && !t.trim().is_empty()
+    {
+        return Ok(t.trim().to_string());
+    }
+    if let Some(file) = std::env::var_os("OSTMIG_INTERCOM_TOKEN_FILE") {
+        let t = std::fs::read_to_string(&file).map_err(|e| {
+            Hinted::new(
+                format!("cannot read OSTMIG_INTERCOM_TOKEN_FILE: {e}"),
+                "point it at a file holding only the access token",
+            )
+        })?;
+        return Ok(t.trim().to_string());
+    }
+    Err(Hinted::new(
+        "no Intercom access token",
+        "export OSTMIG_INTERCOM_TOKEN=… (or OSTMIG_INTERCOM_TOKEN_FILE=path); it is never read from the command line",
+    )
+    .into())
+}
+
+impl Client {
+    pub fn new(base: &str, token: String, concurrency: usize) -> anyhow::Result<Client> {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(60))
+            .connect_timeout(Duration::from_secs(10))
+            .build()?;
+        Ok(Client {
+            http,
+            base: base.trim_end_matches('/').to_string(),
+            token,
+            governor: Mutex::new(Governor::default()),
+            permits: Semaphore::new(concurrency.max(1)),
+            spec: None,
+            max_attempts: 10,
+            stats: Default::default(),
+        })
+    }
+
+    pub fn with_contract(mut self, spec: Arc<Spec>) -> Client {
+        self.spec = Some(spec);
+        self
+    }
+
+    pub fn stats(&self) -> Stats {
+        *self.stats.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn count(&self, f: impl FnOnce(&mut Stats)) {
+        f(&mut self.stats.lock().unwrap_or_else(|e| e.into_inner()));
+    }
+
+    /// One API call with pacing and retries. 404s and other 4xx come back as errors at once.
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<Value, ApiError> {
+        self.check_contract(&method, path, body)?;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let err = match self.exchange(&method, path, body).await {
+                Ok((status, value)) if status < 500 && status != 408 => {
+                    return self.finish(&method, path, body, status, value);
+                }
+                Ok((status, value)) => self.failure(&method, path, body, status, &value),
+                Err(e) => e,
+            };
+            if attempt >= self.max_attempts {
+                return Err(err);
+            }
+            self.backoff(attempt).await;
+        }
+    }
+
+    /// Send once; a server error or lost answer is returned, not retried, so the caller can
+    /// find out whether the change was applied before sending it again.
+    async fn call_once(&self, method: Method, path: &str, body: &Value) -> Result<Value, ApiError> {
+        self.check_contract(&method, path, Some(body))?;
+        let (status, value) = self.exchange(&method, path, Some(body)).await?;
+        self.finish(&method, path, Some(body), status, value)
+    }
+
+    fn check_contract(
+        &self,
+        method: &Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<(), ApiError> {
+        if let Some(spec) = &self.spec {
+            let problems = spec.check_request(method.as_str(), path, body);
+            if !problems.is_empty() {
+                return Err(self.error(
+                    method,
+                    path,
+                    body,
+                    None,
+                    vec![("contract".into(), problems.join("; "))],
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// One HTTP exchange, paced, with 429s waited out (they do not count as attempts).
+    async fn exchange(
+        &self,
+        method: &Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<(u16, Value), ApiError> {
+        loop {
+            let permit = self.permits.acquire().await.expect("semaphore open");
+            self.pace().await;
+            self.count(|s| s.requests += 1);
+            let mut req = self
+                .http
+                .request(method.clone(), format!("{}{path}", self.base))
+                .bearer_auth(&self.token)
+                .header("Intercom-Version", VERSION)
+                .header("Accept", "application/json");
+            if let Some(b) = body {
+                req = req.json(b);
+            }
+            let sent = req.send().await;
+            drop(permit);
+            let resp = sent.map_err(|e| {
+                self.error(
+                    method,
+                    path,
+                    body,
+                    None,
+                    vec![("transport".into(), without_url(e))],
+                )
+            })?;
+            let status = resp.status().as_u16();
+            self.observe(resp.headers()).await;
+            let text = resp.text().await.unwrap_or_default();
+            let value: Value = if text.trim().is_empty() {
+                Value::Null
+            } else {
+                serde_json::from_str(&text)
+                    .unwrap_or(Value::String(text.chars().take(300).collect()))
+            };
+            if status == 429 {
+                self.count(|s| s.throttled += 1);
+                self.wait_for_reset().await;
+                continue;
+            }
+            return Ok((status, value));
+        }
+    }
+
+    /// A 2xx body (checked against the spec in contract mode), or the error it carries.
+    fn finish(
+        &self,
+        method: &Method,
+        path: &str,
+        body: Option<&Value>,
+        status: u16,
+        value: Value,
+    ) -> Result<Value, ApiError> {
+        if !(200..300).contains(&status) {
+            return Err(self.failure(method, path, body, status, &value));
+        }
+        if let Some(spec) = &self.spec {
+            let problems = spec.check_response(method.as_str(), path, status, &value);
+            if !problems.is_empty() && !problems[0].contains("lists no response") {
+                return Err(self.error(
+                    method,
+                    path,
+                    body,
+                    Some(status),
+                    vec![(
+                        "contract".into(),
+                        format!("response: {}", problems.join("; ")),
+                    )],
+                ));
+            }
+        }
+        Ok(value)
+    }
+
+    fn failure(
+        &self,
+        method: &Method,
+        path: &str,
+        body: Option<&Value>,
+        status: u16,
+        value: &Value,
+    ) -> ApiError {
+        let errors = value["errors"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|e| {
+                        (
+                            e["code"].as_str().unwrap_or("").to_string(),
+                            e["message"].as_str().unwrap_or("").to_string(),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        self.error(method, path, body, Some(status), errors)
+    }
+
+    fn error(
+        &self,
+        method: &Method,
+        path: &str,
+        body: Option<&Value>,
+        status: Option<u16>,
+        errors: Vec<(String, String)>,
+    ) -> ApiError {
+        ApiError {
+            method: method.to_string(),
+            path: path.to_string(),
+            status,
+            errors,
+            request_excerpt: body
+                .map(|b| b.to_string().chars().take(300).collect())
+                .unwrap_or_default(),
+        }
+    }
+
+    async fn backoff(&self, attempt: u32) {
+        self.count(|s| s.retries += 1);
+        let base = 100u64 << attempt.min(7);
+        let jitter = rand::rng().random_range(0..=base);
+        tokio::time::sleep(Duration::from_millis(base / 2 + jitter)).await;
+    }
+
+    async fn observe(&self, headers: &reqwest::header::HeaderMap) {
+        let num = |k: &str| {
+            headers
+                .get(k)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse::<i64>().ok())
+        };
+        if let (Some(rem), Some(reset)) = (num("x-ratelimit-remaining"), num("x-ratelimit-reset")) {
+            let mut g = self.governor.lock().await;
+            // Answers arrive out of order: keep the most pessimistic view of the current window.
+            if reset > g.reset_at {
+                g.reset_at = reset;
+                g.remaining = Some(rem.max(0) as u64);
+            } else if reset == g.reset_at {
+                g.remaining = Some(
+                    g.remaining
+                        .map_or(rem.max(0) as u64, |r| r.min(rem.max(0) as u64)),
+                );
+            }
+        }
+    }
+
+    /// Spend one request of the window; when none is left, sleep until the window resets.
+    async fn pace(&self) {
+        loop {
+            let wait = {
+                let mut g = self.governor.lock().await;
+                let now = chrono::Utc::now().timestamp();
+                if now >= g.reset_at {
+                    // A new window: unknown budget until the next answer says.
+                    if g.remaining == Some(0) {
+                        g.remaining = None;
+                    }
+                    return;
+                }
+                match g.remaining {
+                    Some(0) => g.reset_at - now,
+                    Some(r) => {
+                        g.remaining = Some(r - 1);
+                        return;
+                    }
+                    None => return,
+                }
+            };
+            let jitter = rand::rng().random_range(0..200);
+            tokio::time::sleep(Duration::from_millis(wait.max(0) as u64 * 1000 + jitter)).await;
+        }
+    }
+
+    async fn wait_for_reset(&self) {
+        {
+            let mut g = self.governor.lock().await;
+            g.remaining = Some(0);
+        }
+        self.pace().await;
+    }
+
+    // ---- typed operations the migration uses ------------------------------------------------
+
+    pub async fn list_admins(&self) -> Result<Value, ApiError> {
+        self.call(Method::GET, "/admins", None).await
+    }
+
+    pub async fn list_teams(&self) -> Result<Value, ApiError> {
+        self.call(Method::GET, "/teams", None).await
+    }
+
+    /// `POST /companies` creates or updates by `company_id`, so a retry is always safe.
+    pub async fn upsert_company(&self, payload: &Value) -> Result<Value, ApiError> {
+        self.call(Method::POST, "/companies", Some(payload)).await
+    }
+
+    pub async fn delete_company(&self, id: &str) -> Result<Value, ApiError> {
+        self.call(Method::DELETE, &format!("/companies/{id}"), None)
+            .await
+    }
+
+    pub async fn find_contact(&self, external_id: &str) -> Result<Option<Value>, ApiError> {
+        let body =
+            json!({"query": {"field": "external_id", "operator": "=", "value": external_id}});
+        let found = self
+            .call(Method::POST, "/contacts/search", Some(&body))
+            .await?;
+        Ok(found["data"].as_array().and_then(|a| a.first().cloned()))
+    }
+
+    /// Create a contact exactly once: a duplicate (409) or a create whose answer was lost is
+    /// resolved by looking the contact up by its `external_id`.
+    pub async fn create_contact(&self, payload: &Value) -> Result<Value, ApiError> {
+        let external_id = payload["external_id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            match self.call_once(Method::POST, "/contacts", payload).await {
+                Ok(v) => return Ok(v),
+                Err(e) if e.status == Some(409) || e.ambiguous() => {
+                    if !external_id.is_empty()
+                        && let Some(found) = self.find_contact(&external_id).await?
+                    {
+                        return Ok(found);
+                    }
+                    if e.status == Some(409) || tries >= self.max_attempts {
+                        return Err(e);
+                    }
+                    self.backoff(tries).await;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    pub async fn attach_company(
+        &self,
+        contact_id: &str,
+        company_id: &str,
+    ) -> Result<Value, ApiError> {
+        self.call(
+            Method::POST,
+            &format!("/contacts/{contact_id}/companies"),
+            Some(&json!({"id": company_id})),
+        )
+        .await
+    }
+
+    pub async fn delete_contact(&self, id: &str) -> Result<Value, ApiError> {
+        self.call(Method::DELETE, &format!("/contacts/{id}"), None)
+            .await
+    }
+
+    pub async fn list_data_attributes(&self, model: &str) -> Result<Value, ApiError> {
+        self.call(
+            Method::GET,
+            &format!("/data_attributes?model={model}"),
+            None,
+        )
+        .await
+    }
+
+    pub async fn create_data_attribute(&self, payload: &Value) -> Result<Value, ApiError> {
+        self.call(Method::POST, "/data_attributes", Some(payload))
+            .await
+    }
+
+    pub async fn archive_data_attribute(&self, id: &str) -> Result<Value, ApiError> {
+        self.call(
+            Method::PUT,
+            &format!("/data_attributes/{id}"),
+            Some(&json!({"archived": true})),
+        )
+        .await
+    }
+
+    pub async fn list_tags(&self) -> Result<Value, ApiError> {
+        self.call(Method::GET, "/tags", None).await
+    }
+
+    /// Tag names are unique (case-insensitive): creating an existing one returns it.
+    pub async fn create_tag(&self, name: &str) -> Result<Value, ApiError> {
+        self.call(Method::POST, "/tags", Some(&json!({"name": name})))
+            .await
+    }
+
+    pub async fn delete_tag(&self, id: &str) -> Result<Value, ApiError> {
+        self.call(Method::DELETE, &format!("/tags/{id}"), None)
+            .await
+    }
+
+    pub async fn list_ticket_types(&self) -> Result<Value, ApiError> {
+        self.call(Method::GET, "/ticket_types", None).await
+    }
+
+    pub async fn get_ticket_type(&self, id: &str) -> Result<Value, ApiError> {
+        self.call(Method::GET, &format!("/ticket_types/{id}"), None)
+            .await
+    }
+
+    pub async fn create_ticket_type(&self, payload: &Value) -> Result<Value, ApiError> {
+        self.call(Method::POST, "/ticket_types", Some(payload))
+            .await
+    }
+
+    pub async fn archive_ticket_type(&self, id: &str) -> Result<Value, ApiError> {
+        self.call(
+            Method::PUT,
+            &format!("/ticket_types/{id}"),
+            Some(&json!({"archived": true})),
+        )
+        .await
+    }
+
+    pub async fn create_ticket_type_attribute(
+        &self,
+        type_id: &str,
+        payload: &Value,
+    ) -> Result<Value, ApiError> {
+        self.call(
+            Method::POST,
+            &format!("/ticket_types/{type_id}/attributes"),
+            Some(payload),
+        )
+        .await
+    }
+
+    pub async fn list_ticket_states(&self) -> Result<Value, ApiError> {
+        self.call(Method::GET, "/ticket_states", None).await
+    }
+
+    /// Tickets have no external id: the caller keeps the osTicket number in an attribute and
+    /// passes its attribute id here so a lost answer can be resolved by search.
+    pub async fn find_ticket(
+        &self,
+        attribute_id: &str,
+        value: &str,
+    ) -> Result<Option<Value>, ApiError> {
+        let body = json!({"query": {"field": format!("ticket_attribute.{attribute_id}"), "operator": "=", "value": value}});
+        let found = self
+            .call(Method::POST, "/tickets/search", Some(&body))
+            .await?;
+        Ok(found["tickets"].as_array().and_then(|a| a.first().cloned()))
+    }
+
+    /// Create a ticket exactly once (see [`Client::find_ticket`]).
+    pub async fn create_ticket(
+        &self,
+        payload: &Value,
+        key: Option<(&str, &str)>,
+    ) -> Result<Value, ApiError> {
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            match self.call_once(Method::POST, "/tickets", payload).await {
+                Ok(v) => return Ok(v),
+                Err(e) if e.ambiguous() => {
+                    if let Some((attr, value)) = key
+                        && let Some(found) = self.find_ticket(attr, value).await?
+                    {
+                        return Ok(found);
+                    }
+                    if tries >= self.max_attempts {
+                        return Err(e);
+                    }
+                    self.backoff(tries).await;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    pub async fn get_ticket(&self, id: &str) -> Result<Value, ApiError> {
+        self.call(Method::GET, &format!("/tickets/{id}"), None)
+            .await
+    }
+
+    pub async fn update_ticket(&self, id: &str, payload: &Value) -> Result<Value, ApiError> {
+        self.call(Method::PUT, &format!("/tickets/{id}"), Some(payload))
+            .await
+    }
+
+    /// Replies are not idempotent either: the loader compares the ticket's parts after an
+    /// ambiguous failure (see `load`), so this sends once per call.
+    pub async fn reply_ticket(&self, id: &str, payload: &Value) -> Result<Value, ApiError> {
+        self.call(Method::POST, &format!("/tickets/{id}/reply"), Some(payload))
+            .await
+    }
+
+    pub async fn tag_ticket(
+        &self,
+        id: &str,
+        tag_id: &str,
+        admin_id: &str,
+    ) -> Result<Value, ApiError> {
+        self.call(
+            Method::POST,
+            &format!("/tickets/{id}/tags"),
+            Some(&json!({"id": tag_id, "admin_id": admin_id})),
+        )
+        .await
+    }
+
+    pub async fn delete_ticket(&self, id: &str) -> Result<Value, ApiError> {
+        self.call(Method::DELETE, &format!("/tickets/{id}"), None)
+            .await
+    }
+}
+
+/// reqwest's error text includes the URL (no secrets there, but keep errors short).
+fn without_url(e: reqwest::Error) -> String {
+    let kind = if e.is_timeout() {
+        "timed out"
+    } else if e.is_connect() {
+        "could not connect"
+    } else {
+        "connection failed"
+    };
+    format!("{kind}: {}", e.without_url())
+}

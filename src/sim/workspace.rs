@@ -1,0 +1,1043 @@
+//! The simulated workspace: Intercom's objects and the semantics a migration relies on, with
+//! every object kept in the shape the OpenAPI description gives its response.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+/// Largest file accepted in `attachment_files` (Intercom documents 100 MB for uploads).
+pub const MAX_FILE_BYTES: usize = 100 * 1024 * 1024;
+
+/// An HTTP status and Intercom error, or a body.
+pub type Reply = (u16, Value);
+
+pub fn error(status: u16, code: &str, message: impl Into<String>) -> Reply {
+    (
+        status,
+        json!({"type": "error.list", "request_id": null,
+               "errors": [{"code": code, "message": message.into()}]}),
+    )
+}
+
+fn not_found(what: &str, id: &str) -> Reply {
+    let code = match what {
+        "company" => "company_not_found",
+        "ticket" => "ticket_not_found",
+        "tag" => "tag_not_found",
+        _ => "not_found",
+    };
+    error(404, code, format!("{what} {id} not found"))
+}
+
+/// A stored file (bytes are hashed, not kept: verify needs names, sizes and checksums).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StoredFile {
+    pub ticket_id: String,
+    pub part_id: String,
+    pub name: String,
+    pub content_type: String,
+    pub size: usize,
+    pub sha256: String,
+}
+
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
+pub struct Workspace {
+    pub next_id: u64,
+    pub admins: Vec<Value>,
+    pub teams: Vec<Value>,
+    pub companies: BTreeMap<String, Value>,
+    pub contacts: BTreeMap<String, Value>,
+    pub data_attributes: Vec<Value>,
+    pub tags: BTreeMap<String, Value>,
+    pub ticket_types: BTreeMap<String, Value>,
+    pub ticket_states: Vec<Value>,
+    pub tickets: BTreeMap<String, Value>,
+    pub files: Vec<StoredFile>,
+}
+
+/// The seed: what the API cannot create (admins, teams).
+#[derive(Debug, Deserialize)]
+pub struct Seed {
+    #[serde(default)]
+    pub admins: Vec<SeedAdmin>,
+    #[serde(default)]
+    pub teams: Vec<SeedTeam>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SeedAdmin {
+    pub id: Option<String>,
+    pub name: String,
+    pub email: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SeedTeam {
+    pub id: Option<String>,
+    pub name: String,
+    #[serde(default)]
+    pub admin_emails: Vec<String>,
+}
+
+fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+impl Workspace {
+    pub fn seeded(seed: &Seed) -> Workspace {
+        let mut w = Workspace {
+            next_id: 1000,
+            ..Default::default()
+        };
+        for a in &seed.admins {
+            let id = a.id.clone().unwrap_or_else(|| w.id());
+            w.admins.push(
+                json!({"type": "admin", "id": id, "name": a.name, "email": a.email,
+                "job_title": "", "away_mode_enabled": false, "away_mode_reassign": false,
+                "has_inbox_seat": true, "team_ids": [], "avatar": null}),
+            );
+        }
+        for t in &seed.teams {
+            let id = t.id.clone().unwrap_or_else(|| w.id());
+            let admin_ids: Vec<i64> = w
+                .admins
+                .iter()
+                .filter(|a| {
+                    t.admin_emails
+                        .iter()
+                        .any(|e| a["email"].as_str() == Some(e))
+                })
+                .filter_map(|a| a["id"].as_str().and_then(|i| i.parse().ok()))
+                .collect();
+            w.teams
+                .push(json!({"type": "team", "id": id, "name": t.name, "admin_ids": admin_ids}));
+        }
+        for (label, category) in [
+            ("Submitted", "submitted"),
+            ("In progress", "in_progress"),
+            ("Waiting on customer", "waiting_on_customer"),
+            ("Resolved", "resolved"),
+        ] {
+            let id = w.id();
+            w.ticket_states.push(
+                json!({"type": "ticket_state", "id": id, "category": category,
+                "internal_label": label, "external_label": label, "archived": false}),
+            );
+        }
+        w
+    }
+
+    fn id(&mut self) -> String {
+        self.next_id += 1;
+        self.next_id.to_string()
+    }
+
+    /// Route one request. `path` has no query string; `query` is the parsed query.
+    pub fn handle(
+        &mut self,
+        method: &str,
+        path: &str,
+        query: &BTreeMap<String, String>,
+        body: &Value,
+    ) -> Reply {
+        let segs: Vec<&str> = path.trim_matches('/').split('/').collect();
+        match (method, segs.as_slice()) {
+            ("GET", ["admins"]) => (200, json!({"type": "admin.list", "admins": self.admins})),
+            ("GET", ["teams"]) => (200, json!({"type": "team.list", "teams": self.teams})),
+            ("POST", ["companies"]) => self.upsert_company(body),
+            ("GET", ["companies"]) => match query.get("company_id") {
+                Some(cid) => match self.companies.values().find(|c| c["company_id"] == *cid) {
+                    Some(c) => (200, c.clone()),
+                    None => not_found("company", cid),
+                },
+                None => list(self.companies.values().cloned().collect(), "list", query),
+            },
+            ("GET", ["companies", id]) => match self.companies.get(*id) {
+                Some(c) => (200, c.clone()),
+                None => not_found("company", id),
+            },
+            ("DELETE", ["companies", id]) => match self.companies.remove(*id) {
+                Some(_) => {
+                    for c in self.contacts.values_mut() {
+                        strip_company(c, id);
+                    }
+                    (200, json!({"id": id, "object": "company", "deleted": true}))
+                }
+                None => not_found("company", id),
+            },
+            ("POST", ["contacts"]) => self.create_contact(body),
+            ("POST", ["contacts", "search"]) => {
+                let found = self.search(self.contacts.values(), body);
+                search_page(found, "list", body)
+            }
+            ("GET", ["contacts", id]) => match self.contacts.get(*id) {
+                Some(c) => (200, c.clone()),
+                None => not_found("contact", id),
+            },
+            ("DELETE", ["contacts", id]) => match self.contacts.remove(*id) {
+                Some(c) => (
+                    200,
+                    json!({"type": "contact", "id": id,
+                    "external_id": c["external_id"], "deleted": true}),
+                ),
+                None => not_found("contact", id),
+            },
+            ("POST", ["contacts", id, "companies"]) => self.attach_company(id, body),
+            ("GET", ["data_attributes"]) => {
+                let model = query.get("model");
+                let data: Vec<Value> = self
+                    .data_attributes
+                    .iter()
+                    .filter(|a| model.is_none_or(|m| a["model"] == *m))
+                    .cloned()
+                    .collect();
+                (200, json!({"type": "list", "data": data}))
+            }
+            ("POST", ["data_attributes"]) => self.create_data_attribute(body),
+            ("GET", ["tags"]) => (
+                200,
+                json!({"type": "list", "data": self.tags.values().collect::<Vec<_>>()}),
+            ),
+            ("POST", ["tags"]) => self.create_tag(body),
+            ("DELETE", ["tags", id]) => {
+                let used = self.tickets.values().any(|t| {
+                    t["tags"]["tags"]
+                        .as_array()
+                        .is_some_and(|a| a.iter().any(|g| g["id"] == *id))
+                });
+                if used {
+                    return error(
+                        400,
+                        "tag_has_dependent_objects",
+                        "Unable to delete Tag with dependent objects. Tickets",
+                    );
+                }
+                match self.tags.remove(*id) {
+                    Some(_) => (200, Value::Null),
+                    None => not_found("tag", id),
+                }
+            }
+            ("GET", ["ticket_types"]) => (
+                200,
+                json!({"type": "list", "data": self.ticket_types.values().collect::<Vec<_>>()}),
+            ),
+            ("POST", ["ticket_types"]) => self.create_ticket_type(body),
+            ("GET", ["ticket_types", id]) => match self.ticket_types.get(*id) {
+                Some(t) => (200, t.clone()),
+                None => not_found("ticket_type", id),
+            },
+            ("PUT", ["ticket_types", id]) => match self.ticket_types.get_mut(*id) {
+                Some(t) => {
+                    for key in ["name", "description", "category", "icon", "archived"] {
+                        if let Some(v) = body.get(key) {
+                            t[key] = v.clone();
+                        }
+                    }
+                    (200, t.clone())
+                }
+                None => not_found("ticket_type", id),
+            },
+            ("POST", ["ticket_types", id, "attributes"]) => {
+                self.create_ticket_type_attribute(id, body)
+            }
+            ("GET", ["ticket_states"]) => {
+                (200, json!({"type": "list", "data": self.ticket_states}))
+            }
+            ("POST", ["tickets"]) => self.create_ticket(body),
+            ("POST", ["tickets", "search"]) => {
+                let found = self.search(self.tickets.values(), body);
+                search_page(found, "ticket.list", body)
+            }
+            ("GET", ["tickets", id]) => match self.tickets.get(*id) {
+                Some(t) => (200, t.clone()),
+                None => not_found("ticket", id),
+            },
+            ("PUT", ["tickets", id]) => self.update_ticket(id, body),
+            ("DELETE", ["tickets", id]) => match self.tickets.remove(*id) {
+                Some(_) => {
+                    self.files.retain(|f| f.ticket_id != *id);
+                    (200, json!({"id": id, "object": "ticket", "deleted": true}))
+                }
+                None => not_found("ticket", id),
+            },
+            ("POST", ["tickets", id, "reply"]) => self.reply(id, body),
+            ("POST", ["tickets", id, "tags"]) => self.tag_ticket(id, body),
+            _ => error(
+                404,
+                "not_found",
+                format!("{method} /{} is not simulated", segs.join("/")),
+            ),
+        }
+    }
+
+    fn upsert_company(&mut self, body: &Value) -> Reply {
+        let t = now();
+        let existing = body
+            .get("company_id")
+            .and_then(Value::as_str)
+            .and_then(|cid| {
+                self.companies
+                    .iter()
+                    .find(|(_, c)| c["company_id"] == cid)
+                    .map(|(k, _)| k.clone())
+            });
+        let id = match existing {
+            Some(id) => id,
+            None => {
+                let id = format!("{:024x}", self.next_id + 0x6650_0000_0000);
+                self.next_id += 1;
+                self.companies.insert(id.clone(), json!({"type": "company", "id": id,
+                    "app_id": "sim", "company_id": body.get("company_id").cloned().unwrap_or(json!(id)),
+                    "name": "", "created_at": t, "updated_at": t, "user_count": 0, "session_count": 0,
+                    "monthly_spend": 0, "custom_attributes": {},
+                    "tags": {"type": "tag.list", "tags": []},
+                    "segments": {"type": "segment.list", "segments": []}}));
+                id
+            }
+        };
+        let c = self.companies.get_mut(&id).expect("just inserted");
+        for key in [
+            "name",
+            "plan",
+            "size",
+            "website",
+            "industry",
+            "remote_created_at",
+            "monthly_spend",
+        ] {
+            if let Some(v) = body.get(key).filter(|v| !v.is_null()) {
+                if key == "plan" {
+                    c["plan"] = json!({"type": "plan", "id": "1", "name": v});
+                } else {
+                    c[key] = v.clone();
+                }
+            }
+        }
+        if let Some(attrs) = body.get("custom_attributes").and_then(Value::as_object) {
+            for (k, v) in attrs {
+                c["custom_attributes"][k] = v.clone();
+            }
+        }
+        c["updated_at"] = json!(t);
+        (200, c.clone())
+    }
+
+    fn create_contact(&mut self, body: &Value) -> Reply {
+        let external_id = body.get("external_id").and_then(Value::as_str);
+        let email = body.get("email").and_then(Value::as_str);
+        if external_id.is_none() && email.is_none() && body.get("role").is_none() {
+            return error(
+                400,
+                "parameter_not_found",
+                "Either external_id, email or role is required",
+            );
+        }
+        // The real API answers 409 to a duplicate external_id or e-mail (not in the spec).
+        if let Some(dup) = self.contacts.values().find(|c| {
+            external_id.is_some_and(|x| c["external_id"] == x)
+                || email.is_some_and(|e| {
+                    c["email"]
+                        .as_str()
+                        .is_some_and(|ce| ce.eq_ignore_ascii_case(e))
+                })
+        }) {
+            return error(
+                409,
+                "conflict",
+                format!(
+                    "A contact matching those details already exists with id={}",
+                    dup["id"].as_str().unwrap_or("")
+                ),
+            );
+        }
+        let t = now();
+        let id = format!("{:024x}", self.next_id + 0x6651_0000_0000);
+        self.next_id += 1;
+        let email_text = email.unwrap_or("");
+        let contact = json!({
+            "type": "contact", "id": id, "workspace_id": "sim",
+            "external_id": external_id,
+            "role": body.get("role").and_then(Value::as_str).unwrap_or("user"),
+            "email": email_text,
+            "email_domain": email_text.split('@').nth(1).unwrap_or(""),
+            "phone": body.get("phone").cloned().unwrap_or(Value::Null),
+            "name": body.get("name").cloned().unwrap_or(Value::Null),
+            "owner_id": null, "has_hard_bounced": false, "marked_email_as_spam": false,
+            "unsubscribed_from_emails": body.get("unsubscribed_from_emails").and_then(Value::as_bool).unwrap_or(false),
+            "created_at": t, "updated_at": t,
+            "signed_up_at": body.get("signed_up_at").cloned().unwrap_or(Value::Null),
+            "custom_attributes": body.get("custom_attributes").cloned().filter(Value::is_object).unwrap_or(json!({})),
+            "tags": {"type": "list", "data": [], "total_count": 0, "has_more": false},
+            "notes": {"type": "list", "data": [], "total_count": 0, "has_more": false},
+            "companies": {"type": "list", "data": [], "total_count": 0, "has_more": false},
+            "location": {"type": "location", "country": null, "region": null, "city": null},
+            "social_profiles": {"type": "list", "data": []},
+        });
+        self.contacts.insert(id, contact.clone());
+        (200, contact)
+    }
+
+    fn attach_company(&mut self, contact_id: &str, body: &Value) -> Reply {
+        let Some(company_id) = body.get("id").and_then(Value::as_str) else {
+            return error(400, "parameter_not_found", "company id is required");
+        };
+        let Some(company) = self.companies.get_mut(company_id) else {
+            return not_found("company", company_id);
+        };
+        let Some(contact) = self.contacts.get_mut(contact_id) else {
+            return not_found("contact", contact_id);
+        };
+        let list = contact["companies"]["data"]
+            .as_array_mut()
+            .expect("companies list");
+        if !list.iter().any(|c| c["id"] == company_id) {
+            list.push(json!({"type": "company", "id": company_id,
+                             "url": format!("/companies/{company_id}")}));
+            let n = list.len();
+            contact["companies"]["total_count"] = json!(n);
+            company["user_count"] = json!(company["user_count"].as_i64().unwrap_or(0) + 1);
+        }
+        (200, company.clone())
+    }
+
+    fn create_data_attribute(&mut self, body: &Value) -> Reply {
+        let name = body["name"].as_str().unwrap_or_default();
+        let model = body["model"].as_str().unwrap_or_default();
+        if self
+            .data_attributes
+            .iter()
+            .any(|a| a["name"] == name && a["model"] == model)
+        {
+            return error(
+                400,
+                "parameter_invalid",
+                format!(
+                    "You already have '{name}' in your {model} data. To save this as new data, use a different name."
+                ),
+            );
+        }
+        let t = now();
+        let n: i64 = self.id().parse().unwrap_or_default();
+        let options: Vec<String> = body["options"]
+            .as_array()
+            .map(|o| {
+                o.iter()
+                    .filter_map(|x| x["value"].as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let data_type = if options.is_empty() {
+            body["data_type"].as_str().unwrap_or("string").to_string()
+        } else {
+            "string".into()
+        };
+        let attr = json!({"type": "data_attribute", "id": n, "model": model, "name": name,
+            "full_name": format!("custom_attributes.{name}"), "label": name,
+            "description": body.get("description").and_then(Value::as_str).unwrap_or(""),
+            "data_type": data_type, "options": options, "api_writable": true,
+            "messenger_writable": body.get("messenger_writable").and_then(Value::as_bool).unwrap_or(false),
+            "ui_writable": true, "custom": true, "archived": false, "created_at": t, "updated_at": t});
+        self.data_attributes.push(attr.clone());
+        (200, attr)
+    }
+
+    fn create_tag(&mut self, body: &Value) -> Reply {
+        let Some(name) = body.get("name").and_then(Value::as_str) else {
+            return error(400, "parameter_not_found", "name is required");
+        };
+        // Names are case-insensitive: creating an existing tag returns it.
+        if let Some(t) = self.tags.values().find(|t| {
+            t["name"]
+                .as_str()
+                .is_some_and(|n| n.eq_ignore_ascii_case(name))
+        }) {
+            return (200, t.clone());
+        }
+        let id = self.id();
+        let tag = json!({"type": "tag", "id": id, "name": name});
+        self.tags.insert(id, tag.clone());
+        (200, tag)
+    }
+
+    fn create_ticket_type(&mut self, body: &Value) -> Reply {
+        let t = now();
+        let id = self.id();
+        let mut tt = json!({"type": "ticket_type", "id": id,
+            "category": body.get("category").and_then(Value::as_str).unwrap_or("Customer"),
+            "name": body["name"], "description": body.get("description").and_then(Value::as_str).unwrap_or(""),
+            "icon": body.get("icon").and_then(Value::as_str).unwrap_or("🎟️"), "workspace_id": "sim",
+            "ticket_type_attributes": {"type": "list", "ticket_type_attributes": []},
+            "archived": false, "created_at": t, "updated_at": t});
+        for (name, desc, multiline) in [
+            ("_default_title_", "Title", false),
+            ("_default_description_", "Description", true),
+        ] {
+            let attr = self.ticket_type_attribute(&id, name, desc, "string", true, multiline, None);
+            tt["ticket_type_attributes"]["ticket_type_attributes"]
+                .as_array_mut()
+                .expect("list")
+                .push(attr);
+        }
+        self.ticket_types.insert(id, tt.clone());
+        (200, with_states(tt, &self.ticket_states))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn ticket_type_attribute(
+        &mut self,
+        type_id: &str,
+        name: &str,
+        description: &str,
+        data_type: &str,
+        default: bool,
+        multiline: bool,
+        list_items: Option<&str>,
+    ) -> Value {
+        let t = now();
+        let id = self.id();
+        let mut input_options = json!({"multiline": multiline});
+        if let Some(items) = list_items {
+            let options: Vec<Value> = items
+                .split(',')
+                .map(|label| {
+                    self.next_id += 1;
+                    json!({"id": format!("{:08x}-0000-4000-8000-{:012x}", self.next_id, self.next_id),
+                           "label": label.trim(), "archived": false})
+                })
+                .collect();
+            input_options = json!({"list_options": options});
+        }
+        json!({"type": "ticket_type_attribute", "id": id, "workspace_id": "sim", "name": name,
+            "description": description, "data_type": data_type, "input_options": input_options,
+            "order": 0, "required_to_create": false, "required_to_create_for_contacts": false,
+            "visible_on_create": true, "visible_to_contacts": true, "default": default,
+            "ticket_type_id": type_id.parse::<i64>().unwrap_or_default(), "archived": false,
+            "created_at": t, "updated_at": t})
+    }
+
+    fn create_ticket_type_attribute(&mut self, type_id: &str, body: &Value) -> Reply {
+        if !self.ticket_types.contains_key(type_id) {
+            return not_found("ticket_type", type_id);
+        }
+        let name = body["name"].as_str().unwrap_or_default().to_string();
+        let exists = self.ticket_types[type_id]["ticket_type_attributes"]["ticket_type_attributes"]
+            .as_array()
+            .is_some_and(|a| a.iter().any(|x| x["name"] == name.as_str()));
+        if exists {
+            return error(
+                400,
+                "parameter_invalid",
+                format!("An attribute named '{name}' already exists on this ticket type"),
+            );
+        }
+        let data_type = body["data_type"].as_str().unwrap_or("string").to_string();
+        if data_type == "list" && body.get("list_items").and_then(Value::as_str).is_none() {
+            return error(
+                400,
+                "parameter_invalid",
+                "list_items is required for list attributes",
+            );
+        }
+        let mut attr = self.ticket_type_attribute(
+            type_id,
+            &name,
+            body["description"].as_str().unwrap_or_default(),
+            &data_type,
+            false,
+            body.get("multiline")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
+            body.get("list_items").and_then(Value::as_str),
+        );
+        for key in [
+            "required_to_create",
+            "required_to_create_for_contacts",
+            "visible_on_create",
+            "visible_to_contacts",
+        ] {
+            if let Some(v) = body.get(key).filter(|v| v.is_boolean()) {
+                attr[key] = v.clone();
+            }
+        }
+        let tt = self.ticket_types.get_mut(type_id).expect("checked");
+        let list = tt["ticket_type_attributes"]["ticket_type_attributes"]
+            .as_array_mut()
+            .expect("list");
+        attr["order"] = json!(list.len());
+        list.push(attr.clone());
+        (200, attr)
+    }
+
+    fn admin(&self, id: &str) -> Option<&Value> {
+        self.admins.iter().find(|a| a["id"] == id)
+    }
+
+    fn create_ticket(&mut self, body: &Value) -> Reply {
+        let type_id = body["ticket_type_id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let Some(tt) = self.ticket_types.get(&type_id).cloned() else {
+            return error(
+                400,
+                "parameter_invalid",
+                format!("Ticket type {type_id} not found"),
+            );
+        };
+        let contact_ref = &body["contacts"][0];
+        let contact = self
+            .contacts
+            .values()
+            .find(|c| {
+                (contact_ref.get("id").is_some() && c["id"] == contact_ref["id"])
+                    || (contact_ref.get("external_id").is_some()
+                        && c["external_id"] == contact_ref["external_id"])
+                    || (contact_ref.get("email").is_some() && c["email"] == contact_ref["email"])
+            })
+            .cloned();
+        let contact = match contact {
+            Some(c) => c,
+            None if contact_ref.get("email").is_some() => {
+                self.create_contact(&json!({"email": contact_ref["email"], "role": "user"}))
+                    .1
+            }
+            None => return error(404, "not_found", "Contact not found"),
+        };
+        if let Some(cid) = body.get("company_id").and_then(Value::as_str)
+            && !self.companies.contains_key(cid)
+        {
+            return not_found("company", cid);
+        }
+        let attrs = match self.check_ticket_attributes(&tt, body.get("ticket_attributes")) {
+            Ok(a) => a,
+            Err(e) => return e,
+        };
+        let (mut admin_assignee, mut team_assignee) = (0i64, 0i64);
+        if let Some(a) = body.get("assignment") {
+            if let Some(id) = a.get("admin_assignee_id").and_then(Value::as_str) {
+                if self.admin(id).is_none() {
+                    return error(404, "assignee_not_found", format!("Admin {id} not found"));
+                }
+                admin_assignee = id.parse().unwrap_or_default();
+            }
+            if let Some(id) = a.get("team_assignee_id").and_then(Value::as_str) {
+                if !self.teams.iter().any(|t| t["id"] == id) {
+                    return error(404, "team_not_found", format!("Team {id} not found"));
+                }
+                team_assignee = id.parse().unwrap_or_default();
+            }
+        }
+        let t = now();
+        let created = body.get("created_at").and_then(Value::as_i64).unwrap_or(t);
+        let id = self.id();
+        let number = self.tickets.len() + 1;
+        let state = self.state_of("submitted");
+        let mut ticket_type = tt.clone();
+        ticket_type
+            .as_object_mut()
+            .expect("object")
+            .remove("ticket_states");
+        let ticket = json!({"type": "ticket", "id": id, "ticket_id": number.to_string(),
+            "category": tt["category"], "ticket_attributes": attrs, "ticket_state": state,
+            "ticket_type": ticket_type,
+            "contacts": {"type": "contact.list", "contacts": [
+                {"type": "contact", "id": contact["id"], "external_id": contact["external_id"]}]},
+            "company_id": body.get("company_id"),
+            "admin_assignee_id": admin_assignee, "team_assignee_id": team_assignee,
+            "created_at": created, "updated_at": t, "open": true,
+            "linked_objects": {"type": "list", "total_count": 0, "has_more": false, "data": []},
+            "ticket_parts": {"type": "ticket_part.list", "ticket_parts": [], "total_count": 0},
+            "tags": {"type": "tag.list", "tags": []},
+            "is_shared": false, "previous_ticket_state_id": null});
+        self.tickets.insert(id, ticket.clone());
+        (200, public_ticket(&ticket))
+    }
+
+    /// Keys must be attributes of the type; list values must be one of its list item ids.
+    fn check_ticket_attributes(&self, tt: &Value, attrs: Option<&Value>) -> Result<Value, Reply> {
+        let Some(attrs) = attrs.and_then(Value::as_object) else {
+            return Ok(json!({}));
+        };
+        let defs = tt["ticket_type_attributes"]["ticket_type_attributes"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        for (k, v) in attrs {
+            let Some(def) = defs.iter().find(|d| d["name"] == k.as_str()) else {
+                return Err(error(
+                    400,
+                    "parameter_invalid",
+                    format!(
+                        "Ticket attribute '{k}' does not exist on ticket type {}",
+                        tt["id"]
+                    ),
+                ));
+            };
+            if v.is_null() {
+                continue;
+            }
+            let ok = match def["data_type"].as_str().unwrap_or("string") {
+                "string" => v.is_string(),
+                "integer" => v.is_i64() || v.is_u64(),
+                "decimal" => v.is_number(),
+                "boolean" => v.is_boolean(),
+                "datetime" => v.is_i64() || v.is_string(),
+                "list" => def["input_options"]["list_options"]
+                    .as_array()
+                    .is_some_and(|o| o.iter().any(|x| x["id"] == *v)),
+                _ => true,
+            };
+            if !ok {
+                return Err(error(
+                    400,
+                    "parameter_invalid",
+                    format!(
+                        "Ticket attribute '{k}' has an invalid value {v} for type {}",
+                        def["data_type"]
+                    ),
+                ));
+            }
+        }
+        Ok(Value::Object(attrs.clone()))
+    }
+
+    fn state_of(&self, category: &str) -> Value {
+        let s = self
+            .ticket_states
+            .iter()
+            .find(|s| s["category"] == category)
+            .cloned()
+            .unwrap_or(json!({}));
+        json!({"type": "ticket_state", "id": s["id"], "category": s["category"],
+               "internal_label": s["internal_label"], "external_label": s["external_label"]})
+    }
+
+    fn update_ticket(&mut self, id: &str, body: &Value) -> Reply {
+        let Some(ticket) = self.tickets.get(id).cloned() else {
+            return not_found("ticket", id);
+        };
+        let mut ticket = ticket;
+        if let Some(state_id) = body.get("ticket_state_id").and_then(Value::as_str) {
+            let Some(s) = self.ticket_states.iter().find(|s| s["id"] == state_id) else {
+                return error(
+                    400,
+                    "ticket_state_id_invalid",
+                    format!("Ticket state {state_id} not found"),
+                );
+            };
+            let category = s["category"].as_str().unwrap_or_default().to_string();
+            ticket["previous_ticket_state_id"] = ticket["ticket_state"]["id"].clone();
+            ticket["ticket_state"] = self.state_of(&category);
+            ticket["open"] = json!(category != "resolved");
+        }
+        if let Some(open) = body.get("open").and_then(Value::as_bool) {
+            ticket["open"] = json!(open);
+        }
+        if let Some(assignee) = body.get("assignee_id").and_then(Value::as_str) {
+            if assignee == "0" {
+                ticket["admin_assignee_id"] = json!(0);
+            } else if self.admin(assignee).is_some() {
+                ticket["admin_assignee_id"] = json!(assignee.parse::<i64>().unwrap_or_default());
+            } else if self.teams.iter().any(|t| t["id"] == assignee) {
+                ticket["team_assignee_id"] = json!(assignee.parse::<i64>().unwrap_or_default());
+            } else {
+                return error(
+                    404,
+                    "assignee_not_found",
+                    format!("Assignee {assignee} not found"),
+                );
+            }
+        }
+        if let Some(attrs) = body.get("ticket_attributes") {
+            let tt = self
+                .ticket_types
+                .get(ticket["ticket_type"]["id"].as_str().unwrap_or_default());
+            let checked = match tt.map(|tt| self.check_ticket_attributes(tt, Some(attrs))) {
+                Some(Ok(a)) => a,
+                Some(Err(e)) => return e,
+                None => json!({}),
+            };
+            for (k, v) in checked.as_object().into_iter().flatten() {
+                ticket["ticket_attributes"][k] = v.clone();
+            }
+        }
+        ticket["updated_at"] = json!(now());
+        self.tickets.insert(id.to_string(), ticket.clone());
+        (200, public_ticket(&ticket))
+    }
+
+    fn reply(&mut self, ticket_id: &str, body: &Value) -> Reply {
+        let Some(ticket) = self.tickets.get(ticket_id) else {
+            return not_found("ticket", ticket_id);
+        };
+        if ticket["category"] == "Back-office" && body["type"] == "user" {
+            return error(
+                400,
+                "parameter_mismatch",
+                "User replies are not allowed on Backoffice tickets",
+            );
+        }
+        let author = if body["type"] == "admin" {
+            let id = body["admin_id"].as_str().unwrap_or_default();
+            match self.admin(id) {
+                Some(a) => {
+                    json!({"type": "admin", "id": id, "name": a["name"], "email": a["email"]})
+                }
+                None => return error(404, "not_found", format!("Admin {id} not found")),
+            }
+        } else {
+            let found = self.contacts.values().find(|c| {
+                body.get("intercom_user_id").is_some_and(|v| c["id"] == *v)
+                    || body.get("user_id").is_some_and(|v| c["external_id"] == *v)
+                    || body.get("email").is_some_and(|v| c["email"] == *v)
+            });
+            match found {
+                Some(c) => {
+                    json!({"type": "user", "id": c["id"], "name": c["name"], "email": c["email"]})
+                }
+                None => return error(404, "not_found", "User Not Found"),
+            }
+        };
+        let files = body
+            .get("attachment_files")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        let mut attachments = Vec::new();
+        let part_id = self.id();
+        for f in &files {
+            let data = f["data"].as_str().unwrap_or_default();
+            let Ok(bytes) = base64_decode(data) else {
+                return error(
+                    400,
+                    "parameter_invalid",
+                    "attachment_files data is not base64",
+                );
+            };
+            if bytes.len() > MAX_FILE_BYTES {
+                return error(
+                    400,
+                    "parameter_invalid",
+                    format!("{} is larger than {MAX_FILE_BYTES} bytes", f["name"]),
+                );
+            }
+            let name = f["name"].as_str().unwrap_or("file").to_string();
+            let content_type = f["content_type"]
+                .as_str()
+                .unwrap_or("application/octet-stream")
+                .to_string();
+            attachments.push(json!({"type": "upload", "name": name,
+                "url": format!("https://sim.invalid/files/{part_id}/{name}"),
+                "content_type": content_type, "filesize": bytes.len()}));
+            self.files.push(StoredFile {
+                ticket_id: ticket_id.to_string(),
+                part_id: part_id.clone(),
+                name,
+                content_type,
+                size: bytes.len(),
+                sha256: hex::encode(Sha256::digest(&bytes)),
+            });
+        }
+        let t = now();
+        let part = json!({"type": "ticket_part", "id": part_id,
+            "part_type": body["message_type"].as_str().unwrap_or("comment"),
+            "body": body.get("body").cloned().unwrap_or(Value::Null),
+            "created_at": body.get("created_at").and_then(Value::as_i64).unwrap_or(t),
+            "updated_at": t, "author": author, "attachments": attachments, "redacted": false});
+        let ticket = self.tickets.get_mut(ticket_id).expect("checked");
+        let parts = ticket["ticket_parts"]["ticket_parts"]
+            .as_array_mut()
+            .expect("parts");
+        parts.push(part.clone());
+        let n = parts.len();
+        ticket["ticket_parts"]["total_count"] = json!(n);
+        ticket["updated_at"] = json!(t);
+        (200, part)
+    }
+
+    fn tag_ticket(&mut self, ticket_id: &str, body: &Value) -> Reply {
+        let tag_id = body["id"].as_str().unwrap_or_default().to_string();
+        let admin_id = body["admin_id"].as_str().unwrap_or_default().to_string();
+        let Some(tag) = self.tags.get(&tag_id).cloned() else {
+            return not_found("tag", &tag_id);
+        };
+        let Some(admin) = self.admin(&admin_id).cloned() else {
+            return error(404, "not_found", format!("Admin {admin_id} not found"));
+        };
+        let Some(ticket) = self.tickets.get_mut(ticket_id) else {
+            return not_found("ticket", ticket_id);
+        };
+        let applied = json!({"type": "tag", "id": tag_id, "name": tag["name"], "applied_at": now(),
+                             "applied_by": {"type": "admin", "id": admin["id"]}});
+        let tags = ticket["tags"]["tags"].as_array_mut().expect("tags");
+        if !tags.iter().any(|t| t["id"] == tag_id.as_str()) {
+            tags.push(applied.clone());
+        }
+        (200, applied)
+    }
+
+    /// Intercom's search: a single filter or AND/OR of filters over object fields.
+    fn search<'a>(&self, objects: impl Iterator<Item = &'a Value>, body: &Value) -> Vec<Value> {
+        objects
+            .filter(|o| matches(o, &body["query"]))
+            .cloned()
+            .map(|o| {
+                if o["type"] == "ticket" {
+                    public_ticket(&o)
+                } else {
+                    o
+                }
+            })
+            .collect()
+    }
+
+    /// Everything, for `GET /__sim/state` and the state file.
+    pub fn dump(&self) -> Value {
+        serde_json::to_value(self).unwrap_or(Value::Null)
+    }
+}
+
+/// The ticket as the API returns it (the sim keeps company and tags on it for its own use).
+fn public_ticket(t: &Value) -> Value {
+    let mut t = t.clone();
+    if let Some(o) = t.as_object_mut() {
+        o.remove("company_id");
+        o.remove("tags");
+    }
+    t
+}
+
+fn with_states(mut tt: Value, states: &[Value]) -> Value {
+    tt["ticket_states"] = json!({"type": "list", "data": states.iter().map(|s| json!({
+        "type": "ticket_state", "id": s["id"], "category": s["category"],
+        "internal_label": s["internal_label"], "external_label": s["external_label"]})).collect::<Vec<_>>()});
+    tt
+}
+
+fn strip_company(contact: &mut Value, company_id: &str) {
+    if let Some(list) = contact["companies"]["data"].as_array_mut() {
+        list.retain(|c| c["id"] != company_id);
+        let n = list.len();
+        contact["companies"]["total_count"] = json!(n);
+    }
+}
+
+fn field<'a>(o: &'a Value, name: &str) -> Option<&'a Value> {
+    if let Some(attr) = name.strip_prefix("ticket_attribute.") {
+        // By attribute id: find its name on the ticket's type.
+        let defs =
+            o["ticket_type"]["ticket_type_attributes"]["ticket_type_attributes"].as_array()?;
+        let def = defs.iter().find(|d| d["id"] == attr)?;
+        return o["ticket_attributes"].get(def["name"].as_str()?);
+    }
+    match name {
+        "ticket_type_id" => o["ticket_type"].get("id"),
+        "contact_ids" => o["contacts"]["contacts"].get(0).and_then(|c| c.get("id")),
+        "state" => o["ticket_state"].get("category"),
+        _ => name.split('.').try_fold(o, |v, k| v.get(k)),
+    }
+}
+
+fn matches(o: &Value, q: &Value) -> bool {
+    let op = q["operator"].as_str().unwrap_or("=");
+    if op == "AND" || op == "OR" {
+        let subs = q["value"].as_array().cloned().unwrap_or_default();
+        return if op == "AND" {
+            subs.iter().all(|s| matches(o, s))
+        } else {
+            subs.iter().any(|s| matches(o, s))
+        };
+    }
+    let Some(name) = q["field"].as_str() else {
+        return false;
+    };
+    let actual = field(o, name).cloned().unwrap_or(Value::Null);
+    let text = |v: &Value| match v {
+        Value::String(s) => s.to_lowercase(),
+        other => other.to_string(),
+    };
+    let want = &q["value"];
+    match op {
+        "=" => text(&actual) == text(want),
+        "!=" => text(&actual) != text(want),
+        "IN" => want
+            .as_array()
+            .is_some_and(|a| a.iter().any(|w| text(w) == text(&actual))),
+        "NIN" => want
+            .as_array()
+            .is_some_and(|a| !a.iter().any(|w| text(w) == text(&actual))),
+        "~" => text(&actual).contains(&text(want)),
+        "^" => text(&actual).starts_with(&text(want)),
+        "$" => text(&actual).ends_with(&text(want)),
+        ">" => actual
+            .as_f64()
+            .zip(want.as_f64())
+            .is_some_and(|(a, b)| a > b),
+        "<" => actual
+            .as_f64()
+            .zip(want.as_f64())
+            .is_some_and(|(a, b)| a < b),
+        _ => false,
+    }
+}
+
+/// Cursor pagination: `starting_after` is the offset of the next page.
+fn page(items: Vec<Value>, per_page: usize, starting_after: Option<&str>) -> (Vec<Value>, Value) {
+    let per_page = per_page.clamp(1, 150);
+    let offset: usize = starting_after.and_then(|s| s.parse().ok()).unwrap_or(0);
+    let total = items.len();
+    let total_pages = total.div_ceil(per_page).max(1);
+    let data: Vec<Value> = items.into_iter().skip(offset).take(per_page).collect();
+    let mut pages = json!({"type": "pages", "page": offset / per_page + 1, "per_page": per_page,
+                           "total_pages": total_pages});
+    if offset + per_page < total {
+        pages["next"] =
+            json!({"per_page": per_page, "starting_after": (offset + per_page).to_string()});
+    }
+    (data, pages)
+}
+
+fn search_page(found: Vec<Value>, kind: &str, body: &Value) -> Reply {
+    let total = found.len();
+    let per_page = body["pagination"]["per_page"]
+        .as_u64()
+        .unwrap_or(if kind == "list" { 50 } else { 20 });
+    let (data, pages) = page(
+        found,
+        per_page as usize,
+        body["pagination"]["starting_after"].as_str(),
+    );
+    let key = if kind == "ticket.list" {
+        "tickets"
+    } else {
+        "data"
+    };
+    (
+        200,
+        json!({"type": kind, key: data, "total_count": total, "pages": pages}),
+    )
+}
+
+fn list(items: Vec<Value>, kind: &str, query: &BTreeMap<String, String>) -> Reply {
+    let total = items.len();
+    let per_page = query
+        .get("per_page")
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(15);
+    let (data, pages) = page(
+        items,
+        per_page,
+        query.get("starting_after").map(String::as_str),
+    );
+    (
+        200,
+        json!({"type": kind, "data": data, "total_count": total, "pages": pages}),
+    )
+}
+
+fn base64_decode(data: &str) -> Result<Vec<u8>, base64::DecodeError> {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.decode(data.trim())
+}
