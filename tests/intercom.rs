@@ -31,83 +31,88 @@ fn contact(n: usize) -> Value {
            "phone": null, "signed_up_at": 1700000000 + n as i64})
 }
 
-#[test]
-fn every_endpoint_the_migration_uses_conforms_both_ways() {
-    let Some(sim) = Sim::start(&[]) else { return };
-    let c = client(&sim, 4);
-    runtime().block_on(async {
-        let admins = c.list_admins().await.unwrap();
-        let admin_id = admins["admins"][0]["id"].as_str().unwrap().to_string();
-        let teams = c.list_teams().await.unwrap();
-        let team_id = teams["teams"][0]["id"].as_str().unwrap().to_string();
+/// Every operation the migration uses, in the order a load and a rollback use them; leaves the
+/// workspace empty again.
+async fn full_sequence(c: &Client, sim: &Sim) {
+    let admins = c.list_admins().await.unwrap();
+    let admin_id = admins["admins"][0]["id"].as_str().unwrap().to_string();
+    let teams = c.list_teams().await.unwrap();
+    let team_id = teams["teams"][0]["id"].as_str().unwrap().to_string();
 
-        // Workspace schema: data attribute, tag, ticket type with a string and a list attribute.
-        c.create_data_attribute(&json!({"name": "osticket-vip", "model": "contact", "data_type": "boolean"}))
+    // Workspace schema: data attribute, tag, ticket type with a string and a list attribute.
+    c.create_data_attribute(
+        &json!({"name": "osticket-vip", "model": "contact", "data_type": "boolean"}),
+    )
+    .await
+    .unwrap();
+    let listed = c.list_data_attributes("contact").await.unwrap();
+    assert_eq!(listed["data"][0]["name"], "osticket-vip");
+    let tag = c.create_tag("Billing Question").await.unwrap();
+    let again = c.create_tag("billing question").await.unwrap();
+    assert_eq!(tag["id"], again["id"], "tag names are case-insensitive");
+    let tt = c
+        .create_ticket_type(
+            &json!({"name": "osTicket ticket", "category": "Customer", "is_internal": false}),
+        )
+        .await
+        .unwrap();
+    let tt_id = tt["id"].as_str().unwrap().to_string();
+    let number = c
+        .create_ticket_type_attribute(
+            &tt_id,
+            &json!({"name": "osTicket number", "description": "n", "data_type": "string"}),
+        )
+        .await
+        .unwrap();
+    let number_attr = number["id"].as_str().unwrap().to_string();
+    c.create_ticket_type_attribute(&tt_id, &json!({"name": "Priority", "description": "p", "data_type": "list", "list_items": "Emergency,High,Normal,Low"}))
             .await
             .unwrap();
-        let listed = c.list_data_attributes("contact").await.unwrap();
-        assert_eq!(listed["data"][0]["name"], "osticket-vip");
-        let tag = c.create_tag("Billing Question").await.unwrap();
-        let again = c.create_tag("billing question").await.unwrap();
-        assert_eq!(tag["id"], again["id"], "tag names are case-insensitive");
-        let tt = c
-            .create_ticket_type(&json!({"name": "osTicket ticket", "category": "Customer", "is_internal": false}))
-            .await
-            .unwrap();
-        let tt_id = tt["id"].as_str().unwrap().to_string();
-        let number = c
-            .create_ticket_type_attribute(&tt_id, &json!({"name": "osTicket number", "description": "n", "data_type": "string"}))
-            .await
-            .unwrap();
-        let number_attr = number["id"].as_str().unwrap().to_string();
-        c.create_ticket_type_attribute(&tt_id, &json!({"name": "Priority", "description": "p", "data_type": "list", "list_items": "Emergency,High,Normal,Low"}))
-            .await
-            .unwrap();
-        let tt = c.get_ticket_type(&tt_id).await.unwrap();
-        let high = tt["ticket_type_attributes"]["ticket_type_attributes"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|a| a["name"] == "Priority")
-            .unwrap()["input_options"]["list_options"][1]["id"]
-            .as_str()
-            .unwrap()
-            .to_string();
-        let states = c.list_ticket_states().await.unwrap();
-        let resolved = states["data"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|s| s["category"] == "resolved")
-            .unwrap()["id"]
-            .as_str()
-            .unwrap()
-            .to_string();
+    let tt = c.get_ticket_type(&tt_id).await.unwrap();
+    let high = tt["ticket_type_attributes"]["ticket_type_attributes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["name"] == "Priority")
+        .unwrap()["input_options"]["list_options"][1]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let states = c.list_ticket_states().await.unwrap();
+    let resolved = states["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["category"] == "resolved")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
 
-        // Companies are upserted by company_id; contacts created once, a duplicate resolved.
-        let company = c
+    // Companies are upserted by company_id; contacts created once, a duplicate resolved.
+    let company = c
             .upsert_company(&json!({"company_id": "osticket-org-2", "name": "Globex", "custom_attributes": {"osticket-org-domains": "globex.example"}}))
             .await
             .unwrap();
-        let same = c
-            .upsert_company(&json!({"company_id": "osticket-org-2", "name": "Globex Corporation"}))
-            .await
-            .unwrap();
-        assert_eq!(company["id"], same["id"]);
-        assert_eq!(same["name"], "Globex Corporation");
-        let alice = c.create_contact(&contact(5)).await.unwrap();
-        let dup = c.create_contact(&contact(5)).await.unwrap();
-        assert_eq!(alice["id"], dup["id"], "a 409 is resolved by external_id");
-        let alice_id = alice["id"].as_str().unwrap().to_string();
-        let company_id = company["id"].as_str().unwrap().to_string();
-        c.attach_company(&alice_id, &company_id).await.unwrap();
-        assert_eq!(
-            c.find_contact("osticket-user-5").await.unwrap().unwrap()["companies"]["total_count"],
-            1
-        );
+    let same = c
+        .upsert_company(&json!({"company_id": "osticket-org-2", "name": "Globex Corporation"}))
+        .await
+        .unwrap();
+    assert_eq!(company["id"], same["id"]);
+    assert_eq!(same["name"], "Globex Corporation");
+    let alice = c.create_contact(&contact(5)).await.unwrap();
+    let dup = c.create_contact(&contact(5)).await.unwrap();
+    assert_eq!(alice["id"], dup["id"], "a 409 is resolved by external_id");
+    let alice_id = alice["id"].as_str().unwrap().to_string();
+    let company_id = company["id"].as_str().unwrap().to_string();
+    c.attach_company(&alice_id, &company_id).await.unwrap();
+    assert_eq!(
+        c.find_contact("osticket-user-5").await.unwrap().unwrap()["companies"]["total_count"],
+        1
+    );
 
-        // A ticket with its history: backdated, as contact and as admin, a note with a file.
-        let ticket = c
+    // A ticket with its history: backdated, as contact and as admin, a note with a file.
+    let ticket = c
             .create_ticket(
                 &json!({"ticket_type_id": tt_id, "contacts": [{"external_id": "osticket-user-5"}],
                         "company_id": company_id, "created_at": 1700000000,
@@ -119,51 +124,70 @@ fn every_endpoint_the_migration_uses_conforms_both_ways() {
             )
             .await
             .unwrap();
-        let ticket_id = ticket["id"].as_str().unwrap().to_string();
-        c.reply_ticket(&ticket_id, &json!({"message_type": "comment", "type": "user", "user_id": "osticket-user-5",
+    let ticket_id = ticket["id"].as_str().unwrap().to_string();
+    c.reply_ticket(&ticket_id, &json!({"message_type": "comment", "type": "user", "user_id": "osticket-user-5",
                                             "body": "<p>Still smoking</p>", "created_at": 1700000100}))
             .await
             .unwrap();
-        c.reply_ticket(&ticket_id, &json!({"message_type": "note", "type": "admin", "admin_id": admin_id,
+    c.reply_ticket(&ticket_id, &json!({"message_type": "note", "type": "admin", "admin_id": admin_id,
                                             "body": "<p>Attachments of the message</p>", "created_at": 1700000200,
                                             "attachment_files": [{"content_type": "text/plain", "name": "log.txt", "data": "aGVsbG8gd29ybGQ="}]}))
             .await
             .unwrap();
-        c.update_ticket(&ticket_id, &json!({"ticket_state_id": resolved, "assignee_id": admin_id}))
+    c.update_ticket(
+        &ticket_id,
+        &json!({"ticket_state_id": resolved, "assignee_id": admin_id}),
+    )
+    .await
+    .unwrap();
+    c.tag_ticket(&ticket_id, tag["id"].as_str().unwrap(), &admin_id)
+        .await
+        .unwrap();
+    let read = c.get_ticket(&ticket_id).await.unwrap();
+    assert_eq!(read["ticket_state"]["category"], "resolved");
+    assert_eq!(read["open"], false);
+    assert_eq!(read["created_at"], 1700000000);
+    let parts = read["ticket_parts"]["ticket_parts"].as_array().unwrap();
+    let summary: Vec<String> = parts
+        .iter()
+        .map(|p| {
+            format!(
+                "{}:{}:{}:{}",
+                p["part_type"],
+                p["author"]["type"],
+                p["created_at"],
+                p["attachments"].as_array().unwrap().len()
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            "\"comment\":\"user\":1700000100:0",
+            "\"note\":\"admin\":1700000200:1"
+        ]
+    );
+    assert_eq!(
+        c.find_ticket(&number_attr, "340385")
             .await
-            .unwrap();
-        c.tag_ticket(&ticket_id, tag["id"].as_str().unwrap(), &admin_id)
-            .await
-            .unwrap();
-        let read = c.get_ticket(&ticket_id).await.unwrap();
-        assert_eq!(read["ticket_state"]["category"], "resolved");
-        assert_eq!(read["open"], false);
-        assert_eq!(read["created_at"], 1700000000);
-        let parts = read["ticket_parts"]["ticket_parts"].as_array().unwrap();
-        let summary: Vec<String> = parts
-            .iter()
-            .map(|p| format!("{}:{}:{}:{}", p["part_type"], p["author"]["type"], p["created_at"], p["attachments"].as_array().unwrap().len()))
-            .collect();
-        assert_eq!(
-            summary,
-            ["\"comment\":\"user\":1700000100:0", "\"note\":\"admin\":1700000200:1"]
-        );
-        assert_eq!(
-            c.find_ticket(&number_attr, "340385").await.unwrap().unwrap()["id"],
-            json!(ticket_id)
-        );
-        let files = sim.state()["files"].clone();
-        assert_eq!(files[0]["size"], 11);
+            .unwrap()
+            .unwrap()["id"],
+        json!(ticket_id)
+    );
+    let files = sim.state()["files"].clone();
+    assert_eq!(files[0]["size"], 11);
 
-        // Undo: ticket, contact, company, tag; the tag could not go while a ticket carried it.
-        assert!(c.delete_tag(tag["id"].as_str().unwrap()).await.is_err());
-        c.delete_ticket(&ticket_id).await.unwrap();
-        c.delete_contact(&alice_id).await.unwrap();
-        c.delete_company(&company_id).await.unwrap();
-        c.delete_tag(tag["id"].as_str().unwrap()).await.unwrap();
-        let err = c.get_ticket(&ticket_id).await.unwrap_err();
-        assert_eq!((err.status, err.code()), (Some(404), Some("ticket_not_found")));
-    });
+    // Undo: ticket, contact, company, tag; the tag could not go while a ticket carried it.
+    assert!(c.delete_tag(tag["id"].as_str().unwrap()).await.is_err());
+    c.delete_ticket(&ticket_id).await.unwrap();
+    c.delete_contact(&alice_id).await.unwrap();
+    c.delete_company(&company_id).await.unwrap();
+    c.delete_tag(tag["id"].as_str().unwrap()).await.unwrap();
+    let err = c.get_ticket(&ticket_id).await.unwrap_err();
+    assert_eq!(
+        (err.status, err.code()),
+        (Some(404), Some("ticket_not_found"))
+    );
     let state = sim.state();
     for kind in ["tickets", "contacts", "companies", "tags"] {
         assert_eq!(
@@ -172,6 +196,43 @@ fn every_endpoint_the_migration_uses_conforms_both_ways() {
             "{kind} left behind"
         );
     }
+}
+
+#[test]
+fn every_endpoint_the_migration_uses_conforms_both_ways() {
+    let Some(sim) = Sim::start(&[]) else { return };
+    let c = client(&sim, 4);
+    runtime().block_on(full_sequence(&c, &sim));
+}
+
+/// The same sequence through Stoplight Prism (`prism proxy --errors`): an independent validator
+/// of both our requests and the simulator's responses.
+#[test]
+fn prism_finds_no_violation_in_requests_or_responses() {
+    let Some(sim) = Sim::start(&[]) else { return };
+    let Some(prism) = Prism::start(&sim.url) else {
+        return;
+    };
+    let c = Client::new(&prism.url, "test-token".into(), 2).unwrap();
+    runtime().block_on(async {
+        // Prism is really judging: a request missing `contacts` never reaches the simulator.
+        let err = c
+            .call(
+                reqwest::Method::POST,
+                "/tickets",
+                Some(&json!({"ticket_type_id": "1"})),
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(err.status, Some(422), "{err}");
+        full_sequence(&c, &sim).await;
+    });
+    assert_eq!(
+        c.stats().violations,
+        0,
+        "Prism reported: {:?}",
+        c.violation_log.lock().unwrap()
+    );
 }
 
 #[test]
@@ -342,4 +403,109 @@ fn injected_failures_never_duplicate_or_lose_a_create() {
         "no ticket twice"
     );
     assert!(c.stats().retries > 0, "faults were injected and retried");
+}
+
+/// Benchmark (run by `benches/intercom.sh`, not by `cargo test`): a burst of creates under a
+/// rate limit; prints the achieved request rate as a fraction of the limit and checks that
+/// every contact exists exactly once.
+#[test]
+#[ignore = "benchmark: run benches/intercom.sh"]
+fn burst_benchmark() {
+    let n: usize = std::env::var("OSTMIG_BENCH_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2000);
+    let rate = std::env::var("OSTMIG_BENCH_RATE").unwrap_or_else(|_| "100/10s".into());
+    let fail = std::env::var("OSTMIG_BENCH_FAIL_RATE").unwrap_or_else(|_| "0".into());
+    let (limit, window) = ostmig::sim::parse_rate(&rate).unwrap();
+    let Some(sim) = Sim::start(&["--rate-limit", &rate, "--fail-rate", &fail]) else {
+        return;
+    };
+    let c = Client::new(&sim.url, "bench-token".into(), 8).unwrap();
+    let started = std::time::Instant::now();
+    let first_window = chrono::Utc::now().timestamp() / window as i64;
+    runtime().block_on(async {
+        let results = futures::future::join_all((0..n).map(|i| {
+            let c = &c;
+            async move { c.create_contact(&contact(i)).await }
+        }))
+        .await;
+        assert!(results.iter().all(Result::is_ok));
+    });
+    let seconds = started.elapsed().as_secs_f64();
+    assert_eq!(sim.state()["contacts"].as_object().unwrap().len(), n);
+    let stats = c.stats();
+    // The ceiling is the budget of every window the run touched (a run starts mid-window).
+    let windows = chrono::Utc::now().timestamp() / window as i64 - first_window + 1;
+    let ceiling = (limit as i64 * windows) as f64;
+    println!(
+        "BENCH creates={n} limit={rate} fail_rate={fail} seconds={seconds:.1} requests={} throttled={} retries={} windows={windows} requests_per_min={:.0} fraction_of_limit={:.3}",
+        stats.requests,
+        stats.throttled,
+        stats.retries,
+        stats.requests as f64 / seconds * 60.0,
+        stats.requests as f64 / ceiling
+    );
+}
+
+/// `ostmig intercom pull` fetches the seeded admins and teams into the staging file; the token
+/// comes from the environment only and is stored nowhere.
+#[test]
+fn pull_stores_admins_and_teams_without_the_token() {
+    let dir = tempfile::tempdir().unwrap();
+    let seed = dir.path().join("workspace.toml");
+    std::fs::write(
+        &seed,
+        "[[admins]]\nid = \"7001\"\nname = \"Ada Admin\"\nemail = \"ada@acme.example\"\n\n\
+         [[admins]]\nid = \"7002\"\nname = \"Kevin Chen\"\nemail = \"kevin.chen@acme.example\"\n\n\
+         [[teams]]\nid = \"8001\"\nname = \"Support\"\nadmin_emails = [\"kevin.chen@acme.example\"]\n",
+    )
+    .unwrap();
+    let Some(sim) = Sim::start(&["--seed", seed.to_str().unwrap()]) else {
+        return;
+    };
+    let db = dir.path().join("m.duckdb");
+    let args = [
+        "intercom",
+        "pull",
+        "--db",
+        db.to_str().unwrap(),
+        "--intercom-url",
+        &sim.url,
+    ];
+    let out = ostmig(&args, &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("OSTMIG_INTERCOM_TOKEN"), "{stderr}");
+    let secret = "tok-3f9a1c77e2b94d0c";
+    let out = ostmig(&args, &[("OSTMIG_INTERCOM_TOKEN", secret)]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let conn = duck(&db);
+    assert_eq!(
+        duck_str(
+            &conn,
+            "SELECT string_agg(id || '=' || email, ' ' ORDER BY id) FROM raw_intercom.admin"
+        )
+        .unwrap(),
+        "7001=ada@acme.example 7002=kevin.chen@acme.example"
+    );
+    assert_eq!(
+        duck_str(
+            &conn,
+            "SELECT name || ':' || array_to_string(admin_ids, ',') FROM raw_intercom.team"
+        )
+        .unwrap(),
+        "Support:7002"
+    );
+    drop(conn);
+    let bytes = std::fs::read(&db).unwrap();
+    assert!(
+        !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+        "the token must not be stored"
+    );
+    assert!(!String::from_utf8_lossy(&out.stderr).contains(secret));
 }

@@ -75,6 +75,8 @@ pub struct Client {
     pub max_attempts: u32,
     /// Requests sent, 429s received, retries made (for the benchmark and the load summary).
     pub stats: std::sync::Mutex<Stats>,
+    /// The first `sl-violations` headers seen, with the request they answered.
+    pub violation_log: std::sync::Mutex<Vec<String>>,
 }
 
 #[derive(Debug, Default, Clone, Copy)]
@@ -82,6 +84,8 @@ pub struct Stats {
     pub requests: u64,
     pub throttled: u64,
     pub retries: u64,
+    /// Responses whose `sl-violations` header (Prism in front) lists an error.
+    pub violations: u64,
 }
 
 /// Read the token from the environment (or the file it names).
@@ -122,6 +126,7 @@ impl Client {
             spec: None,
             max_attempts: 10,
             stats: Default::default(),
+            violation_log: Default::default(),
         })
     }
 
@@ -225,6 +230,20 @@ impl Client {
             })?;
             let status = resp.status().as_u16();
             self.observe(resp.headers()).await;
+            // Warnings (a status the spec does not list, such as the real API's 409) are not errors.
+            if let Some(v) = resp.headers().get("sl-violations").filter(|v| {
+                serde_json::from_slice::<Vec<Value>>(v.as_bytes())
+                    .map(|all| all.iter().any(|x| x["severity"] != "Warning"))
+                    .unwrap_or(true)
+            }) {
+                self.count(|s| s.violations += 1);
+                let text = format!("{method} {path}: {}", String::from_utf8_lossy(v.as_bytes()));
+                tracing::warn!("the validating proxy reports spec violations: {text}");
+                let mut log = self.violation_log.lock().unwrap_or_else(|e| e.into_inner());
+                if log.len() < 20 {
+                    log.push(text);
+                }
+            }
             let text = resp.text().await.unwrap_or_default();
             let value: Value = if text.trim().is_empty() {
                 Value::Null

@@ -5,7 +5,8 @@
 //! `OSTMIG_INTERCOM_SPEC`) is parsed and walked. The walker follows OpenAPI 3.0 semantics the way
 //! Prism's validator (ajv) does: `nullable`, `$ref`, `allOf` (all), `oneOf` (exactly one),
 //! `anyOf` (at least one), `enum`, `required`, `properties`, `additionalProperties`, `items`,
-//! array and string lengths, numeric bounds, and `integer` vs `number`.
+//! array and string lengths, numeric bounds, `integer` vs `number`, and the string formats ajv
+//! checks (uri, email, uuid, date-time, date).
 
 use std::path::{Path, PathBuf};
 
@@ -310,6 +311,11 @@ impl Spec {
                     {
                         errs.push(format!("{at}: shorter than {min} characters"));
                     }
+                    if let Some(f) = s.get("format").and_then(Value::as_str)
+                        && !format_ok(f, text)
+                    {
+                        errs.push(format!("{at}: {text:?} is not a valid {f}"));
+                    }
                 }
             },
             Some("integer") => {
@@ -343,6 +349,25 @@ impl Spec {
         {
             errs.push(format!("{at}: must be ≥ {min}"));
         }
+    }
+}
+
+/// The string formats ajv (and so Prism) checks; others are annotations.
+fn format_ok(format: &str, text: &str) -> bool {
+    match format {
+        "uri" => url::Url::parse(text).is_ok(),
+        "email" => {
+            let mut parts = text.splitn(2, '@');
+            let (local, domain) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+            !local.is_empty() && domain.contains('.') && !text.contains(char::is_whitespace)
+        }
+        "uuid" => {
+            let hex: String = text.chars().filter(|c| *c != '-').collect();
+            text.len() == 36 && hex.len() == 32 && hex.chars().all(|c| c.is_ascii_hexdigit())
+        }
+        "date-time" => chrono::DateTime::parse_from_rfc3339(text).is_ok(),
+        "date" => chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").is_ok(),
+        _ => true,
     }
 }
 

@@ -393,8 +393,10 @@ impl Workspace {
             .as_array_mut()
             .expect("companies list");
         if !list.iter().any(|c| c["id"] == company_id) {
+            // Intercom answers with a relative url, which its own schema (format: uri) rejects:
+            // the spec wins, so the simulator sends an absolute one.
             list.push(json!({"type": "company", "id": company_id,
-                             "url": format!("/companies/{company_id}")}));
+                             "url": format!("https://api.intercom.io/companies/{company_id}")}));
             let n = list.len();
             contact["companies"]["total_count"] = json!(n);
             company["user_count"] = json!(company["user_count"].as_i64().unwrap_or(0) + 1);

@@ -248,3 +248,64 @@ impl Drop for Sim {
         let _ = self.child.wait();
     }
 }
+
+/// Stoplight Prism (`prism proxy --errors`) in front of `upstream`, stopped when dropped.
+/// Found at OSTMIG_PRISM, else where `.ci/run` installs it.
+pub struct Prism {
+    child: std::process::Child,
+    pub url: String,
+}
+
+impl Prism {
+    pub fn start(upstream: &str) -> Option<Prism> {
+        let bin = std::env::var_os("OSTMIG_PRISM")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| {
+                PathBuf::from(std::env::var_os("HOME").unwrap_or_default())
+                    .join(".cache/ostmig-prism/node_modules/.bin/prism")
+            });
+        if !bin.exists() {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "CI must install Prism ({})",
+                bin.display()
+            );
+            eprintln!("*** SKIPPING: no Prism at {} ***", bin.display());
+            return None;
+        }
+        let spec = ostmig::intercom::spec::Spec::locate(None).ok()?;
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new(&bin)
+            .arg("proxy")
+            .arg(&spec)
+            .arg(upstream)
+            .args(["-h", "127.0.0.1", "-p", &port.to_string(), "--errors"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let prism = Prism {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        };
+        // Prism parses the 1.3 MB description before it listens (a few seconds).
+        for _ in 0..600 {
+            if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return Some(prism);
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("Prism did not listen on port {port} within 60 s");
+    }
+}
+
+impl Drop for Prism {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
