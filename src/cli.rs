@@ -65,6 +65,15 @@ pub enum Command {
     ///
     /// Example: ostmig sql "select match_rule, count(*) from reports.rpt_orphan_users group by 1"
     Sql(SqlArgs),
+    /// Send the outboxes to Intercom, phase by phase, resumable (without --apply: the plan).
+    ///
+    /// Phases in dependency order: schema (data attributes, tags, ticket type and attributes,
+    /// created only if missing), companies, contacts, tickets with their replies and notes in
+    /// order, states and tags, attachments. Every object is written to load.ledger before its
+    /// request and after the answer, so an interrupted load re-run resumes without duplicates.
+    /// Refuses to start while `ostmig check` reports an error. The token is read from
+    /// OSTMIG_INTERCOM_TOKEN (or OSTMIG_INTERCOM_TOKEN_FILE).
+    Load(LoadArgs),
     /// Run a local Intercom: rehearse a migration, or test the loader, with no network.
     ///
     /// Implements the endpoints a migration uses with Intercom's semantics (ids, external_id
@@ -146,6 +155,27 @@ pub struct TransformArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct LoadArgs {
+    #[command(flatten)]
+    pub db: DbArg,
+    /// Base URL of the API: the real one, a sandbox, or `ostmig sim`.
+    #[arg(long, env = "OSTMIG_INTERCOM_URL", default_value = crate::intercom::client::DEFAULT_URL, value_name = "URL")]
+    pub intercom_url: String,
+    /// Send for real. Without it, print what each phase would send and what blocks the load.
+    #[arg(long)]
+    pub apply: bool,
+    /// Run only this phase (schema, companies, contacts, tickets, states, attachments).
+    #[arg(long, value_name = "NAME")]
+    pub phase: Option<String>,
+    /// Go on to the next phase even when objects of this one failed.
+    #[arg(long)]
+    pub continue_on_error: bool,
+    /// Requests in flight at once.
+    #[arg(long, default_value_t = 8, value_name = "N")]
+    pub concurrency: usize,
+}
+
+#[derive(Debug, Args)]
 pub struct SimArgs {
     /// Address to listen on; port 0 picks a free one (the address is printed on start).
     #[arg(long, default_value = "127.0.0.1:4010", value_name = "ADDR")]
@@ -166,6 +196,10 @@ pub struct SimArgs {
     /// the change, as a lost answer would), to test retries and idempotency.
     #[arg(long, default_value_t = 0.0, value_name = "0..1")]
     pub fail_rate: f64,
+    /// Cut the connection of this fraction of requests after applying the change (the client
+    /// sees no answer), to test that lost answers never cause duplicates.
+    #[arg(long, default_value_t = 0.0, value_name = "0..1")]
+    pub drop_connections: f64,
     /// Add this much latency to every request.
     #[arg(long, default_value_t = 0, value_name = "MS")]
     pub latency_ms: u64,

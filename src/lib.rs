@@ -22,6 +22,7 @@ pub mod discover;
 pub mod error;
 pub mod fixture;
 pub mod intercom;
+pub mod load;
 pub mod query;
 pub mod settings;
 pub mod sim;
@@ -106,6 +107,44 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
             );
             Ok(Outcome::Ok)
         }
+        Command::Load(args) => {
+            if let Some(p) = &args.phase
+                && !load::PHASES.contains(&p.as_str())
+            {
+                return Err(error::Hinted::new(
+                    format!("--phase {p:?} is not a phase"),
+                    format!("use one of {}", load::PHASES.join(", ")),
+                )
+                .into());
+            }
+            if !args.apply {
+                load::print(&load::plan(&args.db.db)?, true);
+                let blockers = load::blocking(&args.db.db)?;
+                if blockers.is_empty() {
+                    eprintln!("nothing sent; add --apply to load");
+                    return Ok(Outcome::Ok);
+                }
+                eprintln!("blocking: {} (see `ostmig check`)", blockers.join(", "));
+                return Ok(Outcome::Problems);
+            }
+            let results = load::run(&load::Options {
+                db: args.db.db.clone(),
+                url: args.intercom_url.clone(),
+                apply: true,
+                phase: args.phase.clone(),
+                continue_on_error: args.continue_on_error,
+                concurrency: args.concurrency,
+            })?;
+            load::print(&results, false);
+            for f in load::failures(&args.db.db, 20)? {
+                eprintln!("failed: {f}");
+            }
+            Ok(if results.iter().any(|r| r.failed > 0) {
+                Outcome::Problems
+            } else {
+                Outcome::Ok
+            })
+        }
         Command::Sim(args) => {
             sim::run(sim::Options {
                 listen: args.listen,
@@ -114,6 +153,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
                 spec: args.spec,
                 fail_rate: args.fail_rate,
                 latency_ms: args.latency_ms,
+                drop_connections: args.drop_connections,
                 rate_limit: sim::parse_rate(&args.rate_limit)
                     .map_err(|e| error::Hinted::new(e, "for example --rate-limit 1666/10s"))?,
             })?;

@@ -326,11 +326,11 @@ fn a_burst_under_the_rate_limit_creates_everything_once() {
     assert!(stats.throttled <= 40, "{stats:?}");
 }
 
-/// With a fifth of all requests failing (half of them after the change was applied), every
-/// contact and ticket still exists exactly once.
+/// With a fifth of all requests failing (half of them after the change was applied) and one in
+/// twenty connections cut after the change, every contact and ticket still exists exactly once.
 #[test]
 fn injected_failures_never_duplicate_or_lose_a_create() {
-    let Some(sim) = Sim::start(&["--fail-rate", "0.2"]) else {
+    let Some(sim) = Sim::start(&["--fail-rate", "0.2", "--drop-connections", "0.05"]) else {
         return;
     };
     let c = client(&sim, 6);

@@ -57,12 +57,6 @@ const TEAMS_JSON: &str = r#"{"type":"team.list","teams":[
           {"type":"team","id":"814867","name":"Billing","admin_ids":[991267002]},
           {"type":"team","id":"814868","name":"Escalations","admin_ids":[991267004]}]}"#;
 
-/// The configuration that settles every agent and department of the real 1.17 database, with
-/// the admin who posts what no agent wrote.
-const SETTLED: &str = "[admins]\nfallback = \"Ada.Admin@acme-helpdesk.example\"\n\n\
-[admins.map]\nlwong = \"lee.wong@acme-helpdesk.example\"\nocontractor = \"ada.admin@acme-helpdesk.example\"\n\n\
-[teams.map]\n\"Support / Tier 2\" = \"Escalations\"\nMaintenance = \"Support\"\n";
-
 fn add_user(db: &str, name: &str, email: &str) {
     admin_sql(
         Some(db),

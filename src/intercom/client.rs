@@ -429,6 +429,15 @@ impl Client {
     /// Create a contact exactly once: a duplicate (409) or a create whose answer was lost is
     /// resolved by looking the contact up by its `external_id`.
     pub async fn create_contact(&self, payload: &Value) -> Result<Value, ApiError> {
+        Ok(self.create_contact_reporting(payload).await?.0)
+    }
+
+    /// As [`Client::create_contact`], also saying whether the contact already existed before
+    /// this call (a 409 on the first attempt): the ledger must never claim someone else's contact.
+    pub async fn create_contact_reporting(
+        &self,
+        payload: &Value,
+    ) -> Result<(Value, bool), ApiError> {
         let external_id = payload["external_id"]
             .as_str()
             .unwrap_or_default()
@@ -437,12 +446,12 @@ impl Client {
         loop {
             tries += 1;
             match self.call_once(Method::POST, "/contacts", payload).await {
-                Ok(v) => return Ok(v),
+                Ok(v) => return Ok((v, false)),
                 Err(e) if e.status == Some(409) || e.ambiguous() => {
                     if !external_id.is_empty()
                         && let Some(found) = self.find_contact(&external_id).await?
                     {
-                        return Ok(found);
+                        return Ok((found, e.status == Some(409) && tries == 1));
                     }
                     if e.status == Some(409) || tries >= self.max_attempts {
                         return Err(e);
@@ -601,11 +610,36 @@ impl Client {
             .await
     }
 
-    /// Replies are not idempotent either: the loader compares the ticket's parts after an
-    /// ambiguous failure (see `load`), so this sends once per call.
+    /// Post a reply or note exactly once. Replies have no idempotency key: after a lost answer
+    /// the ticket is read back and a part with the same type, `created_at` and body counts as
+    /// this one.
     pub async fn reply_ticket(&self, id: &str, payload: &Value) -> Result<Value, ApiError> {
-        self.call(Method::POST, &format!("/tickets/{id}/reply"), Some(payload))
-            .await
+        let path = format!("/tickets/{id}/reply");
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            match self.call_once(Method::POST, &path, payload).await {
+                Ok(v) => return Ok(v),
+                Err(e) if e.ambiguous() => {
+                    if let Some(part) = self.find_part(id, payload).await? {
+                        return Ok(part);
+                    }
+                    if tries >= self.max_attempts {
+                        return Err(e);
+                    }
+                    self.backoff(tries).await;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// The part of ticket `id` that `payload` (a reply request) created, if any.
+    pub async fn find_part(&self, id: &str, payload: &Value) -> Result<Option<Value>, ApiError> {
+        let ticket = self.get_ticket(id).await?;
+        Ok(ticket["ticket_parts"]["ticket_parts"]
+            .as_array()
+            .and_then(|parts| parts.iter().find(|p| same_part(p, payload)).cloned()))
     }
 
     pub async fn tag_ticket(
@@ -626,6 +660,13 @@ impl Client {
         self.call(Method::DELETE, &format!("/tickets/{id}"), None)
             .await
     }
+}
+
+/// Whether `part` (as read back) is the one `request` created.
+pub fn same_part(part: &Value, request: &Value) -> bool {
+    part["part_type"] == request["message_type"]
+        && part["created_at"] == request["created_at"]
+        && part["body"] == request["body"]
 }
 
 /// reqwest's error text includes the URL (no secrets there, but keep errors short).

@@ -7,7 +7,7 @@
 //! Rate limiting works like Intercom's: a budget per fixed window (10 s by default), reported in
 //! `X-RateLimit-Limit/Remaining/Reset`, and 429 `rate_limit_exceeded` past it. Faults can be
 //! injected: random 500/502/503 (half of them after the change was applied, so a client sees
-//! an ambiguous failure), extra latency.
+//! an ambiguous failure), connections cut after the change was applied, extra latency.
 
 pub mod workspace;
 
@@ -34,6 +34,8 @@ pub struct Options {
     pub spec: Option<PathBuf>,
     pub fail_rate: f64,
     pub latency_ms: u64,
+    /// Fraction of requests whose connection is cut after the change was applied.
+    pub drop_connections: f64,
     /// (requests, window seconds)
     pub rate_limit: (u64, u64),
 }
@@ -104,8 +106,13 @@ pub fn run(opts: Options) -> anyhow::Result<()> {
                 save(&saver);
             }
         });
+        // Bodies carry base64 files (up to 10 × 100 MB per reply in principle); axum's 2 MB
+        // default would refuse an ordinary photo.
         let app = axum::Router::new()
             .fallback(handle)
+            .layer(axum::extract::DefaultBodyLimit::max(
+                workspace::MAX_FILE_BYTES / 3 * 4 * 2 + 1024 * 1024,
+            ))
             .with_state(shared.clone());
         axum::serve(listener, app)
             .with_graceful_shutdown(shutdown())
@@ -226,11 +233,12 @@ async fn handle(
         let (s, b) = error(401, "unauthorized", "Access Token Invalid");
         return json_response(s, &b, &[]);
     }
-    let (fail_before, fail_after) = {
+    let (fail_before, fail_after, cut) = {
         let mut rng = rand::rng();
         let fail = opts.fail_rate > 0.0 && rng.random_bool(opts.fail_rate.min(1.0));
         let after = rng.random_bool(0.5);
-        (fail && !after, fail && after)
+        let cut = opts.drop_connections > 0.0 && rng.random_bool(opts.drop_connections.min(1.0));
+        (fail && !after, fail && after, cut)
     };
     let mut sim = shared.0.lock().unwrap_or_else(|e| e.into_inner());
 
@@ -328,6 +336,9 @@ async fn handle(
     if fail_after {
         return injected(&rate_headers);
     }
+    if cut {
+        return cut_connection();
+    }
     // Held to the spec on the way out too.
     if !reply.is_null() {
         let violations = sim.spec.check_response(&method, &path, status, &reply);
@@ -348,6 +359,22 @@ async fn handle(
         }
     }
     json_response(status, &reply, &rate_headers)
+}
+
+/// Headers go out, then the body fails: hyper resets the connection and the client sees no
+/// answer, as when a connection drops after the server applied the change.
+fn cut_connection() -> Response {
+    let failing = futures::stream::once(async {
+        Err::<Bytes, std::io::Error>(std::io::Error::new(
+            std::io::ErrorKind::ConnectionReset,
+            "injected by --drop-connections",
+        ))
+    });
+    Response::builder()
+        .status(200)
+        .header("content-type", "application/json")
+        .body(axum::body::Body::from_stream(failing))
+        .expect("static response")
 }
 
 fn injected(headers: &[(String, String)]) -> Response {

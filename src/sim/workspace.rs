@@ -172,6 +172,17 @@ impl Workspace {
                 let found = self.search(self.contacts.values(), body);
                 search_page(found, "list", body)
             }
+            ("GET", ["contacts"]) => list(self.contacts.values().cloned().collect(), "list", query),
+            ("POST", ["contacts", id, "archive"]) => match self.contacts.get_mut(*id) {
+                Some(c) => {
+                    c["archived"] = json!(true);
+                    (
+                        200,
+                        json!({"type": "contact", "id": id, "external_id": c["external_id"], "archived": true}),
+                    )
+                }
+                None => not_found("contact", id),
+            },
             ("GET", ["contacts", id]) => match self.contacts.get(*id) {
                 Some(c) => (200, c.clone()),
                 None => not_found("contact", id),
@@ -196,6 +207,23 @@ impl Workspace {
                 (200, json!({"type": "list", "data": data}))
             }
             ("POST", ["data_attributes"]) => self.create_data_attribute(body),
+            ("PUT", ["data_attributes", id]) => {
+                match self
+                    .data_attributes
+                    .iter_mut()
+                    .find(|a| a["id"].as_i64().is_some_and(|n| id.parse() == Ok(n)))
+                {
+                    Some(a) => {
+                        for key in ["archived", "description", "messenger_writable"] {
+                            if let Some(v) = body.get(key) {
+                                a[key] = v.clone();
+                            }
+                        }
+                        (200, a.clone())
+                    }
+                    None => not_found("data_attribute", id),
+                }
+            }
             ("GET", ["tags"]) => (
                 200,
                 json!({"type": "list", "data": self.tags.values().collect::<Vec<_>>()}),

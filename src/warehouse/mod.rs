@@ -36,6 +36,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0006_ticket_maps.sql",
         include_str!("../../sql/migrations/0006_ticket_maps.sql"),
     ),
+    (
+        "0007_load_ledger.sql",
+        include_str!("../../sql/migrations/0007_load_ledger.sql"),
+    ),
 ];
 
 /// Storage format written into new staging files.

@@ -309,3 +309,50 @@ impl Drop for Prism {
         let _ = self.child.wait();
     }
 }
+
+/// The configuration that settles every agent and department of the real 1.17 database, with
+/// the admin who posts what no agent wrote.
+pub const SETTLED: &str = "[admins]\nfallback = \"Ada.Admin@acme-helpdesk.example\"\n\n\
+[admins.map]\nlwong = \"lee.wong@acme-helpdesk.example\"\nocontractor = \"ada.admin@acme-helpdesk.example\"\n\n\
+[teams.map]\n\"Support / Tier 2\" = \"Escalations\"\nMaintenance = \"Support\"\n";
+
+/// The Intercom workspace of the real 1.17 database's migration, as an `ostmig sim` seed: the
+/// admins and teams `SETTLED` maps to (ocontractor and spatel have none; Maintenance and
+/// Support / Tier 2 are mapped to existing teams).
+pub const SIM_SEED: &str = r#"
+[[admins]]
+id = "991267001"
+name = "Ada Admin"
+email = "ada.admin@acme-helpdesk.example"
+[[admins]]
+id = "991267002"
+name = "Jane Doe"
+email = "jane.doe@acme-helpdesk.example"
+[[admins]]
+id = "991267003"
+name = "Miguel García"
+email = "miguel.garcia@acme-helpdesk.example"
+[[admins]]
+id = "991267004"
+name = "Kevin Chen"
+email = "kevin.chen@acme-helpdesk.example"
+[[admins]]
+id = "991267006"
+name = "Lee Wong"
+email = "lee.wong@acme-helpdesk.example"
+[[teams]]
+id = "814865"
+name = "Support"
+admin_emails = ["ada.admin@acme-helpdesk.example", "kevin.chen@acme-helpdesk.example"]
+[[teams]]
+id = "814866"
+name = "sales"
+[[teams]]
+id = "814867"
+name = "Billing"
+admin_emails = ["jane.doe@acme-helpdesk.example"]
+[[teams]]
+id = "814868"
+name = "Escalations"
+admin_emails = ["kevin.chen@acme-helpdesk.example"]
+"#;

@@ -2,12 +2,13 @@
 -- Grain: one row per user-form or organization-form custom field that can be an attribute, plus
 -- the company attribute holding the organization's osTicket domains (field_id NULL).
 -- Why: Intercom needs the attribute before any contact or company carries a value for it;
--- list attributes are sent as `options` (at least two), the others with a `data_type`.
+-- list attributes are sent as data_type "options" with `options` (at least two; the spec's
+-- oneOf), the others with their `data_type`.
 CREATE OR REPLACE TABLE outbox.outbox_data_attributes AS
 SELECT field_id, target AS model, attribute_name,
        CASE WHEN data_type = 'list'
             THEN json_object('name', attribute_name, 'model', target, 'description', label,
-                             'options', (SELECT to_json(list(json_object('value', o))) FROM unnest(options) AS t(o)))
+                             'data_type', 'options', 'options', (SELECT to_json(list(json_object('value', o))) FROM unnest(options) AS t(o)))
             ELSE json_object('name', attribute_name, 'model', target, 'description', label, 'data_type', data_type)
        END AS payload
 FROM intermediate.int_attribute_map

@@ -1,0 +1,110 @@
+//! `load.ledger`: one row per Intercom object, written before its request (intent) and after
+//! the answer (outcome), each write its own DuckDB transaction so a SIGKILL loses nothing.
+
+use std::sync::Mutex;
+
+use duckdb::{Connection, OptionalExt, params};
+use sha2::{Digest, Sha256};
+
+pub struct Ledger {
+    conn: Mutex<Connection>,
+}
+
+/// What the ledger knows about one object.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub status: String,
+    pub intercom_id: Option<String>,
+}
+
+impl Entry {
+    /// Created by us or found existing: nothing to send.
+    pub fn settled(&self) -> bool {
+        matches!(self.status.as_str(), "created" | "existing")
+    }
+}
+
+/// Which object a ledger row is about: its type, osTicket-side key, phase and ticket.
+#[derive(Debug, Clone, Copy)]
+pub struct Key<'a> {
+    pub object_type: &'a str,
+    pub key: &'a str,
+    pub phase: &'a str,
+    pub ticket: Option<&'a str>,
+}
+
+pub fn sha(payload: &serde_json::Value) -> String {
+    hex::encode(Sha256::digest(payload.to_string().as_bytes()))
+}
+
+impl Ledger {
+    pub fn new(conn: Connection) -> Ledger {
+        Ledger {
+            conn: Mutex::new(conn),
+        }
+    }
+
+    pub fn with<T>(&self, f: impl FnOnce(&Connection) -> T) -> T {
+        f(&self.conn.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    pub fn get(&self, object_type: &str, key: &str) -> anyhow::Result<Option<Entry>> {
+        self.with(|c| {
+            c.query_row(
+                "SELECT status, intercom_id FROM load.ledger WHERE object_type = ? AND source_key = ?",
+                params![object_type, key],
+                |r| {
+                    Ok(Entry {
+                        status: r.get(0)?,
+                        intercom_id: r.get(1)?,
+                    })
+                },
+            )
+            .optional()
+            .map_err(Into::into)
+        })
+    }
+
+    /// The Intercom id of a settled object (a company for a contact, a ticket for its parts).
+    pub fn id_of(&self, object_type: &str, key: &str) -> anyhow::Result<Option<String>> {
+        Ok(self
+            .get(object_type, key)?
+            .filter(Entry::settled)
+            .and_then(|e| e.intercom_id))
+    }
+
+    /// Record that a request is about to be sent.
+    pub fn intent(&self, k: Key, payload_sha: &str) -> anyhow::Result<()> {
+        self.with(|c| {
+            c.execute(
+                "INSERT INTO load.ledger VALUES (?, ?, ?, ?, ?, NULL, 'intent', 1, NULL, now()::TIMESTAMP, now()::TIMESTAMP)
+                 ON CONFLICT (object_type, source_key) DO UPDATE SET
+                   status = 'intent', attempts = load.ledger.attempts + 1, payload_sha256 = excluded.payload_sha256,
+                   last_at = excluded.last_at",
+                params![k.object_type, k.key, k.phase, k.ticket, payload_sha],
+            )
+        })?;
+        Ok(())
+    }
+
+    /// Record the outcome: `created`, `existing` (found, not ours), `failed` or `rolled_back`.
+    pub fn outcome(
+        &self,
+        k: Key,
+        status: &str,
+        intercom_id: Option<&str>,
+        error: Option<&str>,
+    ) -> anyhow::Result<()> {
+        self.with(|c| {
+            c.execute(
+                "INSERT INTO load.ledger VALUES (?, ?, ?, ?, NULL, ?, ?, 0, ?, now()::TIMESTAMP, now()::TIMESTAMP)
+                 ON CONFLICT (object_type, source_key) DO UPDATE SET
+                   status = excluded.status,
+                   intercom_id = coalesce(excluded.intercom_id, load.ledger.intercom_id),
+                   last_error = excluded.last_error, last_at = excluded.last_at",
+                params![k.object_type, k.key, k.phase, k.ticket, intercom_id, status, error],
+            )
+        })?;
+        Ok(())
+    }
+}

@@ -1,0 +1,813 @@
+//! `ostmig load`: send the outboxes to Intercom in dependency order, recording every object in
+//! `load.ledger` so an interrupted load resumes without a duplicate.
+//!
+//! Phases: schema (data attributes, tags, the ticket type and its attributes — created only when
+//! missing), companies, contacts (then their company), tickets with their parts in order, states
+//! and tags, attachments. Without `--apply` it prints the plan and sends nothing.
+
+pub mod ledger;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use base64::Engine;
+use futures::StreamExt;
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::error::Hinted;
+use crate::intercom::client::{ApiError, Client};
+use crate::warehouse;
+use ledger::{Key, Ledger, sha};
+
+pub const PHASES: &[&str] = &[
+    "schema",
+    "companies",
+    "contacts",
+    "tickets",
+    "states",
+    "attachments",
+];
+
+pub struct Options {
+    pub db: PathBuf,
+    pub url: String,
+    pub apply: bool,
+    pub phase: Option<String>,
+    pub continue_on_error: bool,
+    pub concurrency: usize,
+}
+
+/// The row-count reconciliation of one phase.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct PhaseResult {
+    pub phase: String,
+    pub staged: i64,
+    pub sent: i64,
+    pub confirmed: i64,
+    pub skipped: i64,
+    pub failed: i64,
+}
+
+/// Outbox rows as (key, ticket key, payload, extra).
+struct Row {
+    key: String,
+    ticket: Option<String>,
+    payload: Value,
+    extra: Value,
+}
+
+fn rows(ledger: &Ledger, sql: &str) -> anyhow::Result<Vec<Row>> {
+    ledger.with(|c| {
+        let mut stmt = c.prepare(sql)?;
+        let out = stmt
+            .query_map([], |r| {
+                let payload: String = r.get(2)?;
+                let extra: Option<String> = r.get(3)?;
+                Ok(Row {
+                    key: r.get(0)?,
+                    ticket: r.get(1)?,
+                    payload: serde_json::from_str(&payload).unwrap_or(Value::Null),
+                    extra: extra
+                        .and_then(|e| serde_json::from_str(&e).ok())
+                        .unwrap_or(Value::Null),
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(out)
+    })
+}
+
+/// What each phase would send: staged rows and those the ledger already settled.
+pub fn plan(db: &std::path::Path) -> anyhow::Result<Vec<PhaseResult>> {
+    let duck = warehouse::open(db)?;
+    let sql = "
+        WITH staged AS (
+            SELECT 'schema' AS phase, 'data_attribute' AS t, attribute_name AS k FROM outbox.outbox_data_attributes
+            UNION ALL SELECT 'schema', 'tag', tag FROM outbox.outbox_tags
+            UNION ALL SELECT 'schema', 'ticket_type', name FROM outbox.outbox_ticket_type
+            UNION ALL SELECT 'schema', 'ticket_type_attribute', name FROM outbox.outbox_ticket_type_attributes
+            UNION ALL SELECT 'companies', 'company', company_id FROM outbox.outbox_companies
+            UNION ALL SELECT 'contacts', 'contact', external_id FROM outbox.outbox_contacts
+            UNION ALL SELECT 'tickets', 'ticket', number FROM outbox.outbox_tickets
+            UNION ALL SELECT 'tickets', 'part', entry_id::VARCHAR FROM outbox.outbox_ticket_parts
+            UNION ALL SELECT 'states', 'ticket_state', number FROM outbox.outbox_tickets
+            UNION ALL SELECT DISTINCT 'attachments', 'attachment_note', entry_id || ':' || batch FROM outbox.outbox_attachments
+        )
+        SELECT s.phase, count(*) AS staged,
+               count(*) FILTER (WHERE l.status IN ('created', 'existing')) AS settled,
+               count(*) FILTER (WHERE l.status = 'failed') AS failed
+        FROM staged s
+        LEFT JOIN load.ledger l ON l.object_type = s.t AND l.source_key = s.k
+        GROUP BY s.phase";
+    let mut stmt = duck.prepare(sql).map_err(|e| {
+        Hinted::new(
+            format!("the outboxes cannot be read: {e}"),
+            "run `ostmig transform` (and `ostmig split`) first",
+        )
+    })?;
+    let mut by_phase: HashMap<String, PhaseResult> = stmt
+        .query_map([], |r| {
+            Ok(PhaseResult {
+                phase: r.get(0)?,
+                staged: r.get(1)?,
+                skipped: r.get(2)?,
+                failed: r.get(3)?,
+                ..Default::default()
+            })
+        })?
+        .filter_map(Result::ok)
+        .map(|p| (p.phase.clone(), p))
+        .collect();
+    Ok(PHASES
+        .iter()
+        .map(|p| {
+            by_phase.remove(*p).unwrap_or(PhaseResult {
+                phase: p.to_string(),
+                ..Default::default()
+            })
+        })
+        .collect())
+}
+
+/// Error-severity checks that fail: the load refuses to start while there are any.
+pub fn blocking(db: &std::path::Path) -> anyhow::Result<Vec<String>> {
+    Ok(crate::check::run(db)?
+        .into_iter()
+        .filter(|o| o.severity == "error" && o.failing_rows > 0)
+        .map(|o| format!("{} ({} rows)", o.check, o.failing_rows))
+        .collect())
+}
+
+struct Context_ {
+    client: Client,
+    ledger: Ledger,
+    concurrency: usize,
+    /// Ticket type id, and attribute name → (id, data type, list label → item id).
+    ticket_type: Option<String>,
+    attributes: HashMap<String, (String, String, HashMap<String, String>)>,
+    states: HashMap<String, String>,
+    fallback_admin: Option<String>,
+}
+
+pub fn run(opts: &Options) -> anyhow::Result<Vec<PhaseResult>> {
+    let blockers = blocking(&opts.db)?;
+    if !blockers.is_empty() {
+        return Err(Hinted::new(
+            format!("the load cannot start: {}", blockers.join(", ")),
+            "run `ostmig check` and fix what it lists (reports.* say what to do)",
+        )
+        .into());
+    }
+    let token = crate::intercom::client::token_from_env()?;
+    let client = Client::new(&opts.url, token, opts.concurrency)?;
+    let duck = warehouse::open(&opts.db)?;
+    let fallback_admin: Option<String> = duck
+        .query_row(
+            "SELECT max(a.id) FROM raw_intercom.admin a JOIN config.setting s
+               ON s.key = 'admins.fallback' AND lower(trim(a.email)) = s.value",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap_or(None);
+    let mut cx = Context_ {
+        client,
+        ledger: Ledger::new(duck),
+        concurrency: opts.concurrency.max(1),
+        ticket_type: None,
+        attributes: HashMap::new(),
+        states: HashMap::new(),
+        fallback_admin,
+    };
+    let rt = tokio::runtime::Runtime::new()?;
+    let run_id: i32 = cx.ledger.with(|c| {
+        c.query_row(
+            "SELECT coalesce(max(run_id), 0) + 1 FROM load.phase_result",
+            [],
+            |r| r.get(0),
+        )
+    })?;
+    let mut results = Vec::new();
+    for phase in PHASES {
+        if opts.phase.as_deref().is_some_and(|p| p != *phase) {
+            continue;
+        }
+        let result = rt.block_on(async {
+            match *phase {
+                "schema" => schema(&mut cx).await,
+                "companies" => companies(&cx).await,
+                "contacts" => contacts(&cx).await,
+                "tickets" => {
+                    ticket_type(&mut cx).await?;
+                    tickets(&cx).await
+                }
+                "states" => {
+                    ticket_type(&mut cx).await?;
+                    states(&cx).await
+                }
+                _ => attachments(&cx).await,
+            }
+        })?;
+        cx.ledger.with(|c| {
+            c.execute(
+                "INSERT INTO load.phase_result VALUES (?, ?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP)",
+                duckdb::params![
+                    run_id,
+                    result.phase,
+                    result.staged,
+                    result.sent,
+                    result.confirmed,
+                    result.skipped,
+                    result.failed,
+                    opts.url
+                ],
+            )
+        })?;
+        let failed = result.failed;
+        results.push(result);
+        if failed > 0 && !opts.continue_on_error {
+            break;
+        }
+    }
+    Ok(results)
+}
+
+/// Send one object unless the ledger settled it; record intent and outcome around `send`.
+/// `send` returns the Intercom id and whether the object already existed (not ours).
+async fn once<F, Fut>(
+    cx: &Context_,
+    k: Key<'_>,
+    payload: &Value,
+    result: &mut PhaseResult,
+    send: F,
+) -> anyhow::Result<Option<String>>
+where
+    F: FnOnce(bool) -> Fut,
+    Fut: std::future::Future<Output = Result<(String, bool), ApiError>>,
+{
+    result.staged += 1;
+    let known = cx.ledger.get(k.object_type, k.key)?;
+    if let Some(e) = known.as_ref().filter(|e| e.settled()) {
+        result.skipped += 1;
+        return Ok(e.intercom_id.clone());
+    }
+    // An earlier run may have sent it and died before the answer: `send` must look first.
+    let resumed = known.is_some_and(|e| e.status == "intent");
+    cx.ledger.intent(k, &sha(payload))?;
+    result.sent += 1;
+    match send(resumed).await {
+        Ok((id, existed)) => {
+            let status = if existed { "existing" } else { "created" };
+            cx.ledger.outcome(k, status, Some(&id), None)?;
+            result.confirmed += 1;
+            Ok(Some(id))
+        }
+        Err(e) => {
+            cx.ledger.outcome(k, "failed", None, Some(&e.to_string()))?;
+            result.failed += 1;
+            Ok(None)
+        }
+    }
+}
+
+fn key<'a>(object_type: &'a str, key: &'a str, phase: &'a str, ticket: Option<&'a str>) -> Key<'a> {
+    Key {
+        object_type,
+        key,
+        phase,
+        ticket,
+    }
+}
+
+fn id(v: &Value) -> String {
+    crate::intercom::id_text(&v["id"])
+}
+
+fn phase_result(name: &str) -> PhaseResult {
+    PhaseResult {
+        phase: name.into(),
+        ..Default::default()
+    }
+}
+
+async fn schema(cx: &mut Context_) -> anyhow::Result<PhaseResult> {
+    let mut r = phase_result("schema");
+    let c = &cx.client;
+    // Data attributes: created only when the workspace has none of that name and model.
+    for row in rows(
+        &cx.ledger,
+        "SELECT attribute_name, NULL::VARCHAR, payload::VARCHAR, json_object('model', model)::VARCHAR FROM outbox.outbox_data_attributes ORDER BY 1",
+    )? {
+        let row = &row;
+        let model = row.extra["model"].as_str().unwrap_or("contact").to_string();
+        once(
+            cx,
+            key("data_attribute", &row.key, "schema", None),
+            &row.payload,
+            &mut r,
+            |resumed| async move {
+                let existing = c.list_data_attributes(&model).await?;
+                if let Some(a) = existing["data"]
+                    .as_array()
+                    .and_then(|a| a.iter().find(|a| a["name"] == row.key.as_str()))
+                {
+                    return Ok((id(a), !resumed));
+                }
+                c.create_data_attribute(&row.payload)
+                    .await
+                    .map(|a| (id(&a), false))
+            },
+        )
+        .await?;
+    }
+    for row in rows(
+        &cx.ledger,
+        "SELECT tag, NULL::VARCHAR, payload::VARCHAR, NULL::VARCHAR FROM outbox.outbox_tags ORDER BY 1",
+    )? {
+        let row = &row;
+        once(
+            cx,
+            key("tag", &row.key, "schema", None),
+            &row.payload,
+            &mut r,
+            |resumed| async move {
+                let existing = c.list_tags().await?;
+                if let Some(t) = existing["data"].as_array().and_then(|a| {
+                    a.iter().find(|t| {
+                        t["name"]
+                            .as_str()
+                            .is_some_and(|n| n.eq_ignore_ascii_case(&row.key))
+                    })
+                }) {
+                    return Ok((id(t), !resumed));
+                }
+                c.create_tag(&row.key).await.map(|t| (id(&t), false))
+            },
+        )
+        .await?;
+    }
+    for row in rows(
+        &cx.ledger,
+        "SELECT name, NULL::VARCHAR, payload::VARCHAR, NULL::VARCHAR FROM outbox.outbox_ticket_type",
+    )? {
+        let row = &row;
+        once(
+            cx,
+            key("ticket_type", &row.key, "schema", None),
+            &row.payload,
+            &mut r,
+            |resumed| async move {
+                let existing = c.list_ticket_types().await?;
+                if let Some(t) = existing["data"]
+                    .as_array()
+                    .and_then(|a| a.iter().find(|t| t["name"] == row.key.as_str()))
+                {
+                    return Ok((id(t), !resumed));
+                }
+                c.create_ticket_type(&row.payload)
+                    .await
+                    .map(|t| (id(&t), false))
+            },
+        )
+        .await?;
+    }
+    let type_name: Option<String> = cx.ledger.with(|c| {
+        c.query_row("SELECT max(name) FROM outbox.outbox_ticket_type", [], |r| {
+            r.get(0)
+        })
+    })?;
+    let Some(type_id) = type_name.and_then(|n| cx.ledger.id_of("ticket_type", &n).ok().flatten())
+    else {
+        return Ok(r);
+    };
+    for row in rows(
+        &cx.ledger,
+        "SELECT name, NULL::VARCHAR, payload::VARCHAR, NULL::VARCHAR FROM outbox.outbox_ticket_type_attributes ORDER BY position",
+    )? {
+        let (row, type_id) = (&row, type_id.clone());
+        once(
+            cx,
+            key("ticket_type_attribute", &row.key, "schema", None),
+            &row.payload,
+            &mut r,
+            |resumed| async move {
+                let tt = c.get_ticket_type(&type_id).await?;
+                if let Some(a) = tt["ticket_type_attributes"]["ticket_type_attributes"]
+                    .as_array()
+                    .and_then(|a| a.iter().find(|a| a["name"] == row.key.as_str()))
+                {
+                    return Ok((id(a), !resumed));
+                }
+                c.create_ticket_type_attribute(&type_id, &row.payload)
+                    .await
+                    .map(|a| (id(&a), false))
+            },
+        )
+        .await?;
+    }
+    Ok(r)
+}
+
+/// Read the ticket type's attributes (ids, list item ids) and the ticket states.
+async fn ticket_type(cx: &mut Context_) -> anyhow::Result<()> {
+    if cx.ticket_type.is_some() {
+        return Ok(());
+    }
+    let name: Option<String> = cx.ledger.with(|c| {
+        c.query_row("SELECT max(name) FROM outbox.outbox_ticket_type", [], |r| {
+            r.get(0)
+        })
+    })?;
+    let type_id = name
+        .and_then(|n| cx.ledger.id_of("ticket_type", &n).ok().flatten())
+        .ok_or_else(|| {
+            Hinted::new(
+                "the ticket type has not been created yet",
+                "run `ostmig load --apply` from the schema phase",
+            )
+        })?;
+    let tt = cx.client.get_ticket_type(&type_id).await?;
+    for a in tt["ticket_type_attributes"]["ticket_type_attributes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
+        let options: HashMap<String, String> = a["input_options"]["list_options"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|o| {
+                Some((
+                    o["label"].as_str()?.to_string(),
+                    o["id"].as_str()?.to_string(),
+                ))
+            })
+            .collect();
+        cx.attributes.insert(
+            a["name"].as_str().unwrap_or_default().to_string(),
+            (
+                id(a),
+                a["data_type"].as_str().unwrap_or_default().to_string(),
+                options,
+            ),
+        );
+    }
+    let states = cx.client.list_ticket_states().await?;
+    for s in states["data"].as_array().into_iter().flatten() {
+        if s["archived"] != true {
+            cx.states
+                .entry(s["category"].as_str().unwrap_or_default().to_string())
+                .or_insert_with(|| id(s));
+        }
+    }
+    cx.ticket_type = Some(type_id);
+    Ok(())
+}
+
+async fn companies(cx: &Context_) -> anyhow::Result<PhaseResult> {
+    let mut r = phase_result("companies");
+    let c = &cx.client;
+    for row in rows(
+        &cx.ledger,
+        "SELECT company_id, NULL::VARCHAR, payload::VARCHAR, NULL::VARCHAR FROM outbox.outbox_companies ORDER BY org_id",
+    )? {
+        let row = &row;
+        once(
+            cx,
+            key("company", &row.key, "companies", None),
+            &row.payload,
+            &mut r,
+            |resumed| async move {
+                // POST /companies would silently update a company someone else made: look first.
+                match c
+                    .call(
+                        reqwest::Method::GET,
+                        &format!("/companies?company_id={}", urlencode(&row.key)),
+                        None,
+                    )
+                    .await
+                {
+                    Ok(found) => return Ok((id(&found), !resumed)),
+                    Err(e) if e.status == Some(404) => {}
+                    Err(e) => return Err(e),
+                }
+                c.upsert_company(&row.payload)
+                    .await
+                    .map(|v| (id(&v), false))
+            },
+        )
+        .await?;
+    }
+    Ok(r)
+}
+
+fn urlencode(s: &str) -> String {
+    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
+}
+
+async fn contacts(cx: &Context_) -> anyhow::Result<PhaseResult> {
+    let rows = rows(
+        &cx.ledger,
+        "SELECT external_id, NULL::VARCHAR, payload::VARCHAR, json_object('company_id', 'osticket-org-' || org_id)::VARCHAR
+         FROM outbox.outbox_contacts ORDER BY user_id",
+    )?;
+    let results: Vec<anyhow::Result<PhaseResult>> = futures::stream::iter(rows)
+        .map(|row| async move {
+            let row = &row;
+            let mut r = phase_result("contacts");
+            let c = &cx.client;
+            let contact = once(
+                cx,
+                key("contact", &row.key, "contacts", None),
+                &row.payload,
+                &mut r,
+                |resumed| async move {
+                    // Sent by an earlier run that died before the answer: it is ours.
+                    if resumed && let Some(found) = c.find_contact(&row.key).await? {
+                        return Ok((id(&found), false));
+                    }
+                    c.create_contact_reporting(&row.payload)
+                        .await
+                        .map(|(v, existed)| (id(&v), existed))
+                },
+            )
+            .await?;
+            if let (Some(contact), Some(company)) = (contact, row.extra["company_id"].as_str())
+                && let Some(company) = cx.ledger.id_of("company", company)?
+                && let Err(e) = c.attach_company(&contact, &company).await
+            {
+                cx.ledger.outcome(
+                    key("contact", &row.key, "contacts", None),
+                    "failed",
+                    None,
+                    Some(&format!("company link: {e}")),
+                )?;
+                r.failed += 1;
+                r.confirmed -= 1;
+            }
+            Ok(r)
+        })
+        .buffer_unordered(cx.concurrency)
+        .collect()
+        .await;
+    sum("contacts", results)
+}
+
+fn sum(phase: &str, parts: Vec<anyhow::Result<PhaseResult>>) -> anyhow::Result<PhaseResult> {
+    let mut total = phase_result(phase);
+    for p in parts {
+        let p = p?;
+        total.staged += p.staged;
+        total.sent += p.sent;
+        total.confirmed += p.confirmed;
+        total.skipped += p.skipped;
+        total.failed += p.failed;
+    }
+    Ok(total)
+}
+
+/// The create request as sent: ids that exist only now, list labels swapped for item ids.
+fn ticket_request(cx: &Context_, payload: &Value, company: Option<&str>) -> anyhow::Result<Value> {
+    let mut p = payload.clone();
+    p["ticket_type_id"] = json!(cx.ticket_type.clone().unwrap_or_default());
+    if let Some(company) = company.and_then(|c| cx.ledger.id_of("company", c).ok().flatten()) {
+        p["company_id"] = json!(company);
+    }
+    if let Some(attrs) = p["ticket_attributes"].as_object_mut() {
+        attrs.retain(|_, v| !v.is_null());
+        for (name, value) in attrs.iter_mut() {
+            if let Some((_, kind, options)) = cx.attributes.get(name)
+                && kind == "list"
+            {
+                let label = value.as_str().unwrap_or_default();
+                *value = json!(options.get(label).with_context(|| format!(
+                    "ticket attribute {name:?} has no option {label:?}: re-run the schema phase"
+                ))?);
+            }
+        }
+    }
+    Ok(p)
+}
+
+async fn tickets(cx: &Context_) -> anyhow::Result<PhaseResult> {
+    let tickets = rows(
+        &cx.ledger,
+        "SELECT number, ticket_id::VARCHAR, payload::VARCHAR, json_object('company_id', company_id)::VARCHAR
+         FROM outbox.outbox_tickets ORDER BY ticket_id",
+    )?;
+    let number_attr = cx.attributes.get("osTicket number").map(|a| a.0.clone());
+    let results: Vec<anyhow::Result<PhaseResult>> = futures::stream::iter(tickets)
+        .map(|row| {
+            let number_attr = number_attr.clone();
+            async move {
+                let mut r = phase_result("tickets");
+                let c = &cx.client;
+                let request = &ticket_request(cx, &row.payload, row.extra["company_id"].as_str())?;
+                let lookup = number_attr.as_deref().map(|a| (a, row.key.as_str()));
+                let Some(ticket_id) = once(cx, key("ticket", &row.key, "tickets", None), request, &mut r, |resumed| async move {
+                    if resumed
+                        && let Some((attr, number)) = lookup
+                        && let Some(found) = c.find_ticket(attr, number).await?
+                    {
+                        return Ok((id(&found), false));
+                    }
+                    c.create_ticket(request, lookup).await.map(|t| (id(&t), false))
+                })
+                .await?
+                else {
+                    return Ok(r);
+                };
+                let parts = rows(
+                    &cx.ledger,
+                    &format!(
+                        "SELECT entry_id::VARCHAR, NULL::VARCHAR, payload::VARCHAR, NULL::VARCHAR FROM outbox.outbox_ticket_parts
+                         WHERE ticket_id = {} ORDER BY seq",
+                        row.ticket.as_deref().unwrap_or("0").parse::<i64>().unwrap_or(0)
+                    ),
+                )?;
+                for part in parts {
+                    let (part, ticket_id) = (&part, ticket_id.clone());
+                    let sent = once(cx, key("part", &part.key, "tickets", Some(&row.key)), &part.payload, &mut r, |resumed| async move {
+                        if resumed && let Some(p) = c.find_part(&ticket_id, &part.payload).await? {
+                            return Ok((id(&p), false));
+                        }
+                        c.reply_ticket(&ticket_id, &part.payload).await.map(|p| (id(&p), false))
+                    })
+                    .await?;
+                    // Parts are a conversation: never post a later one over a gap.
+                    if sent.is_none() {
+                        break;
+                    }
+                }
+                Ok(r)
+            }
+        })
+        .buffer_unordered(cx.concurrency)
+        .collect()
+        .await;
+    sum("tickets", results)
+}
+
+async fn states(cx: &Context_) -> anyhow::Result<PhaseResult> {
+    let tickets = rows(
+        &cx.ledger,
+        "SELECT number, tag, json_object('state', state_category, 'assignee', assignee_admin_id)::VARCHAR, NULL::VARCHAR
+         FROM outbox.outbox_tickets ORDER BY ticket_id",
+    )?;
+    let results: Vec<anyhow::Result<PhaseResult>> = futures::stream::iter(tickets)
+        .map(|row| async move {
+            let mut r = phase_result("states");
+            let c = &cx.client;
+            let Some(ticket_id) = cx.ledger.id_of("ticket", &row.key)? else {
+                r.staged += 1;
+                r.failed += 1;
+                return Ok(r);
+            };
+            let category = row.payload["state"].as_str().unwrap_or("in_progress");
+            let state = cx.states.get(category).cloned().unwrap_or_default();
+            let update = json!({"ticket_state_id": state, "skip_notifications": true});
+            let tag = row
+                .ticket
+                .as_deref()
+                .and_then(|t| cx.ledger.id_of("tag", t).ok().flatten());
+            let tagger = row.payload["assignee"]
+                .as_str()
+                .map(String::from)
+                .or(cx.fallback_admin.clone());
+            once(
+                cx,
+                key("ticket_state", &row.key, "states", Some(&row.key)),
+                &update,
+                &mut r,
+                |_| async {
+                    c.update_ticket(&ticket_id, &update).await?;
+                    if let (Some(tag), Some(admin)) = (&tag, &tagger) {
+                        c.tag_ticket(&ticket_id, tag, admin).await?;
+                    }
+                    Ok((ticket_id.clone(), false))
+                },
+            )
+            .await?;
+            Ok(r)
+        })
+        .buffer_unordered(cx.concurrency)
+        .collect()
+        .await;
+    sum("states", results)
+}
+
+async fn attachments(cx: &Context_) -> anyhow::Result<PhaseResult> {
+    let notes = rows(
+        &cx.ledger,
+        "SELECT entry_id || ':' || batch, any_value(t.number), any_value(note_payload)::VARCHAR,
+                to_json(list(json_object('file_id', a.file_id, 'name', a.name, 'content_type', coalesce(a.mime_type, 'application/octet-stream')) ORDER BY a.attachment_id))::VARCHAR
+         FROM outbox.outbox_attachments a JOIN outbox.outbox_tickets t USING (ticket_id)
+         GROUP BY entry_id, batch ORDER BY entry_id, batch",
+    )?;
+    let mut r = phase_result("attachments");
+    for note in notes {
+        let number = note.ticket.clone().unwrap_or_default();
+        let Some(ticket_id) = cx.ledger.id_of("ticket", &number)? else {
+            r.staged += 1;
+            r.failed += 1;
+            continue;
+        };
+        let mut payload = note.payload.clone();
+        let mut files = Vec::new();
+        for f in note.extra.as_array().into_iter().flatten() {
+            let bytes = file_bytes(&cx.ledger, f["file_id"].as_i64().unwrap_or(0))?;
+            files.push(json!({"content_type": f["content_type"], "name": f["name"],
+                              "data": base64::engine::general_purpose::STANDARD.encode(bytes)}));
+        }
+        payload["attachment_files"] = Value::Array(files);
+        let c = &cx.client;
+        let ticket_id2 = ticket_id.clone();
+        let payload2 = payload.clone();
+        once(
+            cx,
+            key("attachment_note", &note.key, "attachments", Some(&number)),
+            &note.payload,
+            &mut r,
+            |resumed| async move {
+                if resumed && let Some(p) = c.find_part(&ticket_id2, &payload2).await? {
+                    return Ok((id(&p), false));
+                }
+                c.reply_ticket(&ticket_id2, &payload2)
+                    .await
+                    .map(|p| (id(&p), false))
+            },
+        )
+        .await?;
+    }
+    Ok(r)
+}
+
+/// A file's bytes from the snapshot (osTicket keeps them in file_chunk, 256 KB per row).
+fn file_bytes(ledger: &Ledger, file_id: i64) -> anyhow::Result<Vec<u8>> {
+    ledger.with(|c| {
+        let mut stmt =
+            c.prepare("SELECT filedata FROM raw.file_chunk WHERE file_id = ? ORDER BY chunk_id")?;
+        let mut out = Vec::new();
+        for chunk in stmt.query_map([file_id], |r| r.get::<_, Vec<u8>>(0))? {
+            out.extend(chunk?);
+        }
+        Ok(out)
+    })
+}
+
+pub fn print(results: &[PhaseResult], planned: bool) {
+    let mut table = comfy_table::Table::new();
+    table.load_style(comfy_table::presets::UTF8_FULL_CONDENSED);
+    if planned {
+        table.set_header([
+            "phase",
+            "staged",
+            "already loaded",
+            "to send",
+            "failed before",
+        ]);
+        for r in results {
+            table.add_row(vec![
+                r.phase.clone(),
+                r.staged.to_string(),
+                r.skipped.to_string(),
+                (r.staged - r.skipped).to_string(),
+                r.failed.to_string(),
+            ]);
+        }
+    } else {
+        table.set_header(["phase", "staged", "sent", "confirmed", "skipped", "failed"]);
+        for r in results {
+            table.add_row(vec![
+                r.phase.clone(),
+                r.staged.to_string(),
+                r.sent.to_string(),
+                r.confirmed.to_string(),
+                r.skipped.to_string(),
+                r.failed.to_string(),
+            ]);
+        }
+    }
+    println!("{table}");
+}
+
+/// The objects that failed, with Intercom's answer (the first `limit`).
+pub fn failures(db: &std::path::Path, limit: usize) -> anyhow::Result<Vec<String>> {
+    let duck = warehouse::open(db)?;
+    let mut stmt = duck.prepare(
+        "SELECT object_type, source_key, coalesce(last_error, '') FROM load.ledger
+         WHERE status = 'failed' ORDER BY last_at LIMIT ?",
+    )?;
+    let out = stmt
+        .query_map([limit as i64], |r| {
+            Ok(format!(
+                "{} {}: {}",
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?
+            ))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(out)
+}

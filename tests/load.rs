@@ -1,0 +1,283 @@
+//! `ostmig load` end to end: the real osTicket 1.17 database, snapshot → split → transform →
+//! check → load into `ostmig sim` over loopback; then a rerun (nothing twice), and a load that is
+//! SIGKILLed again and again into a faulty simulator, resumed until done, exactly once.
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use common::*;
+use serde_json::Value;
+
+const TOKEN: &str = "sim-token-5c1e";
+
+fn load(db: &Path, url: &str, extra: &[&str]) -> std::process::Output {
+    let mut args = vec!["load", "--db", db.to_str().unwrap(), "--intercom-url", url];
+    args.extend_from_slice(extra);
+    ostmig(&args, &[("OSTMIG_INTERCOM_TOKEN", TOKEN)])
+}
+
+/// A staging file of the real 1.17 database, transformed with the settled config against the
+/// simulator's admins and teams (fetched with `intercom pull`).
+fn staged(db: &str, dir: &Path, sim: &Sim) -> Option<std::path::PathBuf> {
+    if !load_real117(db) {
+        return None;
+    }
+    let path = dir.join("m.duckdb");
+    let out = snapshot(db, &path, &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        ostmig(&["split", "--db", path.to_str().unwrap()], &[])
+            .status
+            .code()
+            .is_some_and(|c| c <= 1)
+    );
+    let out = ostmig(
+        &[
+            "intercom",
+            "pull",
+            "--db",
+            path.to_str().unwrap(),
+            "--intercom-url",
+            &sim.url,
+        ],
+        &[("OSTMIG_INTERCOM_TOKEN", TOKEN)],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let config = dir.join("ostmig.toml");
+    std::fs::write(&config, SETTLED).unwrap();
+    let out = ostmig(
+        &[
+            "transform",
+            "--db",
+            path.to_str().unwrap(),
+            "--config",
+            config.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(path)
+}
+
+fn seed(dir: &Path) -> String {
+    let file = dir.join("workspace.toml");
+    std::fs::write(&file, SIM_SEED).unwrap();
+    file.to_str().unwrap().to_string()
+}
+
+/// Counts of what the workspace holds, and every ticket's osTicket number with its part count.
+fn census(state: &Value) -> (usize, usize, usize, Vec<(String, usize)>, usize) {
+    let n = |k: &str| state[k].as_object().map_or(0, |o| o.len());
+    let mut tickets: Vec<(String, usize)> = state["tickets"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|t| {
+            (
+                t["ticket_attributes"]["osTicket number"]
+                    .as_str()
+                    .unwrap_or("?")
+                    .to_string(),
+                t["ticket_parts"]["ticket_parts"]
+                    .as_array()
+                    .map_or(0, |p| p.len()),
+            )
+        })
+        .collect();
+    tickets.sort();
+    let files = state["files"].as_array().map_or(0, |f| f.len());
+    (n("companies"), n("contacts"), n("tags"), tickets, files)
+}
+
+#[test]
+fn a_full_load_lands_everything_once_and_a_rerun_sends_nothing() {
+    if !mariadb_up() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let Some(sim) = Sim::start(&["--seed", &seed(dir.path())]) else {
+        return;
+    };
+    let Some(path) = staged("ostmig_t_load", dir.path(), &sim) else {
+        return;
+    };
+
+    // The plan sends nothing and shows what each phase holds.
+    let out = load(&path, &sim.url, &[]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let plan = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        plan.contains("tickets") && plan.contains("to send"),
+        "{plan}"
+    );
+    assert_eq!(census(&sim.state()).1, 0);
+
+    let out = load(&path, &sim.url, &["--apply"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (companies, contacts, tags, tickets, files) = census(&sim.state());
+    assert_eq!(
+        (companies, contacts, tags, tickets.len(), files),
+        (7, 50, 9, 57, 39)
+    );
+    let conn = duck(&path);
+    // Every ticket carries its replies and notes plus one note per batch of files.
+    let expected: Vec<(String, usize)> = {
+        let mut stmt = conn
+            .prepare(
+                "SELECT t.number, (SELECT count(*) FROM outbox.outbox_ticket_parts p WHERE p.ticket_id = t.ticket_id)
+                        + (SELECT count(DISTINCT entry_id || ':' || batch) FROM outbox.outbox_attachments a WHERE a.ticket_id = t.ticket_id)
+                 FROM outbox.outbox_tickets t ORDER BY t.number",
+            )
+            .unwrap();
+        stmt.query_map([], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as usize))
+        })
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+    };
+    assert_eq!(tickets, expected);
+    assert_eq!(
+        duck_i64(
+            &conn,
+            "SELECT count(*) FROM load.ledger WHERE status NOT IN ('created', 'existing')"
+        ),
+        0
+    );
+    // The states phase left each ticket in its category; the bytes of every file arrived.
+    let state = sim.state();
+    let resolved = state["tickets"]
+        .as_object()
+        .unwrap()
+        .values()
+        .filter(|t| t["ticket_state"]["category"] == "resolved")
+        .count();
+    assert_eq!(resolved, 37);
+    let sizes: i64 = state["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["size"].as_i64().unwrap())
+        .sum();
+    assert_eq!(
+        sizes,
+        duck_i64(&conn, "SELECT sum(size) FROM outbox.outbox_attachments")
+    );
+    drop(conn);
+
+    // A second load finds everything settled in the ledger and sends nothing new.
+    let out = load(&path, &sim.url, &["--apply"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(census(&sim.state()), census(&state));
+    let bytes = std::fs::read(&path).unwrap();
+    assert!(
+        !bytes.windows(TOKEN.len()).any(|w| w == TOKEN.as_bytes()),
+        "the token must not be stored"
+    );
+}
+
+#[test]
+fn a_load_killed_again_and_again_into_a_faulty_intercom_ends_exactly_once() {
+    if !mariadb_up() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let Some(sim) = Sim::start(&[
+        "--seed",
+        &seed(dir.path()),
+        "--fail-rate",
+        "0.1",
+        "--drop-connections",
+        "0.03",
+        "--latency-ms",
+        "5",
+    ]) else {
+        return;
+    };
+    let Some(path) = staged("ostmig_t_load_kill", dir.path(), &sim) else {
+        return;
+    };
+    // SIGKILL the load at moments spread over its run (the last ones land mid-tickets and
+    // mid-attachments), then let it finish.
+    for (round, ms) in [400u64, 900, 1500, 700, 2500, 1100, 3000, 600]
+        .iter()
+        .enumerate()
+    {
+        let mut child = Command::new(bin())
+            .args([
+                "load",
+                "--apply",
+                "--continue-on-error",
+                "--db",
+                path.to_str().unwrap(),
+                "--intercom-url",
+                &sim.url,
+            ])
+            .env("OSTMIG_INTERCOM_TOKEN", TOKEN)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(*ms));
+        let _ = child.kill();
+        let _ = child.wait();
+        eprintln!("round {round}: killed after {ms} ms");
+    }
+    let mut last = String::new();
+    let done = (0..5).any(|_| {
+        let out = load(&path, &sim.url, &["--apply", "--continue-on-error"]);
+        last = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.status.code() == Some(0)
+    });
+    assert!(done, "the load did not complete after the kills:\n{last}");
+    let (companies, contacts, tags, tickets, files) = census(&sim.state());
+    assert_eq!((companies, contacts, tags, files), (7, 50, 9, 39));
+    let numbers: Vec<&String> = tickets.iter().map(|(n, _)| n).collect();
+    let mut unique = numbers.clone();
+    unique.dedup();
+    assert_eq!(
+        (numbers.len(), unique.len()),
+        (57, 57),
+        "every ticket exactly once"
+    );
+    let conn = duck(&path);
+    let expected: i64 = duck_i64(
+        &conn,
+        "SELECT (SELECT count(*) FROM outbox.outbox_ticket_parts)
+              + (SELECT count(DISTINCT entry_id || ':' || batch) FROM outbox.outbox_attachments)",
+    );
+    let parts: usize = tickets.iter().map(|(_, n)| n).sum();
+    assert_eq!(
+        parts as i64, expected,
+        "every reply, note and file note exactly once"
+    );
+}
