@@ -244,7 +244,19 @@ impl Client {
                     log.push(text);
                 }
             }
-            let text = resp.text().await.unwrap_or_default();
+            // A connection cut while the body streams is a lost answer, not an empty success.
+            let text = resp.text().await.map_err(|e| {
+                self.error(
+                    method,
+                    path,
+                    body,
+                    None,
+                    vec![(
+                        "transport".into(),
+                        format!("answer lost: {}", without_url(e)),
+                    )],
+                )
+            })?;
             let value: Value = if text.trim().is_empty() {
                 Value::Null
             } else {
