@@ -74,6 +74,13 @@ pub enum Command {
     /// Refuses to start while `ostmig check` reports an error. The token is read from
     /// OSTMIG_INTERCOM_TOKEN (or OSTMIG_INTERCOM_TOKEN_FILE).
     Load(LoadArgs),
+    /// Undo what `ostmig load` created, and nothing else (without --apply: the plan).
+    ///
+    /// Reads load.ledger: tickets (with their replies, notes and files), contacts, companies and
+    /// tags it created are deleted, in reverse order; the ticket type, its attributes and data
+    /// attributes are archived (Intercom cannot delete them). Objects the load found already in
+    /// the workspace are never touched. Re-run it after an interruption.
+    Rollback(RollbackArgs),
     /// Run a local Intercom: rehearse a migration, or test the loader, with no network.
     ///
     /// Implements the endpoints a migration uses with Intercom's semantics (ids, external_id
@@ -173,6 +180,21 @@ pub struct LoadArgs {
     /// Requests in flight at once.
     #[arg(long, default_value_t = 8, value_name = "N")]
     pub concurrency: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct RollbackArgs {
+    #[command(flatten)]
+    pub db: DbArg,
+    /// Base URL of the API the load went to.
+    #[arg(long, env = "OSTMIG_INTERCOM_URL", default_value = crate::intercom::client::DEFAULT_URL, value_name = "URL")]
+    pub intercom_url: String,
+    /// Undo for real. Without it, print what would be undone.
+    #[arg(long)]
+    pub apply: bool,
+    /// Undo only what this load phase created (schema, companies, contacts, tickets).
+    #[arg(long, value_name = "NAME")]
+    pub phase: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -24,6 +24,7 @@ pub mod fixture;
 pub mod intercom;
 pub mod load;
 pub mod query;
+pub mod rollback;
 pub mod settings;
 pub mod sim;
 pub mod snapshot;
@@ -140,6 +141,20 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
                 eprintln!("failed: {f}");
             }
             Ok(if results.iter().any(|r| r.failed > 0) {
+                Outcome::Problems
+            } else {
+                Outcome::Ok
+            })
+        }
+        Command::Rollback(args) => {
+            if !args.apply {
+                rollback::print(&rollback::plan(&args.db.db)?, true);
+                eprintln!("nothing undone; add --apply to roll back");
+                return Ok(Outcome::Ok);
+            }
+            let undone = rollback::run(&args.db.db, &args.intercom_url, args.phase.as_deref())?;
+            rollback::print(&undone, false);
+            Ok(if undone.iter().any(|u| u.failed > 0) {
                 Outcome::Problems
             } else {
                 Outcome::Ok

@@ -199,6 +199,67 @@ fn a_full_load_lands_everything_once_and_a_rerun_sends_nothing() {
         !bytes.windows(TOKEN.len()).any(|w| w == TOKEN.as_bytes()),
         "the token must not be stored"
     );
+
+    // Rollback: the plan, then everything ostmig created is gone or archived; the seeded
+    // admins and teams stay; a second rollback has nothing left to do.
+    let rollback = |extra: &[&str]| {
+        let mut args = vec![
+            "rollback",
+            "--db",
+            path.to_str().unwrap(),
+            "--intercom-url",
+            &sim.url,
+        ];
+        args.extend_from_slice(extra);
+        ostmig(&args, &[("OSTMIG_INTERCOM_TOKEN", TOKEN)])
+    };
+    let plan = rollback(&[]);
+    assert!(String::from_utf8_lossy(&plan.stdout).contains("ticket"));
+    assert_eq!(
+        census(&sim.state()),
+        census(&state),
+        "the plan undoes nothing"
+    );
+    let out = rollback(&["--apply"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let after = sim.state();
+    assert_eq!(census(&after), (0, 0, 0, vec![], 0));
+    assert_eq!(
+        (
+            after["admins"].as_array().unwrap().len(),
+            after["teams"].as_array().unwrap().len()
+        ),
+        (5, 4)
+    );
+    assert!(
+        after["ticket_types"]
+            .as_object()
+            .unwrap()
+            .values()
+            .all(|t| t["archived"] == true)
+    );
+    assert!(
+        after["data_attributes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|a| a["archived"] == true)
+    );
+    let conn = duck(&path);
+    assert_eq!(
+        duck_i64(
+            &conn,
+            "SELECT count(*) FROM load.ledger WHERE status = 'created'"
+        ),
+        0
+    );
+    drop(conn);
+    assert_eq!(rollback(&["--apply"]).status.code(), Some(0));
 }
 
 #[test]

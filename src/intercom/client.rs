@@ -567,6 +567,19 @@ impl Client {
         .await
     }
 
+    pub async fn archive_ticket_type_attribute(
+        &self,
+        type_id: &str,
+        id: &str,
+    ) -> Result<Value, ApiError> {
+        self.call(
+            Method::PUT,
+            &format!("/ticket_types/{type_id}/attributes/{id}"),
+            Some(&json!({"archived": true})),
+        )
+        .await
+    }
+
     pub async fn list_ticket_states(&self) -> Result<Value, ApiError> {
         self.call(Method::GET, "/ticket_states", None).await
     }

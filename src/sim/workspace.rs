@@ -270,6 +270,30 @@ impl Workspace {
             ("POST", ["ticket_types", id, "attributes"]) => {
                 self.create_ticket_type_attribute(id, body)
             }
+            ("PUT", ["ticket_types", id, "attributes", attr]) => {
+                let Some(tt) = self.ticket_types.get_mut(*id) else {
+                    return not_found("ticket_type", id);
+                };
+                let list = tt["ticket_type_attributes"]["ticket_type_attributes"]
+                    .as_array_mut()
+                    .expect("list");
+                match list.iter_mut().find(|a| a["id"] == *attr) {
+                    Some(a) => {
+                        for key in [
+                            "archived",
+                            "description",
+                            "visible_on_create",
+                            "visible_to_contacts",
+                        ] {
+                            if let Some(v) = body.get(key) {
+                                a[key] = v.clone();
+                            }
+                        }
+                        (200, a.clone())
+                    }
+                    None => not_found("ticket_type_attribute", attr),
+                }
+            }
             ("GET", ["ticket_states"]) => {
                 (200, json!({"type": "list", "data": self.ticket_states}))
             }
