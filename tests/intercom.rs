@@ -106,6 +106,13 @@ async fn full_sequence(c: &Client, sim: &Sim) {
     let alice_id = alice["id"].as_str().unwrap().to_string();
     let company_id = company["id"].as_str().unwrap().to_string();
     c.attach_company(&alice_id, &company_id).await.unwrap();
+    let bob = c.create_contact(&contact(6)).await.unwrap();
+    let archived = c
+        .archive_contact(bob["id"].as_str().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(archived["archived"], true);
+    c.delete_contact(bob["id"].as_str().unwrap()).await.unwrap();
     assert_eq!(
         c.find_contact("osticket-user-5").await.unwrap().unwrap()["companies"]["total_count"],
         1

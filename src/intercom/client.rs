@@ -488,6 +488,11 @@ impl Client {
         .await
     }
 
+    pub async fn archive_contact(&self, id: &str) -> Result<Value, ApiError> {
+        self.call(Method::POST, &format!("/contacts/{id}/archive"), None)
+            .await
+    }
+
     pub async fn delete_contact(&self, id: &str) -> Result<Value, ApiError> {
         self.call(Method::DELETE, &format!("/contacts/{id}"), None)
             .await
