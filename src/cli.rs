@@ -161,13 +161,20 @@ pub struct TransformArgs {
     pub json: bool,
 }
 
+#[derive(Debug, Args, Clone)]
+pub struct IntercomArg {
+    /// Base URL of the API: the real one, a sandbox workspace, or `ostmig sim`. The token is
+    /// read from OSTMIG_INTERCOM_TOKEN (or the file named by OSTMIG_INTERCOM_TOKEN_FILE).
+    #[arg(long, env = "OSTMIG_INTERCOM_URL", default_value = crate::intercom::client::DEFAULT_URL, value_name = "URL")]
+    pub intercom_url: String,
+}
+
 #[derive(Debug, Args)]
 pub struct LoadArgs {
     #[command(flatten)]
     pub db: DbArg,
-    /// Base URL of the API: the real one, a sandbox, or `ostmig sim`.
-    #[arg(long, env = "OSTMIG_INTERCOM_URL", default_value = crate::intercom::client::DEFAULT_URL, value_name = "URL")]
-    pub intercom_url: String,
+    #[command(flatten)]
+    pub intercom: IntercomArg,
     /// Send for real. Without it, print what each phase would send and what blocks the load.
     #[arg(long)]
     pub apply: bool,
@@ -186,9 +193,8 @@ pub struct LoadArgs {
 pub struct RollbackArgs {
     #[command(flatten)]
     pub db: DbArg,
-    /// Base URL of the API the load went to.
-    #[arg(long, env = "OSTMIG_INTERCOM_URL", default_value = crate::intercom::client::DEFAULT_URL, value_name = "URL")]
-    pub intercom_url: String,
+    #[command(flatten)]
+    pub intercom: IntercomArg,
     /// Undo for real. Without it, print what would be undone.
     #[arg(long)]
     pub apply: bool,
@@ -239,9 +245,8 @@ pub enum IntercomCommand {
     Pull {
         #[command(flatten)]
         db: DbArg,
-        /// Base URL of the API: the real one, a sandbox, or `ostmig sim`.
-        #[arg(long, env = "OSTMIG_INTERCOM_URL", default_value = crate::intercom::client::DEFAULT_URL, value_name = "URL")]
-        intercom_url: String,
+        #[command(flatten)]
+        intercom: IntercomArg,
     },
     /// Store Intercom's admin list from a saved GET /admins response (JSON) for agent matching.
     ///

@@ -101,7 +101,8 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
                 Outcome::Ok
             })
         }
-        Command::Intercom(cli::IntercomCommand::Pull { db, intercom_url }) => {
+        Command::Intercom(cli::IntercomCommand::Pull { db, intercom }) => {
+            let intercom_url = intercom.intercom_url;
             let (admins, teams) = intercom::pull(&db.db, &intercom_url)?;
             eprintln!(
                 "{admins} admins and {teams} teams from {intercom_url} stored in raw_intercom"
@@ -130,7 +131,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
             }
             let results = load::run(&load::Options {
                 db: args.db.db.clone(),
-                url: args.intercom_url.clone(),
+                url: args.intercom.intercom_url.clone(),
                 apply: true,
                 phase: args.phase.clone(),
                 continue_on_error: args.continue_on_error,
@@ -152,7 +153,11 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
                 eprintln!("nothing undone; add --apply to roll back");
                 return Ok(Outcome::Ok);
             }
-            let undone = rollback::run(&args.db.db, &args.intercom_url, args.phase.as_deref())?;
+            let undone = rollback::run(
+                &args.db.db,
+                &args.intercom.intercom_url,
+                args.phase.as_deref(),
+            )?;
             rollback::print(&undone, false);
             Ok(if undone.iter().any(|u| u.failed > 0) {
                 Outcome::Problems
