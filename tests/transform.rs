@@ -229,7 +229,7 @@ fn orphans_link_by_domain_and_outboxes_are_stable() {
                 "SELECT payload::VARCHAR FROM outbox.outbox_data_attributes WHERE attribute_name = 'osticket-preferred-contact'"
             )
             .unwrap(),
-            r#"{"name":"osticket-preferred-contact","model":"contact","description":"Preferred Contact Method","options":[{"value":"Email"},{"value":"Phone"},{"value":"Chat"}]}"#
+            r#"{"name":"osticket-preferred-contact","model":"contact","description":"Preferred Contact Method","data_type":"options","options":[{"value":"Email"},{"value":"Phone"},{"value":"Chat"}]}"#
         );
     }
     let digest = |p: &Path| {

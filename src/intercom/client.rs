@@ -454,15 +454,36 @@ impl Client {
             .as_str()
             .unwrap_or_default()
             .to_string();
+        self.exactly_once(Method::POST, "/contacts", payload, || async {
+            if external_id.is_empty() {
+                return Ok(None);
+            }
+            self.find_contact(&external_id).await
+        })
+        .await
+    }
+
+    /// Send a create once; after a 409 or a lost answer, `lookup` says whether it exists (then
+    /// that object is the answer) before the request is sent again. The flag is true when the
+    /// object existed before this call (a 409 on the first attempt).
+    async fn exactly_once<L, Fut>(
+        &self,
+        method: Method,
+        path: &str,
+        payload: &Value,
+        lookup: L,
+    ) -> Result<(Value, bool), ApiError>
+    where
+        L: Fn() -> Fut,
+        Fut: std::future::Future<Output = Result<Option<Value>, ApiError>>,
+    {
         let mut tries = 0;
         loop {
             tries += 1;
-            match self.call_once(Method::POST, "/contacts", payload).await {
+            match self.call_once(method.clone(), path, payload).await {
                 Ok(v) => return Ok((v, false)),
                 Err(e) if e.status == Some(409) || e.ambiguous() => {
-                    if !external_id.is_empty()
-                        && let Some(found) = self.find_contact(&external_id).await?
-                    {
+                    if let Some(found) = lookup().await? {
                         return Ok((found, e.status == Some(409) && tries == 1));
                     }
                     if e.status == Some(409) || tries >= self.max_attempts {
@@ -609,25 +630,16 @@ impl Client {
         payload: &Value,
         key: Option<(&str, &str)>,
     ) -> Result<Value, ApiError> {
-        let mut tries = 0;
-        loop {
-            tries += 1;
-            match self.call_once(Method::POST, "/tickets", payload).await {
-                Ok(v) => return Ok(v),
-                Err(e) if e.ambiguous() => {
-                    if let Some((attr, value)) = key
-                        && let Some(found) = self.find_ticket(attr, value).await?
-                    {
-                        return Ok(found);
-                    }
-                    if tries >= self.max_attempts {
-                        return Err(e);
-                    }
-                    self.backoff(tries).await;
-                }
-                Err(e) => return Err(e),
+        let lookup = || async {
+            match key {
+                Some((attr, value)) => self.find_ticket(attr, value).await,
+                None => Ok(None),
             }
-        }
+        };
+        Ok(self
+            .exactly_once(Method::POST, "/tickets", payload, lookup)
+            .await?
+            .0)
     }
 
     pub async fn get_ticket(&self, id: &str) -> Result<Value, ApiError> {
@@ -645,23 +657,11 @@ impl Client {
     /// this one.
     pub async fn reply_ticket(&self, id: &str, payload: &Value) -> Result<Value, ApiError> {
         let path = format!("/tickets/{id}/reply");
-        let mut tries = 0;
-        loop {
-            tries += 1;
-            match self.call_once(Method::POST, &path, payload).await {
-                Ok(v) => return Ok(v),
-                Err(e) if e.ambiguous() => {
-                    if let Some(part) = self.find_part(id, payload).await? {
-                        return Ok(part);
-                    }
-                    if tries >= self.max_attempts {
-                        return Err(e);
-                    }
-                    self.backoff(tries).await;
-                }
-                Err(e) => return Err(e),
-            }
-        }
+        let lookup = || self.find_part(id, payload);
+        Ok(self
+            .exactly_once(Method::POST, &path, payload, lookup)
+            .await?
+            .0)
     }
 
     /// The part of ticket `id` that `payload` (a reply request) created, if any.
