@@ -74,6 +74,13 @@ pub enum Command {
     /// Refuses to start while `ostmig check` reports an error. The token is read from
     /// OSTMIG_INTERCOM_TOKEN (or OSTMIG_INTERCOM_TOKEN_FILE).
     Load(LoadArgs),
+    /// Read back everything the load created and compare it field by field with the outboxes.
+    ///
+    /// Contacts (e-mail, name, phone, attributes, company), companies (name, attributes),
+    /// tickets (title, description, state, assignee, created_at) and every reply, note and file
+    /// (type, author, created_at, body, file sizes). Differences are stored in
+    /// load.verify_mismatch; exits 1 when there is any.
+    Verify(VerifyArgs),
     /// Undo what `ostmig load` created, and nothing else (without --apply: the plan).
     ///
     /// Reads load.ledger: tickets (with their replies, notes and files), contacts, companies and
@@ -187,6 +194,14 @@ pub struct LoadArgs {
     /// Requests in flight at once.
     #[arg(long, default_value_t = 8, value_name = "N")]
     pub concurrency: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    #[command(flatten)]
+    pub db: DbArg,
+    #[command(flatten)]
+    pub intercom: IntercomArg,
 }
 
 #[derive(Debug, Args)]

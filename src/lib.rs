@@ -30,6 +30,7 @@ pub mod sim;
 pub mod snapshot;
 pub mod split;
 pub mod transform;
+pub mod verify;
 pub mod warehouse;
 
 use std::io::IsTerminal;
@@ -146,6 +147,18 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
             } else {
                 Outcome::Ok
             })
+        }
+        Command::Verify(args) => {
+            let checked = verify::run(&args.db.db, &args.intercom.intercom_url)?;
+            verify::print(&checked);
+            if checked.iter().any(|c| c.mismatched > 0) {
+                eprintln!(
+                    "differences: duckdb {} -c \"select * from load.verify_mismatch\"",
+                    args.db.db.display()
+                );
+                return Ok(Outcome::Problems);
+            }
+            Ok(Outcome::Ok)
         }
         Command::Rollback(args) => {
             if !args.apply {

@@ -200,6 +200,67 @@ fn a_full_load_lands_everything_once_and_a_rerun_sends_nothing() {
         "the token must not be stored"
     );
 
+    // Verify reads everything back: no difference; then a title changed in the workspace is
+    // found and named.
+    let verify = || {
+        ostmig(
+            &[
+                "verify",
+                "--db",
+                path.to_str().unwrap(),
+                "--intercom-url",
+                &sim.url,
+            ],
+            &[("OSTMIG_INTERCOM_TOKEN", TOKEN)],
+        )
+    };
+    let out = verify();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let (number, ticket) = state["tickets"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(id, t)| {
+            (
+                t["ticket_attributes"]["osTicket number"]
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
+                id.clone(),
+            )
+        })
+        .next()
+        .unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let resp = reqwest::Client::new()
+            .put(format!("{}/tickets/{ticket}", sim.url))
+            .bearer_auth(TOKEN)
+            .header("Intercom-Version", "2.16")
+            .json(&serde_json::json!({"ticket_attributes": {"_default_title_": "Changed by hand"}}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status().as_u16(), 200);
+    });
+    assert_eq!(verify().status.code(), Some(1));
+    assert_eq!(
+        duck_str(
+            &duck(&path),
+            "SELECT source_key || ' ' || field || ' ' || actual FROM load.verify_mismatch"
+        )
+        .unwrap(),
+        format!("{number} _default_title_ Changed by hand")
+    );
+
     // Rollback: the plan, then everything ostmig created is gone or archived; the seeded
     // admins and teams stay; a second rollback has nothing left to do.
     let rollback = |extra: &[&str]| {
@@ -340,5 +401,22 @@ fn a_load_killed_again_and_again_into_a_faulty_intercom_ends_exactly_once() {
     assert_eq!(
         parts as i64, expected,
         "every reply, note and file note exactly once"
+    );
+    drop(conn);
+    let out = ostmig(
+        &[
+            "verify",
+            "--db",
+            path.to_str().unwrap(),
+            "--intercom-url",
+            &sim.url,
+        ],
+        &[("OSTMIG_INTERCOM_TOKEN", TOKEN)],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "verify after the kills: {}",
+        String::from_utf8_lossy(&out.stdout)
     );
 }

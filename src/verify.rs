@@ -1,0 +1,388 @@
+//! `ostmig verify`: read back every object the ledger says was loaded and compare it field by
+//! field with the outbox it came from. Differences go to `load.verify_mismatch` (replaced on
+//! every run), which the reconciliation report shows.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::intercom::client::Client;
+use crate::load::ledger::Ledger;
+use crate::warehouse;
+
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct Checked {
+    pub object_type: String,
+    pub checked: i64,
+    pub mismatched: i64,
+}
+
+struct Mismatch {
+    object_type: &'static str,
+    key: String,
+    id: String,
+    field: String,
+    expected: String,
+    actual: String,
+}
+
+fn text(v: &Value) -> String {
+    match v {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Loaded objects of one type with the outbox payload they were sent from.
+fn loaded(ledger: &Ledger, sql: &str) -> anyhow::Result<Vec<(String, String, Value, Value)>> {
+    ledger.with(|c| {
+        let mut stmt = c.prepare(sql)?;
+        let rows = stmt
+            .query_map([], |r| {
+                let payload: String = r.get(2)?;
+                let extra: Option<String> = r.get(3)?;
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    serde_json::from_str(&payload).unwrap_or(Value::Null),
+                    extra
+                        .and_then(|e| serde_json::from_str(&e).ok())
+                        .unwrap_or(Value::Null),
+                ))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    })
+}
+
+pub fn run(db: &Path, url: &str) -> anyhow::Result<Vec<Checked>> {
+    let client = Client::new(url, crate::intercom::client::token_from_env()?, 4)?;
+    let ledger = Ledger::new(warehouse::open(db)?);
+    let rt = tokio::runtime::Runtime::new()?;
+    let mut found: Vec<Mismatch> = Vec::new();
+    let mut summary = Vec::new();
+    let mut compare = |object_type: &'static str,
+                       key: &str,
+                       id: &str,
+                       field: &str,
+                       expected: String,
+                       actual: String| {
+        if expected != actual {
+            found.push(Mismatch {
+                object_type,
+                key: key.to_string(),
+                id: id.to_string(),
+                field: field.to_string(),
+                expected,
+                actual,
+            });
+            1
+        } else {
+            0
+        }
+    };
+
+    let contacts = loaded(
+        &ledger,
+        "SELECT l.source_key, l.intercom_id, o.payload::VARCHAR, json_object('company', c.intercom_id)::VARCHAR
+         FROM load.ledger l JOIN outbox.outbox_contacts o ON o.external_id = l.source_key
+         LEFT JOIN load.ledger c ON c.object_type = 'company' AND c.source_key = 'osticket-org-' || o.org_id
+         WHERE l.object_type = 'contact' AND l.status IN ('created', 'existing') ORDER BY 1",
+    )?;
+    let mut c_sum = Checked {
+        object_type: "contact".into(),
+        ..Default::default()
+    };
+    for (key, id, want, extra) in &contacts {
+        let got =
+            rt.block_on(client.call(reqwest::Method::GET, &format!("/contacts/{id}"), None))?;
+        c_sum.checked += 1;
+        let mut bad = 0;
+        for field in ["external_id", "name", "phone"] {
+            bad += compare(
+                "contact",
+                key,
+                id,
+                field,
+                text(&want[field]),
+                text(&got[field]),
+            );
+        }
+        bad += compare(
+            "contact",
+            key,
+            id,
+            "email",
+            text(&want["email"]).to_lowercase(),
+            text(&got["email"]).to_lowercase(),
+        );
+        for (k, v) in want["custom_attributes"].as_object().into_iter().flatten() {
+            bad += compare(
+                "contact",
+                key,
+                id,
+                &format!("custom_attributes.{k}"),
+                text(v),
+                text(&got["custom_attributes"][k]),
+            );
+        }
+        if let Some(company) = extra["company"].as_str() {
+            let linked = got["companies"]["data"]
+                .as_array()
+                .is_some_and(|a| a.iter().any(|c| c["id"] == company));
+            bad += compare(
+                "contact",
+                key,
+                id,
+                "company",
+                company.to_string(),
+                if linked {
+                    company.to_string()
+                } else {
+                    String::new()
+                },
+            );
+        }
+        c_sum.mismatched += i64::from(bad > 0);
+    }
+    summary.push(c_sum);
+
+    let companies = loaded(
+        &ledger,
+        "SELECT l.source_key, l.intercom_id, o.payload::VARCHAR, NULL::VARCHAR
+         FROM load.ledger l JOIN outbox.outbox_companies o ON o.company_id = l.source_key
+         WHERE l.object_type = 'company' AND l.status = 'created' ORDER BY 1",
+    )?;
+    let mut sum = Checked {
+        object_type: "company".into(),
+        ..Default::default()
+    };
+    for (key, id, want, _) in &companies {
+        let got =
+            rt.block_on(client.call(reqwest::Method::GET, &format!("/companies/{id}"), None))?;
+        sum.checked += 1;
+        let mut bad = 0;
+        for field in ["company_id", "name"] {
+            bad += compare(
+                "company",
+                key,
+                id,
+                field,
+                text(&want[field]),
+                text(&got[field]),
+            );
+        }
+        for (k, v) in want["custom_attributes"].as_object().into_iter().flatten() {
+            bad += compare(
+                "company",
+                key,
+                id,
+                &format!("custom_attributes.{k}"),
+                text(v),
+                text(&got["custom_attributes"][k]),
+            );
+        }
+        sum.mismatched += i64::from(bad > 0);
+    }
+    summary.push(sum);
+
+    // Tickets: title, description, state, assignee, plain attributes, then every part.
+    let tickets = loaded(
+        &ledger,
+        "SELECT l.source_key, l.intercom_id, o.payload::VARCHAR,
+                json_object('state', o.state_category, 'ticket_id', o.ticket_id)::VARCHAR
+         FROM load.ledger l JOIN outbox.outbox_tickets o ON o.number = l.source_key
+         WHERE l.object_type = 'ticket' AND l.status = 'created' ORDER BY 1",
+    )?;
+    let parts = loaded(
+        &ledger,
+        "SELECT l.source_key, coalesce(l.intercom_id, ''), p.payload::VARCHAR, json_object('ticket', l.ticket_key)::VARCHAR
+         FROM load.ledger l JOIN outbox.outbox_ticket_parts p ON p.entry_id::VARCHAR = l.source_key
+         WHERE l.object_type = 'part' AND l.status = 'created'",
+    )?;
+    let notes = loaded(
+        &ledger,
+        "SELECT l.source_key, coalesce(l.intercom_id, ''), to_json(list(a.size ORDER BY a.attachment_id))::VARCHAR,
+                json_object('ticket', any_value(l.ticket_key))::VARCHAR
+         FROM load.ledger l JOIN outbox.outbox_attachments a ON a.entry_id || ':' || a.batch = l.source_key
+         WHERE l.object_type = 'attachment_note' AND l.status = 'created' GROUP BY l.source_key, l.intercom_id",
+    )?;
+    let mut by_ticket: HashMap<String, Vec<(&String, &String, &Value)>> = HashMap::new();
+    for (key, id, want, extra) in parts.iter().chain(notes.iter()) {
+        by_ticket
+            .entry(text(&extra["ticket"]))
+            .or_default()
+            .push((key, id, want));
+    }
+    let mut sum = Checked {
+        object_type: "ticket".into(),
+        ..Default::default()
+    };
+    for (key, id, want, extra) in &tickets {
+        let got = rt.block_on(client.get_ticket(id))?;
+        sum.checked += 1;
+        let mut bad = 0;
+        let attrs = &want["ticket_attributes"];
+        for field in [
+            "_default_title_",
+            "_default_description_",
+            "osTicket number",
+        ] {
+            bad += compare(
+                "ticket",
+                key,
+                id,
+                field,
+                text(&attrs[field]),
+                text(&got["ticket_attributes"][field]),
+            );
+        }
+        bad += compare(
+            "ticket",
+            key,
+            id,
+            "state",
+            text(&extra["state"]),
+            text(&got["ticket_state"]["category"]),
+        );
+        bad += compare(
+            "ticket",
+            key,
+            id,
+            "created_at",
+            text(&want["created_at"]),
+            text(&got["created_at"]),
+        );
+        if let Some(admin) = want["assignment"]["admin_assignee_id"].as_str() {
+            bad += compare(
+                "ticket",
+                key,
+                id,
+                "admin_assignee_id",
+                admin.to_string(),
+                text(&got["admin_assignee_id"]),
+            );
+        }
+        let got_parts = got["ticket_parts"]["ticket_parts"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        let expected = by_ticket.get(key).map_or(&[][..], |v| v.as_slice());
+        bad += compare(
+            "ticket",
+            key,
+            id,
+            "parts",
+            expected.len().to_string(),
+            got_parts.len().to_string(),
+        );
+        for (part_key, part_id, part_want) in expected {
+            let Some(p) = got_parts.iter().find(|p| text(&p["id"]) == **part_id) else {
+                bad += compare(
+                    "ticket",
+                    key,
+                    id,
+                    &format!("part {part_key}"),
+                    (*part_id).clone(),
+                    String::new(),
+                );
+                continue;
+            };
+            if part_want.is_array() {
+                // A file note: the sizes of its files, in order.
+                let sizes: Vec<String> = p["attachments"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|a| text(&a["filesize"]))
+                    .collect();
+                let want_sizes: Vec<String> = part_want
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(text)
+                    .collect();
+                bad += compare(
+                    "ticket",
+                    key,
+                    id,
+                    &format!("part {part_key} files"),
+                    want_sizes.join(","),
+                    sizes.join(","),
+                );
+                continue;
+            }
+            for (field, got_field) in [
+                ("message_type", "part_type"),
+                ("created_at", "created_at"),
+                ("body", "body"),
+            ] {
+                bad += compare(
+                    "ticket",
+                    key,
+                    id,
+                    &format!("part {part_key} {field}"),
+                    text(&part_want[field]),
+                    text(&p[got_field]),
+                );
+            }
+            let author = if part_want["type"] == "admin" {
+                text(&part_want["admin_id"])
+            } else {
+                String::from("user")
+            };
+            let got_author = if p["author"]["type"] == "admin" {
+                text(&p["author"]["id"])
+            } else {
+                text(&p["author"]["type"])
+            };
+            bad += compare(
+                "ticket",
+                key,
+                id,
+                &format!("part {part_key} author"),
+                author,
+                got_author,
+            );
+        }
+        sum.mismatched += i64::from(bad > 0);
+    }
+    summary.push(sum);
+
+    ledger.with(|c| -> anyhow::Result<()> {
+        c.execute_batch("DELETE FROM load.verify_mismatch")?;
+        let mut app = c.appender_to_db("verify_mismatch", "load")?;
+        let now = chrono::Utc::now().naive_utc();
+        for m in &found {
+            app.append_row(duckdb::params![
+                m.object_type,
+                m.key,
+                m.id,
+                m.field,
+                m.expected,
+                m.actual,
+                now
+            ])?;
+        }
+        app.flush()?;
+        Ok(())
+    })?;
+    Ok(summary)
+}
+
+pub fn print(checked: &[Checked]) {
+    let mut table = comfy_table::Table::new();
+    table.load_style(comfy_table::presets::UTF8_FULL_CONDENSED);
+    table.set_header(["object", "checked", "with differences"]);
+    for c in checked {
+        table.add_row(vec![
+            c.object_type.clone(),
+            c.checked.to_string(),
+            c.mismatched.to_string(),
+        ]);
+    }
+    println!("{table}");
+}
