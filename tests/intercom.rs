@@ -99,6 +99,10 @@ async fn full_sequence(c: &Client, sim: &Sim) {
         .await
         .unwrap();
     assert_eq!(company["id"], same["id"]);
+    let found = c.find_company("osticket-org-2").await.unwrap().unwrap();
+    assert_eq!(found["id"], company["id"]);
+    assert_eq!(found["name"], "Globex Corporation");
+    assert!(c.find_company("osticket-org-404").await.unwrap().is_none());
     assert_eq!(same["name"], "Globex Corporation");
     let alice = c.create_contact(&contact(5)).await.unwrap();
     let dup = c.create_contact(&contact(5)).await.unwrap();

@@ -1,6 +1,7 @@
 //! `ostmig load` end to end: the real osTicket 1.17 database, snapshot → split → transform →
-//! check → load into `ostmig sim` over loopback; then a rerun (nothing twice), and a load that is
-//! SIGKILLed again and again into a faulty simulator, resumed until done, exactly once.
+//! check → load into `ostmig sim` over loopback; then a rerun (nothing twice), verify and
+//! rollback; and a load SIGKILLed at 20 random moments into a faulty simulator, resumed until
+//! done: exactly once, and verify finds no difference.
 mod common;
 
 use std::path::Path;
@@ -344,12 +345,18 @@ fn a_load_killed_again_and_again_into_a_faulty_intercom_ends_exactly_once() {
     let Some(path) = staged("ostmig_t_load_kill", dir.path(), &sim) else {
         return;
     };
-    // SIGKILL the load at moments spread over its run (the last ones land mid-tickets and
-    // mid-attachments), then let it finish.
-    for (round, ms) in [400u64, 900, 1500, 700, 2500, 1100, 3000, 600]
-        .iter()
-        .enumerate()
-    {
+    // SIGKILL the load at 20 random moments (each run resumes, so later kills land in later
+    // phases, mid-request included), then let it finish. The seed is printed to replay a failure.
+    let seed: u64 = std::env::var("OSTMIG_KILL_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(rand::random);
+    eprintln!("kill moments from seed {seed} (OSTMIG_KILL_SEED to replay)");
+    let mut rng = <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(seed);
+    let moments: Vec<u64> = (0..20)
+        .map(|_| rand::Rng::random_range(&mut rng, 150..2500))
+        .collect();
+    for (round, ms) in moments.iter().enumerate() {
         let mut child = Command::new(bin())
             .args([
                 "load",

@@ -429,6 +429,21 @@ impl Client {
             .await
     }
 
+    /// The company with this `company_id`, if any. 2.16 documents a one-item `list`; a bare
+    /// company (Intercom's prose: "fetch a single company") is accepted too.
+    pub async fn find_company(&self, company_id: &str) -> Result<Option<Value>, ApiError> {
+        let path = format!(
+            "/companies?company_id={}",
+            percent_encoding::utf8_percent_encode(company_id, percent_encoding::NON_ALPHANUMERIC)
+        );
+        match self.call(Method::GET, &path, None).await {
+            Ok(found) if found["type"] == "list" => Ok(found["data"].get(0).cloned()),
+            Ok(found) => Ok(Some(found)),
+            Err(e) if e.status == Some(404) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     pub async fn find_contact(&self, external_id: &str) -> Result<Option<Value>, ApiError> {
         let body =
             json!({"query": {"field": "external_id", "operator": "=", "value": external_id}});

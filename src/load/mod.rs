@@ -480,17 +480,8 @@ async fn companies(cx: &Context_) -> anyhow::Result<PhaseResult> {
             &mut r,
             |resumed| async move {
                 // POST /companies would silently update a company someone else made: look first.
-                match c
-                    .call(
-                        reqwest::Method::GET,
-                        &format!("/companies?company_id={}", urlencode(&row.key)),
-                        None,
-                    )
-                    .await
-                {
-                    Ok(found) => return Ok((id(&found), !resumed)),
-                    Err(e) if e.status == Some(404) => {}
-                    Err(e) => return Err(e),
+                if let Some(found) = c.find_company(&row.key).await? {
+                    return Ok((id(&found), !resumed));
                 }
                 c.upsert_company(&row.payload)
                     .await
@@ -500,10 +491,6 @@ async fn companies(cx: &Context_) -> anyhow::Result<PhaseResult> {
         .await?;
     }
     Ok(r)
-}
-
-fn urlencode(s: &str) -> String {
-    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
 }
 
 async fn contacts(cx: &Context_) -> anyhow::Result<PhaseResult> {

@@ -147,9 +147,10 @@ impl Workspace {
             ("GET", ["admins"]) => (200, json!({"type": "admin.list", "admins": self.admins})),
             ("GET", ["teams"]) => (200, json!({"type": "team.list", "teams": self.teams})),
             ("POST", ["companies"]) => self.upsert_company(body),
+            // The spec answers a lookup by company_id with a one-item `list` (not a bare company).
             ("GET", ["companies"]) => match query.get("company_id") {
                 Some(cid) => match self.companies.values().find(|c| c["company_id"] == *cid) {
-                    Some(c) => (200, c.clone()),
+                    Some(c) => list(vec![c.clone()], "list", query),
                     None => not_found("company", cid),
                 },
                 None => list(self.companies.values().cloned().collect(), "list", query),
