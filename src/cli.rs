@@ -120,6 +120,11 @@ pub struct SnapshotArgs {
     /// db_timezone setting, else the server's zone.
     #[arg(long, value_name = "ZONE")]
     pub source_timezone: Option<String>,
+    /// Cutover re-read: only rows changed since this file's previous snapshot (new tickets, new
+    /// replies on old tickets, changed users; deletions too). Then `split`, `transform` and
+    /// `load --apply` send only what is new or changed.
+    #[arg(long)]
+    pub delta: bool,
     /// Print a JSON summary on stdout instead of a table.
     #[arg(long)]
     pub json: bool,

@@ -89,6 +89,7 @@ pub fn print_snapshot_summary(s: &Summary, json: bool) -> anyhow::Result<()> {
     if json {
         let v = serde_json::json!({
             "snapshot_id": s.snapshot_id,
+            "kind": s.kind,
             "osticket_version": s.osticket_version,
             "mysql_version": s.mysql_version,
             "prefix": s.prefix,
@@ -107,25 +108,35 @@ pub fn print_snapshot_summary(s: &Summary, json: bool) -> anyhow::Result<()> {
     }
     let mut table = Table::new();
     table.load_style(UTF8_FULL_CONDENSED);
-    table.set_header(vec![
-        "table",
-        "rows",
-        "bytes",
-        "zero dates",
-        "listed values",
-    ]);
+    let delta = s.kind == "delta";
+    let mut header = vec!["table", "rows", "bytes", "zero dates", "listed values"];
+    if delta {
+        header.insert(2, "re-read");
+    }
+    table.set_header(header);
+    let right = |n: i64| Cell::new(group_digits(n)).set_alignment(CellAlignment::Right);
     for t in s.tables.iter().filter(|t| t.rows_copied > 0) {
-        table.add_row(vec![
+        let mut row = vec![
             Cell::new(&t.raw),
-            Cell::new(group_digits(t.rows_copied)).set_alignment(CellAlignment::Right),
-            Cell::new(group_digits(t.bytes)).set_alignment(CellAlignment::Right),
-            Cell::new(group_digits(t.zero_dates)).set_alignment(CellAlignment::Right),
-            Cell::new(group_digits(t.issues)).set_alignment(CellAlignment::Right),
-        ]);
+            right(t.rows_copied),
+            right(t.bytes),
+            right(t.zero_dates),
+            right(t.issues),
+        ];
+        if delta {
+            row.insert(
+                2,
+                t.delta_rows
+                    .map_or_else(|| Cell::new("all"), right)
+                    .set_alignment(CellAlignment::Right),
+            );
+        }
+        table.add_row(row);
     }
     println!("{table}");
     println!(
-        "snapshot {}: osTicket {} on MySQL {}, prefix '{}', {} tables, {} rows, {} bytes in {:.1} s",
+        "{} snapshot {}: osTicket {} on MySQL {}, prefix '{}', {} tables, {} rows, {} bytes read in {:.1} s",
+        s.kind,
         s.snapshot_id,
         s.osticket_version,
         s.mysql_version,

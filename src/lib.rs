@@ -73,6 +73,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
                 prefix: args.prefix,
                 source_timezone: args.source_timezone,
                 progress: std::io::stderr().is_terminal(),
+                delta: args.delta,
             })?;
             for w in &summary.warnings {
                 eprintln!("warning: {w}");

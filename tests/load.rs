@@ -1,7 +1,8 @@
 //! `ostmig load` end to end: the real osTicket 1.17 database, snapshot → split → transform →
 //! check → load into `ostmig sim` over loopback; then a rerun (nothing twice), verify and
-//! rollback; and a load SIGKILLed at 20 random moments into a faulty simulator, resumed until
-//! done: exactly once, and verify finds no difference.
+//! rollback; a load SIGKILLed at 20 random moments into a faulty simulator, resumed until
+//! done: exactly once, and verify finds no difference; and a cutover delta that sends only
+//! what changed in osTicket after the first load.
 mod common;
 
 use std::path::Path;
@@ -127,7 +128,7 @@ fn a_full_load_lands_everything_once_and_a_rerun_sends_nothing() {
     );
     let plan = String::from_utf8_lossy(&out.stdout);
     assert!(
-        plan.contains("tickets") && plan.contains("to send"),
+        plan.contains("tickets") && plan.contains("to create"),
         "{plan}"
     );
     assert_eq!(census(&sim.state()).1, 0);
@@ -424,6 +425,192 @@ fn a_load_killed_again_and_again_into_a_faulty_intercom_ends_exactly_once() {
         out.status.code(),
         Some(0),
         "verify after the kills: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+/// What osTicket looks like after the first load: a customer replied on an open ticket, a
+/// requester was renamed, another open ticket was closed, and a new ticket arrived (a copy of an
+/// existing one with fresh ids, as osTicket would write it).
+const CUTOVER_CHANGES: &str = "
+SET @t := (SELECT min(ticket_id) FROM ost_ticket WHERE status_id = 1 AND ticket_pid IS NULL);
+SET @closing := (SELECT min(ticket_id) FROM ost_ticket WHERE status_id = 1 AND ticket_pid IS NULL AND ticket_id > @t);
+SET @thread := (SELECT id FROM ost_thread WHERE object_type = 'T' AND object_id = @t);
+SET @owner := (SELECT user_id FROM ost_ticket WHERE ticket_id = @t);
+INSERT INTO ost_thread_entry (pid, thread_id, staff_id, user_id, type, flags, poster, editor, editor_type, source, title, body, format, ip_address, recipients, created, updated)
+  SELECT 0, @thread, 0, @owner, 'M', 0, name, NULL, NULL, 'Email', 'Re: after cutover',
+         '<p>One more question, sent after the first load.</p>', 'html', '', NULL, NOW(), NOW()
+  FROM ost_user WHERE id = @owner;
+UPDATE ost_user SET name = 'Renamed Requester', updated = NOW() WHERE id = @owner;
+UPDATE ost_ticket SET status_id = (SELECT min(id) FROM ost_ticket_status WHERE state = 'closed'),
+       closed = NOW(), updated = NOW() WHERE ticket_id = @closing;
+CREATE TEMPORARY TABLE nt AS SELECT * FROM ost_ticket WHERE ticket_id = @t;
+UPDATE nt SET ticket_id = 9001, number = '990001', created = NOW(), updated = NOW(), lastupdate = NOW();
+INSERT INTO ost_ticket SELECT * FROM nt;
+CREATE TEMPORARY TABLE nth AS SELECT * FROM ost_thread WHERE id = @thread;
+UPDATE nth SET id = 9001, object_id = 9001;
+INSERT INTO ost_thread SELECT * FROM nth;
+CREATE TEMPORARY TABLE ne AS SELECT * FROM ost_thread_entry WHERE thread_id = @thread AND title <> 'Re: after cutover';
+UPDATE ne SET id = id + 90000, pid = IF(pid = 0, 0, pid + 90000), thread_id = 9001, created = NOW(), updated = NOW();
+INSERT INTO ost_thread_entry SELECT * FROM ne;
+CREATE TEMPORARY TABLE nf AS SELECT * FROM ost_form_entry WHERE object_type = 'T' AND object_id = @t;
+CREATE TEMPORARY TABLE nv AS SELECT v.* FROM ost_form_entry_values v JOIN nf ON v.entry_id = nf.id;
+UPDATE nf SET id = id + 9000, object_id = 9001, updated = NOW();
+UPDATE nv SET entry_id = entry_id + 9000;
+INSERT INTO ost_form_entry SELECT * FROM nf;
+INSERT INTO ost_form_entry_values SELECT * FROM nv;
+CREATE TEMPORARY TABLE nc AS SELECT * FROM ost_ticket__cdata WHERE ticket_id = @t;
+UPDATE nc SET ticket_id = 9001;
+INSERT INTO ost_ticket__cdata SELECT * FROM nc;
+SELECT (SELECT number FROM ost_ticket WHERE ticket_id = @t), (SELECT number FROM ost_ticket WHERE ticket_id = @closing), @owner;
+";
+
+#[test]
+fn a_cutover_delta_sends_only_what_changed() {
+    if !mariadb_up() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let Some(sim) = Sim::start(&["--seed", &seed(dir.path())]) else {
+        return;
+    };
+    let db = "ostmig_t_cutover";
+    let Some(path) = staged(db, dir.path(), &sim) else {
+        return;
+    };
+    assert_eq!(load(&path, &sim.url, &["--apply"]).status.code(), Some(0));
+    let before = census(&sim.state());
+
+    let changed = admin_sql(Some(db), CUTOVER_CHANGES);
+    let changed: Vec<&str> = changed.split_whitespace().collect();
+    let (replied, closed, owner) = (changed[0], changed[1], changed[2]);
+
+    // Delta snapshot, then split and transform as usual.
+    let out = snapshot(db, &path, &["--delta"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("delta"));
+    let p = path.to_str().unwrap();
+    assert!(
+        ostmig(&["split", "--db", p], &[])
+            .status
+            .code()
+            .is_some_and(|c| c <= 1)
+    );
+    let config = dir.path().join("ostmig.toml");
+    let out = ostmig(
+        &["transform", "--db", p, "--config", config.to_str().unwrap()],
+        &[],
+    );
+    assert!(out.status.success());
+
+    // The staged copy equals a full snapshot taken now, table by table.
+    let full = dir.path().join("full.duckdb");
+    snapshot(db, &full, &[]);
+    let conn = duck(&path);
+    conn.execute_batch(&format!(
+        "ATTACH '{}' AS full_copy (READ_ONLY)",
+        full.display()
+    ))
+    .unwrap();
+    let tables: Vec<String> = {
+        let mut stmt = conn
+            .prepare("SELECT table_name FROM information_schema.tables WHERE table_catalog = 'full_copy' AND table_schema = 'raw' ORDER BY 1")
+            .unwrap();
+        stmt.query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    assert!(tables.len() > 50);
+    for t in &tables {
+        let diff = duck_i64(
+            &conn,
+            &format!(
+                "SELECT (SELECT count(*) FROM (SELECT * FROM raw.\"{t}\" EXCEPT ALL SELECT * FROM full_copy.raw.\"{t}\"))
+                      + (SELECT count(*) FROM (SELECT * FROM full_copy.raw.\"{t}\" EXCEPT ALL SELECT * FROM raw.\"{t}\"))"
+            ),
+        );
+        assert_eq!(
+            diff, 0,
+            "raw.{t} after the delta differs from a full snapshot"
+        );
+    }
+    assert!(
+        duck_i64(
+            &conn,
+            "SELECT delta_rows FROM meta.snapshot_table WHERE table_name = 'thread_entry' AND snapshot_id = 2"
+        ) < duck_i64(
+            &conn,
+            "SELECT rows_copied FROM meta.snapshot_table WHERE table_name = 'thread_entry' AND snapshot_id = 2"
+        ),
+        "thread entries were re-read incrementally"
+    );
+    drop(conn);
+
+    // The plan names the new objects and the updates; the load sends only those.
+    let plan = String::from_utf8_lossy(&load(&path, &sim.url, &[]).stdout).to_string();
+    assert!(plan.contains("to update"), "{plan}");
+    let out = load(&path, &sim.url, &["--apply"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let state = sim.state();
+    let after = census(&state);
+    assert_eq!(
+        (after.0, after.1, after.2, after.4),
+        (before.0, before.1, before.2, before.4)
+    );
+    let parts = |c: &(usize, usize, usize, Vec<(String, usize)>, usize), n: &str| {
+        c.3.iter()
+            .filter(|(k, _)| k == n)
+            .map(|(_, p)| *p)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        after.3.len(),
+        before.3.len() + 1,
+        "one new ticket, no second copy of any"
+    );
+    assert_eq!(
+        parts(&after, replied),
+        vec![parts(&before, replied)[0] + 1],
+        "the reply was appended"
+    );
+    assert_eq!(parts(&after, "990001").len(), 1);
+    let conn = duck(&path);
+    assert_eq!(
+        duck_i64(
+            &conn,
+            "SELECT updated FROM load.phase_result WHERE phase = 'contacts' ORDER BY run_id DESC LIMIT 1"
+        ),
+        1,
+        "only the renamed contact was updated"
+    );
+    drop(conn);
+    let contact = state["contacts"]
+        .as_object()
+        .unwrap()
+        .values()
+        .find(|c| c["external_id"] == format!("osticket-user-{owner}"))
+        .unwrap();
+    assert_eq!(contact["name"], "Renamed Requester");
+    let ticket = state["tickets"]
+        .as_object()
+        .unwrap()
+        .values()
+        .find(|t| t["ticket_attributes"]["osTicket number"] == closed)
+        .unwrap();
+    assert_eq!(ticket["ticket_state"]["category"], "resolved");
+    let out = ostmig(
+        &["verify", "--db", p, "--intercom-url", &sim.url],
+        &[("OSTMIG_INTERCOM_TOKEN", TOKEN)],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
         String::from_utf8_lossy(&out.stdout)
     );
 }

@@ -524,6 +524,12 @@ impl Client {
         .await
     }
 
+    /// PUT /contacts/{id}: change a contact's fields (a cutover delta after a user changed).
+    pub async fn update_contact(&self, id: &str, payload: &Value) -> Result<Value, ApiError> {
+        self.call(Method::PUT, &format!("/contacts/{id}"), Some(payload))
+            .await
+    }
+
     pub async fn archive_contact(&self, id: &str) -> Result<Value, ApiError> {
         self.call(Method::POST, &format!("/contacts/{id}/archive"), None)
             .await

@@ -15,6 +15,8 @@ pub struct Ledger {
 pub struct Entry {
     pub status: String,
     pub intercom_id: Option<String>,
+    /// Hash of the outbox payload last sent (or being sent) for this object.
+    pub payload_sha256: Option<String>,
 }
 
 impl Entry {
@@ -51,12 +53,13 @@ impl Ledger {
     pub fn get(&self, object_type: &str, key: &str) -> anyhow::Result<Option<Entry>> {
         self.with(|c| {
             c.query_row(
-                "SELECT status, intercom_id FROM load.ledger WHERE object_type = ? AND source_key = ?",
+                "SELECT status, intercom_id, payload_sha256 FROM load.ledger WHERE object_type = ? AND source_key = ?",
                 params![object_type, key],
                 |r| {
                     Ok(Entry {
                         status: r.get(0)?,
                         intercom_id: r.get(1)?,
+                        payload_sha256: r.get(2)?,
                     })
                 },
             )
@@ -82,6 +85,33 @@ impl Ledger {
                    status = 'intent', attempts = load.ledger.attempts + 1, payload_sha256 = excluded.payload_sha256,
                    last_at = excluded.last_at",
                 params![k.object_type, k.key, k.phase, k.ticket, payload_sha],
+            )
+        })?;
+        Ok(())
+    }
+
+    /// Record that a created object was brought up to date with a changed payload. Written only
+    /// after Intercom confirmed, so a crash mid-update leaves the old hash and the update is
+    /// simply sent again (updates are idempotent).
+    pub fn updated(&self, k: Key, payload_sha: &str) -> anyhow::Result<()> {
+        self.with(|c| {
+            c.execute(
+                "UPDATE load.ledger SET payload_sha256 = ?, last_error = NULL, attempts = attempts + 1,
+                   last_at = now()::TIMESTAMP WHERE object_type = ? AND source_key = ?",
+                params![payload_sha, k.object_type, k.key],
+            )
+        })?;
+        Ok(())
+    }
+
+    /// An update failed: the object stays created (others depend on its id); the error is kept
+    /// and the old hash makes the next run try again.
+    pub fn update_failed(&self, k: Key, error: &str) -> anyhow::Result<()> {
+        self.with(|c| {
+            c.execute(
+                "UPDATE load.ledger SET last_error = ?, last_at = now()::TIMESTAMP
+                 WHERE object_type = ? AND source_key = ?",
+                params![format!("update: {error}"), k.object_type, k.key],
             )
         })?;
         Ok(())

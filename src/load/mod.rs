@@ -48,6 +48,11 @@ pub struct PhaseResult {
     pub confirmed: i64,
     pub skipped: i64,
     pub failed: i64,
+    /// Objects created earlier whose outbox payload changed since (a cutover delta), sent as
+    /// updates; counted in `sent` and `confirmed` too.
+    pub updated: i64,
+    /// Objects created earlier that changed but that Intercom cannot edit (a reply's text).
+    pub stale: i64,
 }
 
 /// Outbox rows as (key, ticket key, payload, extra).
@@ -79,55 +84,71 @@ fn rows(ledger: &Ledger, sql: &str) -> anyhow::Result<Vec<Row>> {
     })
 }
 
-/// What each phase would send: staged rows and those the ledger already settled.
+/// Object types whose changed payload the load sends as an update (see `once_or_update`).
+const UPDATABLE: &[&str] = &["company", "contact", "ticket", "ticket_state"];
+
+/// What each phase would send: new objects to create, created ones whose outbox payload changed
+/// since (to update, or listed when Intercom cannot edit them), and the rest already loaded.
+/// The payloads hashed here are the ones each phase hashes.
 pub fn plan(db: &std::path::Path) -> anyhow::Result<Vec<PhaseResult>> {
     let duck = warehouse::open(db)?;
     let sql = "
         WITH staged AS (
-            SELECT 'schema' AS phase, 'data_attribute' AS t, attribute_name AS k FROM outbox.outbox_data_attributes
-            UNION ALL SELECT 'schema', 'tag', tag FROM outbox.outbox_tags
-            UNION ALL SELECT 'schema', 'ticket_type', name FROM outbox.outbox_ticket_type
-            UNION ALL SELECT 'schema', 'ticket_type_attribute', name FROM outbox.outbox_ticket_type_attributes
-            UNION ALL SELECT 'companies', 'company', company_id FROM outbox.outbox_companies
-            UNION ALL SELECT 'contacts', 'contact', external_id FROM outbox.outbox_contacts
-            UNION ALL SELECT 'tickets', 'ticket', number FROM outbox.outbox_tickets
-            UNION ALL SELECT 'tickets', 'part', entry_id::VARCHAR FROM outbox.outbox_ticket_parts
-            UNION ALL SELECT 'states', 'ticket_state', number FROM outbox.outbox_tickets
-            UNION ALL SELECT DISTINCT 'attachments', 'attachment_note', entry_id || ':' || batch FROM outbox.outbox_attachments
+            SELECT 'schema' AS phase, 'data_attribute' AS t, attribute_name AS k, payload::VARCHAR AS p FROM outbox.outbox_data_attributes
+            UNION ALL SELECT 'schema', 'tag', tag, payload::VARCHAR FROM outbox.outbox_tags
+            UNION ALL SELECT 'schema', 'ticket_type', name, payload::VARCHAR FROM outbox.outbox_ticket_type
+            UNION ALL SELECT 'schema', 'ticket_type_attribute', name, payload::VARCHAR FROM outbox.outbox_ticket_type_attributes
+            UNION ALL SELECT 'companies', 'company', company_id, payload::VARCHAR FROM outbox.outbox_companies
+            UNION ALL SELECT 'contacts', 'contact', external_id, payload::VARCHAR FROM outbox.outbox_contacts
+            UNION ALL SELECT 'tickets', 'ticket', number, payload::VARCHAR FROM outbox.outbox_tickets
+            UNION ALL SELECT 'tickets', 'part', entry_id::VARCHAR, payload::VARCHAR FROM outbox.outbox_ticket_parts
+            UNION ALL SELECT 'states', 'ticket_state', number,
+                json_object('state', state_category, 'assignee', assignee_admin_id, 'tag', tag)::VARCHAR FROM outbox.outbox_tickets
+            UNION ALL SELECT 'attachments', 'attachment_note', entry_id || ':' || batch, any_value(note_payload)::VARCHAR
+                FROM outbox.outbox_attachments GROUP BY entry_id, batch
         )
-        SELECT s.phase, count(*) AS staged,
-               count(*) FILTER (WHERE l.status IN ('created', 'existing')) AS settled,
-               count(*) FILTER (WHERE l.status = 'failed') AS failed
+        SELECT s.phase, s.t, s.p, l.status, l.payload_sha256
         FROM staged s
-        LEFT JOIN load.ledger l ON l.object_type = s.t AND l.source_key = s.k
-        GROUP BY s.phase";
+        LEFT JOIN load.ledger l ON l.object_type = s.t AND l.source_key = s.k";
     let mut stmt = duck.prepare(sql).map_err(|e| {
         Hinted::new(
             format!("the outboxes cannot be read: {e}"),
             "run `ostmig transform` (and `ostmig split`) first",
         )
     })?;
-    let mut by_phase: HashMap<String, PhaseResult> = stmt
-        .query_map([], |r| {
-            Ok(PhaseResult {
-                phase: r.get(0)?,
-                staged: r.get(1)?,
-                skipped: r.get(2)?,
-                failed: r.get(3)?,
-                ..Default::default()
-            })
-        })?
-        .filter_map(Result::ok)
-        .map(|p| (p.phase.clone(), p))
-        .collect();
+    let mut by_phase: HashMap<String, PhaseResult> = HashMap::new();
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        let phase: String = r.get(0)?;
+        let object_type: String = r.get(1)?;
+        let payload: String = r.get(2)?;
+        let status: Option<String> = r.get(3)?;
+        let hash: Option<String> = r.get(4)?;
+        let p = by_phase
+            .entry(phase.clone())
+            .or_insert_with(|| phase_result(&phase));
+        p.staged += 1;
+        match status.as_deref() {
+            Some("created") | Some("existing") => {
+                let now = sha(&serde_json::from_str(&payload).unwrap_or(Value::Null));
+                if status.as_deref() == Some("existing") || hash.as_deref() == Some(now.as_str()) {
+                    p.skipped += 1;
+                } else if UPDATABLE.contains(&object_type.as_str()) {
+                    p.updated += 1;
+                } else {
+                    p.stale += 1;
+                }
+            }
+            Some("failed") => {
+                p.failed += 1;
+                p.sent += 1;
+            }
+            _ => p.sent += 1,
+        }
+    }
     Ok(PHASES
         .iter()
-        .map(|p| {
-            by_phase.remove(*p).unwrap_or(PhaseResult {
-                phase: p.to_string(),
-                ..Default::default()
-            })
-        })
+        .map(|p| by_phase.remove(*p).unwrap_or_else(|| phase_result(p)))
         .collect())
 }
 
@@ -211,7 +232,7 @@ pub fn run(opts: &Options) -> anyhow::Result<Vec<PhaseResult>> {
         })?;
         cx.ledger.with(|c| {
             c.execute(
-                "INSERT INTO load.phase_result VALUES (?, ?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP)",
+                "INSERT INTO load.phase_result VALUES (?, ?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP, ?)",
                 duckdb::params![
                     run_id,
                     result.phase,
@@ -220,7 +241,8 @@ pub fn run(opts: &Options) -> anyhow::Result<Vec<PhaseResult>> {
                     result.confirmed,
                     result.skipped,
                     result.failed,
-                    opts.url
+                    opts.url,
+                    result.updated
                 ],
             )
         })?;
@@ -246,15 +268,60 @@ where
     F: FnOnce(bool) -> Fut,
     Fut: std::future::Future<Output = Result<(String, bool), ApiError>>,
 {
+    once_or_update(cx, k, payload, result, send, None::<NoUpdate>).await
+}
+
+type NoUpdate = fn(String) -> std::future::Ready<Result<(), ApiError>>;
+
+/// As [`once`]; and when an object this tool created has a different outbox payload now (the
+/// source changed after it was loaded), `update` brings it up to date with the object's
+/// Intercom id. Without `update`, such an object is counted `stale`: listed, never sent twice.
+async fn once_or_update<F, Fut, U, UFut>(
+    cx: &Context_,
+    k: Key<'_>,
+    payload: &Value,
+    result: &mut PhaseResult,
+    send: F,
+    update: Option<U>,
+) -> anyhow::Result<Option<String>>
+where
+    F: FnOnce(bool) -> Fut,
+    Fut: std::future::Future<Output = Result<(String, bool), ApiError>>,
+    U: FnOnce(String) -> UFut,
+    UFut: std::future::Future<Output = Result<(), ApiError>>,
+{
     result.staged += 1;
+    let hash = sha(payload);
     let known = cx.ledger.get(k.object_type, k.key)?;
     if let Some(e) = known.as_ref().filter(|e| e.settled()) {
-        result.skipped += 1;
-        return Ok(e.intercom_id.clone());
+        let changed = e.status == "created" && e.payload_sha256.as_deref() != Some(hash.as_str());
+        let Some(id) = e.intercom_id.clone() else {
+            result.skipped += 1;
+            return Ok(None);
+        };
+        match update {
+            Some(update) if changed => {
+                result.sent += 1;
+                match update(id.clone()).await {
+                    Ok(()) => {
+                        cx.ledger.updated(k, &hash)?;
+                        result.confirmed += 1;
+                        result.updated += 1;
+                    }
+                    Err(err) => {
+                        cx.ledger.update_failed(k, &err.to_string())?;
+                        result.failed += 1;
+                    }
+                }
+            }
+            _ if changed => result.stale += 1,
+            _ => result.skipped += 1,
+        }
+        return Ok(Some(id));
     }
     // An earlier run may have sent it and died before the answer: `send` must look first.
     let resumed = known.is_some_and(|e| e.status == "intent");
-    cx.ledger.intent(k, &sha(payload))?;
+    cx.ledger.intent(k, &hash)?;
     result.sent += 1;
     match send(resumed).await {
         Ok((id, existed)) => {
@@ -473,7 +540,7 @@ async fn companies(cx: &Context_) -> anyhow::Result<PhaseResult> {
         "SELECT company_id, NULL::VARCHAR, payload::VARCHAR, NULL::VARCHAR FROM outbox.outbox_companies ORDER BY org_id",
     )? {
         let row = &row;
-        once(
+        once_or_update(
             cx,
             key("company", &row.key, "companies", None),
             &row.payload,
@@ -487,6 +554,8 @@ async fn companies(cx: &Context_) -> anyhow::Result<PhaseResult> {
                     .await
                     .map(|v| (id(&v), false))
             },
+            // Ours (the ledger says created), so the upsert by company_id changes only ours.
+            Some(|_| async move { c.upsert_company(&row.payload).await.map(drop) }),
         )
         .await?;
     }
@@ -504,7 +573,7 @@ async fn contacts(cx: &Context_) -> anyhow::Result<PhaseResult> {
             let row = &row;
             let mut r = phase_result("contacts");
             let c = &cx.client;
-            let contact = once(
+            let contact = once_or_update(
                 cx,
                 key("contact", &row.key, "contacts", None),
                 &row.payload,
@@ -518,6 +587,9 @@ async fn contacts(cx: &Context_) -> anyhow::Result<PhaseResult> {
                         .await
                         .map(|(v, existed)| (id(&v), existed))
                 },
+                Some(
+                    |id: String| async move { c.update_contact(&id, &row.payload).await.map(drop) },
+                ),
             )
             .await?;
             if let (Some(contact), Some(company)) = (contact, row.extra["company_id"].as_str())
@@ -550,6 +622,8 @@ fn sum(phase: &str, parts: Vec<anyhow::Result<PhaseResult>>) -> anyhow::Result<P
         total.confirmed += p.confirmed;
         total.skipped += p.skipped;
         total.failed += p.failed;
+        total.updated += p.updated;
+        total.stale += p.stale;
     }
     Ok(total)
 }
@@ -557,6 +631,13 @@ fn sum(phase: &str, parts: Vec<anyhow::Result<PhaseResult>>) -> anyhow::Result<P
 /// The create request as sent: ids that exist only now, list labels swapped for item ids.
 fn ticket_request(cx: &Context_, payload: &Value, company: Option<&str>) -> anyhow::Result<Value> {
     let mut p = payload.clone();
+    // The admin is assigned in the states phase, after the history: only the team inbox now.
+    if let Some(a) = p.get_mut("assignment").and_then(Value::as_object_mut) {
+        a.remove("admin_assignee_id");
+        if a.get("team_assignee_id").is_none_or(Value::is_null) {
+            p.as_object_mut().map(|o| o.remove("assignment"));
+        }
+    }
     p["ticket_type_id"] = json!(cx.ticket_type.clone().unwrap_or_default());
     if let Some(company) = company.and_then(|c| cx.ledger.id_of("company", c).ok().flatten()) {
         p["company_id"] = json!(company);
@@ -592,7 +673,7 @@ async fn tickets(cx: &Context_) -> anyhow::Result<PhaseResult> {
                 let c = &cx.client;
                 let request = &ticket_request(cx, &row.payload, row.extra["company_id"].as_str())?;
                 let lookup = number_attr.as_deref().map(|a| (a, row.key.as_str()));
-                let Some(ticket_id) = once(cx, key("ticket", &row.key, "tickets", None), request, &mut r, |resumed| async move {
+                let Some(ticket_id) = once_or_update(cx, key("ticket", &row.key, "tickets", None), &row.payload, &mut r, |resumed| async move {
                     if resumed
                         && let Some((attr, number)) = lookup
                         && let Some(found) = c.find_ticket(attr, number).await?
@@ -600,7 +681,11 @@ async fn tickets(cx: &Context_) -> anyhow::Result<PhaseResult> {
                         return Ok((id(&found), false));
                     }
                     c.create_ticket(request, lookup).await.map(|t| (id(&t), false))
-                })
+                }, Some(|id: String| async move {
+                    // Title and attributes changed in osTicket after the ticket was loaded.
+                    let change = json!({"ticket_attributes": request["ticket_attributes"]});
+                    c.update_ticket(&id, &change).await.map(drop)
+                }))
                 .await?
                 else {
                     return Ok(r);
@@ -639,7 +724,7 @@ async fn tickets(cx: &Context_) -> anyhow::Result<PhaseResult> {
 async fn states(cx: &Context_) -> anyhow::Result<PhaseResult> {
     let tickets = rows(
         &cx.ledger,
-        "SELECT number, tag, json_object('state', state_category, 'assignee', assignee_admin_id)::VARCHAR, NULL::VARCHAR
+        "SELECT number, tag, json_object('state', state_category, 'assignee', assignee_admin_id, 'tag', tag)::VARCHAR, NULL::VARCHAR
          FROM outbox.outbox_tickets ORDER BY ticket_id",
     )?;
     let results: Vec<anyhow::Result<PhaseResult>> = futures::stream::iter(tickets)
@@ -653,7 +738,11 @@ async fn states(cx: &Context_) -> anyhow::Result<PhaseResult> {
             };
             let category = row.payload["state"].as_str().unwrap_or("in_progress");
             let state = cx.states.get(category).cloned().unwrap_or_default();
-            let update = json!({"ticket_state_id": state, "skip_notifications": true});
+            // Assignment last, with the state, so the history above it is complete first.
+            let mut update = json!({"ticket_state_id": state, "skip_notifications": true});
+            if let Some(admin) = row.payload["assignee"].as_str() {
+                update["assignee_id"] = json!(admin);
+            }
             let tag = row
                 .ticket
                 .as_deref()
@@ -662,18 +751,26 @@ async fn states(cx: &Context_) -> anyhow::Result<PhaseResult> {
                 .as_str()
                 .map(String::from)
                 .or(cx.fallback_admin.clone());
-            once(
-                cx,
-                key("ticket_state", &row.key, "states", Some(&row.key)),
-                &update,
-                &mut r,
-                |_| async {
-                    c.update_ticket(&ticket_id, &update).await?;
-                    if let (Some(tag), Some(admin)) = (&tag, &tagger) {
+            let apply = |ticket_id: String| {
+                let (update, tag, tagger) = (&update, &tag, &tagger);
+                async move {
+                    c.update_ticket(&ticket_id, update).await?;
+                    if let (Some(tag), Some(admin)) = (tag, tagger) {
                         c.tag_ticket(&ticket_id, tag, admin).await?;
                     }
-                    Ok((ticket_id.clone(), false))
+                    Ok::<_, ApiError>(())
+                }
+            };
+            once_or_update(
+                cx,
+                key("ticket_state", &row.key, "states", Some(&row.key)),
+                &row.payload,
+                &mut r,
+                |_| {
+                    let t = ticket_id.clone();
+                    async move { apply(t.clone()).await.map(|()| (t, false)) }
                 },
+                Some(apply),
             )
             .await?;
             Ok(r)
@@ -751,7 +848,9 @@ pub fn print(results: &[PhaseResult], planned: bool) {
             "phase",
             "staged",
             "already loaded",
-            "to send",
+            "to create",
+            "to update",
+            "changed, not updatable",
             "failed before",
         ]);
         for r in results {
@@ -759,19 +858,32 @@ pub fn print(results: &[PhaseResult], planned: bool) {
                 r.phase.clone(),
                 r.staged.to_string(),
                 r.skipped.to_string(),
-                (r.staged - r.skipped).to_string(),
+                r.sent.to_string(),
+                r.updated.to_string(),
+                r.stale.to_string(),
                 r.failed.to_string(),
             ]);
         }
     } else {
-        table.set_header(["phase", "staged", "sent", "confirmed", "skipped", "failed"]);
+        table.set_header([
+            "phase",
+            "staged",
+            "sent",
+            "confirmed",
+            "of which updates",
+            "skipped",
+            "changed, not updatable",
+            "failed",
+        ]);
         for r in results {
             table.add_row(vec![
                 r.phase.clone(),
                 r.staged.to_string(),
                 r.sent.to_string(),
                 r.confirmed.to_string(),
+                r.updated.to_string(),
                 r.skipped.to_string(),
+                r.stale.to_string(),
                 r.failed.to_string(),
             ]);
         }

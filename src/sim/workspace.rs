@@ -197,6 +197,7 @@ impl Workspace {
                 None => not_found("contact", id),
             },
             ("POST", ["contacts", id, "companies"]) => self.attach_company(id, body),
+            ("PUT", ["contacts", id]) => self.update_contact(id, body),
             ("GET", ["data_attributes"]) => {
                 let model = query.get("model");
                 let data: Vec<Value> = self
@@ -375,6 +376,47 @@ impl Workspace {
         }
         c["updated_at"] = json!(t);
         (200, c.clone())
+    }
+
+    /// PUT /contacts/{id}: the fields given replace the stored ones; custom attributes merge.
+    fn update_contact(&mut self, id: &str, body: &Value) -> Reply {
+        let Some(mut contact) = self.contacts.get(id).cloned() else {
+            return not_found("contact", id);
+        };
+        if let Some(email) = body.get("email").and_then(Value::as_str)
+            && let Some(dup) = self.contacts.values().find(|c| {
+                c["id"] != id
+                    && c["email"]
+                        .as_str()
+                        .is_some_and(|ce| ce.eq_ignore_ascii_case(email))
+            })
+        {
+            return error(
+                409,
+                "conflict",
+                format!(
+                    "A contact matching those details already exists with id={}",
+                    dup["id"].as_str().unwrap_or("")
+                ),
+            );
+        }
+        for field in ["external_id", "name", "phone", "role", "signed_up_at"] {
+            if let Some(v) = body.get(field) {
+                contact[field] = v.clone();
+            }
+        }
+        if let Some(email) = body.get("email").and_then(Value::as_str) {
+            contact["email"] = json!(email);
+            contact["email_domain"] = json!(email.split('@').nth(1).unwrap_or(""));
+        }
+        if let Some(attrs) = body.get("custom_attributes").and_then(Value::as_object) {
+            for (k, v) in attrs {
+                contact["custom_attributes"][k] = v.clone();
+            }
+        }
+        contact["updated_at"] = json!(now());
+        self.contacts.insert(id.to_string(), contact.clone());
+        (200, contact)
     }
 
     fn create_contact(&mut self, body: &Value) -> Reply {

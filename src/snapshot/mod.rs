@@ -10,6 +10,7 @@
 //! leaves the previous one intact; every value that had to be changed is listed.
 pub mod charset;
 pub mod convert;
+pub mod delta;
 pub mod source;
 pub mod typemap;
 pub mod version;
@@ -50,6 +51,8 @@ pub struct Options {
     pub prefix: Option<String>,
     pub source_timezone: Option<String>,
     pub progress: bool,
+    /// Re-read only what changed since the previous snapshot in this file (see [`delta`]).
+    pub delta: bool,
 }
 
 /// What a snapshot did, for the terminal summary.
@@ -63,6 +66,8 @@ pub struct Summary {
     pub tables: Vec<TableStats>,
     pub warnings: Vec<String>,
     pub seconds: f64,
+    /// `full`, or `delta` for a cutover re-read.
+    pub kind: &'static str,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -75,10 +80,14 @@ pub struct TableStats {
     pub repaired: i64,
     pub issues: i64,
     pub max_watermark: Option<String>,
+    /// In a delta: rows re-read (`rows_copied` is then the staged table's row count).
+    pub delta_rows: Option<i64>,
 }
 
 enum Msg {
     Batch(usize, RecordBatch),
+    /// The source's keys of a table read incrementally (to find deleted rows).
+    Keys(usize, Vec<i64>),
     TableDone(usize, Vec<Issue>),
 }
 
@@ -186,7 +195,31 @@ async fn run_async(opts: Options) -> anyhow::Result<Summary> {
         [],
         |r| r.get(0),
     )?;
-    begin_replace_raw(&duck, &tables)?;
+    let (modes, previous) = if opts.delta {
+        let prev = delta::Previous::load(&duck)?;
+        if prev.database != src.database || prev.prefix != prefix {
+            return hinted(
+                format!(
+                    "this staging file holds a snapshot of database '{}' (prefix '{}'), not '{}' (prefix '{prefix}')",
+                    prev.database, prev.prefix, src.database
+                ),
+                "a delta re-reads the same osTicket database: check --source, or use a new --db for a different one",
+            );
+        }
+        let merges = tables
+            .iter()
+            .find(|t| t.raw == "thread_entry_merge")
+            .map(|t| t.source.clone());
+        let modes: Vec<delta::Mode> = tables
+            .iter()
+            .map(|t| prev.mode(&duck, t, merges.as_deref()))
+            .collect();
+        begin_delta(&duck, &tables, &modes)?;
+        (modes, Some(prev.snapshot_id))
+    } else {
+        begin_replace_raw(&duck, &tables)?;
+        (vec![delta::Mode::Full; tables.len()], None)
+    };
 
     let (tx, rx) = tokio::sync::mpsc::channel::<Msg>(4);
     let raw_names: Vec<String> = tables.iter().map(|t| t.raw.clone()).collect();
@@ -202,8 +235,20 @@ async fn run_async(opts: Options) -> anyhow::Result<Summary> {
             })
         })
         .collect();
-    let writer =
-        std::thread::spawn(move || write_batches(duck, rx, raw_names, has_updated, snapshot_id));
+    let writer_modes = modes.clone();
+    let writer = std::thread::spawn(move || {
+        write_batches(
+            duck,
+            rx,
+            Targets {
+                raw_names,
+                has_updated,
+                modes: writer_modes,
+                previous,
+            },
+            snapshot_id,
+        )
+    });
 
     let bars = MultiProgress::with_draw_target(if opts.progress {
         ProgressDrawTarget::stderr()
@@ -219,7 +264,7 @@ async fn run_async(opts: Options) -> anyhow::Result<Summary> {
                 .unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
         bar.set_prefix(t.raw.clone());
-        match copy_table(&mut my, i, t, &zone, &tx, &bar).await {
+        match copy_table(&mut my, i, t, &modes[i], &zone, &tx, &bar).await {
             Ok(mut s) => {
                 s.rows_counted = counts[i];
                 bar.finish_and_clear();
@@ -250,8 +295,13 @@ async fn run_async(opts: Options) -> anyhow::Result<Summary> {
         }
         (None, Ok(pair)) => pair,
     };
-    for (s, w) in stats.iter_mut().zip(writer_stats) {
+    for (s, (w, staged)) in stats.iter_mut().zip(writer_stats) {
         s.max_watermark = w;
+        if let Some(staged) = staged {
+            // Incremental: what was read is the delta; what must match the count is the table.
+            s.delta_rows = Some(s.rows_copied);
+            s.rows_copied = staged;
+        }
     }
     for (s, t) in stats.iter().zip(&tables) {
         if s.rows_copied != s.rows_counted
@@ -278,6 +328,7 @@ async fn run_async(opts: Options) -> anyhow::Result<Summary> {
         tables: stats,
         warnings,
         seconds: clock.elapsed().as_secs_f64(),
+        kind: if opts.delta { "delta" } else { "full" },
     };
     if let Err(e) = record_meta(
         &duck,
@@ -317,6 +368,55 @@ fn begin_replace_raw(duck: &Connection, tables: &[Table]) -> anyhow::Result<()> 
     duck.execute_batch(&ddl).context("creating the raw tables")
 }
 
+/// Inside one transaction: tables read whole are emptied (or re-created when their columns
+/// changed or they are new), incremental ones get their work tables, vanished ones are dropped.
+fn begin_delta(duck: &Connection, tables: &[Table], modes: &[delta::Mode]) -> anyhow::Result<()> {
+    let existing: Vec<String> = {
+        let mut stmt = duck.prepare(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'raw'",
+        )?;
+        stmt.query_map([], |r| r.get::<_, String>(0))?
+            .collect::<Result<_, _>>()?
+    };
+    let mut ddl = String::from("BEGIN TRANSACTION;\n");
+    for name in &existing {
+        if !tables.iter().any(|t| t.raw == *name) {
+            ddl.push_str(&format!("DROP TABLE raw.{};\n", ident(name)));
+        }
+    }
+    for (t, mode) in tables.iter().zip(modes) {
+        let cols: Vec<String> = t
+            .columns
+            .iter()
+            .map(|c| format!("{} {}", ident(&c.name), c.kind.duckdb()))
+            .collect();
+        match mode {
+            delta::Mode::Full => ddl.push_str(&format!(
+                "DROP TABLE IF EXISTS raw.{0};\nCREATE TABLE raw.{0} ({1});\n",
+                ident(&t.raw),
+                cols.join(", ")
+            )),
+            delta::Mode::Incremental { key, .. } => {
+                let (rows, keys) = delta::work_tables(&t.raw);
+                let kind = t
+                    .columns
+                    .iter()
+                    .find(|c| c.name == *key)
+                    .map(|c| c.kind.duckdb())
+                    .unwrap_or_else(|| "BIGINT".into());
+                ddl.push_str(&format!(
+                    "CREATE TABLE raw.{} ({});\nCREATE TABLE raw.{} (k {kind});\n",
+                    ident(&rows),
+                    cols.join(", "),
+                    ident(&keys)
+                ));
+            }
+        }
+    }
+    duck.execute_batch(&ddl)
+        .context("preparing the raw tables for a delta")
+}
+
 fn schema_of(t: &Table) -> SchemaRef {
     Arc::new(Schema::new(
         t.columns
@@ -331,6 +431,7 @@ async fn copy_table(
     my: &mut sqlx::mysql::MySqlConnection,
     index: usize,
     t: &Table,
+    mode: &delta::Mode,
     zone: &Zone,
     tx: &tokio::sync::mpsc::Sender<Msg>,
     bar: &ProgressBar,
@@ -350,7 +451,12 @@ async fn copy_table(
     };
     let mut issues = Vec::new();
     let (mut rows, mut bytes) = (0usize, 0usize);
-    let sql = source::select_all(t);
+    let sql = match mode {
+        delta::Mode::Full => source::select_all(t),
+        delta::Mode::Incremental { filter, .. } => {
+            format!("{} WHERE {filter}", source::select_all(t))
+        }
+    };
     let mut stream = sqlx::raw_sql(AssertSqlSafe(sql)).fetch(&mut *my);
     while let Some(row) = stream.try_next().await? {
         for (i, b) in builders.iter_mut().enumerate() {
@@ -393,6 +499,27 @@ async fn copy_table(
         bar.inc(rows as u64);
     }
     stats.issues = issues.len() as i64;
+    if let delta::Mode::Incremental { key, .. } = mode {
+        let sql = format!(
+            "SELECT DISTINCT {} FROM {}",
+            source::quote(key),
+            source::quote(&t.source)
+        );
+        let keys: Vec<i64> = sqlx::raw_sql(AssertSqlSafe(sql))
+            .fetch(&mut *my)
+            .map_ok(|row| {
+                row.try_get_unchecked::<Option<&[u8]>, _>(0)
+                    .ok()
+                    .flatten()
+                    .and_then(|b| std::str::from_utf8(b).ok()?.parse().ok())
+                    .unwrap_or(i64::MIN)
+            })
+            .try_collect()
+            .await?;
+        tx.send(Msg::Keys(index, keys))
+            .await
+            .map_err(|_| anyhow::anyhow!("the DuckDB writer stopped"))?;
+    }
     tx.send(Msg::TableDone(index, issues))
         .await
         .map_err(|_| anyhow::anyhow!("the DuckDB writer stopped"))?;
@@ -430,16 +557,41 @@ fn row_key(row: &sqlx::mysql::MySqlRow, pk: &[usize], t: &Table) -> String {
         .join(",")
 }
 
-type WriterResult = anyhow::Result<(Connection, Vec<Option<String>>)>;
+/// Per table: its watermark, and (read incrementally) its staged row count after the merge.
+type WriterResult = anyhow::Result<(Connection, Vec<(Option<String>, Option<i64>)>)>;
+
+/// Where the writer puts each table's rows.
+struct Targets {
+    raw_names: Vec<String>,
+    has_updated: Vec<bool>,
+    modes: Vec<delta::Mode>,
+    /// The snapshot a delta builds on.
+    previous: Option<i32>,
+}
 
 /// The DuckDB side: runs on its own thread so that parsing and appending use both cores.
 fn write_batches(
     duck: Connection,
     mut rx: tokio::sync::mpsc::Receiver<Msg>,
-    raw_names: Vec<String>,
-    has_updated: Vec<bool>,
+    targets: Targets,
     snapshot_id: i32,
 ) -> WriterResult {
+    let Targets {
+        raw_names,
+        has_updated,
+        modes,
+        previous,
+    } = targets;
+    // Incremental tables are appended to their work table, then merged.
+    let append_names: Vec<String> = raw_names
+        .iter()
+        .zip(&modes)
+        .map(|(n, m)| match m {
+            delta::Mode::Full => n.clone(),
+            delta::Mode::Incremental { .. } => delta::work_tables(n).0,
+        })
+        .collect();
+    let mut staged = vec![None; raw_names.len()];
     let pause_after: Option<u64> = std::env::var(FAULT_PAUSE_ENV)
         .ok()
         .and_then(|v| v.parse().ok());
@@ -451,7 +603,7 @@ fn write_batches(
             match msg {
                 Msg::Batch(i, batch) => {
                     if current.as_ref().map(|c| c.0) != Some(i) {
-                        current = Some((i, duck.appender_to_db(&raw_names[i], "raw")?));
+                        current = Some((i, duck.appender_to_db(&append_names[i], "raw")?));
                     }
                     let n = batch.num_rows() as u64;
                     if let Some((_, app)) = current.as_mut() {
@@ -466,9 +618,32 @@ fn write_batches(
                         }
                     }
                 }
+                Msg::Keys(i, keys) => {
+                    if let Some((_, mut app)) = current.take() {
+                        app.flush()?;
+                    }
+                    let mut app =
+                        duck.appender_to_db(&delta::work_tables(&raw_names[i]).1, "raw")?;
+                    for k in keys {
+                        app.append_row([k])?;
+                    }
+                    app.flush()?;
+                }
                 Msg::TableDone(i, issues) => {
                     if let Some((_, mut app)) = current.take() {
                         app.flush()?;
+                    }
+                    if let (delta::Mode::Incremental { key, .. }, Some(prev)) =
+                        (&modes[i], previous)
+                    {
+                        delta::merge(&duck, &raw_names[i], key, prev, snapshot_id).with_context(
+                            || format!("merging the re-read rows into raw.{}", raw_names[i]),
+                        )?;
+                        staged[i] = Some(duck.query_row(
+                            &format!("SELECT count(*) FROM raw.{}", ident(&raw_names[i])),
+                            [],
+                            |r| r.get::<_, i64>(0),
+                        )?);
                     }
                     if has_updated[i] {
                         watermarks[i] = duck.query_row(
@@ -500,7 +675,7 @@ fn write_batches(
         Ok(())
     })();
     match result {
-        Ok(()) => Ok((duck, watermarks)),
+        Ok(()) => Ok((duck, watermarks.into_iter().zip(staged).collect())),
         Err(e) => {
             let _ = duck.execute_batch("ROLLBACK");
             Err(e)
@@ -521,7 +696,7 @@ fn record_meta(
     let warnings: Vec<String> = s.warnings.iter().map(|w| literal(w)).collect();
     duck.execute(
         &format!(
-            "INSERT INTO meta.snapshot VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, [{}]::VARCHAR[], ?)",
+            "INSERT INTO meta.snapshot VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, [{}]::VARCHAR[], ?, ?)",
             warnings.join(",")
         ),
         duckdb::params![
@@ -544,10 +719,11 @@ fn record_meta(
             sum(|t| t.repaired),
             sum(|t| t.issues),
             env!("CARGO_PKG_VERSION"),
+            s.kind,
         ],
     )?;
     let mut insert = duck.prepare(
-        "INSERT INTO meta.snapshot_table VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS TIMESTAMP))",
+        "INSERT INTO meta.snapshot_table VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS TIMESTAMP), ?)",
     )?;
     for (st, t) in s.tables.iter().zip(tables) {
         insert.execute(duckdb::params![
@@ -564,6 +740,7 @@ fn record_meta(
             st.issues,
             st.max_watermark.as_ref().map(|_| "updated"),
             st.max_watermark,
+            st.delta_rows,
         ])?;
     }
     let mut insert =

@@ -203,7 +203,7 @@ pub async fn catalog(conn: &mut MySqlConnection) -> anyhow::Result<Vec<Table>> {
     Ok(out)
 }
 
-fn quote(name: &str) -> String {
+pub fn quote(name: &str) -> String {
     format!("`{}`", name.replace('`', "``"))
 }
 

@@ -40,6 +40,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0007_load_ledger.sql",
         include_str!("../../sql/migrations/0007_load_ledger.sql"),
     ),
+    (
+        "0008_load_updates.sql",
+        include_str!("../../sql/migrations/0008_load_updates.sql"),
+    ),
 ];
 
 /// Storage format written into new staging files.
