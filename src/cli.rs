@@ -97,6 +97,20 @@ pub enum Command {
     /// --intercom-url http://127.0.0.1:4010 and any OSTMIG_INTERCOM_TOKEN. Its whole state is
     /// at GET /__sim/state and, with --state, saved to a file every 2 s and on exit.
     Sim(SimArgs),
+    /// Every stage in order: snapshot → split → transform → check → load plan (→ load, verify).
+    ///
+    /// Stops at the first stage that fails, and before the load while `ostmig check` reports
+    /// an error. With --apply the load runs and is verified; with --delta only what changed
+    /// since the last snapshot is read and sent. Intercom's admins and teams are fetched
+    /// first (`ostmig intercom pull`) so agents and departments can be mapped.
+    Run(RunArgs),
+    /// A complete migration in one command, on this machine, with no network and no setup.
+    ///
+    /// Starts a private MariaDB (from the installed mariadbd, in --dir) holding a generated
+    /// osTicket help desk, and a local Intercom (`ostmig sim`) whose admins and teams match
+    /// it; then runs every stage — snapshot, split, transform, check, load, verify — and
+    /// writes the reports. Everything stays in --dir; nothing is installed or left running.
+    Demo(DemoArgs),
     /// Write a deterministic, osTicket-1.18-shaped test database as SQL to stdout.
     ///
     /// Pipe it into MariaDB: `ostmig fixture --tickets 200 | mysql osticket_fixture`. The same
@@ -199,6 +213,11 @@ pub struct LoadArgs {
     /// Requests in flight at once.
     #[arg(long, default_value_t = 8, value_name = "N")]
     pub concurrency: usize,
+    /// Rehearse with N tickets in a test workspace (point --intercom-url and the token at it):
+    /// a stratified, repeatable pick with their contacts, companies, parts and files. It has
+    /// its own ledger (load.sample_ledger), so the real load later sends everything.
+    #[arg(long, value_name = "N")]
+    pub sample: Option<usize>,
 }
 
 #[derive(Debug, Args)]
@@ -207,6 +226,9 @@ pub struct VerifyArgs {
     pub db: DbArg,
     #[command(flatten)]
     pub intercom: IntercomArg,
+    /// Verify the `load --sample` rehearsal instead of the migration.
+    #[arg(long)]
+    pub sample: bool,
 }
 
 #[derive(Debug, Args)]
@@ -221,6 +243,46 @@ pub struct RollbackArgs {
     /// Undo only what this load phase created (schema, companies, contacts, tickets).
     #[arg(long, value_name = "NAME")]
     pub phase: Option<String>,
+    /// Undo the `load --sample` rehearsal instead of the migration.
+    #[arg(long)]
+    pub sample: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Source database as mysql://USER@HOST:PORT/DATABASE, without password (password from
+    /// OSTMIG_MYSQL_PASSWORD). Default: OSTMIG_SOURCE_URL.
+    #[arg(long, value_name = "URL")]
+    pub source: Option<String>,
+    #[command(flatten)]
+    pub db: DbArg,
+    #[command(flatten)]
+    pub intercom: IntercomArg,
+    /// Mapping settings (TOML); default ostmig.toml when present.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Re-read only what changed since the last snapshot (the cutover), then send only that.
+    #[arg(long)]
+    pub delta: bool,
+    /// Load for real, then verify. Without it the run stops at the load plan.
+    #[arg(long)]
+    pub apply: bool,
+    /// Rehearse with N tickets (see `ostmig load --sample`).
+    #[arg(long, value_name = "N")]
+    pub sample: Option<usize>,
+    /// Skip the snapshot and split: re-run the mapping and the load on what is staged.
+    #[arg(long)]
+    pub skip_snapshot: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Folder for the demo's files: the staging file, the private MariaDB, the reports.
+    #[arg(long, default_value = "ostmig-demo", value_name = "DIR")]
+    pub dir: PathBuf,
+    /// Size of the generated osTicket help desk.
+    #[arg(long, default_value_t = 200, value_name = "N")]
+    pub tickets: u32,
 }
 
 #[derive(Debug, Args)]

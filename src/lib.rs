@@ -18,12 +18,15 @@
 pub mod check;
 pub mod cli;
 pub mod config;
+pub mod demo;
 pub mod discover;
 pub mod error;
 pub mod fixture;
 pub mod intercom;
 pub mod load;
+pub mod pipeline;
 pub mod query;
+pub mod report;
 pub mod rollback;
 pub mod settings;
 pub mod sim;
@@ -121,8 +124,23 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
                 )
                 .into());
             }
+            let target = if let Some(n) = args.sample {
+                let strata = load::build_sample(&args.db.db, n)?;
+                eprintln!(
+                    "sample of {} tickets: {}",
+                    strata.iter().map(|s| s.1).sum::<i64>(),
+                    strata
+                        .iter()
+                        .map(|(s, n)| format!("{n} {s}"))
+                        .collect::<Vec<_>>()
+                        .join(" · ")
+                );
+                load::Target::Sample
+            } else {
+                load::Target::Main
+            };
             if !args.apply {
-                load::print(&load::plan(&args.db.db)?, true);
+                load::print(&load::plan(&args.db.db, target)?, true);
                 let blockers = load::blocking(&args.db.db)?;
                 if blockers.is_empty() {
                     eprintln!("nothing sent; add --apply to load");
@@ -138,9 +156,10 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
                 phase: args.phase.clone(),
                 continue_on_error: args.continue_on_error,
                 concurrency: args.concurrency,
+                target,
             })?;
             load::print(&results, false);
-            for f in load::failures(&args.db.db, 20)? {
+            for f in load::failures(&args.db.db, 20, target)? {
                 eprintln!("failed: {f}");
             }
             Ok(if results.iter().any(|r| r.failed > 0) {
@@ -150,7 +169,11 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
             })
         }
         Command::Verify(args) => {
-            let checked = verify::run(&args.db.db, &args.intercom.intercom_url)?;
+            let checked = verify::run(
+                &args.db.db,
+                &args.intercom.intercom_url,
+                target_of(args.sample),
+            )?;
             verify::print(&checked);
             if checked.iter().any(|c| c.mismatched > 0) {
                 eprintln!(
@@ -163,7 +186,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         }
         Command::Rollback(args) => {
             if !args.apply {
-                rollback::print(&rollback::plan(&args.db.db)?, true);
+                rollback::print(&rollback::plan(&args.db.db, target_of(args.sample))?, true);
                 eprintln!("nothing undone; add --apply to roll back");
                 return Ok(Outcome::Ok);
             }
@@ -171,6 +194,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
                 &args.db.db,
                 &args.intercom.intercom_url,
                 args.phase.as_deref(),
+                target_of(args.sample),
             )?;
             rollback::print(&undone, false);
             Ok(if undone.iter().any(|u| u.failed > 0) {
@@ -229,6 +253,8 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
                 Outcome::Ok
             })
         }
+        Command::Run(args) => pipeline::run(args),
+        Command::Demo(args) => demo::run(args),
         Command::Fixture(args) => {
             let stdout = std::io::stdout().lock();
             fixture::generate(
@@ -242,5 +268,13 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
             )?;
             Ok(Outcome::Ok)
         }
+    }
+}
+
+fn target_of(sample: bool) -> load::Target {
+    if sample {
+        load::Target::Sample
+    } else {
+        load::Target::Main
     }
 }

@@ -9,7 +9,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::intercom::client::{ApiError, Client};
-use crate::load::ledger::{Key, Ledger};
+use crate::load::ledger::{Key, Ledger, Target};
 use crate::warehouse;
 
 /// Undo order (the reverse of the load's dependency order): object type, action, load phase.
@@ -37,10 +37,10 @@ pub struct Undo {
 
 fn created(ledger: &Ledger, object_type: &str) -> anyhow::Result<Vec<(String, String, String)>> {
     ledger.with(|c| {
-        let mut stmt = c.prepare(
+        let mut stmt = c.prepare(&ledger.sql(
             "SELECT source_key, intercom_id, phase FROM load.ledger
              WHERE object_type = ? AND status = 'created' AND intercom_id IS NOT NULL ORDER BY last_at DESC",
-        )?;
+        ))?;
         let rows = stmt
             .query_map([object_type], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
             .collect::<Result<Vec<_>, _>>()?;
@@ -49,8 +49,8 @@ fn created(ledger: &Ledger, object_type: &str) -> anyhow::Result<Vec<(String, St
 }
 
 /// The plan: how many objects of each type would be undone.
-pub fn plan(db: &Path) -> anyhow::Result<Vec<Undo>> {
-    let ledger = Ledger::new(warehouse::open(db)?);
+pub fn plan(db: &Path, target: Target) -> anyhow::Result<Vec<Undo>> {
+    let ledger = Ledger::new(warehouse::open(db)?, target);
     ORDER
         .iter()
         .map(|(t, action, _)| {
@@ -65,9 +65,9 @@ pub fn plan(db: &Path) -> anyhow::Result<Vec<Undo>> {
 }
 
 /// Undo what the ledger says was created; `phase` limits it to one load phase.
-pub fn run(db: &Path, url: &str, phase: Option<&str>) -> anyhow::Result<Vec<Undo>> {
+pub fn run(db: &Path, url: &str, phase: Option<&str>, target: Target) -> anyhow::Result<Vec<Undo>> {
     let client = Client::new(url, crate::intercom::client::token_from_env()?, 4)?;
-    let ledger = Ledger::new(warehouse::open(db)?);
+    let ledger = Ledger::new(warehouse::open(db)?, target);
     let rt = tokio::runtime::Runtime::new()?;
     let mut out = Vec::new();
     for (object_type, action, load_phase) in ORDER {
@@ -98,11 +98,11 @@ pub fn run(db: &Path, url: &str, phase: Option<&str>) -> anyhow::Result<Vec<Undo
                     if *object_type == "ticket" {
                         ledger.with(|c| {
                             c.execute(
-                                &format!(
+                                &ledger.sql(&format!(
                                     "UPDATE load.ledger SET status = 'rolled_back', last_at = now()::TIMESTAMP
                                      WHERE ticket_key = ? AND object_type IN ({})",
                                     WITH_TICKET.iter().map(|t| warehouse::literal(t)).collect::<Vec<_>>().join(", ")
-                                ),
+                                )),
                                 [&key],
                             )
                         })?;
@@ -113,8 +113,10 @@ pub fn run(db: &Path, url: &str, phase: Option<&str>) -> anyhow::Result<Vec<Undo
                     // Keep it `created` so a rerun tries again; say why in last_error.
                     ledger.with(|c| {
                         c.execute(
-                            "UPDATE load.ledger SET last_error = ?, last_at = now()::TIMESTAMP
+                            &ledger.sql(
+                                "UPDATE load.ledger SET last_error = ?, last_at = now()::TIMESTAMP
                              WHERE object_type = ? AND source_key = ?",
+                            ),
                             duckdb::params![format!("rollback: {e}"), object_type, key],
                         )
                     })?;
@@ -144,7 +146,7 @@ async fn undo_one(
             let type_id = ledger
                 .with(|c| {
                     c.query_row(
-                        "SELECT max(intercom_id) FROM load.ledger WHERE object_type = 'ticket_type' AND status IN ('created', 'existing', 'rolled_back')",
+                        &ledger.sql("SELECT max(intercom_id) FROM load.ledger WHERE object_type = 'ticket_type' AND status IN ('created', 'existing', 'rolled_back')"),
                         [],
                         |r| r.get::<_, Option<String>>(0),
                     )

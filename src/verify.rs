@@ -9,7 +9,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::intercom::client::Client;
-use crate::load::ledger::Ledger;
+use crate::load::ledger::{Ledger, Target};
 use crate::warehouse;
 
 #[derive(Debug, Default, Clone, Serialize)]
@@ -39,7 +39,7 @@ fn text(v: &Value) -> String {
 /// Loaded objects of one type with the outbox payload they were sent from.
 fn loaded(ledger: &Ledger, sql: &str) -> anyhow::Result<Vec<(String, String, Value, Value)>> {
     ledger.with(|c| {
-        let mut stmt = c.prepare(sql)?;
+        let mut stmt = c.prepare(&ledger.sql(sql))?;
         let rows = stmt
             .query_map([], |r| {
                 let payload: String = r.get(2)?;
@@ -58,9 +58,9 @@ fn loaded(ledger: &Ledger, sql: &str) -> anyhow::Result<Vec<(String, String, Val
     })
 }
 
-pub fn run(db: &Path, url: &str) -> anyhow::Result<Vec<Checked>> {
+pub fn run(db: &Path, url: &str, target: Target) -> anyhow::Result<Vec<Checked>> {
     let client = Client::new(url, crate::intercom::client::token_from_env()?, 4)?;
-    let ledger = Ledger::new(warehouse::open(db)?);
+    let ledger = Ledger::new(warehouse::open(db)?, target);
     let rt = tokio::runtime::Runtime::new()?;
     let mut found: Vec<Mismatch> = Vec::new();
     let mut summary = Vec::new();

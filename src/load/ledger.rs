@@ -8,6 +8,31 @@ use sha2::{Digest, Sha256};
 
 pub struct Ledger {
     conn: Mutex<Connection>,
+    target: Target,
+}
+
+/// Which load a ledger records: the migration itself, or a `--sample` rehearsal into a test
+/// workspace. A rehearsal has its own ledger and reads its own outboxes (`sample_outbox.*`,
+/// the sampled tickets with their contacts, companies, parts and files), so rehearsing never
+/// makes the real load skip anything.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Target {
+    #[default]
+    Main,
+    Sample,
+}
+
+impl Target {
+    /// `sql` written against the main ledger and outboxes, pointed at this target's.
+    pub fn sql(self, sql: &str) -> String {
+        match self {
+            Target::Main => sql.to_string(),
+            Target::Sample => sql
+                .replace("load.ledger", "load.sample_ledger")
+                .replace("load.phase_result", "load.sample_phase_result")
+                .replace("outbox.outbox_", "sample_outbox.outbox_"),
+        }
+    }
 }
 
 /// What the ledger knows about one object.
@@ -40,10 +65,16 @@ pub fn sha(payload: &serde_json::Value) -> String {
 }
 
 impl Ledger {
-    pub fn new(conn: Connection) -> Ledger {
+    pub fn new(conn: Connection, target: Target) -> Ledger {
         Ledger {
             conn: Mutex::new(conn),
+            target,
         }
+    }
+
+    /// See [`Target::sql`].
+    pub fn sql(&self, sql: &str) -> String {
+        self.target.sql(sql)
     }
 
     pub fn with<T>(&self, f: impl FnOnce(&Connection) -> T) -> T {
@@ -53,7 +84,7 @@ impl Ledger {
     pub fn get(&self, object_type: &str, key: &str) -> anyhow::Result<Option<Entry>> {
         self.with(|c| {
             c.query_row(
-                "SELECT status, intercom_id, payload_sha256 FROM load.ledger WHERE object_type = ? AND source_key = ?",
+                &self.sql("SELECT status, intercom_id, payload_sha256 FROM load.ledger WHERE object_type = ? AND source_key = ?"),
                 params![object_type, key],
                 |r| {
                     Ok(Entry {
@@ -80,10 +111,10 @@ impl Ledger {
     pub fn intent(&self, k: Key, payload_sha: &str) -> anyhow::Result<()> {
         self.with(|c| {
             c.execute(
-                "INSERT INTO load.ledger VALUES (?, ?, ?, ?, ?, NULL, 'intent', 1, NULL, now()::TIMESTAMP, now()::TIMESTAMP)
+                &self.sql("INSERT INTO load.ledger VALUES (?, ?, ?, ?, ?, NULL, 'intent', 1, NULL, now()::TIMESTAMP, now()::TIMESTAMP)
                  ON CONFLICT (object_type, source_key) DO UPDATE SET
                    status = 'intent', attempts = load.ledger.attempts + 1, payload_sha256 = excluded.payload_sha256,
-                   last_at = excluded.last_at",
+                   last_at = excluded.last_at"),
                 params![k.object_type, k.key, k.phase, k.ticket, payload_sha],
             )
         })?;
@@ -96,8 +127,8 @@ impl Ledger {
     pub fn updated(&self, k: Key, payload_sha: &str) -> anyhow::Result<()> {
         self.with(|c| {
             c.execute(
-                "UPDATE load.ledger SET payload_sha256 = ?, last_error = NULL, attempts = attempts + 1,
-                   last_at = now()::TIMESTAMP WHERE object_type = ? AND source_key = ?",
+                &self.sql("UPDATE load.ledger SET payload_sha256 = ?, last_error = NULL, attempts = attempts + 1,
+                   last_at = now()::TIMESTAMP WHERE object_type = ? AND source_key = ?"),
                 params![payload_sha, k.object_type, k.key],
             )
         })?;
@@ -109,8 +140,10 @@ impl Ledger {
     pub fn update_failed(&self, k: Key, error: &str) -> anyhow::Result<()> {
         self.with(|c| {
             c.execute(
-                "UPDATE load.ledger SET last_error = ?, last_at = now()::TIMESTAMP
+                &self.sql(
+                    "UPDATE load.ledger SET last_error = ?, last_at = now()::TIMESTAMP
                  WHERE object_type = ? AND source_key = ?",
+                ),
                 params![format!("update: {error}"), k.object_type, k.key],
             )
         })?;
@@ -127,11 +160,11 @@ impl Ledger {
     ) -> anyhow::Result<()> {
         self.with(|c| {
             c.execute(
-                "INSERT INTO load.ledger VALUES (?, ?, ?, ?, NULL, ?, ?, 0, ?, now()::TIMESTAMP, now()::TIMESTAMP)
+                &self.sql("INSERT INTO load.ledger VALUES (?, ?, ?, ?, NULL, ?, ?, 0, ?, now()::TIMESTAMP, now()::TIMESTAMP)
                  ON CONFLICT (object_type, source_key) DO UPDATE SET
                    status = excluded.status,
                    intercom_id = coalesce(excluded.intercom_id, load.ledger.intercom_id),
-                   last_error = excluded.last_error, last_at = excluded.last_at",
+                   last_error = excluded.last_error, last_at = excluded.last_at"),
                 params![k.object_type, k.key, k.phase, k.ticket, intercom_id, status, error],
             )
         })?;

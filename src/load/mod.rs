@@ -19,6 +19,7 @@ use serde_json::{Value, json};
 use crate::error::Hinted;
 use crate::intercom::client::{ApiError, Client};
 use crate::warehouse;
+pub use ledger::Target;
 use ledger::{Key, Ledger, sha};
 
 pub const PHASES: &[&str] = &[
@@ -37,6 +38,8 @@ pub struct Options {
     pub phase: Option<String>,
     pub continue_on_error: bool,
     pub concurrency: usize,
+    /// The migration, or a `--sample` rehearsal (see [`build_sample`]).
+    pub target: Target,
 }
 
 /// The row-count reconciliation of one phase.
@@ -65,7 +68,7 @@ struct Row {
 
 fn rows(ledger: &Ledger, sql: &str) -> anyhow::Result<Vec<Row>> {
     ledger.with(|c| {
-        let mut stmt = c.prepare(sql)?;
+        let mut stmt = c.prepare(&ledger.sql(sql))?;
         let out = stmt
             .query_map([], |r| {
                 let payload: String = r.get(2)?;
@@ -90,7 +93,7 @@ const UPDATABLE: &[&str] = &["company", "contact", "ticket", "ticket_state"];
 /// What each phase would send: new objects to create, created ones whose outbox payload changed
 /// since (to update, or listed when Intercom cannot edit them), and the rest already loaded.
 /// The payloads hashed here are the ones each phase hashes.
-pub fn plan(db: &std::path::Path) -> anyhow::Result<Vec<PhaseResult>> {
+pub fn plan(db: &std::path::Path, target: Target) -> anyhow::Result<Vec<PhaseResult>> {
     let duck = warehouse::open(db)?;
     let sql = "
         WITH staged AS (
@@ -110,7 +113,7 @@ pub fn plan(db: &std::path::Path) -> anyhow::Result<Vec<PhaseResult>> {
         SELECT s.phase, s.t, s.p, l.status, l.payload_sha256
         FROM staged s
         LEFT JOIN load.ledger l ON l.object_type = s.t AND l.source_key = s.k";
-    let mut stmt = duck.prepare(sql).map_err(|e| {
+    let mut stmt = duck.prepare(&target.sql(sql)).map_err(|e| {
         Hinted::new(
             format!("the outboxes cannot be read: {e}"),
             "run `ostmig transform` (and `ostmig split`) first",
@@ -150,6 +153,68 @@ pub fn plan(db: &std::path::Path) -> anyhow::Result<Vec<PhaseResult>> {
         .iter()
         .map(|p| by_phase.remove(*p).unwrap_or_else(|| phase_result(p)))
         .collect())
+}
+
+/// Pick `n` tickets for a rehearsal and fill `sample_outbox.*` with them and everything they
+/// need: their contacts (requesters and every contact who wrote a part), those contacts' and
+/// the tickets' companies, their parts and files; the workspace schema whole. The pick is
+/// stratified — state × has files × has notes × several contacts — taking tickets round-robin
+/// across strata in a fixed (md5) order, so every kind of ticket appears and the same `n`
+/// always gives the same sample. Returns the strata with their counts.
+pub fn build_sample(db: &std::path::Path, n: usize) -> anyhow::Result<Vec<(String, i64)>> {
+    if n == 0 {
+        return Err(
+            Hinted::new("--sample 0 picks no ticket", "use --sample 50, for example").into(),
+        );
+    }
+    let duck = warehouse::open(db)?;
+    duck.execute_batch(&format!(
+        "BEGIN TRANSACTION;
+         DELETE FROM load.sample;
+         INSERT INTO load.sample
+         WITH t AS (
+             SELECT t.ticket_id, t.number,
+                    t.state_category
+                    || CASE WHEN EXISTS (SELECT 1 FROM outbox.outbox_attachments a WHERE a.ticket_id = t.ticket_id) THEN ', files' ELSE '' END
+                    || CASE WHEN EXISTS (SELECT 1 FROM outbox.outbox_ticket_parts p WHERE p.ticket_id = t.ticket_id AND p.route NOT IN ('contact_comment', 'admin_comment')) THEN ', notes' ELSE '' END
+                    || CASE WHEN (SELECT count(DISTINCT p.author_external_id) FROM outbox.outbox_ticket_parts p WHERE p.ticket_id = t.ticket_id) > 1 THEN ', several contacts' ELSE '' END
+                    AS stratum
+             FROM outbox.outbox_tickets t)
+         SELECT ticket_id, number, stratum FROM t
+         ORDER BY row_number() OVER (PARTITION BY stratum ORDER BY md5(number)), md5(number)
+         LIMIT {n};
+         CREATE OR REPLACE TABLE sample_outbox.outbox_tickets AS
+             SELECT * FROM outbox.outbox_tickets WHERE ticket_id IN (SELECT ticket_id FROM load.sample);
+         CREATE OR REPLACE TABLE sample_outbox.outbox_ticket_parts AS
+             SELECT * FROM outbox.outbox_ticket_parts WHERE ticket_id IN (SELECT ticket_id FROM load.sample);
+         CREATE OR REPLACE TABLE sample_outbox.outbox_attachments AS
+             SELECT * FROM outbox.outbox_attachments WHERE ticket_id IN (SELECT ticket_id FROM load.sample);
+         CREATE OR REPLACE TABLE sample_outbox.outbox_contacts AS
+             SELECT * FROM outbox.outbox_contacts WHERE external_id IN (
+                 SELECT contact_external_id FROM sample_outbox.outbox_tickets
+                 UNION SELECT author_external_id FROM sample_outbox.outbox_ticket_parts);
+         CREATE OR REPLACE TABLE sample_outbox.outbox_companies AS
+             SELECT * FROM outbox.outbox_companies WHERE company_id IN (
+                 SELECT company_id FROM sample_outbox.outbox_tickets
+                 UNION SELECT 'osticket-org-' || org_id FROM sample_outbox.outbox_contacts);
+         CREATE OR REPLACE TABLE sample_outbox.outbox_data_attributes AS SELECT * FROM outbox.outbox_data_attributes;
+         CREATE OR REPLACE TABLE sample_outbox.outbox_tags AS SELECT * FROM outbox.outbox_tags;
+         CREATE OR REPLACE TABLE sample_outbox.outbox_ticket_type AS SELECT * FROM outbox.outbox_ticket_type;
+         CREATE OR REPLACE TABLE sample_outbox.outbox_ticket_type_attributes AS SELECT * FROM outbox.outbox_ticket_type_attributes;
+         COMMIT;"
+    ))
+    .map_err(|e| {
+        Hinted::new(
+            format!("the sample cannot be drawn: {e}"),
+            "run `ostmig transform` first",
+        )
+    })?;
+    let mut stmt =
+        duck.prepare("SELECT stratum, count(*) FROM load.sample GROUP BY 1 ORDER BY 1")?;
+    let strata = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(strata)
 }
 
 /// Error-severity checks that fail: the load refuses to start while there are any.
@@ -194,7 +259,7 @@ pub fn run(opts: &Options) -> anyhow::Result<Vec<PhaseResult>> {
         .unwrap_or(None);
     let mut cx = Context_ {
         client,
-        ledger: Ledger::new(duck),
+        ledger: Ledger::new(duck, opts.target),
         concurrency: opts.concurrency.max(1),
         ticket_type: None,
         attributes: HashMap::new(),
@@ -204,7 +269,8 @@ pub fn run(opts: &Options) -> anyhow::Result<Vec<PhaseResult>> {
     let rt = tokio::runtime::Runtime::new()?;
     let run_id: i32 = cx.ledger.with(|c| {
         c.query_row(
-            "SELECT coalesce(max(run_id), 0) + 1 FROM load.phase_result",
+            &cx.ledger
+                .sql("SELECT coalesce(max(run_id), 0) + 1 FROM load.phase_result"),
             [],
             |r| r.get(0),
         )
@@ -232,7 +298,7 @@ pub fn run(opts: &Options) -> anyhow::Result<Vec<PhaseResult>> {
         })?;
         cx.ledger.with(|c| {
             c.execute(
-                "INSERT INTO load.phase_result VALUES (?, ?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP, ?)",
+                &cx.ledger.sql("INSERT INTO load.phase_result VALUES (?, ?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP, ?)"),
                 duckdb::params![
                     run_id,
                     result.phase,
@@ -440,9 +506,12 @@ async fn schema(cx: &mut Context_) -> anyhow::Result<PhaseResult> {
         .await?;
     }
     let type_name: Option<String> = cx.ledger.with(|c| {
-        c.query_row("SELECT max(name) FROM outbox.outbox_ticket_type", [], |r| {
-            r.get(0)
-        })
+        c.query_row(
+            &cx.ledger
+                .sql("SELECT max(name) FROM outbox.outbox_ticket_type"),
+            [],
+            |r| r.get(0),
+        )
     })?;
     let Some(type_id) = type_name.and_then(|n| cx.ledger.id_of("ticket_type", &n).ok().flatten())
     else {
@@ -482,9 +551,12 @@ async fn ticket_type(cx: &mut Context_) -> anyhow::Result<()> {
         return Ok(());
     }
     let name: Option<String> = cx.ledger.with(|c| {
-        c.query_row("SELECT max(name) FROM outbox.outbox_ticket_type", [], |r| {
-            r.get(0)
-        })
+        c.query_row(
+            &cx.ledger
+                .sql("SELECT max(name) FROM outbox.outbox_ticket_type"),
+            [],
+            |r| r.get(0),
+        )
     })?;
     let type_id = name
         .and_then(|n| cx.ledger.id_of("ticket_type", &n).ok().flatten())
@@ -892,12 +964,12 @@ pub fn print(results: &[PhaseResult], planned: bool) {
 }
 
 /// The objects that failed, with Intercom's answer (the first `limit`).
-pub fn failures(db: &std::path::Path, limit: usize) -> anyhow::Result<Vec<String>> {
+pub fn failures(db: &std::path::Path, limit: usize, target: Target) -> anyhow::Result<Vec<String>> {
     let duck = warehouse::open(db)?;
-    let mut stmt = duck.prepare(
+    let mut stmt = duck.prepare(&target.sql(
         "SELECT object_type, source_key, coalesce(last_error, '') FROM load.ledger
-         WHERE status = 'failed' ORDER BY last_at LIMIT ?",
-    )?;
+         WHERE status = 'failed' OR last_error LIKE 'update: %' ORDER BY last_at LIMIT ?",
+    ))?;
     let out = stmt
         .query_map([limit as i64], |r| {
             Ok(format!(

@@ -892,7 +892,12 @@ impl Workspace {
             });
             match found {
                 Some(c) => {
-                    json!({"type": "user", "id": c["id"], "name": c["name"], "email": c["email"]})
+                    let mut a = json!({"type": "user", "id": c["id"], "name": c["name"]});
+                    // A phone-only contact has no address; the spec's author.email is format: email.
+                    if c["email"].as_str().is_some_and(|e| !e.is_empty()) {
+                        a["email"] = c["email"].clone();
+                    }
+                    a
                 }
                 None => return error(404, "not_found", "User Not Found"),
             }

@@ -44,6 +44,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0008_load_updates.sql",
         include_str!("../../sql/migrations/0008_load_updates.sql"),
     ),
+    (
+        "0009_load_sample.sql",
+        include_str!("../../sql/migrations/0009_load_sample.sql"),
+    ),
 ];
 
 /// Storage format written into new staging files.

@@ -5,7 +5,8 @@
 -- Every user-form answer rides along as a custom attribute (intermediate.int_field_values).
 CREATE OR REPLACE TABLE outbox.outbox_contacts AS
 SELECT c.user_id, c.external_id, c.org_id, c.company_rule, c.phone_only,
-       json_object(
+       -- merge_patch drops null members: Intercom refuses "email": null (a phone-only user).
+       json_merge_patch('{}', json_object(
            'role', 'user',
            'external_id', c.external_id,
            'email', u.email,
@@ -17,6 +18,6 @@ SELECT c.user_id, c.external_id, c.org_id, c.company_rule, c.phone_only,
                 FROM intermediate.int_field_values v
                 WHERE v.target = 'contact' AND v.object_id = u.user_id),
                '{}'::JSON)
-       ) AS payload
+       )) AS payload
 FROM intermediate.int_contacts c
 JOIN staging.stg_users u ON u.user_id = c.user_id;

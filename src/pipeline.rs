@@ -1,0 +1,102 @@
+//! `ostmig run`: every stage in order, each exactly as its own command runs it, stopping at the
+//! first that fails and before the load while a check blocks it.
+
+use crate::cli::{
+    CheckArgs, Command, DbArg, IntercomArg, IntercomCommand, LoadArgs, RunArgs, SnapshotArgs,
+    SplitArgs, TransformArgs, VerifyArgs,
+};
+use crate::{Outcome, cli::Cli};
+use std::path::PathBuf;
+
+fn stage(name: &str) {
+    eprintln!("\n── {name} ──");
+}
+
+fn step(command: Command) -> anyhow::Result<Outcome> {
+    crate::run(Cli { command })
+}
+
+/// Snapshot (or its delta) and split.
+pub fn snapshot_and_split(source: Option<String>, db: &DbArg, delta: bool) -> anyhow::Result<()> {
+    stage(if delta {
+        "snapshot (delta)"
+    } else {
+        "snapshot"
+    });
+    step(Command::Snapshot(SnapshotArgs {
+        source,
+        db: db.clone(),
+        prefix: None,
+        source_timezone: None,
+        delta,
+        json: false,
+    }))?;
+    stage("split");
+    // A non-empty review queue is reported, not fatal: those entries are listed, not lost.
+    step(Command::Split(SplitArgs {
+        db: db.clone(),
+        sample: Some(50),
+        rendered: None,
+        attachment_limit: 10 * 1024 * 1024,
+        json: false,
+    }))?;
+    Ok(())
+}
+
+pub fn transform(db: &DbArg, config: Option<PathBuf>) -> anyhow::Result<()> {
+    stage("transform");
+    step(Command::Transform(TransformArgs {
+        db: db.clone(),
+        config,
+        json: false,
+    }))?;
+    Ok(())
+}
+
+pub fn run(args: RunArgs) -> anyhow::Result<Outcome> {
+    let db = DbArg {
+        db: args.db.db.clone(),
+    };
+    let intercom = IntercomArg {
+        intercom_url: args.intercom.intercom_url.clone(),
+    };
+    if !args.skip_snapshot {
+        snapshot_and_split(args.source.clone(), &db, args.delta)?;
+    }
+    stage("Intercom admins and teams");
+    step(Command::Intercom(IntercomCommand::Pull {
+        db: db.clone(),
+        intercom: intercom.clone(),
+    }))?;
+    transform(&db, args.config.clone())?;
+    stage("check");
+    if step(Command::Check(CheckArgs {
+        db: db.clone(),
+        json: false,
+    }))? == Outcome::Problems
+    {
+        eprintln!(
+            "\nstopped before the load: a check above failed. Fix it (the reports.* tables say what to do), then `ostmig run --skip-snapshot` again"
+        );
+        return Ok(Outcome::Problems);
+    }
+    stage(if args.apply { "load" } else { "load plan" });
+    let load = step(Command::Load(LoadArgs {
+        db: db.clone(),
+        intercom: intercom.clone(),
+        apply: args.apply,
+        phase: None,
+        continue_on_error: false,
+        concurrency: 8,
+        sample: args.sample,
+    }))?;
+    if !args.apply || load == Outcome::Problems {
+        return Ok(load);
+    }
+    stage("verify");
+    step(Command::Verify(VerifyArgs {
+        db,
+        intercom,
+        sample: args.sample.is_some(),
+    }))
+}
