@@ -193,7 +193,7 @@ pub fn run(db: &Path, url: &str, target: Target) -> anyhow::Result<Vec<Checked>>
     let tickets = loaded(
         &ledger,
         "SELECT l.source_key, l.intercom_id, o.payload::VARCHAR,
-                json_object('state', o.state_category, 'ticket_id', o.ticket_id)::VARCHAR
+                json_object('state', o.state_category, 'ticket_id', o.ticket_id, 'tag', o.tag)::VARCHAR
          FROM load.ledger l JOIN outbox.outbox_tickets o ON o.number = l.source_key
          WHERE l.object_type = 'ticket' AND l.status = 'created' ORDER BY 1",
     )?;
@@ -217,6 +217,31 @@ pub fn run(db: &Path, url: &str, target: Target) -> anyhow::Result<Vec<Checked>>
             .or_default()
             .push((key, id, want));
     }
+    // List attributes are sent as option ids; read back, either the id or its label counts.
+    let mut option_labels: HashMap<String, String> = HashMap::new();
+    let type_id: Option<String> = ledger.with(|c| {
+        c.query_row(
+            &ledger.sql("SELECT max(intercom_id) FROM load.ledger WHERE object_type = 'ticket_type' AND status IN ('created', 'existing')"),
+            [],
+            |r| r.get(0),
+        )
+    })?;
+    if let Some(type_id) = type_id {
+        let tt = rt.block_on(client.get_ticket_type(&type_id))?;
+        for a in tt["ticket_type_attributes"]["ticket_type_attributes"]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
+            for o in a["input_options"]["list_options"]
+                .as_array()
+                .into_iter()
+                .flatten()
+            {
+                option_labels.insert(text(&o["id"]), text(&o["label"]));
+            }
+        }
+    }
     let mut sum = Checked {
         object_type: "ticket".into(),
         ..Default::default()
@@ -225,19 +250,43 @@ pub fn run(db: &Path, url: &str, target: Target) -> anyhow::Result<Vec<Checked>>
         let got = rt.block_on(client.get_ticket(id))?;
         sum.checked += 1;
         let mut bad = 0;
-        let attrs = &want["ticket_attributes"];
-        for field in [
-            "_default_title_",
-            "_default_description_",
-            "osTicket number",
-        ] {
+        // Every attribute sent: title, description, osTicket number, priority, SLA, dates and
+        // each custom field.
+        for (field, value) in want["ticket_attributes"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .filter(|(_, v)| !v.is_null())
+        {
+            let actual = text(&got["ticket_attributes"][field]);
+            let actual = option_labels.get(&actual).cloned().unwrap_or(actual);
+            bad += compare("ticket", key, id, field, text(value), actual);
+        }
+        if let Some(tag) = extra["tag"].as_str() {
+            let tags: Vec<String> = got["tags"]["tags"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|t| text(&t["name"]))
+                .collect();
+            let found = tags.iter().find(|t| t.eq_ignore_ascii_case(tag));
             bad += compare(
                 "ticket",
                 key,
                 id,
-                field,
-                text(&attrs[field]),
-                text(&got["ticket_attributes"][field]),
+                "tag",
+                tag.to_string(),
+                found.cloned().unwrap_or_else(|| tags.join(", ")),
+            );
+        }
+        if let Some(team) = want["assignment"]["team_assignee_id"].as_str() {
+            bad += compare(
+                "ticket",
+                key,
+                id,
+                "team_assignee_id",
+                team.to_string(),
+                text(&got["team_assignee_id"]),
             );
         }
         bad += compare(
