@@ -97,6 +97,13 @@ pub enum Command {
     /// --intercom-url http://127.0.0.1:4010 and any OSTMIG_INTERCOM_TOKEN. Its whole state is
     /// at GET /__sim/state and, with --state, saved to a file every 2 s and on exit.
     Sim(SimArgs),
+    /// Write the customer's spreadsheets (.xlsx) from reports/*.toml: scope, thread-sample,
+    /// reconciliation, sla-map, automation-inventory (all without NAME).
+    ///
+    /// Each sheet is a reports.* relation built by `ostmig transform`; the reconciliation's load
+    /// and verify columns fill in as `ostmig load` and `ostmig verify` run. Set SOURCE_DATE_EPOCH
+    /// for byte-identical workbooks. --markdown also writes each as Markdown tables.
+    Report(ReportArgs),
     /// Every stage in order: snapshot → split → transform → check → load plan (→ load, verify).
     ///
     /// Stops at the first stage that fails, and before the load while `ostmig check` reports
@@ -273,6 +280,21 @@ pub struct RunArgs {
     /// Skip the snapshot and split: re-run the mapping and the load on what is staged.
     #[arg(long)]
     pub skip_snapshot: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Which workbooks: scope, thread-sample, reconciliation, sla-map, automation-inventory.
+    #[arg(value_name = "NAME")]
+    pub names: Vec<String>,
+    #[command(flatten)]
+    pub db: DbArg,
+    /// Folder to write the workbooks to (created if missing).
+    #[arg(long, default_value = "reports-out", value_name = "DIR")]
+    pub out: PathBuf,
+    /// Also write NAME.md beside each workbook: its sheets as Markdown tables (50 rows each).
+    #[arg(long)]
+    pub markdown: bool,
 }
 
 #[derive(Debug, Args)]

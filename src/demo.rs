@@ -329,12 +329,26 @@ pub fn run(args: crate::cli::DemoArgs) -> anyhow::Result<Outcome> {
 
     eprintln!("\n── reports ──");
     let reports = dir.join("reports");
-    let written = crate::report::export_csv(&db, &reports)?;
-    eprintln!("{written} report tables written to {}", reports.display());
+    stage(
+        &[
+            "report",
+            "--db",
+            &d,
+            "--out",
+            &reports.to_string_lossy(),
+            "--markdown",
+        ],
+        &[],
+    )?;
+    let written = crate::report::export_csv(&db, &reports.join("csv"))?;
+    eprintln!(
+        "and {written} report tables as CSV in {}",
+        reports.join("csv").display()
+    );
     drop(sim);
     drop(mariadb);
     eprintln!(
-        "\nDone. Everything is in {}:\n  migration.duckdb      the staging file: duckdb {} -c \"select * from load.phase_result\"\n  intercom-state.json   what the local Intercom holds now (ostmig sim --state … serves it again)\n  reports/              the reconciliation lists, one CSV per reports.* table",
+        "\nDone. Everything is in {}:\n  migration.duckdb      the staging file: duckdb {} -c \"select * from load.phase_result\"\n  intercom-state.json   what the local Intercom holds now (ostmig sim --state … serves it again)\n  reports/              the customer's workbooks (scope, thread-sample, reconciliation, sla-map,\n                        automation-inventory .xlsx, each also as .md) and csv/ with every reports.* table",
         dir.display(),
         db.display()
     );

@@ -1,5 +1,6 @@
-//! **discover**: the scope audit, read from the latest snapshot by `sql/discover/scope.sql`.
-//! Reads `raw.*` and `meta.snapshot*`; writes nothing.
+//! **discover**: the scope audit, read from the latest snapshot by the view
+//! `reports.rpt_scope_audit` (`sql/models/reports/rpt_scope_audit.sql`). Reads `raw.*` and
+//! `meta.snapshot*`; writes only that view.
 use std::path::Path;
 
 use comfy_table::{Cell, CellAlignment, Table, presets::UTF8_FULL_CONDENSED};
@@ -10,7 +11,8 @@ use crate::error::hinted;
 use crate::snapshot::Summary;
 use crate::warehouse;
 
-pub const SCOPE_SQL: &str = include_str!("../sql/discover/scope.sql");
+/// The view `reports.rpt_scope_audit` (also a transform model, so reports can show it).
+pub const SCOPE_SQL: &str = include_str!("../sql/models/reports/rpt_scope_audit.sql");
 
 #[derive(Debug, Serialize)]
 pub struct Line {
@@ -36,7 +38,8 @@ pub fn scope(db: &Path) -> anyhow::Result<Vec<Line>> {
             "run `ostmig snapshot` first",
         );
     }
-    let mut stmt = conn.prepare(SCOPE_SQL)?;
+    conn.execute_batch(SCOPE_SQL)?;
+    let mut stmt = conn.prepare("SELECT section, item, n, detail FROM reports.rpt_scope_audit")?;
     let rows = stmt.query_map([], |r| {
         Ok(Line {
             section: r.get(0)?,

@@ -253,6 +253,20 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
                 Outcome::Ok
             })
         }
+        Command::Report(args) => {
+            let written = report::run(&report::Options {
+                db: args.db.db.clone(),
+                out: args.out.clone(),
+                names: args.names.clone(),
+                markdown: args.markdown,
+            })?;
+            report::print(&written, &args.out);
+            Ok(if written.iter().any(|w| w.note.is_some()) {
+                Outcome::Problems
+            } else {
+                Outcome::Ok
+            })
+        }
         Command::Run(args) => pipeline::run(args),
         Command::Demo(args) => demo::run(args),
         Command::Fixture(args) => {

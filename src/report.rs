@@ -1,11 +1,431 @@
-//! Reports: the `reports.*` relations the transform builds, written out for people who do not
-//! open the staging file.
+//! `ostmig report`: the customer's spreadsheets, written from `reports/*.toml` definitions.
+//!
+//! A definition names the workbook and, per sheet, a `reports.*` relation (built by the
+//! transform from `sql/models/reports/`) and its columns: field, title, width, number or date
+//! format, wrapping. No logic lives in a definition: what a sheet shows is its relation. Every
+//! sheet gets a bold frozen header and an autofilter; each workbook opens with an "About" sheet
+//! saying what it is, where it came from and what each sheet holds. With the same staging file
+//! and `SOURCE_DATE_EPOCH`, the output is byte-identical.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
+use duckdb::types::Value as Dv;
+use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, FormatAlign, Workbook, Worksheet};
+use serde::Deserialize;
 
+use crate::error::Hinted;
 use crate::warehouse::{self, ident, literal};
+
+/// The workbooks, in the order they are written: (name, definition).
+pub const DEFINITIONS: &[(&str, &str)] = &[
+    ("scope", include_str!("../reports/scope.toml")),
+    (
+        "thread-sample",
+        include_str!("../reports/thread-sample.toml"),
+    ),
+    (
+        "reconciliation",
+        include_str!("../reports/reconciliation.toml"),
+    ),
+    ("sla-map", include_str!("../reports/sla-map.toml")),
+    (
+        "automation-inventory",
+        include_str!("../reports/automation-inventory.toml"),
+    ),
+];
+
+/// Excel refuses longer cells; the relations cut long text already, this is the last guard.
+const CELL_LIMIT: usize = 32_767;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Workbook_ {
+    pub title: String,
+    pub file: String,
+    pub about: String,
+    pub sheets: Vec<Sheet>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sheet {
+    pub name: String,
+    pub relation: String,
+    pub about: String,
+    pub columns: Vec<Column>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Column {
+    pub field: String,
+    pub title: String,
+    pub width: f64,
+    /// An Excel number format, e.g. `#,##0` or `yyyy-mm-dd hh:mm`.
+    pub format: Option<String>,
+    #[serde(default)]
+    pub wrap: bool,
+}
+
+pub fn definition(name: &str) -> anyhow::Result<Workbook_> {
+    let Some((_, text)) = DEFINITIONS.iter().find(|(n, _)| *n == name) else {
+        return Err(Hinted::new(
+            format!("there is no report named {name:?}"),
+            format!(
+                "use one of: {}",
+                DEFINITIONS
+                    .iter()
+                    .map(|d| d.0)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        )
+        .into());
+    };
+    toml::from_str(text).with_context(|| format!("reports/{name}.toml"))
+}
+
+/// What one sheet held, for the terminal summary.
+#[derive(Debug, Clone)]
+pub struct Written {
+    pub workbook: String,
+    pub sheet: String,
+    pub rows: usize,
+    pub note: Option<String>,
+}
+
+pub struct Options {
+    pub db: PathBuf,
+    pub out: PathBuf,
+    pub names: Vec<String>,
+    pub markdown: bool,
+}
+
+/// The creation time written into every workbook: `SOURCE_DATE_EPOCH` when set (reproducible
+/// output), else now.
+fn creation_time() -> anyhow::Result<ExcelDateTime> {
+    let ts = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| s.trim().parse::<i64>().ok())
+        .unwrap_or_else(|| chrono::Utc::now().timestamp());
+    Ok(ExcelDateTime::from_timestamp(ts)?)
+}
+
+pub fn run(opts: &Options) -> anyhow::Result<Vec<Written>> {
+    let names: Vec<String> = if opts.names.is_empty() {
+        DEFINITIONS.iter().map(|d| d.0.to_string()).collect()
+    } else {
+        opts.names.clone()
+    };
+    let defs: Vec<(String, Workbook_)> = names
+        .iter()
+        .map(|n| Ok((n.clone(), definition(n)?)))
+        .collect::<anyhow::Result<_>>()?;
+    std::fs::create_dir_all(&opts.out)
+        .with_context(|| format!("creating {}", opts.out.display()))?;
+    let duck = warehouse::open(&opts.db)?;
+    let source: String = duck
+        .query_row(
+            "SELECT 'snapshot ' || snapshot_id || ' of ' || source || ' (osTicket ' || osticket_version || ', '
+                    || strftime(finished_at, '%Y-%m-%d %H:%M') || ' UTC)'
+             FROM meta.snapshot ORDER BY snapshot_id DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(|_| {
+            Hinted::new(
+                format!("{} holds no snapshot", opts.db.display()),
+                "run `ostmig snapshot`, `split` and `transform` first (or `ostmig run`)",
+            )
+        })?;
+    let created = creation_time()?;
+    let mut out = Vec::new();
+    for (name, def) in &defs {
+        let mut wb = Workbook::new();
+        wb.set_properties(
+            &DocProperties::new()
+                .set_title(&def.title)
+                .set_author("ostmig")
+                .set_comment(&def.about)
+                .set_creation_datetime(&created),
+        );
+        let mut tables = Vec::new();
+        about_sheet(wb.add_worksheet(), def, &source)?;
+        for sheet in &def.sheets {
+            let (rows, note) = data_sheet(&duck, wb.add_worksheet(), sheet)?;
+            out.push(Written {
+                workbook: def.file.clone(),
+                sheet: sheet.name.clone(),
+                rows: rows.len(),
+                note,
+            });
+            tables.push((sheet, rows));
+        }
+        let file = opts.out.join(&def.file);
+        wb.save(&file)
+            .with_context(|| format!("writing {}", file.display()))?;
+        if opts.markdown {
+            let md = opts.out.join(format!("{name}.md"));
+            std::fs::write(&md, markdown(def, &source, &tables))
+                .with_context(|| format!("writing {}", md.display()))?;
+        }
+    }
+    Ok(out)
+}
+
+fn about_sheet(ws: &mut Worksheet, def: &Workbook_, source: &str) -> anyhow::Result<()> {
+    let bold = Format::new().set_bold();
+    let title = Format::new().set_bold().set_font_size(14);
+    let wrap = Format::new().set_text_wrap().set_align(FormatAlign::Top);
+    ws.set_name("About")?;
+    ws.set_landscape();
+    ws.set_print_fit_to_pages(1, 0);
+    ws.set_column_width(0, 24)?;
+    ws.set_column_width(1, 100)?;
+    ws.write_string_with_format(0, 0, &def.title, &title)?;
+    ws.write_string_with_format(1, 0, &def.about, &wrap)?;
+    ws.write_string_with_format(3, 0, "Source", &bold)?;
+    ws.write_string(3, 1, source)?;
+    ws.write_string_with_format(4, 0, "Written by", &bold)?;
+    ws.write_string(4, 1, format!("ostmig {}", env!("CARGO_PKG_VERSION")))?;
+    ws.write_string_with_format(6, 0, "Sheet", &bold)?;
+    ws.write_string_with_format(6, 1, "What it holds", &bold)?;
+    for (i, s) in def.sheets.iter().enumerate() {
+        ws.write_string(7 + i as u32, 0, &s.name)?;
+        ws.write_string_with_format(7 + i as u32, 1, &s.about, &wrap)?;
+    }
+    Ok(())
+}
+
+/// One sheet from its relation; returns the rows as text (for Markdown) and a note when the
+/// relation could not be read (the sheet then says why instead of failing the whole report).
+fn data_sheet(
+    duck: &duckdb::Connection,
+    ws: &mut Worksheet,
+    sheet: &Sheet,
+) -> anyhow::Result<(Vec<Vec<String>>, Option<String>)> {
+    ws.set_name(&sheet.name)?;
+    let header = Format::new()
+        .set_bold()
+        .set_text_wrap()
+        .set_background_color("#DDEBF7")
+        .set_align(FormatAlign::Top);
+    let formats: Vec<Format> = sheet
+        .columns
+        .iter()
+        .map(|c| {
+            let mut f = Format::new().set_align(FormatAlign::Top);
+            if let Some(n) = &c.format {
+                f = f.set_num_format(n);
+            }
+            if c.wrap {
+                f = f.set_text_wrap();
+            }
+            f
+        })
+        .collect();
+    for (i, c) in sheet.columns.iter().enumerate() {
+        ws.set_column_width(i as u16, c.width)?;
+        ws.write_string_with_format(0, i as u16, &c.title, &header)?;
+    }
+    ws.set_freeze_panes(1, 0)?;
+    // Printed (or converted to PDF): landscape, as wide as one page, the header on every page.
+    ws.set_landscape();
+    ws.set_print_fit_to_pages(1, 0);
+    ws.set_repeat_rows(0, 0)?;
+    let fields: Vec<String> = sheet.columns.iter().map(|c| ident(&c.field)).collect();
+    let (schema, table) = sheet
+        .relation
+        .split_once('.')
+        .unwrap_or(("reports", &sheet.relation));
+    let sql = format!(
+        "SELECT {} FROM {}.{}",
+        fields.join(", "),
+        ident(schema),
+        ident(table)
+    );
+    let mut rows_text = Vec::new();
+    let mut stmt = match duck.prepare(&sql) {
+        Ok(s) => s,
+        Err(e) => {
+            let note = format!(
+                "not available: {} cannot be read ({e}); run `ostmig transform`",
+                sheet.relation
+            );
+            ws.write_string(1, 0, &note)?;
+            return Ok((rows_text, Some(note)));
+        }
+    };
+    let mut rows = stmt.query([])?;
+    let mut r: u32 = 1;
+    while let Some(row) = rows.next()? {
+        let mut texts = Vec::with_capacity(fields.len());
+        for (i, f) in formats.iter().enumerate() {
+            let c = i as u16;
+            let text = match row.get::<_, Dv>(i)? {
+                Dv::Null => String::new(),
+                Dv::Boolean(b) => {
+                    let t = if b { "yes" } else { "no" };
+                    ws.write_string_with_format(r, c, t, f)?;
+                    t.to_string()
+                }
+                Dv::TinyInt(v) => number(ws, r, c, v as f64, f)?,
+                Dv::SmallInt(v) => number(ws, r, c, v as f64, f)?,
+                Dv::Int(v) => number(ws, r, c, v as f64, f)?,
+                Dv::BigInt(v) => number(ws, r, c, v as f64, f)?,
+                Dv::UTinyInt(v) => number(ws, r, c, v as f64, f)?,
+                Dv::USmallInt(v) => number(ws, r, c, v as f64, f)?,
+                Dv::UInt(v) => number(ws, r, c, v as f64, f)?,
+                Dv::UBigInt(v) => number(ws, r, c, v as f64, f)?,
+                Dv::HugeInt(v) => number(ws, r, c, v as f64, f)?,
+                Dv::Float(v) => number(ws, r, c, v as f64, f)?,
+                Dv::Double(v) => number(ws, r, c, v, f)?,
+                Dv::Timestamp(unit, v) => {
+                    let secs = unit.to_micros(v).div_euclid(1_000_000);
+                    let dt = ExcelDateTime::from_timestamp(secs)?;
+                    ws.write_datetime_with_format(r, c, &dt, f)?;
+                    chrono::DateTime::from_timestamp(secs, 0)
+                        .map(|d| d.format("%Y-%m-%d %H:%M").to_string())
+                        .unwrap_or_default()
+                }
+                Dv::List(items) => {
+                    let t = items.iter().map(value_text).collect::<Vec<_>>().join(", ");
+                    ws.write_string_with_format(r, c, cut(&t), f)?;
+                    t
+                }
+                other => {
+                    let t = value_text(&other);
+                    ws.write_string_with_format(r, c, cut(&t), f)?;
+                    t
+                }
+            };
+            texts.push(text);
+        }
+        // Wrapped text needs its row height set: neither Excel nor LibreOffice grows a row
+        // written with a default height. Estimate the lines from the column width (in
+        // characters), capped at Excel's maximum row height.
+        let lines = sheet
+            .columns
+            .iter()
+            .zip(&texts)
+            .filter(|(c, _)| c.wrap)
+            .map(|(c, t)| {
+                let per_line = (c.width * 1.1).max(1.0) as usize;
+                t.lines()
+                    .map(|l| l.chars().count().div_ceil(per_line).max(1))
+                    .sum::<usize>()
+            })
+            .max()
+            .unwrap_or(1);
+        if lines > 1 {
+            ws.set_row_height(r, (15.0 * lines as f64).min(409.0))?;
+        }
+        rows_text.push(texts);
+        r += 1;
+    }
+    ws.autofilter(
+        0,
+        0,
+        r.saturating_sub(1).max(1),
+        sheet.columns.len() as u16 - 1,
+    )?;
+    Ok((rows_text, None))
+}
+
+fn number(ws: &mut Worksheet, r: u32, c: u16, v: f64, f: &Format) -> anyhow::Result<String> {
+    ws.write_number_with_format(r, c, v, f)?;
+    Ok(if v.fract() == 0.0 {
+        format!("{}", v as i64)
+    } else {
+        v.to_string()
+    })
+}
+
+fn cut(s: &str) -> &str {
+    if s.len() <= CELL_LIMIT {
+        return s;
+    }
+    let mut end = CELL_LIMIT;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
+fn value_text(v: &Dv) -> String {
+    match v {
+        Dv::Null => String::new(),
+        Dv::Text(s) => s.clone(),
+        Dv::Boolean(b) => if *b { "yes" } else { "no" }.into(),
+        Dv::BigInt(n) => n.to_string(),
+        Dv::Int(n) => n.to_string(),
+        Dv::Double(n) => n.to_string(),
+        Dv::Date32(d) => chrono::DateTime::from_timestamp(i64::from(*d) * 86_400, 0)
+            .map(|d| d.format("%Y-%m-%d").to_string())
+            .unwrap_or_default(),
+        other => format!("{other:?}"),
+    }
+}
+
+/// The same workbook as Markdown tables (50 rows a sheet), for people who live in a terminal.
+fn markdown(def: &Workbook_, source: &str, tables: &[(&Sheet, Vec<Vec<String>>)]) -> String {
+    let esc = |s: &str| {
+        let one: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
+        let one = one.replace('|', "\\|");
+        if one.chars().count() > 120 {
+            format!("{}…", one.chars().take(119).collect::<String>())
+        } else {
+            one
+        }
+    };
+    let mut md = format!("# {}\n\n{}\n\nSource: {source}\n", def.title, def.about);
+    for (sheet, rows) in tables {
+        md.push_str(&format!("\n## {}\n\n{}\n\n", sheet.name, sheet.about));
+        md.push_str(&format!(
+            "| {} |\n|{}\n",
+            sheet
+                .columns
+                .iter()
+                .map(|c| esc(&c.title))
+                .collect::<Vec<_>>()
+                .join(" | "),
+            " --- |".repeat(sheet.columns.len())
+        ));
+        for row in rows.iter().take(50) {
+            md.push_str(&format!(
+                "| {} |\n",
+                row.iter().map(|v| esc(v)).collect::<Vec<_>>().join(" | ")
+            ));
+        }
+        if rows.len() > 50 {
+            md.push_str(&format!(
+                "\n… {} more rows in {}\n",
+                rows.len() - 50,
+                def.file
+            ));
+        } else if rows.is_empty() {
+            md.push_str("\n(no rows)\n");
+        }
+    }
+    md
+}
+
+pub fn print(written: &[Written], out: &Path) {
+    let mut table = comfy_table::Table::new();
+    table.load_style(comfy_table::presets::UTF8_FULL_CONDENSED);
+    table.set_header(["workbook", "sheet", "rows", "note"]);
+    for w in written {
+        table.add_row(vec![
+            w.workbook.clone(),
+            w.sheet.clone(),
+            w.rows.to_string(),
+            w.note.clone().unwrap_or_default(),
+        ]);
+    }
+    println!("{table}");
+    eprintln!("written to {}", out.display());
+}
 
 /// One CSV (with a header row) per `reports.*` table or view into `dir`; returns how many.
 pub fn export_csv(db: &Path, dir: &Path) -> anyhow::Result<usize> {
@@ -28,4 +448,39 @@ pub fn export_csv(db: &Path, dir: &Path) -> anyhow::Result<usize> {
         .with_context(|| format!("writing {}", file.display()))?;
     }
     Ok(names.len())
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every definition parses, names a reports.* relation of a model, and every column field
+    /// is a column that model creates (checked by name in its SQL).
+    #[test]
+    fn definitions_name_real_relations_and_columns() {
+        for (name, _) in super::DEFINITIONS {
+            let def = super::definition(name).unwrap();
+            assert!(def.file.ends_with(".xlsx"));
+            for s in &def.sheets {
+                assert!(
+                    s.name.len() <= 31,
+                    "{name}: sheet name {:?} too long",
+                    s.name
+                );
+                let model = s.relation.replace('.', "/") + ".sql";
+                let sql = crate::transform::MODELS
+                    .iter()
+                    .find(|(m, _)| *m == model)
+                    .unwrap_or_else(|| panic!("{name}: {} is not a model", s.relation))
+                    .1;
+                for c in &s.columns {
+                    assert!(
+                        sql.contains(&c.field),
+                        "{name}/{}: {} has no column {}",
+                        s.name,
+                        s.relation,
+                        c.field
+                    );
+                }
+            }
+        }
+    }
 }

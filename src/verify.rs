@@ -401,10 +401,23 @@ pub fn run(db: &Path, url: &str, target: Target) -> anyhow::Result<Vec<Checked>>
     }
     summary.push(sum);
 
+    let now = chrono::Utc::now().naive_utc();
     ledger.with(|c| -> anyhow::Result<()> {
-        c.execute_batch("DELETE FROM load.verify_mismatch")?;
-        let mut app = c.appender_to_db("verify_mismatch", "load")?;
-        let now = chrono::Utc::now().naive_utc();
+        c.execute_batch(&ledger.sql("DELETE FROM load.verify_mismatch"))?;
+        for s in &summary {
+            c.execute(
+                "INSERT INTO load.verify_run VALUES (?, ?, ?, ?, ?)",
+                duckdb::params![
+                    now,
+                    s.object_type,
+                    s.checked,
+                    s.mismatched,
+                    target == Target::Sample
+                ],
+            )?;
+        }
+        let table = ledger.sql("load.verify_mismatch");
+        let mut app = c.appender_to_db(table.trim_start_matches("load."), "load")?;
         for m in &found {
             app.append_row(duckdb::params![
                 m.object_type,

@@ -94,15 +94,25 @@ fn the_demo_migrates_a_generated_help_desk_end_to_end() {
             .values()
             .any(|c| c["email"] == "" && c["phone"].is_string())
     );
-    // The reports: one CSV per reports.* table, with a header row.
+    // The reports: the five workbooks (with Markdown), and one CSV per reports.* table.
     let reports = dir.path().join("reports");
+    for (name, _) in ostmig::report::DEFINITIONS {
+        let def = ostmig::report::definition(name).unwrap();
+        assert!(reports.join(&def.file).exists(), "{}", def.file);
+        assert!(reports.join(format!("{name}.md")).exists());
+    }
+    let recon = std::fs::read_to_string(reports.join("reconciliation.md")).unwrap();
+    assert!(recon.contains("| tickets | tickets |"), "{recon}");
     let n = duck_i64(
         &conn,
         "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'reports'",
     );
-    assert!(n >= 9);
-    assert_eq!(std::fs::read_dir(&reports).unwrap().count() as i64, n);
-    let orphans = std::fs::read_to_string(reports.join("rpt_orphan_users.csv")).unwrap();
+    assert!(n >= 20);
+    assert_eq!(
+        std::fs::read_dir(reports.join("csv")).unwrap().count() as i64,
+        n
+    );
+    let orphans = std::fs::read_to_string(reports.join("csv/rpt_orphan_users.csv")).unwrap();
     assert!(
         orphans.lines().next().unwrap().contains("match_rule"),
         "{orphans}"

@@ -30,6 +30,7 @@ impl Target {
             Target::Sample => sql
                 .replace("load.ledger", "load.sample_ledger")
                 .replace("load.phase_result", "load.sample_phase_result")
+                .replace("load.verify_mismatch", "load.sample_verify_mismatch")
                 .replace("outbox.outbox_", "sample_outbox.outbox_"),
         }
     }

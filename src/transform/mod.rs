@@ -157,6 +157,66 @@ pub const MODELS: &[(&str, &str)] = &[
         "reports/rpt_attachment_exclusions.sql",
         include_str!("../../sql/models/reports/rpt_attachment_exclusions.sql"),
     ),
+    (
+        "reports/rpt_scope_audit.sql",
+        include_str!("../../sql/models/reports/rpt_scope_audit.sql"),
+    ),
+    (
+        "reports/rpt_readiness.sql",
+        include_str!("../../sql/models/reports/rpt_readiness.sql"),
+    ),
+    (
+        "reports/rpt_thread_sample.sql",
+        include_str!("../../sql/models/reports/rpt_thread_sample.sql"),
+    ),
+    (
+        "reports/rpt_reconciliation.sql",
+        include_str!("../../sql/models/reports/rpt_reconciliation.sql"),
+    ),
+    (
+        "reports/rpt_load_phases.sql",
+        include_str!("../../sql/models/reports/rpt_load_phases.sql"),
+    ),
+    (
+        "reports/rpt_phone_only_users.sql",
+        include_str!("../../sql/models/reports/rpt_phone_only_users.sql"),
+    ),
+    (
+        "reports/rpt_oversized_attachments.sql",
+        include_str!("../../sql/models/reports/rpt_oversized_attachments.sql"),
+    ),
+    (
+        "reports/rpt_review_queue.sql",
+        include_str!("../../sql/models/reports/rpt_review_queue.sql"),
+    ),
+    (
+        "reports/rpt_verify_mismatches.sql",
+        include_str!("../../sql/models/reports/rpt_verify_mismatches.sql"),
+    ),
+    (
+        "reports/rpt_schedules.sql",
+        include_str!("../../sql/models/reports/rpt_schedules.sql"),
+    ),
+    (
+        "reports/rpt_filters.sql",
+        include_str!("../../sql/models/reports/rpt_filters.sql"),
+    ),
+    (
+        "reports/rpt_email_templates.sql",
+        include_str!("../../sql/models/reports/rpt_email_templates.sql"),
+    ),
+    (
+        "reports/rpt_canned_responses.sql",
+        include_str!("../../sql/models/reports/rpt_canned_responses.sql"),
+    ),
+    (
+        "reports/rpt_help_topic_routing.sql",
+        include_str!("../../sql/models/reports/rpt_help_topic_routing.sql"),
+    ),
+    (
+        "reports/rpt_department_settings.sql",
+        include_str!("../../sql/models/reports/rpt_department_settings.sql"),
+    ),
 ];
 
 pub struct Options {

@@ -48,6 +48,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0009_load_sample.sql",
         include_str!("../../sql/migrations/0009_load_sample.sql"),
     ),
+    (
+        "0010_verify_run.sql",
+        include_str!("../../sql/migrations/0010_verify_run.sql"),
+    ),
 ];
 
 /// Storage format written into new staging files.

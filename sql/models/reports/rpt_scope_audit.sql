@@ -1,7 +1,9 @@
--- Scope audit of the latest snapshot: what the migration has to move.
+-- reports.rpt_scope_audit: scope audit of the latest snapshot: what the migration has to move.
 -- Grain: one row per (section, item). `n` is a count or byte total; `detail` carries text.
 -- Why: this is the first thing a migration analyst shows the customer, so it reads the
--- snapshot exactly as copied (raw.*), with no mapping applied yet. Runs as-is in the duckdb shell.
+-- snapshot exactly as copied (raw.*), with no mapping applied yet. Runs as-is in the duckdb shell;
+-- `ostmig discover` runs the query below the CREATE line straight after a snapshot.
+CREATE OR REPLACE VIEW reports.rpt_scope_audit AS
 with snap as (
     select * from meta.snapshot order by snapshot_id desc limit 1
 ),

@@ -1,0 +1,8 @@
+-- reports.rpt_oversized_attachments: files Intercom will not take, largest first.
+-- Grain: one row per attached file excluded for its size.
+-- Why: the customer decides where these live after the migration (a file share, a link).
+CREATE OR REPLACE TABLE reports.rpt_oversized_attachments AS
+SELECT number AS ticket, entry_id, name, mime_type, size, reason
+FROM reports.rpt_attachment_exclusions
+WHERE reason ILIKE '%limit%'
+ORDER BY size DESC, ticket, name;

@@ -1,0 +1,55 @@
+-- reports.rpt_readiness: the Intercom workspace readiness checklist, one line per thing.
+-- Grain: one row per team inbox, admin, ticket type, attribute and tag the migration needs.
+-- Why: Intercom's API cannot create teams or admins, so the customer's admin provisions those
+-- before the load; the schema the load creates itself is listed too, so nothing that appears in
+-- the workspace is a surprise. A view: its status follows load.ledger while the load runs.
+CREATE OR REPLACE VIEW reports.rpt_readiness AS
+WITH made AS (
+    SELECT object_type, source_key,
+           CASE status WHEN 'created' THEN 'created by the load'
+                       WHEN 'existing' THEN 'already in the workspace'
+                       WHEN 'rolled_back' THEN 'rolled back'
+                       WHEN 'failed' THEN 'failed: see load.ledger'
+                       ELSE 'being created' END AS status
+    FROM load.ledger
+),
+lines AS (
+    SELECT 1 AS ord, 'Team inbox' AS area, i.expected_team AS item,
+           'tickets of department ' || i.department || ' (' || i.tickets || ')' AS needed_for,
+           'customer admin: Settings › Teammates › Teams' AS who,
+           CASE WHEN i.team_id IS NOT NULL THEN 'exists'
+                WHEN i.blocking THEN 'missing: blocks the load'
+                ELSE 'missing (no tickets; optional)' END AS status
+    FROM intermediate.int_team_inboxes i
+    UNION ALL
+    SELECT 2, 'Admin', a.name || coalesce(' <' || a.email || '>', ''),
+           a.tickets_owned || ' tickets owned, ' || a.entries_written || ' replies and notes written',
+           'customer admin: invite the teammate, or map the agent in ostmig.toml [admins.map]',
+           CASE WHEN a.blocking THEN 'missing: blocks the load' ELSE 'missing (optional)' END
+    FROM reports.rpt_unmatched_agents a
+    UNION ALL
+    SELECT 2, 'Admin', 'agents matched to Intercom admins',
+           count(*) || ' agents', 'nothing to do', 'ready'
+    FROM intermediate.int_agent_admins WHERE admin_id IS NOT NULL
+    UNION ALL
+    SELECT 3, 'Ticket type', t.name, 'every migrated ticket', 'ostmig load (schema phase)',
+           coalesce(m.status, 'the load creates it')
+    FROM outbox.outbox_ticket_type t
+    LEFT JOIN made m ON m.object_type = 'ticket_type' AND m.source_key = t.name
+    UNION ALL
+    SELECT 4, 'Ticket attribute', a.name || ' (' || a.data_type || ')', 'ticket fields and osTicket data',
+           'ostmig load (schema phase)', coalesce(m.status, 'the load creates it')
+    FROM outbox.outbox_ticket_type_attributes a
+    LEFT JOIN made m ON m.object_type = 'ticket_type_attribute' AND m.source_key = a.name
+    UNION ALL
+    SELECT 5, upper(d.model[1]) || d.model[2:] || ' attribute', d.attribute_name, d.model || ' form fields',
+           'ostmig load (schema phase)', coalesce(m.status, 'the load creates it')
+    FROM outbox.outbox_data_attributes d
+    LEFT JOIN made m ON m.object_type = 'data_attribute' AND m.source_key = d.attribute_name
+    UNION ALL
+    SELECT 6, 'Tag', g.tag, 'help topic of each ticket', 'ostmig load (schema phase)',
+           coalesce(m.status, 'the load creates it')
+    FROM outbox.outbox_tags g
+    LEFT JOIN made m ON m.object_type = 'tag' AND m.source_key = g.tag
+)
+SELECT area, item, needed_for, who, status FROM lines ORDER BY ord, item;

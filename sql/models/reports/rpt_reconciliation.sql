@@ -1,0 +1,81 @@
+-- reports.rpt_reconciliation: per object, from osTicket to Intercom, every record accounted for.
+-- Grain: one row per object class (organizations, users, tickets, thread entries, files).
+-- Why: the customer's proof that nothing was lost: source = staged + excluded (with reasons) +
+-- in review; then what the load confirmed and what the last verify found different. A view, so
+-- the load and verify columns are current whenever the report is written.
+CREATE OR REPLACE VIEW reports.rpt_reconciliation AS
+WITH loaded AS (
+    SELECT object_type, count(*) AS n FROM load.ledger
+    WHERE status IN ('created', 'existing') GROUP BY 1
+),
+verify AS (
+    SELECT object_type, checked, mismatched FROM load.verify_run WHERE NOT sample
+    QUALIFY row_number() OVER (PARTITION BY object_type ORDER BY run_at DESC) = 1
+),
+reasons AS (
+    SELECT 'tickets' AS object, reason, count(*) AS n FROM reports.rpt_ticket_exclusions GROUP BY ALL
+    UNION ALL SELECT 'users', reason, count(*) FROM reports.rpt_contact_exclusions WHERE outcome = 'excluded' GROUP BY ALL
+    UNION ALL SELECT 'thread entries', reason, count(*) FROM reports.rpt_part_exclusions GROUP BY ALL
+    UNION ALL SELECT 'thread entries', reason, count(*) FROM stage.split_excluded GROUP BY ALL
+    UNION ALL SELECT 'files', reason, count(*) FROM reports.rpt_attachment_exclusions GROUP BY ALL
+    UNION ALL SELECT 'files', 'holds the text of its entry (sent as that part''s body)', count(*)
+        FROM stage.part_attachment WHERE role = 'body' HAVING count(*) > 0
+    UNION ALL SELECT 'files', 'on an entry that is not sent (a superseded edit or a task)', count(*)
+        FROM raw.attachment a WHERE a.type = 'H'
+          AND NOT EXISTS (SELECT 1 FROM stage.part_attachment p WHERE p.attachment_id = a.id) HAVING count(*) > 0
+),
+excluded AS (
+    SELECT object, sum(n)::BIGINT AS n,
+           string_agg(reason || ' (' || n || ')', '; ' ORDER BY n DESC, reason) AS why
+    FROM reasons GROUP BY 1
+),
+-- Held for review and neither staged nor excluded (a review item can also be sent, flagged).
+review AS (
+    SELECT 'thread entries' AS object, count(*) AS n FROM stage.review_queue q
+    WHERE q.object_type = 'thread_entry'
+      AND q.object_id NOT IN (SELECT entry_id FROM stage.parts)
+      AND q.object_id NOT IN (SELECT entry_id FROM stage.split_excluded)
+),
+counts AS (
+    SELECT 1 AS ord, 'organizations' AS object, 'companies' AS becomes,
+           (SELECT count(*) FROM raw.organization) AS in_osticket,
+           (SELECT count(*) FROM outbox.outbox_companies) AS staged,
+           (SELECT n FROM loaded WHERE object_type = 'company') AS loaded,
+           'company' AS verified_as
+    UNION ALL
+    SELECT 2, 'users', 'contacts', (SELECT count(*) FROM raw."user"),
+           (SELECT count(*) FROM outbox.outbox_contacts),
+           (SELECT n FROM loaded WHERE object_type = 'contact'), 'contact'
+    UNION ALL
+    SELECT 3, 'tickets', 'tickets', (SELECT count(*) FROM raw.ticket),
+           (SELECT count(*) FROM outbox.outbox_tickets),
+           (SELECT n FROM loaded WHERE object_type = 'ticket'), 'ticket'
+    UNION ALL
+    SELECT 4, 'thread entries', 'descriptions, replies and notes', (SELECT count(*) FROM raw.thread_entry),
+           (SELECT count(*) FROM outbox.outbox_ticket_parts)
+             + (SELECT count(*) FROM outbox.outbox_tickets t JOIN intermediate.int_tickets i USING (ticket_id)
+                WHERE i.description_entry_id IS NOT NULL),
+           (SELECT n FROM loaded WHERE object_type = 'part')
+             + (SELECT count(*) FROM load.ledger l JOIN outbox.outbox_tickets t ON t.number = l.source_key
+                JOIN intermediate.int_tickets i USING (ticket_id)
+                WHERE l.object_type = 'ticket' AND l.status IN ('created', 'existing') AND i.description_entry_id IS NOT NULL),
+           NULL
+    UNION ALL
+    SELECT 5, 'files', 'files on backdated notes', (SELECT count(*) FROM raw.attachment WHERE type = 'H'),
+           (SELECT count(*) FROM outbox.outbox_attachments),
+           (SELECT count(*) FROM outbox.outbox_attachments a JOIN load.ledger l
+              ON l.object_type = 'attachment_note' AND l.source_key = a.entry_id || ':' || a.batch
+            WHERE l.status IN ('created', 'existing')),
+           NULL
+)
+SELECT c.object, c.becomes, c.in_osticket, c.staged,
+       coalesce(e.n, 0) AS excluded, e.why AS excluded_because,
+       coalesce(r.n, 0) AS in_review,
+       c.in_osticket - c.staged - coalesce(e.n, 0) - coalesce(r.n, 0) AS unaccounted,
+       coalesce(c.loaded, 0) AS loaded,
+       v.checked AS verified, v.mismatched AS with_differences
+FROM counts c
+LEFT JOIN excluded e USING (object)
+LEFT JOIN review r USING (object)
+LEFT JOIN verify v ON v.object_type = c.verified_as
+ORDER BY c.ord;

@@ -1,0 +1,31 @@
+-- reports.rpt_thread_sample: the thread-splitting sample the customer signs off, entry by entry.
+-- Grain: one row per visible entry of each sampled ticket (stage.split_sample, `split --sample`).
+-- Why: splitting osTicket's entries into Intercom parts (quote removal, HTML cleaning, offloaded
+-- bodies) is where a migration can silently damage history; the customer reads the source text
+-- beside the part it became and where it goes, and initials each line. Text is cut at 32,000
+-- characters (a spreadsheet cell holds 32,767).
+CREATE OR REPLACE VIEW reports.rpt_thread_sample AS
+SELECT k.number AS ticket,
+       s.stratum,
+       s.seq,
+       s.entry_id,
+       s.kind,
+       s.poster,
+       s.created_at,
+       s.source_format,
+       left(s.source_body, 32000) AS source_body,
+       left(s.body_text, 32000) AS part_text,
+       CASE WHEN s.entry_id = t.description_entry_id THEN 'ticket description'
+            WHEN p.route IS NOT NULL THEN replace(p.route, '_', ' ')
+            WHEN x.reason IS NOT NULL THEN 'not sent: ' || x.reason
+            ELSE 'not sent (ticket ' || coalesce(t.outcome, 'not staged') || ')' END AS becomes,
+       CASE WHEN s.quoted_html IS NOT NULL THEN 'quoted earlier mail collapsed' END AS quoted_text,
+       nullif(array_to_string(s.problems, ', '), '') AS problems,
+       NULL::VARCHAR AS signed_off_by,
+       NULL::VARCHAR AS comment
+FROM stage.split_sample s
+LEFT JOIN raw.ticket k ON k.ticket_id = s.ticket_id
+LEFT JOIN intermediate.int_tickets t ON t.ticket_id = s.ticket_id
+LEFT JOIN outbox.outbox_ticket_parts p ON p.entry_id = s.entry_id
+LEFT JOIN reports.rpt_part_exclusions x ON x.entry_id = s.entry_id
+ORDER BY s.stratum, k.number, s.seq;
