@@ -184,7 +184,12 @@ fn about_sheet(ws: &mut Worksheet, def: &Workbook_, source: &str) -> anyhow::Res
     ws.set_column_width(0, 24)?;
     ws.set_column_width(1, 100)?;
     ws.write_string_with_format(0, 0, &def.title, &title)?;
-    ws.write_string_with_format(1, 0, &def.about, &wrap)?;
+    ws.write_string_with_format(1, 0, "What it is", &bold)?;
+    ws.write_string_with_format(1, 1, &def.about, &wrap)?;
+    ws.set_row_height(
+        1,
+        15.0 * def.about.chars().count().div_ceil(110).max(1) as f64,
+    )?;
     ws.write_string_with_format(3, 0, "Source", &bold)?;
     ws.write_string(3, 1, source)?;
     ws.write_string_with_format(4, 0, "Written by", &bold)?;

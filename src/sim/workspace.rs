@@ -391,14 +391,7 @@ impl Workspace {
                         .is_some_and(|ce| ce.eq_ignore_ascii_case(email))
             })
         {
-            return error(
-                409,
-                "conflict",
-                format!(
-                    "A contact matching those details already exists with id={}",
-                    dup["id"].as_str().unwrap_or("")
-                ),
-            );
+            return duplicate_contact(dup);
         }
         for field in ["external_id", "name", "phone", "role", "signed_up_at"] {
             if let Some(v) = body.get(field) {
@@ -438,14 +431,7 @@ impl Workspace {
                         .is_some_and(|ce| ce.eq_ignore_ascii_case(e))
                 })
         }) {
-            return error(
-                409,
-                "conflict",
-                format!(
-                    "A contact matching those details already exists with id={}",
-                    dup["id"].as_str().unwrap_or("")
-                ),
-            );
+            return duplicate_contact(dup);
         }
         let t = now();
         let id = format!("{:024x}", self.next_id + 0x6651_0000_0000);
@@ -1119,6 +1105,18 @@ fn search_page(found: Vec<Value>, kind: &str, body: &Value) -> Reply {
     (
         200,
         json!({"type": kind, key: data, "total_count": total, "pages": pages}),
+    )
+}
+
+/// The real API's 409 for a second contact with the same external_id or e-mail (not in the spec).
+fn duplicate_contact(dup: &Value) -> Reply {
+    error(
+        409,
+        "conflict",
+        format!(
+            "A contact matching those details already exists with id={}",
+            dup["id"].as_str().unwrap_or("")
+        ),
     )
 }
 
