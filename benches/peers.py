@@ -4,7 +4,11 @@
 
 duckdb_mysql: DuckDB's own MySQL extension (the pip-packaged build matching the duckdb wheel):
 ATTACH the source read-only and CREATE TABLE AS SELECT * for every osTicket table.
-dlt: dlt's sql_database source (pyarrow backend, its fastest) into a DuckDB destination.
+dlt: dlt's sql_database source into a DuckDB destination, configured the way that copies an
+osTicket database at all: its faster pyarrow backend stops at MySQL's zero dates
+('0000-00-00 00:00:00' in email_account.updated, user_account.registered), and full type
+reflection fails the same way, so the default sqlalchemy backend with minimal reflection
+(DLT_BACKEND / DLT_REFLECTION override them).
 Prints the rows copied. Credentials are the local test server's (not secrets).
 """
 
@@ -57,7 +61,8 @@ def dlt_copy(port, database, out):
     source = sql_database(
         credentials=f"mysql+pymysql://ostmig_ro:ro-pass@127.0.0.1:{port}/{database}",
         table_names=names,
-        backend="pyarrow",
+        backend=os.environ.get("DLT_BACKEND", "sqlalchemy"),
+        reflection_level=os.environ.get("DLT_REFLECTION", "minimal"),
         chunk_size=50_000,
     )
     pipeline = dlt.pipeline(
