@@ -300,6 +300,15 @@ pub fn run(opts: &Options) -> anyhow::Result<Vec<ModelRun>> {
             let started = Instant::now();
             let relation = relation_of(model);
             duck.execute_batch(sql).map_err(|e| {
+                if e.to_string().contains("Out of Memory") {
+                    return anyhow::Error::from(crate::error::Hinted::new(
+                        format!("model sql/models/{model} ran out of memory: {e}"),
+                        format!(
+                            "raise DuckDB's cap, e.g. OSTMIG_DUCKDB_MEMORY=4GB (default {})",
+                            warehouse::DEFAULT_MEMORY_LIMIT
+                        ),
+                    ));
+                }
                 anyhow::anyhow!(
                     "model sql/models/{model} failed: {e}. Run it in the duckdb shell against the staging file to see where"
                 )
