@@ -258,16 +258,8 @@ fn start_sim(seed: &Path, state: &Path) -> anyhow::Result<(Running, String)> {
     let mut line = String::new();
     BufReader::new(child.stdout.take().context("sim stdout")?).read_line(&mut line)?;
     let running = Running(child);
-    let url = line
-        .trim()
-        .rsplit(' ')
-        .next()
-        .unwrap_or_default()
-        .to_string();
-    anyhow::ensure!(
-        url.starts_with("http://"),
-        "the local Intercom did not start: {line:?}"
-    );
+    let url = crate::sim::url_from_banner(&line)
+        .with_context(|| format!("the local Intercom did not start: {line:?}"))?;
     Ok((running, url))
 }
 

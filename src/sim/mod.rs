@@ -64,6 +64,13 @@ struct Sim {
 
 type Shared = Arc<(Mutex<Sim>, Options)>;
 
+/// The base URL in the first line `ostmig sim` prints ("ostmig sim listening on http://…"), for
+/// programs that start it with `--listen 127.0.0.1:0`.
+pub fn url_from_banner(line: &str) -> Option<String> {
+    let url = line.trim().rsplit(' ').next()?;
+    url.starts_with("http://").then(|| url.to_string())
+}
+
 /// Serve until ctrl-c / SIGTERM; the address actually bound is printed first (port 0 works).
 pub fn run(opts: Options) -> anyhow::Result<()> {
     let spec = Spec::load(&Spec::locate(opts.spec.as_deref())?)?;

@@ -216,13 +216,8 @@ impl Sim {
             &mut line,
         )
         .unwrap();
-        let url = line
-            .trim()
-            .rsplit(' ')
-            .next()
-            .unwrap_or_default()
-            .to_string();
-        assert!(url.starts_with("http://"), "sim printed {line:?}");
+        let url =
+            ostmig::sim::url_from_banner(&line).unwrap_or_else(|| panic!("sim printed {line:?}"));
         Some(Sim { child, url })
     }
 
