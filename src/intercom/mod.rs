@@ -105,14 +105,27 @@ pub(crate) fn replace_list<P: duckdb::Params>(
 }
 
 /// `ostmig intercom pull`: fetch admins and teams from the API into `raw_intercom`.
+/// An API error with what to do about it: no answer at all means the URL or the network, a
+/// 401 the token.
+pub fn explain(e: client::ApiError, url: &str) -> anyhow::Error {
+    let hint = match e.status {
+        None => format!(
+            "check --intercom-url ({url}) and that this machine can reach it; to rehearse offline, run `ostmig sim` and point --intercom-url at it"
+        ),
+        Some(401) | Some(403) => "check the access token in OSTMIG_INTERCOM_TOKEN (or OSTMIG_INTERCOM_TOKEN_FILE): it is refused".to_string(),
+        Some(_) => return e.into(),
+    };
+    Hinted::new(e.to_string(), hint).into()
+}
+
 pub fn pull(db: &Path, url: &str) -> anyhow::Result<(usize, usize)> {
     let client = client::Client::new(url, client::token_from_env()?, 2)?;
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
     let (admins, teams) = rt.block_on(async {
-        let admins = client.list_admins().await?;
-        let teams = client.list_teams().await?;
+        let admins = client.list_admins().await.map_err(|e| explain(e, url))?;
+        let teams = client.list_teams().await.map_err(|e| explain(e, url))?;
         anyhow::Ok((admins, teams))
     })?;
     let a = admins::import_value(db, admins, &format!("GET {url}/admins"))?;

@@ -267,6 +267,10 @@ pub fn run(opts: &Options) -> anyhow::Result<Vec<PhaseResult>> {
         fallback_admin,
     };
     let rt = tokio::runtime::Runtime::new()?;
+    // One cheap request first: an unreachable API or a refused token stops the load here, with
+    // what to do, instead of failing every object after its retries.
+    rt.block_on(cx.client.list_admins())
+        .map_err(|e| crate::intercom::explain(e, &opts.url))?;
     let run_id: i32 = cx.ledger.with(|c| {
         c.query_row(
             &cx.ledger
