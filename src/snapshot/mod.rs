@@ -354,18 +354,22 @@ fn begin_replace_raw(duck: &Connection, tables: &[Table]) -> anyhow::Result<()> 
         "BEGIN TRANSACTION;\nDROP SCHEMA IF EXISTS raw CASCADE;\nCREATE SCHEMA raw;\n",
     );
     for t in tables {
-        let cols: Vec<String> = t
-            .columns
-            .iter()
-            .map(|c| format!("{} {}", ident(&c.name), c.kind.duckdb()))
-            .collect();
         ddl.push_str(&format!(
             "CREATE TABLE raw.{} ({});\n",
             ident(&t.raw),
-            cols.join(", ")
+            columns_ddl(t)
         ));
     }
     duck.execute_batch(&ddl).context("creating the raw tables")
+}
+
+/// `name TYPE, …` of a raw table, as typed by the type map.
+fn columns_ddl(t: &Table) -> String {
+    t.columns
+        .iter()
+        .map(|c| format!("{} {}", ident(&c.name), c.kind.duckdb()))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Inside one transaction: tables read whole are emptied (or re-created when their columns
@@ -385,16 +389,12 @@ fn begin_delta(duck: &Connection, tables: &[Table], modes: &[delta::Mode]) -> an
         }
     }
     for (t, mode) in tables.iter().zip(modes) {
-        let cols: Vec<String> = t
-            .columns
-            .iter()
-            .map(|c| format!("{} {}", ident(&c.name), c.kind.duckdb()))
-            .collect();
+        let cols = columns_ddl(t);
         match mode {
             delta::Mode::Full => ddl.push_str(&format!(
                 "DROP TABLE IF EXISTS raw.{0};\nCREATE TABLE raw.{0} ({1});\n",
                 ident(&t.raw),
-                cols.join(", ")
+                cols
             )),
             delta::Mode::Incremental { key, .. } => {
                 let (rows, keys) = delta::work_tables(&t.raw);
@@ -407,7 +407,7 @@ fn begin_delta(duck: &Connection, tables: &[Table], modes: &[delta::Mode]) -> an
                 ddl.push_str(&format!(
                     "CREATE TABLE raw.{} ({});\nCREATE TABLE raw.{} (k {kind});\n",
                     ident(&rows),
-                    cols.join(", "),
+                    cols,
                     ident(&keys)
                 ));
             }
@@ -508,10 +508,8 @@ async fn copy_table(
         let keys: Vec<i64> = sqlx::raw_sql(AssertSqlSafe(sql))
             .fetch(&mut *my)
             .map_ok(|row| {
-                row.try_get_unchecked::<Option<&[u8]>, _>(0)
-                    .ok()
-                    .flatten()
-                    .and_then(|b| std::str::from_utf8(b).ok()?.parse().ok())
+                source::text(&row, 0)
+                    .and_then(|k| k.parse().ok())
                     .unwrap_or(i64::MIN)
             })
             .try_collect()
