@@ -69,8 +69,7 @@ pub fn run(db: &Path, url: &str, phase: Option<&str>, target: Target) -> anyhow:
     let client = Client::new(url, crate::intercom::client::token_from_env()?, 4)?;
     let ledger = Ledger::new(warehouse::open(db)?, target);
     let rt = tokio::runtime::Runtime::new()?;
-    rt.block_on(client.list_admins())
-        .map_err(|e| crate::intercom::explain(e, url))?;
+    rt.block_on(client.reachable())?;
     let mut out = Vec::new();
     for (object_type, action, load_phase) in ORDER {
         if phase.is_some_and(|p| p != *load_phase) {

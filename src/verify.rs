@@ -62,8 +62,7 @@ pub fn run(db: &Path, url: &str, target: Target) -> anyhow::Result<Vec<Checked>>
     let client = Client::new(url, crate::intercom::client::token_from_env()?, 4)?;
     let ledger = Ledger::new(warehouse::open(db)?, target);
     let rt = tokio::runtime::Runtime::new()?;
-    rt.block_on(client.list_admins())
-        .map_err(|e| crate::intercom::explain(e, url))?;
+    rt.block_on(client.reachable())?;
     let mut found: Vec<Mismatch> = Vec::new();
     let mut summary = Vec::new();
     let mut compare = |object_type: &'static str,

@@ -411,6 +411,15 @@ impl Client {
 
     // ---- typed operations the migration uses ------------------------------------------------
 
+    /// One cheap request before a long run: an unreachable API or a refused token stops the
+    /// caller here, with what to do, instead of failing every object after its retries.
+    pub async fn reachable(&self) -> anyhow::Result<()> {
+        self.list_admins()
+            .await
+            .map(drop)
+            .map_err(|e| super::explain(e, &self.base))
+    }
+
     pub async fn list_admins(&self) -> Result<Value, ApiError> {
         self.call(Method::GET, "/admins", None).await
     }

@@ -87,6 +87,10 @@ fn rows(ledger: &Ledger, sql: &str) -> anyhow::Result<Vec<Row>> {
     })
 }
 
+/// What the states phase sends for a ticket, as hashed in the ledger (the plan hashes the same).
+const STATE_PAYLOAD: &str =
+    "json_object('state', state_category, 'assignee', assignee_admin_id, 'tag', tag)";
+
 /// Object types whose changed payload the load sends as an update (see `once_or_update`).
 const UPDATABLE: &[&str] = &["company", "contact", "ticket", "ticket_state"];
 
@@ -95,7 +99,8 @@ const UPDATABLE: &[&str] = &["company", "contact", "ticket", "ticket_state"];
 /// The payloads hashed here are the ones each phase hashes.
 pub fn plan(db: &std::path::Path, target: Target) -> anyhow::Result<Vec<PhaseResult>> {
     let duck = warehouse::open(db)?;
-    let sql = "
+    let sql = format!(
+        "
         WITH staged AS (
             SELECT 'schema' AS phase, 'data_attribute' AS t, attribute_name AS k, payload::VARCHAR AS p FROM outbox.outbox_data_attributes
             UNION ALL SELECT 'schema', 'tag', tag, payload::VARCHAR FROM outbox.outbox_tags
@@ -106,14 +111,15 @@ pub fn plan(db: &std::path::Path, target: Target) -> anyhow::Result<Vec<PhaseRes
             UNION ALL SELECT 'tickets', 'ticket', number, payload::VARCHAR FROM outbox.outbox_tickets
             UNION ALL SELECT 'tickets', 'part', entry_id::VARCHAR, payload::VARCHAR FROM outbox.outbox_ticket_parts
             UNION ALL SELECT 'states', 'ticket_state', number,
-                json_object('state', state_category, 'assignee', assignee_admin_id, 'tag', tag)::VARCHAR FROM outbox.outbox_tickets
+                {STATE_PAYLOAD}::VARCHAR FROM outbox.outbox_tickets
             UNION ALL SELECT 'attachments', 'attachment_note', entry_id || ':' || batch, any_value(note_payload)::VARCHAR
                 FROM outbox.outbox_attachments GROUP BY entry_id, batch
         )
         SELECT s.phase, s.t, s.p, l.status, l.payload_sha256
         FROM staged s
-        LEFT JOIN load.ledger l ON l.object_type = s.t AND l.source_key = s.k";
-    let mut stmt = duck.prepare(&target.sql(sql)).map_err(|e| {
+        LEFT JOIN load.ledger l ON l.object_type = s.t AND l.source_key = s.k"
+    );
+    let mut stmt = duck.prepare(&target.sql(&sql)).map_err(|e| {
         Hinted::new(
             format!("the outboxes cannot be read: {e}"),
             "run `ostmig transform` (and `ostmig split`) first",
@@ -267,10 +273,7 @@ pub fn run(opts: &Options) -> anyhow::Result<Vec<PhaseResult>> {
         fallback_admin,
     };
     let rt = tokio::runtime::Runtime::new()?;
-    // One cheap request first: an unreachable API or a refused token stops the load here, with
-    // what to do, instead of failing every object after its retries.
-    rt.block_on(cx.client.list_admins())
-        .map_err(|e| crate::intercom::explain(e, &opts.url))?;
+    rt.block_on(cx.client.reachable())?;
     let run_id: i32 = cx.ledger.with(|c| {
         c.query_row(
             &cx.ledger
@@ -408,6 +411,18 @@ where
     }
 }
 
+/// The name of the (one) ticket type the outbox defines.
+fn ticket_type_name(cx: &Context_) -> anyhow::Result<Option<String>> {
+    Ok(cx.ledger.with(|c| {
+        c.query_row(
+            &cx.ledger
+                .sql("SELECT max(name) FROM outbox.outbox_ticket_type"),
+            [],
+            |r| r.get(0),
+        )
+    })?)
+}
+
 fn key<'a>(object_type: &'a str, key: &'a str, phase: &'a str, ticket: Option<&'a str>) -> Key<'a> {
     Key {
         object_type,
@@ -509,14 +524,7 @@ async fn schema(cx: &mut Context_) -> anyhow::Result<PhaseResult> {
         )
         .await?;
     }
-    let type_name: Option<String> = cx.ledger.with(|c| {
-        c.query_row(
-            &cx.ledger
-                .sql("SELECT max(name) FROM outbox.outbox_ticket_type"),
-            [],
-            |r| r.get(0),
-        )
-    })?;
+    let type_name = ticket_type_name(cx)?;
     let Some(type_id) = type_name.and_then(|n| cx.ledger.id_of("ticket_type", &n).ok().flatten())
     else {
         return Ok(r);
@@ -554,14 +562,7 @@ async fn ticket_type(cx: &mut Context_) -> anyhow::Result<()> {
     if cx.ticket_type.is_some() {
         return Ok(());
     }
-    let name: Option<String> = cx.ledger.with(|c| {
-        c.query_row(
-            &cx.ledger
-                .sql("SELECT max(name) FROM outbox.outbox_ticket_type"),
-            [],
-            |r| r.get(0),
-        )
-    })?;
+    let name = ticket_type_name(cx)?;
     let type_id = name
         .and_then(|n| cx.ledger.id_of("ticket_type", &n).ok().flatten())
         .ok_or_else(|| {
@@ -800,8 +801,10 @@ async fn tickets(cx: &Context_) -> anyhow::Result<PhaseResult> {
 async fn states(cx: &Context_) -> anyhow::Result<PhaseResult> {
     let tickets = rows(
         &cx.ledger,
-        "SELECT number, tag, json_object('state', state_category, 'assignee', assignee_admin_id, 'tag', tag)::VARCHAR, NULL::VARCHAR
-         FROM outbox.outbox_tickets ORDER BY ticket_id",
+        &format!(
+            "SELECT number, tag, {STATE_PAYLOAD}::VARCHAR, NULL::VARCHAR
+             FROM outbox.outbox_tickets ORDER BY ticket_id"
+        ),
     )?;
     let results: Vec<anyhow::Result<PhaseResult>> = futures::stream::iter(tickets)
         .map(|row| async move {
