@@ -18,6 +18,7 @@ use lol_html::{
     ElementContentHandlers, HandlerResult, HtmlRewriter, LocalHandlerTypes, Selector, Settings,
     doc_comments, doc_text, doctype, end, end_tag,
 };
+use memchr::memmem;
 use regex::Regex;
 
 /// Elements Intercom renders; they stay, with only the attributes [`keep_attribute`] allows.
@@ -131,16 +132,13 @@ fn clean_html_body(body: &str, separator: &str, files: &InlineFiles) -> Cleaned 
     let mut out = Cleaned::default();
     // osTicket strips quoted history by exploding the raw body on the separator text, before
     // sanitising (`ThreadEntryBody::stripQuotedReply`); do the same with what it left behind.
-    let (own, quoted) = match (!separator.is_empty())
-        .then(|| body.find(separator))
-        .flatten()
-    {
+    let (own, quoted) = match find_separator(body, separator) {
         Some(at) => (&body[..at], Some(&body[at + separator.len()..])),
         None => (body, None),
     };
-    let mut own = sanitize(&[own.as_bytes()], files, &mut out);
+    let mut own = sanitize_str(own, files, &mut out);
     let mut quoted = quoted
-        .map(|q| sanitize(&[q.as_bytes()], files, &mut out))
+        .map(|q| sanitize_str(q, files, &mut out))
         .filter(|q| !html_to_text(q).trim().is_empty());
     if quoted.is_none()
         && let Some((kept, cut)) = split_trailing_quote(&own)
@@ -148,21 +146,43 @@ fn clean_html_body(body: &str, separator: &str, files: &InlineFiles) -> Cleaned 
         own = kept;
         quoted = Some(cut);
     }
-    let own = strip_markers(&own);
+    let own = strip_markers(own);
     out.text = html_to_text(&own);
     out.html = own;
-    out.quoted_html = quoted.map(|q| strip_markers(&q));
+    out.quoted_html = quoted.map(strip_markers);
     out
+}
+
+/// Where the reply separator starts in `body`. Every body of a split is searched for the same
+/// separator: its searcher is built once per thread, not once per body.
+fn find_separator(body: &str, separator: &str) -> Option<usize> {
+    thread_local! {
+        static FINDER: RefCell<Option<(String, memmem::Finder<'static>)>> = const { RefCell::new(None) };
+    }
+    if separator.is_empty() {
+        return None;
+    }
+    FINDER.with_borrow_mut(|cached| {
+        if cached.as_ref().is_none_or(|(s, _)| s != separator) {
+            *cached = Some((
+                separator.to_string(),
+                memmem::Finder::new(separator.as_bytes()).into_owned(),
+            ));
+        }
+        cached.as_ref().and_then(|(_, f)| f.find(body.as_bytes()))
+    })
 }
 
 fn clean_text_body(body: &str, separator: &str) -> Cleaned {
     let mut out = Cleaned::default();
     // Text bodies are stored HTML-escaped (`TextThreadEntryBody::getClean`).
-    let decoded = html_escape::decode_html_entities(body).replace("\r\n", "\n");
-    let (own, mut quoted) = match (!separator.is_empty())
-        .then(|| decoded.find(separator))
-        .flatten()
-    {
+    let decoded = html_escape::decode_html_entities(body);
+    let decoded = if decoded.contains('\r') {
+        decoded.replace("\r\n", "\n")
+    } else {
+        decoded.into_owned()
+    };
+    let (own, mut quoted) = match find_separator(&decoded, separator) {
         Some(at) => (
             decoded[..at].to_string(),
             Some(decoded[at + separator.len()..].to_string()),
@@ -170,7 +190,7 @@ fn clean_text_body(body: &str, separator: &str) -> Cleaned {
         None => (decoded, None),
     };
     let mut own = own;
-    if quoted.is_none() {
+    if quoted.is_none() && (own.starts_with('>') || own.contains("\n>")) {
         // A trailing run of "> " lines, optionally introduced by "On … wrote:", is mail history.
         let lines: Vec<&str> = own.lines().collect();
         let mut start = lines.len();
@@ -235,6 +255,14 @@ where
 const QUOTE_OPEN: &str = "<!--ostmig:quote-->";
 const QUOTE_CLOSE: &str = "<!--ostmig:/quote-->";
 
+/// [`sanitize`] for one string: bodies already in Intercom's subset take the short way.
+fn sanitize_str(html: &str, files: &InlineFiles, out: &mut Cleaned) -> String {
+    match already_simple(html) {
+        Some(simple) => simple,
+        None => rewrite(&[html.as_bytes()], files, out),
+    }
+}
+
 /// Sanitise HTML given as chunks; the result does not depend on where the chunks break.
 pub fn sanitize(chunks: &[&[u8]], files: &InlineFiles, out: &mut Cleaned) -> String {
     if let [only] = chunks
@@ -243,6 +271,11 @@ pub fn sanitize(chunks: &[&[u8]], files: &InlineFiles, out: &mut Cleaned) -> Str
     {
         return simple;
     }
+    rewrite(chunks, files, out)
+}
+
+/// The long way of [`sanitize`]: every element through lol_html.
+fn rewrite(chunks: &[&[u8]], files: &InlineFiles, out: &mut Cleaned) -> String {
     let mut html = Vec::with_capacity(chunks.iter().map(|c| c.len()).sum::<usize>());
     let quote_depth: Rc<RefCell<u32>> = Rc::default();
     let found: RefCell<(Vec<i64>, Vec<String>, Vec<&'static str>)> = RefCell::default();
@@ -480,42 +513,53 @@ fn keep_attribute(element: &str, attr: &str, value: &str, files: &InlineFiles) -
 /// nothing else): for those the rewriter would change only `<br />` to `<br>`, so skip it. Any
 /// attribute, comment, entity-free `>` in text or other tag sends the body the long way.
 /// `tests::simple_bodies_take_the_short_way_to_the_same_result` holds the two paths equal.
+///
+/// It does [`finish`]'s work on the way: every tag is a kept one without attributes, so only
+/// formatting left open needs closing.
 fn already_simple(body: &str) -> Option<String> {
     let mut normalised = String::with_capacity(body.len());
+    let mut open: Vec<&'static str> = Vec::new();
     let mut rest = body;
     loop {
-        let lt = rest.find('<').unwrap_or(rest.len());
-        if rest[..lt].contains('>') {
+        let lt = byte_at(b'<', rest).unwrap_or(rest.len());
+        if byte_at(b'>', &rest[..lt]).is_some() {
             return None;
         }
         normalised.push_str(&rest[..lt]);
         if lt == rest.len() {
             break;
         }
-        let gt = lt + rest[lt..].find('>')?;
+        let gt = lt + byte_at(b'>', &rest[lt..])?;
         let tag = &rest[lt..=gt];
         let inner = tag[1..tag.len() - 1].trim_end_matches('/').trim_end();
+        let closing = inner.starts_with('/');
         let name = inner.strip_prefix('/').unwrap_or(inner);
-        if name.is_empty()
-            || !name
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-            || !KEPT.contains(&name)
-            || name == "a"
-            || name == "img"
-        {
+        let known = KEPT.iter().find(|k| **k == name)?;
+        if *known == "a" || *known == "img" {
             return None;
         }
-        if name == "br" {
+        if *known == "br" {
             normalised.push_str("<br>");
         } else if inner.len() + 2 == tag.len() {
             normalised.push_str(tag);
+            if BALANCED.contains(known) {
+                if !closing {
+                    open.push(known);
+                } else if let Some(i) = open.iter().rposition(|n| n == known) {
+                    open.remove(i);
+                }
+            }
         } else {
             return None; // `<b/>` and the like: let lol_html decide.
         }
         rest = &rest[gt + 1..];
     }
-    Some(finish(&normalised))
+    for name in open.iter().rev() {
+        normalised.push_str("</");
+        normalised.push_str(name);
+        normalised.push('>');
+    }
+    Some(normalised)
 }
 
 /// One pass over the rewritten HTML's tags: end tags of unwrapped elements remain when the
@@ -526,7 +570,7 @@ fn finish(html: &str) -> String {
     let mut out = String::with_capacity(html.len() + 16);
     let mut open: Vec<&'static str> = Vec::new();
     let mut rest = html;
-    while let Some(lt) = rest.find('<') {
+    while let Some(lt) = byte_at(b'<', rest) {
         out.push_str(&rest[..lt]);
         let tail = &rest[lt..];
         let Some(gt) = tag_end(tail) else {
@@ -545,17 +589,16 @@ fn finish(html: &str) -> String {
         let closing = tag.starts_with("</");
         let name_start = if closing { 2 } else { 1 };
         // The whole name, as a browser reads it: `</p`x>` does not close a `p`.
-        let name: String = tag[name_start..tag.len() - 1]
-            .chars()
-            .take_while(|c| !c.is_ascii_whitespace() && *c != '/')
-            .map(|c| c.to_ascii_lowercase())
-            .collect();
+        let inner = &tag[name_start..tag.len() - 1];
+        let raw_name = &inner[..inner
+            .find(|c: char| c.is_ascii_whitespace() || c == '/')
+            .unwrap_or(inner.len())];
         // Every element was unwrapped unless kept, so anything else is a stray end tag
         // (`</span>`, `</>`) or markup lol_html passed through raw: drop it.
-        if !KEPT.contains(&name.as_str()) {
+        let Some(name) = KEPT.iter().find(|k| k.eq_ignore_ascii_case(raw_name)) else {
             continue;
-        }
-        if let Some(known) = BALANCED.iter().find(|b| **b == name) {
+        };
+        if let Some(known) = BALANCED.iter().find(|b| *b == name) {
             if !closing && !tag.ends_with("/>") {
                 open.push(known);
             } else if closing && let Some(i) = open.iter().rposition(|n| n == known) {
@@ -564,15 +607,21 @@ fn finish(html: &str) -> String {
         }
         if closing {
             out.push_str("</");
-            out.push_str(&name);
+            out.push_str(name);
             out.push('>');
             continue;
         }
         // Rebuild the start tag from the attributes that pass again, so nothing the rewriter
         // passed through raw (odd attribute names, `<` inside the tag) reaches Intercom.
         out.push('<');
-        out.push_str(&name);
-        let attrs = &tag[name_start + name.len()..tag.len() - 1];
+        out.push_str(name);
+        let attrs = &inner[raw_name.len()..];
+        // Most kept tags carry no attribute: skip the regex for them.
+        let attrs = if attrs.bytes().all(|b| b == b'/' || b.is_ascii_whitespace()) {
+            ""
+        } else {
+            attrs
+        };
         for c in ATTRIBUTE.captures_iter(attrs) {
             let attr = c[1].to_ascii_lowercase();
             let value = c
@@ -580,7 +629,7 @@ fn finish(html: &str) -> String {
                 .or_else(|| c.get(3))
                 .or_else(|| c.get(4))
                 .map_or("", |m| m.as_str());
-            if attribute_allowed(&name, &attr, value) {
+            if attribute_allowed(name, &attr, value) {
                 out.push(' ');
                 out.push_str(&attr);
                 out.push_str("=\"");
@@ -649,7 +698,7 @@ fn attribute_allowed(element: &str, attr: &str, value: &str) -> bool {
 /// The last top-level blockquote, when only whitespace follows it and real text precedes it,
 /// is quoted history (clients that drop osTicket's separator leave the whole quote in).
 fn split_trailing_quote(html: &str) -> Option<(String, String)> {
-    let start = html.rfind(QUOTE_OPEN)?;
+    let start = QUOTE_OPEN_FINDER.rfind(html.as_bytes())?;
     let close = html[start..].find(QUOTE_CLOSE)? + start;
     let after = &html[close + QUOTE_CLOSE.len()..];
     if !html_to_text(after).trim().is_empty() || after.contains("<img") {
@@ -683,12 +732,23 @@ fn trim_breaks_end(s: &str) -> usize {
     t.len()
 }
 
-fn strip_markers(html: &str) -> String {
-    if !html.contains("<!--ostmig:") {
-        return trim_breaks(html).to_string();
+static QUOTE_OPEN_FINDER: LazyLock<memmem::FinderRev<'static>> =
+    LazyLock::new(|| memmem::FinderRev::new(QUOTE_OPEN));
+static MARKER_FINDER: LazyLock<memmem::Finder<'static>> =
+    LazyLock::new(|| memmem::Finder::new("<!--ostmig:"));
+
+fn strip_markers(html: String) -> String {
+    let html = if MARKER_FINDER.find(html.as_bytes()).is_some() {
+        html.replace(QUOTE_OPEN, "").replace(QUOTE_CLOSE, "")
+    } else {
+        html
+    };
+    let trimmed = trim_breaks(&html);
+    if trimmed.len() == html.len() {
+        html
+    } else {
+        trimmed.to_string()
     }
-    let s = html.replace(QUOTE_OPEN, "").replace(QUOTE_CLOSE, "");
-    trim_breaks(&s).to_string()
 }
 
 /// Leading and trailing `<br>`s left by unwrapped containers.
@@ -705,28 +765,35 @@ fn trim_breaks(mut s: &str) -> &str {
     }
 }
 
+/// Index of the first `byte` (ASCII) in `s`. Bodies are short and scanned tag by tag, where
+/// `memchr` beats `str::find(char)`'s general searcher.
+fn byte_at(byte: u8, s: &str) -> Option<usize> {
+    memchr::memchr(byte, s.as_bytes())
+}
+
+/// Elements whose start and end end a line of [`html_to_text`]'s output.
+const LINE_BREAKING: &[&str] = &[
+    "br", "p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "ul", "ol",
+];
+
 /// Plain text of cleaned HTML: block ends and `<br>` become newlines, entities decoded.
 pub fn html_to_text(html: &str) -> String {
     let mut text = String::with_capacity(html.len());
     let mut last_was_tag_break = false;
     let mut rest = html;
-    while let Some(lt) = rest.find('<') {
+    while let Some(lt) = byte_at(b'<', rest) {
         text.push_str(&rest[..lt]);
-        let Some(gt) = rest[lt..].find('>') else {
+        let Some(gt) = byte_at(b'>', &rest[lt..]) else {
             text.push_str(&rest[lt..]);
             rest = "";
             break;
         };
-        let tag = rest[lt + 1..lt + gt].trim().to_ascii_lowercase();
-        let name = tag
-            .trim_start_matches('/')
-            .split(|c: char| c.is_whitespace() || c == '/')
-            .next()
-            .unwrap_or("");
-        let breaks = matches!(
-            name,
-            "br" | "p" | "li" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "pre" | "ul" | "ol"
-        );
+        let tag = rest[lt + 1..lt + gt].trim();
+        let name = tag.trim_start_matches('/');
+        let name = &name[..name
+            .find(|c: char| c.is_whitespace() || c == '/')
+            .unwrap_or(name.len())];
+        let breaks = LINE_BREAKING.iter().any(|b| b.eq_ignore_ascii_case(name));
         if breaks && !(last_was_tag_break && tag.starts_with('/')) {
             text.push('\n');
         }
@@ -738,27 +805,44 @@ pub fn html_to_text(html: &str) -> String {
     let mut out = String::with_capacity(decoded.len());
     let mut blank = 0;
     for line in decoded.lines() {
-        // U+00A0 (&nbsp;) counts as a space here; split_whitespace already treats it as one.
-        let mut words = line.split_whitespace().peekable();
-        if words.peek().is_none() {
+        if push_words(&mut out, line) {
+            blank = 0;
+        } else {
             blank += 1;
             if blank > 1 || out.is_empty() {
                 continue;
-            }
-        } else {
-            blank = 0;
-        }
-        if let Some(first) = words.next() {
-            out.push_str(first);
-            for w in words {
-                out.push(' ');
-                out.push_str(w);
             }
         }
         out.push('\n');
     }
     out.truncate(out.trim_end().len());
     out
+}
+
+/// Appends the words of `line` joined by single spaces; false when it has none. Whitespace is
+/// Unicode's (U+00A0 from `&nbsp;` counts as a space); ASCII lines, the usual case, are
+/// scanned as bytes.
+fn push_words(out: &mut String, line: &str) -> bool {
+    let start = out.len();
+    if line.is_ascii() {
+        // The ASCII characters `char::is_whitespace` accepts (`u8::is_ascii_whitespace` has no VT).
+        let space = |b: &u8| matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r');
+        for word in line.as_bytes().split(space).filter(|w| !w.is_empty()) {
+            if out.len() > start {
+                out.push(' ');
+            }
+            // A run of ASCII bytes of a `str`: valid UTF-8.
+            out.push_str(std::str::from_utf8(word).unwrap_or_default());
+        }
+    } else {
+        for word in line.split_whitespace() {
+            if out.len() > start {
+                out.push(' ');
+            }
+            out.push_str(word);
+        }
+    }
+    out.len() > start
 }
 
 #[cfg(test)]
