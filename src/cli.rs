@@ -61,6 +61,12 @@ pub enum Command {
     /// Intercom workspace data the mapping needs (works offline from saved API responses).
     #[command(subcommand)]
     Intercom(IntercomCommand),
+    /// The mapping sign-off: propose it, confirm it, see what changed since.
+    ///
+    /// `ostmig load --apply` refuses to run until a mapping is confirmed, and again whenever the
+    /// staged data would be sent with a different mapping than the confirmed one.
+    #[command(subcommand)]
+    Map(MapCommand),
     /// Run a read-only SQL query on the staging file and print the result.
     ///
     /// Example: ostmig sql "select match_rule, count(*) from reports.rpt_orphan_users group by 1"
@@ -338,6 +344,46 @@ pub struct SimArgs {
     /// Requests allowed per window, as Intercom counts them (10,000/min = 1666 per 10 s).
     #[arg(long, default_value = "1666/10s", value_name = "N/10s")]
     pub rate_limit: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MapCommand {
+    /// Write the proposed mapping (after `ostmig transform`) to a TOML file to review and edit.
+    ///
+    /// Every status, priority, department (→ team inbox), help topic (→ tag), custom field
+    /// (→ attribute name and type) and SLA plan in the snapshot, each with the rule that chose
+    /// its destination, sample values, counts and what is lossy.
+    Propose {
+        #[command(flatten)]
+        db: DbArg,
+        /// Where to write the mapping.
+        #[arg(long, default_value = "mapping.toml", value_name = "PATH")]
+        file: PathBuf,
+    },
+    /// Validate the (edited) mapping file and record it as signed off, with who and when.
+    ///
+    /// Unknown keys, impossible types and two fields mapped to one attribute are errors naming
+    /// the line. Edits take effect at the next `ostmig transform`.
+    Confirm {
+        #[command(flatten)]
+        db: DbArg,
+        /// The mapping file to confirm.
+        #[arg(long, default_value = "mapping.toml", value_name = "PATH")]
+        file: PathBuf,
+        /// Who signs it off (default: $USER).
+        #[arg(long, value_name = "NAME")]
+        by: Option<String>,
+    },
+    /// What differs between the confirmed mapping and the current proposal (or --file).
+    ///
+    /// Exits 1 when something differs, for example after a delta snapshot brought new fields.
+    Diff {
+        #[command(flatten)]
+        db: DbArg,
+        /// Compare with this mapping file instead of the current proposal.
+        #[arg(long, value_name = "PATH")]
+        file: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -60,6 +60,20 @@ pub struct Config {
     pub tickets: Tickets,
     pub statuses: Statuses,
     pub priorities: Priorities,
+    /// What osTicket's activity history (`thread_event`) becomes.
+    pub events: EventsPolicy,
+}
+
+#[derive(Debug, Default, Deserialize, Clone, Copy, PartialEq)]
+#[serde(rename_all = "lowercase")]
+pub enum EventsPolicy {
+    /// One admin note per event, at its original time ("Transferred to Billing by Kevin Chen").
+    #[default]
+    Notes,
+    /// One admin note per ticket listing every event, at the time of the last one.
+    Summary,
+    /// Nothing is sent; every event is listed in the ticket-events report.
+    Skip,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -321,6 +335,15 @@ impl Config {
                 "tickets.type_name",
                 self.tickets.type_name.trim().to_string(),
             ),
+            (
+                "events",
+                match self.events {
+                    EventsPolicy::Notes => "notes",
+                    EventsPolicy::Summary => "summary",
+                    EventsPolicy::Skip => "skip",
+                }
+                .into(),
+            ),
         ]
     }
 
@@ -365,6 +388,8 @@ mod tests {
         );
         let e = Config::parse("[admins]\nfallback = \"migration\"\n").unwrap_err();
         assert!(e.contains("admins.fallback"), "{e}");
+        let e = Config::parse("events = \"all\"\n").unwrap_err();
+        assert!(e.contains("events") && e.contains("summary"), "{e}");
         let e = Config::parse("[priorities.map]\nhigh = \"P1, urgent\"\n").unwrap_err();
         assert!(e.contains("priorities.map") && e.contains("commas"), "{e}");
     }

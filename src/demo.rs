@@ -299,6 +299,22 @@ pub fn run(args: crate::cli::DemoArgs) -> anyhow::Result<Outcome> {
         &dir.join("intercom-state.json"),
     )?;
     eprintln!("listening on {url}");
+    // The sign-off a customer gives before anything moves: the demo confirms the proposal as is.
+    let mapping = dir.join("mapping.toml").to_string_lossy().to_string();
+    stage(&["map", "propose", "--db", &d, "--file", &mapping], &[])?;
+    stage(
+        &[
+            "map",
+            "confirm",
+            "--db",
+            &d,
+            "--file",
+            &mapping,
+            "--by",
+            "ostmig demo",
+        ],
+        &[],
+    )?;
     let code = stage(
         &[
             "run",

@@ -24,6 +24,7 @@ pub mod error;
 pub mod fixture;
 pub mod intercom;
 pub mod load;
+pub mod map;
 pub mod pipeline;
 pub mod query;
 pub mod report;
@@ -226,6 +227,57 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
             let n = intercom::teams::import(&db.db, &file)?;
             eprintln!("{n} Intercom teams stored in raw_intercom.team");
             Ok(Outcome::Ok)
+        }
+        Command::Map(cli::MapCommand::Propose { db, file }) => {
+            let entries = map::propose(&db.db, &file)?;
+            let mut counts: Vec<(String, usize)> = Vec::new();
+            for e in &entries {
+                match counts.iter_mut().find(|(c, _)| *c == e.class) {
+                    Some((_, n)) => *n += 1,
+                    None => counts.push((e.class.clone(), 1)),
+                }
+            }
+            eprintln!(
+                "mapping proposed in {}: {}",
+                file.display(),
+                counts
+                    .iter()
+                    .map(|(c, n)| format!("{n} {c}"))
+                    .collect::<Vec<_>>()
+                    .join(" · ")
+            );
+            eprintln!(
+                "review it, then: ostmig map confirm --db {} --file {}",
+                db.db.display(),
+                file.display()
+            );
+            Ok(Outcome::Ok)
+        }
+        Command::Map(cli::MapCommand::Confirm { db, file, by }) => {
+            let by = by
+                .or_else(|| std::env::var("USER").ok())
+                .unwrap_or_else(|| "unknown".into());
+            let c = map::confirm(&db.db, &file, &by)?;
+            eprintln!(
+                "mapping confirmed by {by}: {} destinations, {} edited, sha256 {}",
+                c.entries, c.edits, c.checksum
+            );
+            if c.edits > 0 {
+                eprintln!("run `ostmig transform` to apply the edits before loading");
+            }
+            Ok(Outcome::Ok)
+        }
+        Command::Map(cli::MapCommand::Diff { db, file }) => {
+            let changes = map::diff(&db.db, file.as_deref())?;
+            for c in &changes {
+                println!("{}", map::describe(c));
+            }
+            eprintln!("{} difference(s) from the confirmed mapping", changes.len());
+            Ok(if changes.is_empty() {
+                Outcome::Ok
+            } else {
+                Outcome::Problems
+            })
         }
         Command::Sql(args) => {
             let output = if args.csv {

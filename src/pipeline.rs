@@ -2,8 +2,8 @@
 //! first that fails and before the load while a check blocks it.
 
 use crate::cli::{
-    CheckArgs, Command, DbArg, IntercomArg, IntercomCommand, LoadArgs, RunArgs, SnapshotArgs,
-    SplitArgs, TransformArgs, VerifyArgs,
+    CheckArgs, Command, DbArg, IntercomArg, IntercomCommand, LoadArgs, MapCommand, RunArgs,
+    SnapshotArgs, SplitArgs, TransformArgs, VerifyArgs,
 };
 use crate::{Outcome, cli::Cli};
 use std::path::PathBuf;
@@ -77,6 +77,27 @@ pub fn run(args: RunArgs) -> anyhow::Result<Outcome> {
     {
         eprintln!(
             "\nstopped before the load: a check above failed. Fix it (the reports.* tables say what to do), then `ostmig run --skip-snapshot` again"
+        );
+        return Ok(Outcome::Problems);
+    }
+    if args.apply && args.sample.is_none() && crate::map::gate(&db.db).is_err() {
+        // Nothing moves before the mapping is signed off: hand the user the proposal to review.
+        let dir = db.db.parent().unwrap_or(std::path::Path::new("."));
+        // Never over a mapping file the user may have edited.
+        let file = if dir.join("mapping.toml").exists() {
+            dir.join("mapping.proposed.toml")
+        } else {
+            dir.join("mapping.toml")
+        };
+        stage("mapping");
+        step(Command::Map(MapCommand::Propose {
+            db: db.clone(),
+            file: file.clone(),
+        }))?;
+        eprintln!(
+            "\nstopped before the load: the mapping is not confirmed (or the data would now be sent differently). Review {0}, run `ostmig map confirm --db {1} --file {0}`, then `ostmig run --skip-snapshot --apply` again",
+            file.display(),
+            db.db.display()
         );
         return Ok(Outcome::Problems);
     }

@@ -24,7 +24,7 @@ const ORDER: &[(&str, &str, &str)] = &[
 ];
 
 /// What goes with a deleted ticket.
-const WITH_TICKET: &[&str] = &["part", "attachment_note", "ticket_state"];
+const WITH_TICKET: &[&str] = &["part", "event", "attachment_note", "ticket_state"];
 
 #[derive(Debug, Default, Clone, Serialize)]
 pub struct Undo {

@@ -204,6 +204,12 @@ pub fn run(db: &Path, url: &str, target: Target) -> anyhow::Result<Vec<Checked>>
          FROM load.ledger l JOIN outbox.outbox_ticket_parts p ON p.entry_id::VARCHAR = l.source_key
          WHERE l.object_type = 'part' AND l.status = 'created'",
     )?;
+    let events = loaded(
+        &ledger,
+        "SELECT 'event ' || l.source_key, coalesce(l.intercom_id, ''), e.payload::VARCHAR, json_object('ticket', l.ticket_key)::VARCHAR
+         FROM load.ledger l JOIN outbox.outbox_ticket_events e ON e.event_key = l.source_key
+         WHERE l.object_type = 'event' AND l.status = 'created'",
+    )?;
     let notes = loaded(
         &ledger,
         "SELECT l.source_key, coalesce(l.intercom_id, ''), to_json(list(a.size ORDER BY a.attachment_id))::VARCHAR,
@@ -212,7 +218,7 @@ pub fn run(db: &Path, url: &str, target: Target) -> anyhow::Result<Vec<Checked>>
          WHERE l.object_type = 'attachment_note' AND l.status = 'created' GROUP BY l.source_key, l.intercom_id",
     )?;
     let mut by_ticket: HashMap<String, Vec<(&String, &String, &Value)>> = HashMap::new();
-    for (key, id, want, extra) in parts.iter().chain(notes.iter()) {
+    for (key, id, want, extra) in parts.iter().chain(events.iter()).chain(notes.iter()) {
         by_ticket
             .entry(text(&extra["ticket"]))
             .or_default()

@@ -79,7 +79,8 @@ fn the_demo_migrates_a_generated_help_desk_end_to_end() {
         duck_i64(
             &conn,
             "SELECT (SELECT count(*) FROM outbox.outbox_ticket_parts)
-                  + (SELECT count(DISTINCT entry_id || ':' || batch) FROM outbox.outbox_attachments)"
+                  + (SELECT count(DISTINCT entry_id || ':' || batch) FROM outbox.outbox_attachments)
+                  + (SELECT count(*) FROM outbox.outbox_ticket_events)"
         )
     );
     assert_eq!(

@@ -521,6 +521,7 @@ fn tickets_parts_and_attachments_map_from_the_real_database() {
                UNION ALL SELECT payload::VARCHAR FROM outbox.outbox_ticket_type_attributes
                UNION ALL SELECT payload::VARCHAR FROM outbox.outbox_tickets
                UNION ALL SELECT payload::VARCHAR FROM outbox.outbox_ticket_parts
+               UNION ALL SELECT payload::VARCHAR FROM outbox.outbox_ticket_events
                UNION ALL SELECT note_payload::VARCHAR || file_id FROM outbox.outbox_attachments)",
         )
     };

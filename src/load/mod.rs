@@ -110,6 +110,7 @@ pub fn plan(db: &std::path::Path, target: Target) -> anyhow::Result<Vec<PhaseRes
             UNION ALL SELECT 'contacts', 'contact', external_id, payload::VARCHAR FROM outbox.outbox_contacts
             UNION ALL SELECT 'tickets', 'ticket', number, payload::VARCHAR FROM outbox.outbox_tickets
             UNION ALL SELECT 'tickets', 'part', entry_id::VARCHAR, payload::VARCHAR FROM outbox.outbox_ticket_parts
+            UNION ALL SELECT 'tickets', 'event', event_key, payload::VARCHAR FROM outbox.outbox_ticket_events
             UNION ALL SELECT 'states', 'ticket_state', number,
                 {STATE_PAYLOAD}::VARCHAR FROM outbox.outbox_tickets
             UNION ALL SELECT 'attachments', 'attachment_note', entry_id || ':' || batch, any_value(note_payload)::VARCHAR
@@ -193,6 +194,8 @@ pub fn build_sample(db: &std::path::Path, n: usize) -> anyhow::Result<Vec<(Strin
              SELECT * FROM outbox.outbox_tickets WHERE ticket_id IN (SELECT ticket_id FROM load.sample);
          CREATE OR REPLACE TABLE sample_outbox.outbox_ticket_parts AS
              SELECT * FROM outbox.outbox_ticket_parts WHERE ticket_id IN (SELECT ticket_id FROM load.sample);
+         CREATE OR REPLACE TABLE sample_outbox.outbox_ticket_events AS
+             SELECT * FROM outbox.outbox_ticket_events WHERE ticket_id IN (SELECT ticket_id FROM load.sample);
          CREATE OR REPLACE TABLE sample_outbox.outbox_attachments AS
              SELECT * FROM outbox.outbox_attachments WHERE ticket_id IN (SELECT ticket_id FROM load.sample);
          CREATE OR REPLACE TABLE sample_outbox.outbox_contacts AS
@@ -251,6 +254,11 @@ pub fn run(opts: &Options) -> anyhow::Result<Vec<PhaseResult>> {
             "run `ostmig check` and fix what it lists (reports.* say what to do)",
         )
         .into());
+    }
+    // The real load sends only a signed-off mapping; a --sample rehearsal into a sandbox is how
+    // the mapping is tried out before it is confirmed.
+    if opts.apply && opts.target == Target::Main {
+        crate::map::gate(&opts.db)?;
     }
     let token = crate::intercom::client::token_from_env()?;
     let client = Client::new(&opts.url, token, opts.concurrency)?;
@@ -392,8 +400,9 @@ where
         }
         return Ok(Some(id));
     }
-    // An earlier run may have sent it and died before the answer: `send` must look first.
-    let resumed = known.is_some_and(|e| e.status == "intent");
+    // An earlier run may have sent it and died before the answer, or had an error answered
+    // after the change was applied: whatever the ledger knows of it, `send` must look first.
+    let resumed = known.is_some();
     cx.ledger.intent(k, &hash)?;
     result.sent += 1;
     match send(resumed).await {
@@ -767,17 +776,25 @@ async fn tickets(cx: &Context_) -> anyhow::Result<PhaseResult> {
                 else {
                     return Ok(r);
                 };
+                let source_ticket = row.ticket.as_deref().unwrap_or("0").parse::<i64>().unwrap_or(0);
+                // The conversation first, then the activity history as backdated notes; a gap
+                // stops both, so nothing is posted over a missing part.
                 let parts = rows(
                     &cx.ledger,
                     &format!(
-                        "SELECT entry_id::VARCHAR, NULL::VARCHAR, payload::VARCHAR, NULL::VARCHAR FROM outbox.outbox_ticket_parts
-                         WHERE ticket_id = {} ORDER BY seq",
-                        row.ticket.as_deref().unwrap_or("0").parse::<i64>().unwrap_or(0)
+                        "SELECT key, NULL::VARCHAR, payload, kind FROM (
+                             SELECT entry_id::VARCHAR AS key, payload::VARCHAR AS payload, '\"part\"' AS kind, 0 AS o, seq AS s, NULL::TIMESTAMP AS happened_at
+                             FROM outbox.outbox_ticket_parts WHERE ticket_id = {source_ticket}
+                             UNION ALL
+                             SELECT event_key, payload::VARCHAR, '\"event\"', 1, NULL, happened_at
+                             FROM outbox.outbox_ticket_events WHERE ticket_id = {source_ticket})
+                         ORDER BY o, s, happened_at, key"
                     ),
                 )?;
                 for part in parts {
                     let (part, ticket_id) = (&part, ticket_id.clone());
-                    let sent = once(cx, key("part", &part.key, "tickets", Some(&row.key)), &part.payload, &mut r, |resumed| async move {
+                    let kind = part.extra.as_str().unwrap_or("part");
+                    let sent = once(cx, key(kind, &part.key, "tickets", Some(&row.key)), &part.payload, &mut r, |resumed| async move {
                         if resumed && let Some(p) = c.find_part(&ticket_id, &part.payload).await? {
                             return Ok((id(&p), false));
                         }

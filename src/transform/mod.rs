@@ -86,6 +86,10 @@ pub const MODELS: &[(&str, &str)] = &[
         include_str!("../../sql/models/intermediate/int_tickets.sql"),
     ),
     (
+        "intermediate/int_ticket_events.sql",
+        include_str!("../../sql/models/intermediate/int_ticket_events.sql"),
+    ),
+    (
         "outbox/outbox_companies.sql",
         include_str!("../../sql/models/outbox/outbox_companies.sql"),
     ),
@@ -118,8 +122,16 @@ pub const MODELS: &[(&str, &str)] = &[
         include_str!("../../sql/models/outbox/outbox_ticket_parts.sql"),
     ),
     (
+        "outbox/outbox_ticket_events.sql",
+        include_str!("../../sql/models/outbox/outbox_ticket_events.sql"),
+    ),
+    (
         "outbox/outbox_attachments.sql",
         include_str!("../../sql/models/outbox/outbox_attachments.sql"),
+    ),
+    (
+        "reports/rpt_ticket_events.sql",
+        include_str!("../../sql/models/reports/rpt_ticket_events.sql"),
     ),
     (
         "reports/rpt_attribute_inventory.sql",
@@ -256,7 +268,8 @@ pub fn run(opts: &Options) -> anyhow::Result<Vec<ModelRun>> {
     let begin =
         "BEGIN TRANSACTION; DELETE FROM config.setting; DELETE FROM config.free_mail_domain;
          DELETE FROM config.admin_map; DELETE FROM config.team_map;
-         DELETE FROM config.status_map; DELETE FROM config.priority_map;";
+         DELETE FROM config.status_map; DELETE FROM config.priority_map;
+         DELETE FROM config.field_map;";
     warehouse::in_transaction(&duck, begin, "the transform", || {
         {
             let mut app = duck.appender_to_db("setting", "config")?;
@@ -290,6 +303,8 @@ pub fn run(opts: &Options) -> anyhow::Result<Vec<ModelRun>> {
             }
             app.flush()?;
         }
+        // The confirmed mapping's edits win over ostmig.toml: they are what the customer signed.
+        duck.execute_batch(crate::map::APPLY_EDITS)?;
         let run_id: i32 = duck.query_row(
             "SELECT coalesce(max(run_id), 0) + 1 FROM meta.model_run",
             [],

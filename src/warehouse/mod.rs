@@ -52,6 +52,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0010_verify_run.sql",
         include_str!("../../sql/migrations/0010_verify_run.sql"),
     ),
+    (
+        "0011_mapping.sql",
+        include_str!("../../sql/migrations/0011_mapping.sql"),
+    ),
 ];
 
 /// Storage format written into new staging files.

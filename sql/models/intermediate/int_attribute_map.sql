@@ -6,6 +6,8 @@
 -- float (decimal on tickets), choices and lists → a list with their options (Intercom wants
 -- at least two; fewer become a string), files → files on tickets, not transferable on contacts.
 -- `lossy` says what osTicket enforced that Intercom will not (for the readiness report).
+-- An attribute name or type edited in the confirmed mapping (config.field_map, from
+-- `ostmig map confirm`) replaces the proposal; proposed_* keep what the rules chose.
 CREATE OR REPLACE TABLE intermediate.int_attribute_map AS
 WITH named AS (
     SELECT f.*,
@@ -15,7 +17,8 @@ WITH named AS (
                || CASE f.form_type WHEN 'O' THEN 'org-' ELSE '' END
                || trim(regexp_replace(lower(f.name), '[^a-z0-9]+', '-', 'g'), '-') AS attribute_name
     FROM staging.stg_custom_fields f
-)
+),
+proposed AS (
 SELECT n.field_id, n.form_type, n.form_title, n.name AS field_name, n.label, n.type AS field_type,
        n.target, n.attribute_name, n.enabled,
        CASE
@@ -40,4 +43,12 @@ SELECT n.field_id, n.form_type, n.form_title, n.name AS field_name, n.label, n.t
            CASE WHEN (n.type = 'choices' OR n.type LIKE 'list-%') AND coalesce(len(n.options), 0) < 2 THEN 'fewer than two options: migrated as text' END,
            CASE WHEN n.type = 'phone' THEN 'phone format and extension kept as text' END
        ) AS lossy
-FROM named n;
+FROM named n
+)
+SELECT p.* REPLACE (
+           coalesce(fm.attribute_name, p.attribute_name) AS attribute_name,
+           coalesce(fm.data_type, p.data_type) AS data_type,
+           CASE WHEN coalesce(fm.data_type, p.data_type) = 'list' THEN p.options END AS options),
+       p.attribute_name AS proposed_attribute, p.data_type AS proposed_type
+FROM proposed p
+LEFT JOIN config.field_map fm ON fm.field_id = p.field_id;

@@ -1,5 +1,6 @@
 -- reports.rpt_reconciliation: per object, from osTicket to Intercom, every record accounted for.
--- Grain: one row per object class (organizations, users, tickets, thread entries, files).
+-- Grain: one row per object class (organizations, users, tickets, thread entries, files,
+-- activity events).
 -- Why: the customer's proof that nothing was lost: source = staged + excluded (with reasons) +
 -- in review; then what the load confirmed and what the last verify found different. A view, so
 -- the load and verify columns are current whenever the report is written.
@@ -23,6 +24,11 @@ reasons AS (
     UNION ALL SELECT 'files', 'on an entry that is not sent (a superseded edit or a task)', count(*)
         FROM raw.attachment a WHERE a.type = 'H'
           AND NOT EXISTS (SELECT 1 FROM stage.part_attachment p WHERE p.attachment_id = a.id) HAVING count(*) > 0
+    UNION ALL SELECT 'activity events', fate, count(*) FROM intermediate.int_ticket_events WHERE fate <> 'send' GROUP BY ALL
+    UNION ALL SELECT 'activity events', 'events = "skip" in ostmig.toml', count(*) FROM intermediate.int_ticket_events
+        WHERE fate = 'send' AND (SELECT value FROM config.setting WHERE key = 'events') = 'skip' HAVING count(*) > 0
+    UNION ALL SELECT 'activity events', 'on a thread that is not a ticket''s (a task, or a deleted ticket)', count(*) FROM raw.thread_event te
+        WHERE te.id NOT IN (SELECT event_id FROM intermediate.int_ticket_events) HAVING count(*) > 0
 ),
 excluded AS (
     SELECT object, sum(n)::BIGINT AS n,
@@ -65,6 +71,13 @@ counts AS (
            (SELECT count(*) FROM outbox.outbox_attachments),
            (SELECT count(*) FROM outbox.outbox_attachments a JOIN load.ledger l
               ON l.object_type = 'attachment_note' AND l.source_key = a.entry_id || ':' || a.batch
+            WHERE l.status IN ('created', 'existing')),
+           NULL
+    UNION ALL
+    SELECT 6, 'activity events', 'admin notes (events = "notes" or "summary")', (SELECT count(*) FROM raw.thread_event),
+           (SELECT coalesce(sum(events), 0) FROM outbox.outbox_ticket_events),
+           (SELECT coalesce(sum(o.events), 0) FROM outbox.outbox_ticket_events o JOIN load.ledger l
+              ON l.object_type = 'event' AND l.source_key = o.event_key
             WHERE l.status IN ('created', 'existing')),
            NULL
 )
