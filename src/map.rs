@@ -504,11 +504,7 @@ pub fn validate(text: &str, proposal: &[Entry]) -> Result<Vec<Confirmed>, Vec<St
             continue;
         }
         for (field, value, proposed) in [
-            (
-                "attribute",
-                ty.as_ref().map(|_| attr.to_string()),
-                entry.attribute.clone(),
-            ),
+            ("attribute", Some(attr.to_string()), entry.attribute.clone()),
             ("type", ty.clone(), entry.data_type.clone()),
         ] {
             out.push(Confirmed {

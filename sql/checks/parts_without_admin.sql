@@ -1,4 +1,4 @@
--- check: replies, notes and attachment notes that have no Intercom admin to post them
+-- check: replies, notes, attachment notes and activity notes that have no Intercom admin to post them
 -- severity: error
 -- Why: Intercom needs an admin_id on every admin reply. Agents' parts get one once their admin is
 -- imported or mapped (see agents_blocking); system entries, messages from non-contacts and file
@@ -9,4 +9,8 @@ WHERE route <> 'contact_comment' AND admin_id IS NULL
 UNION ALL
 SELECT 'attachment note', ticket_id, entry_id, name
 FROM outbox.outbox_attachments
+WHERE admin_id IS NULL
+UNION ALL
+SELECT 'activity note', ticket_id, NULL, event_key
+FROM outbox.outbox_ticket_events
 WHERE admin_id IS NULL;
