@@ -674,3 +674,61 @@ fn the_stock_duckdb_shell_opens_the_staging_file() {
         expected.to_string()
     );
 }
+
+/// The connection the snapshot reads through refuses every write, even for an account that
+/// has write grants (the test's admin): the help desk cannot be changed by this tool.
+#[test]
+fn the_source_connection_cannot_write() {
+    if !mariadb_up() {
+        return;
+    }
+    let db = "ostmig_t_readonly";
+    admin_sql(
+        None,
+        &format!(
+            "DROP DATABASE IF EXISTS {db}; CREATE DATABASE {db}; CREATE TABLE {db}.ost_config (id INT PRIMARY KEY, value TEXT); INSERT INTO {db}.ost_config VALUES (1, 'before')"
+        ),
+    );
+    let source = ostmig::settings::Source::resolve(
+        Some(&format!("mysql://ostmig_admin@{HOST}:{}/{db}", port())),
+        None,
+        Some("admin-pass".into()),
+    )
+    .unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        use sqlx::Executor;
+        let mut conn = ostmig::snapshot::source::connect(&source).await.unwrap();
+        for write in [
+            "INSERT INTO ost_config VALUES (2, 'x')",
+            "UPDATE ost_config SET value = 'after' WHERE id = 1",
+            "DELETE FROM ost_config",
+            "CREATE TABLE ost_new (id INT)",
+            "DROP TABLE ost_config",
+            "START TRANSACTION",
+        ] {
+            let r = conn.execute(write).await;
+            if write == "START TRANSACTION" {
+                // A new transaction inherits the session's read-only mode.
+                r.unwrap();
+                let e = conn
+                    .execute("UPDATE ost_config SET value = 'after' WHERE id = 1")
+                    .await
+                    .unwrap_err();
+                assert!(e.to_string().contains("READ ONLY"), "{e}");
+                conn.execute("ROLLBACK").await.unwrap();
+            } else {
+                let e = r.unwrap_err();
+                assert!(e.to_string().contains("READ ONLY"), "{write}: {e}");
+            }
+        }
+    });
+    assert_eq!(
+        admin_sql(
+            Some(db),
+            "SELECT group_concat(id, '=', value) FROM ost_config"
+        )
+        .trim(),
+        "1=before"
+    );
+}

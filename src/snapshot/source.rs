@@ -1,7 +1,8 @@
 //! The osTicket MySQL/MariaDB side of a snapshot: connecting (with errors a user can act on),
 //! the catalog from `information_schema`, table-prefix detection, grants and time zone.
 //! Nothing here writes to the source: the only statements sent are SELECT, SHOW, SET SESSION
-//! and the read-only transaction.
+//! and the read-only transaction; the session itself is read-only
+//! (`tests/snapshot.rs::the_source_connection_cannot_write`).
 use std::time::Duration;
 
 use anyhow::Context;
@@ -46,6 +47,11 @@ pub async fn connect(src: &Source) -> anyhow::Result<MySqlConnection> {
     conn.execute("SET SESSION time_zone = '+00:00', SESSION net_write_timeout = 3600, SESSION net_read_timeout = 3600")
         .await
         .context("setting up the session")?;
+    // Read-only for the whole session, not just the snapshot's transaction: even an account
+    // with write grants cannot change the help desk through this connection.
+    conn.execute("SET SESSION TRANSACTION READ ONLY")
+        .await
+        .context("making the session read-only")?;
     Ok(conn)
 }
 
