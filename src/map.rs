@@ -158,7 +158,8 @@ pub fn proposal(duck: &duckdb::Connection) -> anyhow::Result<Vec<Entry>> {
                m.attribute_name, m.data_type, m.target, m.field_type,
                CASE WHEN m.data_type IS DISTINCT FROM m.proposed_type OR m.attribute_name IS DISTINCT FROM m.proposed_attribute
                     THEN 'edit confirmed before (the rules proposed ' || coalesce(m.proposed_type, 'nothing') || ' ' || coalesce(m.proposed_attribute, '') || ')'
-                    ELSE 'osTicket type ' || m.field_type || ' → ' || coalesce(m.data_type, 'not migrated') END,
+                    ELSE 'osTicket type ' || m.field_type || ' → ' || coalesce(m.data_type, 'not migrated')
+                         || coalesce(' (' || m.data_rule || ')', '') END,
                (SELECT count(*) FROM raw.form_entry_values v WHERE v.field_id = m.field_id AND nullif(trim(v.value), '') IS NOT NULL),
                (SELECT list(v) FROM (SELECT DISTINCT left(regexp_replace(trim(v.value), '\\s+', ' ', 'g'), 60) AS v FROM raw.form_entry_values v
                     WHERE v.field_id = m.field_id AND nullif(trim(v.value), '') IS NOT NULL ORDER BY 1 LIMIT 3)),

@@ -43,6 +43,13 @@ fn the_mapping_is_proposed_confirmed_and_enforced() {
     if !mariadb_up() || !load_real117("ostmig_t_map") {
         return;
     }
+    // A text field whose every answer is a date (the order-number field, rewritten here): the
+    // proposal reads the answers and makes it a date attribute.
+    admin_sql(
+        Some("ostmig_t_map"),
+        "UPDATE ost_form_entry_values SET value = DATE_FORMAT(DATE '2025-01-01' + INTERVAL entry_id DAY, '%Y-%m-%d')
+         WHERE field_id = 37 AND value <> ''",
+    );
     let dir = tempfile::tempdir().unwrap();
     let seed = dir.path().join("workspace.toml");
     std::fs::write(&seed, SIM_SEED).unwrap();
@@ -107,6 +114,15 @@ fn the_mapping_is_proposed_confirmed_and_enforced() {
     }
     // A field of every osTicket type there, with its destination.
     let fields = entries(&mapping, "field");
+    let dated = fields.iter().find(|f| f["field_id"] == 37).unwrap();
+    assert_eq!(dated["type"], "datetime", "{dated}");
+    assert!(
+        dated["rule"]
+            .as_str()
+            .unwrap()
+            .contains("answers are dates"),
+        "{dated}"
+    );
     assert!(fields.iter().any(|f| f["type"] == "list"));
     assert!(fields.iter().any(|f| f["object"] == "company"));
     drop(conn);
@@ -200,6 +216,18 @@ fn the_mapping_is_proposed_confirmed_and_enforced() {
         )
         .unwrap()
         .contains("P9 Edited")
+    );
+    // The dates travel as Unix seconds.
+    assert_eq!(
+        duck_i64(
+            &conn,
+            "SELECT count(*) FROM intermediate.int_field_values WHERE field_id = 37
+               AND value_json::VARCHAR = epoch(strptime(source_value, '%Y-%m-%d'))::BIGINT::VARCHAR"
+        ),
+        duck_i64(
+            &conn,
+            "SELECT count(*) FROM raw.form_entry_values WHERE field_id = 37 AND trim(value) <> ''"
+        )
     );
     let events = duck_i64(&conn, "SELECT count(*) FROM outbox.outbox_ticket_events");
     let sendable = duck_i64(

@@ -5,6 +5,9 @@
 -- bool → boolean, datetime → date (datetime when the field records a time), numeric text →
 -- float (decimal on tickets), choices and lists → a list with their options (Intercom wants
 -- at least two; fewer become a string), files → files on tickets, not transferable on contacts.
+-- The answers decide too: a text field whose every answer (two or more) is a date becomes a date
+-- (datetime on tickets); one with 20+ answers taking 2 to 5 short values becomes a list of them.
+-- `data_rule` says so (the mapping proposal shows it).
 -- `lossy` says what osTicket enforced that Intercom will not (for the readiness report).
 -- An attribute name or type edited in the confirmed mapping (config.field_map, from
 -- `ostmig map confirm`) replaces the proposal; proposed_* keep what the rules chose.
@@ -18,6 +21,15 @@ WITH named AS (
                || trim(regexp_replace(lower(f.name), '[^a-z0-9]+', '-', 'g'), '-') AS attribute_name
     FROM staging.stg_custom_fields f
 ),
+profile AS (
+    SELECT v.field_id::BIGINT AS field_id, count(*) AS answers, count(DISTINCT trim(v.value)) AS distinct_values,
+           count(try_strptime(trim(v.value), ['%Y-%m-%d', '%m/%d/%Y', '%d.%m.%Y'])) AS dates,
+           max(length(trim(v.value))) AS longest,
+           list(DISTINCT trim(v.value) ORDER BY trim(v.value)) AS values
+    FROM raw.form_entry_values v
+    WHERE nullif(trim(v.value), '') IS NOT NULL
+    GROUP BY 1
+),
 proposed AS (
 SELECT n.field_id, n.form_type, n.form_title, n.name AS field_name, n.label, n.type AS field_type,
        n.target, n.attribute_name, n.enabled,
@@ -29,9 +41,23 @@ SELECT n.field_id, n.form_type, n.form_title, n.name AS field_name, n.label, n.t
                CASE WHEN n.target = 'ticket' OR n.with_time THEN 'datetime' ELSE 'date' END
            WHEN n.type = 'files' THEN CASE WHEN n.target = 'ticket' THEN 'files' END
            WHEN n.numeric THEN CASE WHEN n.target = 'ticket' THEN 'decimal' ELSE 'float' END
+           WHEN n.type = 'text' AND pr.answers >= 2 AND pr.dates = pr.answers
+               THEN CASE WHEN n.target = 'ticket' THEN 'datetime' ELSE 'date' END
+           WHEN n.type = 'text' AND pr.answers >= 20 AND pr.distinct_values BETWEEN 2 AND 5 AND pr.longest <= 40
+               THEN 'list'
            ELSE 'string'
        END AS data_type,
-       CASE WHEN (n.type = 'choices' OR n.type LIKE 'list-%') AND len(n.options) >= 2 THEN n.options END AS options,
+       CASE WHEN (n.type = 'choices' OR n.type LIKE 'list-%') AND len(n.options) >= 2 THEN n.options
+            WHEN n.type = 'text' AND NOT coalesce(n.numeric, false) AND pr.answers >= 20 AND pr.distinct_values BETWEEN 2 AND 5
+                 AND pr.longest <= 40 AND pr.dates < pr.answers
+                THEN pr.values
+       END AS options,
+       CASE
+           WHEN n.type <> 'text' OR coalesce(n.numeric, false) THEN NULL
+           WHEN pr.answers >= 2 AND pr.dates = pr.answers THEN 'all ' || pr.answers || ' answers are dates'
+           WHEN pr.answers >= 20 AND pr.distinct_values BETWEEN 2 AND 5 AND pr.longest <= 40
+               THEN pr.answers || ' answers take only ' || pr.distinct_values || ' values'
+       END AS data_rule,
        n.type = 'memo' AS multiline,
        concat_ws('; ',
            CASE WHEN n.flags & 1 = 0 THEN 'disabled in osTicket' END,
@@ -44,6 +70,7 @@ SELECT n.field_id, n.form_type, n.form_title, n.name AS field_name, n.label, n.t
            CASE WHEN n.type = 'phone' THEN 'phone format and extension kept as text' END
        ) AS lossy
 FROM named n
+LEFT JOIN profile pr ON pr.field_id = n.field_id
 )
 SELECT p.* REPLACE (
            coalesce(fm.attribute_name, p.attribute_name) AS attribute_name,

@@ -24,8 +24,12 @@ parsed AS (
            CASE WHEN a.field_type = 'choices' OR a.field_type LIKE 'list-%' THEN
                CASE WHEN json_valid(a.value) AND a.value LIKE '{%'
                     THEN json_extract_string(a.value, '$.*') ELSE [a.value] END
+                -- A text field proposed as a list from its answers (int_attribute_map.data_rule).
+                WHEN a.data_type = 'list' THEN [a.value]
            END AS labels,
-           CASE WHEN a.field_type = 'datetime' THEN
+           CASE WHEN a.field_type = 'text' AND a.data_type IN ('date', 'datetime')
+                    THEN try_strptime(a.value, ['%Y-%m-%d', '%m/%d/%Y', '%d.%m.%Y'])
+                WHEN a.field_type = 'datetime' THEN
                CASE
                    WHEN regexp_matches(a.value, '^[0-9]+$') THEN
                        CASE WHEN a.value::BIGINT > 0 THEN to_timestamp(a.value::BIGINT)::TIMESTAMP END
@@ -77,6 +81,8 @@ SELECT t.object_type, t.object_id, t.field_id, t.target, t.attribute_name, t.dat
                 THEN 'several choices; Intercom lists hold one: first kept' END,
            CASE WHEN t.data_type IN ('float', 'decimal') AND TRY_CAST(t.value AS DOUBLE) IS NULL
                 THEN 'not a number: sent empty' END,
+           CASE WHEN t.data_type IN ('date', 'datetime') AND t.at IS NULL
+                THEN 'not a date: sent empty' END,
            t.tz_problem
        ) AS problem
 FROM typed t;
