@@ -49,6 +49,13 @@ pub enum Outcome {
     Problems = 1,
 }
 
+/// Every file ostmig creates — the staging file and its WAL, DuckDB's spill files, workbooks,
+/// CSV, Markdown, mapping files, the simulator's state — holds customer data: owner-only
+/// (0600, folders 0700), whatever the shell's umask. `chmod` them to share.
+pub fn keep_files_private() {
+    rustix::process::umask(rustix::fs::Mode::from_bits_truncate(0o077));
+}
+
 pub fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("OSTMIG_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));

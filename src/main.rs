@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     ostmig::init_logging();
+    ostmig::keep_files_private();
     match ostmig::run(ostmig::cli::parse()) {
         Ok(outcome) => ExitCode::from(outcome as u8),
         Err(err) => {

@@ -1,7 +1,7 @@
 //! Secrets never leak: a canary MySQL password and a canary Intercom token go through every
 //! command a migration runs (debug logging on, plus failures that print errors), and then every
 //! byte the tool produced is searched for them — stdout, stderr, the DuckDB file, the reports,
-//! the simulator's saved workspace and every `--help`.
+//! the simulator's saved workspace and every `--help`. Every file it wrote is owner-only (0600).
 mod common;
 
 use std::path::Path;
@@ -149,6 +149,15 @@ fn no_secret_appears_in_any_output_file_or_help() {
         if f.ends_with("ostmig.toml") || f.ends_with("workspace.toml") {
             continue;
         }
+        // Everything ostmig wrote holds customer data: owner-only, whatever the umask.
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(f).unwrap().permissions().mode() & 0o777;
+        assert_eq!(
+            mode & 0o077,
+            0,
+            "{} is {mode:o}, not owner-only",
+            f.display()
+        );
         let bytes = std::fs::read(f).unwrap();
         for secret in [PASSWORD, TOKEN] {
             assert!(
