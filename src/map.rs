@@ -553,6 +553,25 @@ fn proposal_rows(entries: &[Entry]) -> Vec<Destination> {
         .collect()
 }
 
+/// What a person calls each (class, key): the name, or "Form / Label" for a field.
+fn names(entries: &[Entry]) -> HashMap<(String, String), String> {
+    entries
+        .iter()
+        .map(|e| ((e.class.clone(), e.key.clone()), e.source.clone()))
+        .collect()
+}
+
+fn invalid(file: &Path, errors: &[String]) -> Hinted {
+    Hinted::new(
+        format!(
+            "{} is not a valid mapping:\n  {}",
+            file.display(),
+            errors.join("\n  ")
+        ),
+        "fix the lines named above and run `ostmig map confirm` again",
+    )
+}
+
 /// `ostmig map propose`: write the proposal to `out`.
 pub fn propose(db: &Path, out: &Path) -> anyhow::Result<Vec<Entry>> {
     let duck = warehouse::open(db)?;
@@ -597,16 +616,7 @@ pub fn confirm(db: &Path, file: &Path, by: &str) -> anyhow::Result<Confirmation>
     })?;
     let duck = warehouse::open(db)?;
     let entries = proposal(&duck)?;
-    let confirmed = validate(&text, &entries).map_err(|errors| {
-        Hinted::new(
-            format!(
-                "{} is not a valid mapping:\n  {}",
-                file.display(),
-                errors.join("\n  ")
-            ),
-            "fix the lines named above and run `ostmig map confirm` again",
-        )
-    })?;
+    let confirmed = validate(&text, &entries).map_err(|errors| invalid(file, &errors))?;
     let rows: Vec<Destination> = confirmed
         .iter()
         .map(|c| {
@@ -731,26 +741,13 @@ pub fn diff(db: &Path, file: Option<&Path>) -> anyhow::Result<Vec<Change>> {
             let text = std::fs::read_to_string(f)
                 .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", f.display()))?;
             validate(&text, &entries)
-                .map_err(|errors| {
-                    Hinted::new(
-                        format!(
-                            "{} is not a valid mapping:\n  {}",
-                            f.display(),
-                            errors.join("\n  ")
-                        ),
-                        "fix the lines named above",
-                    )
-                })?
+                .map_err(|errors| invalid(f, &errors))?
                 .into_iter()
                 .map(|c| (c.class, c.key, c.field, c.value))
                 .collect()
         }
     };
-    let names = entries
-        .iter()
-        .map(|e| ((e.class.clone(), e.key.clone()), e.source.clone()))
-        .collect();
-    Ok(changes(&confirmed, &now, &names))
+    Ok(changes(&confirmed, &now, &names(&entries)))
 }
 
 /// The load's gate: a confirmed mapping, and the staged data would send exactly it.
@@ -774,11 +771,7 @@ pub fn gate(db: &Path) -> anyhow::Result<()> {
     if canonical(&now) == sha {
         return Ok(());
     }
-    let names = entries
-        .iter()
-        .map(|e| ((e.class.clone(), e.key.clone()), e.source.clone()))
-        .collect();
-    let changed = changes(&confirmed, &now, &names);
+    let changed = changes(&confirmed, &now, &names(&entries));
     let first: Vec<String> = changed.iter().take(3).map(describe).collect();
     Err(Hinted::new(
         format!(

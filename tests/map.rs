@@ -25,6 +25,15 @@ fn ok(out: &std::process::Output) {
     );
 }
 
+/// A staging file of database `db`, snapshotted and split (a review queue is fine).
+fn snapshot_and_split(db: &str, dir: &Path) -> std::path::PathBuf {
+    let path = dir.join("m.duckdb");
+    ok(&snapshot(db, &path, &[]));
+    let split = run(&["split", "--db", path.to_str().unwrap()]);
+    assert!(split.status.code().is_some_and(|c| c <= 1));
+    path
+}
+
 fn entries<'a>(mapping: &'a Value, class: &str) -> &'a Vec<Value> {
     mapping[class]
         .as_array()
@@ -56,15 +65,8 @@ fn the_mapping_is_proposed_confirmed_and_enforced() {
     let Some(sim) = Sim::start(&["--seed", seed.to_str().unwrap()]) else {
         return;
     };
-    let path = dir.path().join("m.duckdb");
+    let path = snapshot_and_split("ostmig_t_map", dir.path());
     let d = path.to_str().unwrap();
-    ok(&snapshot("ostmig_t_map", &path, &[]));
-    assert!(
-        run(&["split", "--db", d])
-            .status
-            .code()
-            .is_some_and(|c| c <= 1)
-    );
     ok(&run(&[
         "intercom",
         "pull",
@@ -140,15 +142,18 @@ fn the_mapping_is_proposed_confirmed_and_enforced() {
     let mut lines: Vec<String> = text.lines().map(String::from).collect();
     lines[type_line - 1] = "type = \"boolean\"".into();
     let broken = dir.path().join("broken.toml");
+    let confirm_broken = || {
+        run(&[
+            "map",
+            "confirm",
+            "--db",
+            d,
+            "--file",
+            broken.to_str().unwrap(),
+        ])
+    };
     std::fs::write(&broken, lines.join("\n")).unwrap();
-    let out = run(&[
-        "map",
-        "confirm",
-        "--db",
-        d,
-        "--file",
-        broken.to_str().unwrap(),
-    ]);
+    let out = confirm_broken();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -156,14 +161,7 @@ fn the_mapping_is_proposed_confirmed_and_enforced() {
         "{err}"
     );
     std::fs::write(&broken, text.replace("rule = ", "rules = ")).unwrap();
-    let out = run(&[
-        "map",
-        "confirm",
-        "--db",
-        d,
-        "--file",
-        broken.to_str().unwrap(),
-    ]);
+    let out = confirm_broken();
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         out.status.code() == Some(2) && err.contains("rules") && err.contains("line"),
@@ -284,15 +282,8 @@ fn the_activity_summary_is_one_note_per_ticket() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("m.duckdb");
+    let path = snapshot_and_split("ostmig_t_map_summary", dir.path());
     let d = path.to_str().unwrap();
-    ok(&snapshot("ostmig_t_map_summary", &path, &[]));
-    assert!(
-        run(&["split", "--db", d])
-            .status
-            .code()
-            .is_some_and(|c| c <= 1)
-    );
     let transform = |events: &str| {
         let config: &Path = &dir.path().join("ostmig.toml");
         std::fs::write(config, format!("events = \"{events}\"\n{SETTLED}")).unwrap();
