@@ -20,6 +20,13 @@ use crate::intercom::spec::{Spec, VERSION};
 /// The real API.
 pub const DEFAULT_URL: &str = "https://api.intercom.io";
 
+/// A PEM file of extra CA certificates to trust (a TLS-inspecting proxy's). Certificates are
+/// always verified: there is deliberately no way to turn that off.
+pub const ENV_CA_FILE: &str = "OSTMIG_CA_FILE";
+
+/// The error code of a request refused because the server's certificate is not trusted.
+pub const TLS_CERTIFICATE: &str = "tls_certificate";
+
 /// An answer from Intercom that is not a success, with what was asked (no secrets).
 #[derive(Debug, thiserror::Error)]
 #[error("{method} {path} → {}: {}", status.map(|s| s.to_string()).unwrap_or_else(|| "no response".into()), self.summary())]
@@ -113,10 +120,27 @@ pub fn token_from_env() -> anyhow::Result<String> {
 
 impl Client {
     pub fn new(base: &str, token: String, concurrency: usize) -> anyhow::Result<Client> {
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(60))
-            .connect_timeout(Duration::from_secs(10))
-            .build()?;
+        let mut builder = reqwest::Client::builder()
+            .timeout(answer_timeout()?)
+            .connect_timeout(Duration::from_secs(10));
+        require_tls_off_loopback(base)?;
+        if let Some(file) = std::env::var_os(ENV_CA_FILE) {
+            let unreadable = |e: &dyn std::fmt::Display| {
+                Hinted::new(
+                    format!("cannot use {ENV_CA_FILE} ({}): {e}", file.to_string_lossy()),
+                    "point it at a PEM file holding the CA certificates to trust besides the built-in ones",
+                )
+            };
+            let pem = std::fs::read(&file).map_err(|e| unreadable(&e))?;
+            let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| unreadable(&e))?;
+            if certs.is_empty() {
+                return Err(unreadable(&"no certificate in it").into());
+            }
+            for cert in certs {
+                builder = builder.add_root_certificate(cert);
+            }
+        }
+        let http = builder.build()?;
         Ok(Client {
             http,
             base: base.trim_end_matches('/').to_string(),
@@ -161,7 +185,8 @@ impl Client {
                 Ok((status, value)) => self.failure(&method, path, body, status, &value),
                 Err(e) => e,
             };
-            if attempt >= self.max_attempts {
+            // An untrusted certificate stays untrusted: retrying only delays the answer.
+            if attempt >= self.max_attempts || err.code() == Some(TLS_CERTIFICATE) {
                 return Err(err);
             }
             self.backoff(attempt).await;
@@ -220,12 +245,17 @@ impl Client {
             let sent = req.send().await;
             drop(permit);
             let resp = sent.map_err(|e| {
+                let code = if certificate_refused(&e) {
+                    TLS_CERTIFICATE
+                } else {
+                    "transport"
+                };
                 self.error(
                     method,
                     path,
                     body,
                     None,
-                    vec![("transport".into(), without_url(e))],
+                    vec![(code.into(), without_url(e))],
                 )
             })?;
             let status = resp.status().as_u16();
@@ -729,8 +759,76 @@ pub fn same_part(part: &Value, request: &Value) -> bool {
         && part["body"] == request["body"]
 }
 
-/// reqwest's error text includes the URL (no secrets there, but keep errors short).
+/// How long to wait for one answer: `OSTMIG_INTERCOM_TIMEOUT` seconds, default 60. A request
+/// that times out is retried like a lost answer (looked up first where a create is not safe
+/// to repeat).
+fn answer_timeout() -> anyhow::Result<Duration> {
+    match std::env::var("OSTMIG_INTERCOM_TIMEOUT") {
+        Err(_) => Ok(Duration::from_secs(60)),
+        Ok(v) => v
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|s| s.is_finite() && *s > 0.0)
+            .map(Duration::from_secs_f64)
+            .ok_or_else(|| {
+                Hinted::new(
+                    format!("OSTMIG_INTERCOM_TIMEOUT={v} is not a number of seconds"),
+                    "set it to the seconds to wait for one answer, for example 60",
+                )
+                .into()
+            }),
+    }
+}
+
+/// The token must not cross a network in clear: plain `http://` is for a simulator on this
+/// machine only.
+fn require_tls_off_loopback(base: &str) -> anyhow::Result<()> {
+    let parsed = url::Url::parse(base).map_err(|e| {
+        Hinted::new(
+            format!("--intercom-url {base} is not a URL ({e})"),
+            "use https://api.intercom.io, or http://127.0.0.1:PORT for `ostmig sim`",
+        )
+    })?;
+    let loopback = match parsed.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    };
+    match parsed.scheme() {
+        "https" => Ok(()),
+        "http" if loopback => Ok(()),
+        scheme => Err(Hinted::new(
+            format!("--intercom-url {base} would send the access token without TLS ({scheme}://)"),
+            "use https:// (certificates are always checked); plain http:// is accepted only for a simulator on this machine (127.0.0.1, localhost)",
+        )
+        .into()),
+    }
+}
+
+/// Whether the TLS handshake failed on the server's certificate (rustls says "invalid peer
+/// certificate: …" somewhere in the error's sources).
+fn certificate_refused(e: &reqwest::Error) -> bool {
+    let mut source: Option<&dyn std::error::Error> = Some(e);
+    while let Some(s) = source {
+        if s.to_string().contains("certificate") {
+            return true;
+        }
+        source = s.source();
+    }
+    false
+}
+
+/// reqwest's error text includes the URL (no secrets there, but keep errors short), and its
+/// own Display stops before the cause that says what went wrong.
 fn without_url(e: reqwest::Error) -> String {
+    let mut cause = String::new();
+    let mut source = std::error::Error::source(&e);
+    while let Some(s) = source {
+        cause = s.to_string();
+        source = s.source();
+    }
     let kind = if e.is_timeout() {
         "timed out"
     } else if e.is_connect() {
@@ -738,5 +836,10 @@ fn without_url(e: reqwest::Error) -> String {
     } else {
         "connection failed"
     };
-    format!("{kind}: {}", e.without_url())
+    let text = e.without_url().to_string();
+    if cause.is_empty() || text.contains(&cause) {
+        format!("{kind}: {text}")
+    } else {
+        format!("{kind}: {text} ({cause})")
+    }
 }
