@@ -7,7 +7,8 @@
 CREATE OR REPLACE VIEW stage.split_entries AS
 WITH moved AS (
     SELECT thread_entry_id,
-           max(TRY_CAST(json_extract_string(data, '$.thread') AS BIGINT)) AS from_thread
+           -- data is JSON as osTicket wrote it; a malformed value means "origin unknown", not a failure.
+           max(TRY_CAST(json_extract_string(CASE WHEN json_valid(data) THEN data END, '$.thread') AS BIGINT)) AS from_thread
     FROM raw.thread_entry_merge
     GROUP BY thread_entry_id
 ),
@@ -17,7 +18,7 @@ placed AS (
            CASE th.object_type
                WHEN 'T' THEN th.object_id
                -- an entry still on a merged child's thread belongs to the parent
-               WHEN 'C' THEN coalesce(TRY_CAST(json_extract_string(th.extra, '$.ticket_id') AS BIGINT),
+               WHEN 'C' THEN coalesce(TRY_CAST(json_extract_string(CASE WHEN json_valid(th.extra) THEN th.extra END, '$.ticket_id') AS BIGINT),
                                       child.ticket_pid)
            END AS owner_ticket_id,
            CASE

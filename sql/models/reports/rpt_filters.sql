@@ -26,7 +26,7 @@ WITH rules AS (
 ),
 actions AS (
     SELECT a.filter_id, a.sort, a.id, a.type,
-           json_extract_string(a.configuration, '$.' || CASE a.type
+           json_extract_string(CASE WHEN json_valid(a.configuration) THEN a.configuration END, '$.' || CASE a.type
                WHEN 'dept' THEN 'dept_id' WHEN 'pri' THEN 'priority' WHEN 'team' THEN 'team_id'
                WHEN 'agent' THEN 'staff_id' WHEN 'sla' THEN 'sla_id' WHEN 'topic' THEN 'topic_id'
                WHEN 'status' THEN 'status_id' WHEN 'canned' THEN 'canned_id' WHEN 'email' THEN 'recipients'

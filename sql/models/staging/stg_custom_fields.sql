@@ -5,11 +5,12 @@
 -- fields (priority, department, assignee, state) are mapped by their own models, not here;
 -- so are the ticket subject (the title) and the user's phone (the contact's phone).
 -- Choices come from the field's configuration ("key:Label" lines) or from its custom list.
+-- A configuration that is not valid JSON reads as empty (defaults), never as a failed run.
 CREATE OR REPLACE TABLE staging.stg_custom_fields AS
 WITH fields AS (
     SELECT ff.id::BIGINT AS field_id, ff.form_id::BIGINT AS form_id, fo.type AS form_type,
            fo.title AS form_title, ff.type, ff.name, ff.label, ff.flags::BIGINT AS flags,
-           ff.configuration
+           CASE WHEN json_valid(ff.configuration) THEN ff.configuration END AS configuration
     FROM raw.form_field ff
     JOIN raw.form fo ON fo.id = ff.form_id
     WHERE fo.type IN ('T', 'G', 'U', 'O')
