@@ -72,71 +72,117 @@ fn missing_mariadb() -> anyhow::Error {
     .into()
 }
 
-/// Start a private MariaDB in `dir`; returns it with its port.
-fn start_mariadb(dir: &Path) -> anyhow::Result<(Running, u16, PathBuf)> {
-    let server = find(&["mariadbd", "mysqld"]).ok_or_else(missing_mariadb)?;
-    let install = find(&["mariadb-install-db", "mysql_install_db"]).ok_or_else(missing_mariadb)?;
-    let _ = std::fs::remove_dir_all(dir);
-    std::fs::create_dir_all(dir.join("data"))?;
-    let root = Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-        .unwrap_or(false);
-    let user: Vec<String> = if root {
-        vec!["--user=root".into()]
-    } else {
-        vec![]
-    };
-    let log = dir.join("install.log");
-    let status = Command::new(&install)
-        .arg("--no-defaults")
-        .args(&user)
-        .arg(format!("--datadir={}", dir.join("data").display()))
-        .stdout(std::fs::File::create(&log)?)
-        .stderr(std::fs::File::create(dir.join("install.err"))?)
-        .status()
-        .with_context(|| format!("running {}", install.display()))?;
-    if !status.success() {
-        return Err(Hinted::new(
-            format!("{} failed", install.display()),
-            format!("see {}", dir.join("install.err").display()),
-        )
-        .into());
-    }
-    let port = free_port()?;
-    let socket = dir.join("mysqld.sock");
-    let child = Command::new(&server)
-        .arg("--no-defaults")
-        .args(&user)
-        .arg(format!("--datadir={}", dir.join("data").display()))
-        .arg(format!("--socket={}", socket.display()))
-        .arg(format!("--port={port}"))
-        .args([
-            "--bind-address=127.0.0.1",
-            "--skip-grant-tables",
-            "--character-set-server=utf8mb3",
-            "--collation-server=utf8mb3_general_ci",
-            "--max-allowed-packet=64M",
-        ])
-        .arg(format!("--log-error={}", dir.join("error.log").display()))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .with_context(|| format!("starting {}", server.display()))?;
-    let running = Running(child);
-    let started = Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        if started.elapsed() > Duration::from_secs(60) {
+/// A private MariaDB server on a fresh data directory, on loopback, with grant tables off;
+/// stopped when dropped. The demo's source, and the one the fault tests crash and restart
+/// mid-snapshot (they cannot do that to the shared test server).
+pub struct PrivateMariadb {
+    server: PathBuf,
+    dir: PathBuf,
+    user: Vec<String>,
+    pub port: u16,
+    pub socket: PathBuf,
+    running: Option<Running>,
+}
+
+impl PrivateMariadb {
+    /// Initialise a data directory in `dir` (removing what was there) and start the server.
+    pub fn start(dir: &Path) -> anyhow::Result<Self> {
+        let server = find(&["mariadbd", "mysqld"]).ok_or_else(missing_mariadb)?;
+        let install =
+            find(&["mariadb-install-db", "mysql_install_db"]).ok_or_else(missing_mariadb)?;
+        let _ = std::fs::remove_dir_all(dir);
+        std::fs::create_dir_all(dir.join("data"))?;
+        let root = Command::new("id")
+            .arg("-u")
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+            .unwrap_or(false);
+        let user: Vec<String> = if root {
+            vec!["--user=root".into()]
+        } else {
+            vec![]
+        };
+        let status = Command::new(&install)
+            .arg("--no-defaults")
+            .args(&user)
+            .arg(format!("--datadir={}", dir.join("data").display()))
+            .stdout(std::fs::File::create(dir.join("install.log"))?)
+            .stderr(std::fs::File::create(dir.join("install.err"))?)
+            .status()
+            .with_context(|| format!("running {}", install.display()))?;
+        if !status.success() {
             return Err(Hinted::new(
-                "the demo's MariaDB did not start within 60 s",
-                format!("see {}", dir.join("error.log").display()),
+                format!("{} failed", install.display()),
+                format!("see {}", dir.join("install.err").display()),
             )
             .into());
         }
-        std::thread::sleep(Duration::from_millis(200));
+        let mut db = PrivateMariadb {
+            server,
+            dir: dir.to_path_buf(),
+            user,
+            port: free_port()?,
+            socket: dir.join("mysqld.sock"),
+            running: None,
+        };
+        db.serve()?;
+        Ok(db)
     }
-    Ok((running, port, socket))
+
+    /// Start the server on the data directory and port it already has; wait until it listens.
+    pub fn serve(&mut self) -> anyhow::Result<()> {
+        let dir = &self.dir;
+        let child = Command::new(&self.server)
+            .arg("--no-defaults")
+            .args(&self.user)
+            .arg(format!("--datadir={}", dir.join("data").display()))
+            .arg(format!("--socket={}", self.socket.display()))
+            .arg(format!("--port={}", self.port))
+            .args([
+                "--bind-address=127.0.0.1",
+                "--skip-grant-tables",
+                "--character-set-server=utf8mb3",
+                "--collation-server=utf8mb3_general_ci",
+                "--max-allowed-packet=64M",
+            ])
+            .arg(format!("--log-error={}", dir.join("error.log").display()))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .with_context(|| format!("starting {}", self.server.display()))?;
+        self.running = Some(Running(child));
+        let started = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+            if started.elapsed() > Duration::from_secs(60) {
+                return Err(Hinted::new(
+                    "the private MariaDB did not start within 60 s",
+                    format!("see {}", dir.join("error.log").display()),
+                )
+                .into());
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        Ok(())
+    }
+
+    /// SIGKILL the server, as a power cut would; InnoDB recovers at the next `serve`.
+    pub fn crash(&mut self) {
+        if let Some(mut r) = self.running.take() {
+            let _ = r.0.kill();
+            let _ = r.0.wait();
+            std::mem::forget(r);
+        }
+    }
+
+    /// Create database `osticket` and pour a generated help desk of `tickets` into it.
+    pub fn load_fixture(&self, tickets: u32) -> anyhow::Result<()> {
+        load_fixture(&self.socket, tickets)
+    }
+
+    /// `mysql://demo@127.0.0.1:PORT/osticket` (any password is accepted).
+    pub fn url(&self) -> String {
+        format!("mysql://demo@127.0.0.1:{}/{DATABASE}", self.port)
+    }
 }
 
 /// Create the database and pour the generated help desk into it with the `mariadb` client.
@@ -275,9 +321,9 @@ pub fn run(args: crate::cli::DemoArgs) -> anyhow::Result<Outcome> {
         "── a private MariaDB with a generated osTicket help desk ({} tickets) ──",
         args.tickets
     );
-    let (mariadb, port, socket) = start_mariadb(&dir.join("mariadb"))?;
-    load_fixture(&socket, args.tickets)?;
-    let source = format!("mysql://demo@127.0.0.1:{port}/{DATABASE}");
+    let mariadb = PrivateMariadb::start(&dir.join("mariadb"))?;
+    mariadb.load_fixture(args.tickets)?;
+    let source = mariadb.url();
 
     // Snapshot, split and a first transform: the local Intercom is seeded from the agents and
     // departments they stage. Each stage runs as its own `ostmig` command, as a user would

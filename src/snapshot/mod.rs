@@ -38,12 +38,17 @@ use source::{Table, Zone};
 const BATCH_ROWS: usize = 16_384;
 const BATCH_BYTES: usize = 32 * 1024 * 1024;
 
-/// Test hook: pause the writer forever after this many rows, so a test can SIGKILL a snapshot
-/// at a known point mid-way. Not for users.
 /// How timestamps are passed to DuckDB as text (it takes at most microseconds).
 const TS_FORMAT: &str = "%Y-%m-%d %H:%M:%S%.6f";
 
+/// Test hooks, not for users. Pause the writer forever after this many rows, so a test can
+/// SIGKILL a snapshot at a known point mid-way.
 const FAULT_PAUSE_ENV: &str = "OSTMIG_FAULT_PAUSE_AFTER_ROWS";
+/// Pause the reader before it copies this raw table until the file named by
+/// `OSTMIG_FAULT_RESUME_FILE` exists, so a test can break the source (restart it, kill the
+/// session, drop a table) at a known point mid-snapshot.
+const FAULT_BEFORE_TABLE_ENV: &str = "OSTMIG_FAULT_PAUSE_BEFORE_TABLE";
+const FAULT_RESUME_ENV: &str = "OSTMIG_FAULT_RESUME_FILE";
 
 pub struct Options {
     pub source: Source,
@@ -264,7 +269,8 @@ async fn run_async(opts: Options) -> anyhow::Result<Summary> {
                 .unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
         bar.set_prefix(t.raw.clone());
-        match copy_table(&mut my, i, t, &modes[i], &zone, &tx, &bar).await {
+        fault_pause_before(&t.raw).await;
+        match copy_table(&mut my, src, i, t, &modes[i], &zone, &tx, &bar).await {
             Ok(mut s) => {
                 s.rows_counted = counts[i];
                 bar.finish_and_clear();
@@ -349,6 +355,20 @@ async fn run_async(opts: Options) -> anyhow::Result<Summary> {
     Ok(summary)
 }
 
+/// The reader-side test hook (see [`FAULT_BEFORE_TABLE_ENV`]).
+async fn fault_pause_before(raw: &str) {
+    if std::env::var(FAULT_BEFORE_TABLE_ENV).ok().as_deref() != Some(raw) {
+        return;
+    }
+    let Some(resume) = std::env::var_os(FAULT_RESUME_ENV).map(PathBuf::from) else {
+        return;
+    };
+    eprintln!("ostmig: fault hook: reader paused before {raw}");
+    while !resume.exists() {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
 fn begin_replace_raw(duck: &Connection, tables: &[Table]) -> anyhow::Result<()> {
     let mut ddl = String::from(
         "BEGIN TRANSACTION;\nDROP SCHEMA IF EXISTS raw CASCADE;\nCREATE SCHEMA raw;\n",
@@ -427,8 +447,10 @@ fn schema_of(t: &Table) -> SchemaRef {
 }
 
 /// Stream one table into Arrow batches and hand them to the writer.
+#[allow(clippy::too_many_arguments)]
 async fn copy_table(
     my: &mut sqlx::mysql::MySqlConnection,
+    src: &Source,
     index: usize,
     t: &Table,
     mode: &delta::Mode,
@@ -458,7 +480,11 @@ async fn copy_table(
         }
     };
     let mut stream = sqlx::raw_sql(AssertSqlSafe(sql)).fetch(&mut *my);
-    while let Some(row) = stream.try_next().await? {
+    while let Some(row) = stream
+        .try_next()
+        .await
+        .map_err(|e| source::explain_mid_copy(e, src, &t.source, stats.rows_copied + rows as i64))?
+    {
         for (i, b) in builders.iter_mut().enumerate() {
             let value: Option<&[u8]> = row.try_get_unchecked(i)?;
             let Some(v) = value else {

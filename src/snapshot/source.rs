@@ -121,6 +121,61 @@ pub fn explain(e: sqlx::Error, src: &Source) -> Hinted {
     }
 }
 
+/// An error while a table streams, after the consistent snapshot began: the server went away
+/// (restart, crash, a killed connection, a network cut) or the table changed under the read.
+/// The staging file is rolled back by the caller, so every hint can say the previous snapshot
+/// is unchanged.
+pub fn explain_mid_copy(e: sqlx::Error, src: &Source, table: &str, rows: i64) -> Hinted {
+    let target = format!("{}:{}", src.host, src.port);
+    let number = match &e {
+        sqlx::Error::Database(db) => db
+            .try_downcast_ref::<MySqlDatabaseError>()
+            .map(|m| m.number())
+            .unwrap_or(0),
+        _ => 0,
+    };
+    let kept = "nothing was written: the previous snapshot in the staging file is unchanged";
+    let lost = |why: String| {
+        Hinted::new(
+            format!(
+                "lost the connection to MySQL at {target} while copying {table} after {rows} rows ({why}); {kept}"
+            ),
+            "check that the server is up (it may have restarted or killed the session, see its error log) and run the snapshot again",
+        )
+    };
+    match (&e, number) {
+        // ER_NO_SUCH_TABLE: dropped or renamed between the catalog read and its turn.
+        (sqlx::Error::Database(db), 1146) => Hinted::new(
+            format!(
+                "table {table} disappeared from {target} during the snapshot ({}); {kept}",
+                db.message()
+            ),
+            "someone dropped or renamed it while ostmig read (an osTicket upgrade?): run the snapshot again once the schema is stable",
+        ),
+        // ER_TABLE_DEF_CHANGED: altered after the snapshot's transaction started.
+        (sqlx::Error::Database(db), 1412) => Hinted::new(
+            format!(
+                "table {table} was altered on {target} during the snapshot ({}); {kept}",
+                db.message()
+            ),
+            "run the snapshot again once the schema change (an osTicket upgrade?) has finished",
+        ),
+        // Server shutdown, connection killed, query interrupted, server gone / lost.
+        (sqlx::Error::Database(db), 1053 | 1317 | 1927 | 2006 | 2013) => {
+            lost(db.message().to_string())
+        }
+        (sqlx::Error::Io(io), _) => lost(io.to_string()),
+        (sqlx::Error::Protocol(p), _) => lost(p.clone()),
+        _ => {
+            let h = explain(e, src);
+            Hinted::new(
+                format!("copying {table} after {rows} rows: {}; {kept}", h.message),
+                h.hint,
+            )
+        }
+    }
+}
+
 /// Read a column of a text-protocol row as a string (NULL → None).
 pub fn text(row: &sqlx::mysql::MySqlRow, i: usize) -> Option<String> {
     row.try_get_unchecked::<Option<&[u8]>, _>(i)
