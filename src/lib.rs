@@ -56,6 +56,27 @@ pub fn keep_files_private() {
     rustix::process::umask(rustix::fs::Mode::from_bits_truncate(0o077));
 }
 
+/// Write `bytes` to `path` so that a reader (or a crash at any moment) sees the old file or
+/// the whole new one, never half of it: a temporary file beside it, synced, then renamed.
+pub fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+    let written = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written
+}
+
 pub fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("OSTMIG_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
@@ -220,6 +241,9 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
                 fail_rate: args.fail_rate,
                 latency_ms: args.latency_ms,
                 drop_connections: args.drop_connections,
+                timeout_rate: args.timeout_rate,
+                hang_seconds: args.hang_seconds,
+                storm_rate: args.storm_rate,
                 rate_limit: sim::parse_rate(&args.rate_limit)
                     .map_err(|e| error::Hinted::new(e, "for example --rate-limit 1666/10s"))?,
             })?;

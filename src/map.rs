@@ -589,7 +589,7 @@ pub fn propose(db: &Path, out: &Path) -> anyhow::Result<Vec<Entry>> {
         snapshot.as_deref().unwrap_or("(unknown time)"),
         db.display()
     );
-    std::fs::write(out, render(&entries, &about)).map_err(|e| {
+    crate::write_atomically(out, render(&entries, &about).as_bytes()).map_err(|e| {
         Hinted::new(
             format!("cannot write {}: {e}", out.display()),
             "choose a writable path with --file",

@@ -163,11 +163,14 @@ pub fn run(opts: &Options) -> anyhow::Result<Vec<Written>> {
             tables.push((sheet, rows));
         }
         let file = opts.out.join(&def.file);
-        wb.save(&file)
+        let bytes = wb
+            .save_to_buffer()
+            .with_context(|| format!("building {}", file.display()))?;
+        crate::write_atomically(&file, &bytes)
             .with_context(|| format!("writing {}", file.display()))?;
         if opts.markdown {
             let md = opts.out.join(format!("{name}.md"));
-            std::fs::write(&md, markdown(def, &source, &tables))
+            crate::write_atomically(&md, markdown(def, &source, &tables).as_bytes())
                 .with_context(|| format!("writing {}", md.display()))?;
         }
     }
@@ -444,12 +447,16 @@ pub fn export_csv(db: &Path, dir: &Path) -> anyhow::Result<usize> {
             .collect::<Result<_, _>>()?
     };
     for name in &names {
+        // Copied beside it, then renamed: a killed export leaves no half-written list.
         let file = dir.join(format!("{name}.csv"));
+        let tmp = dir.join(format!(".{name}.csv.tmp"));
         duck.execute_batch(&format!(
             "COPY reports.{} TO {} (HEADER)",
             ident(name),
-            literal(&file.to_string_lossy())
+            literal(&tmp.to_string_lossy())
         ))
+        .map_err(anyhow::Error::from)
+        .and_then(|()| Ok(std::fs::rename(&tmp, &file)?))
         .with_context(|| format!("writing {}", file.display()))?;
     }
     Ok(names.len())
