@@ -604,9 +604,12 @@ fn decide(
             e.ticket_id,
             "orphan_entry",
             format!(
-                "its thread {} ({}) belongs to no existing ticket",
+                "entry {} is on {}, which belongs to no existing ticket",
                 e.entry_id,
-                e.thread_type.as_deref().unwrap_or("missing thread")
+                match e.thread_type.as_deref() {
+                    Some(t) => format!("a thread of type {t}"),
+                    None => "a thread that does not exist".to_string(),
+                }
             ),
         );
     }
@@ -746,8 +749,9 @@ impl Writer {
                     e.ticket_id,
                     "missing_file",
                     format!(
-                        "entry {} links file {:?}, which does not exist",
-                        e.entry_id, f.file_id
+                        "entry {} links file {}, which does not exist",
+                        e.entry_id,
+                        f.file_id.map_or("(none)".to_string(), |id| id.to_string())
                     ),
                 ));
             } else if f.storage.as_deref() == Some("page") {

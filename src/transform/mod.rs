@@ -202,6 +202,10 @@ pub const MODELS: &[(&str, &str)] = &[
         include_str!("../../sql/models/reports/rpt_review_queue.sql"),
     ),
     (
+        "reports/rpt_broken_references.sql",
+        include_str!("../../sql/models/reports/rpt_broken_references.sql"),
+    ),
+    (
         "reports/rpt_verify_mismatches.sql",
         include_str!("../../sql/models/reports/rpt_verify_mismatches.sql"),
     ),

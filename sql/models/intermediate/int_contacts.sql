@@ -3,12 +3,14 @@
 -- Why: `external_id` is derived from the osTicket id (stable across reruns); the company is the
 -- user's organization, else the single company proposed by domain (int_orphan_company_links).
 -- Users with neither e-mail nor phone cannot be contacts: reports.rpt_contact_exclusions lists them.
+-- A user whose address Intercom would refuse (staging.stg_users.email_problem) is sent without
+-- it, known by external_id, and listed there for review.
 CREATE OR REPLACE TABLE intermediate.int_contacts AS
 SELECT u.user_id,
        'osticket-user-' || u.user_id AS external_id,
        coalesce(u.org_id, l.proposed_org_id) AS org_id,
        CASE WHEN u.org_id IS NOT NULL THEN 'member' WHEN l.proposed_org_id IS NOT NULL THEN l.match_rule END AS company_rule,
-       u.email IS NULL AS phone_only
+       u.email IS NULL AND u.email_problem IS NULL AS phone_only
 FROM staging.stg_users u
 LEFT JOIN intermediate.int_orphan_company_links l ON l.user_id = u.user_id
-WHERE u.email IS NOT NULL OR u.phone IS NOT NULL;
+WHERE u.email IS NOT NULL OR u.phone IS NOT NULL OR u.email_problem IS NOT NULL;

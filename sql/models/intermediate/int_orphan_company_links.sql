@@ -36,7 +36,7 @@ best AS (
 )
 SELECT o.user_id, o.email, o.email_domain,
        CASE
-           WHEN o.email IS NULL THEN 'no_email'
+           WHEN o.email_domain IS NULL THEN 'no_email'
            WHEN o.user_id IN (SELECT user_id FROM free) THEN 'free_mail'
            WHEN len(b.orgs) > 1 THEN 'ambiguous'
            WHEN b.rule IS NOT NULL THEN b.rule

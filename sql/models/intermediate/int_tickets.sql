@@ -25,7 +25,10 @@ SELECT t.ticket_id, t.number, t.status, t.state,
        t.dept_id,
        coalesce(sm.category,
                 CASE WHEN st.intercom_category = 'in_progress' AND t.answered THEN 'waiting_on_customer'
-                     ELSE st.intercom_category END) AS state_category,
+                     ELSE st.intercom_category END,
+                -- A status id osTicket no longer has: closed or not, as its dates say.
+                CASE WHEN t.state IS NULL THEN CASE WHEN t.closed IS NULL THEN 'in_progress' ELSE 'resolved' END END
+       ) AS state_category,
        ht.tag,
        fp.entry_id AS description_entry_id,
        CASE
@@ -38,6 +41,8 @@ SELECT t.ticket_id, t.number, t.status, t.state,
            WHEN t.state = 'deleted' THEN 'status "' || t.status || '" is deleted in osTicket'
            WHEN t.merged_child THEN 'merged into osTicket #' || p.number || ': its entries are parts of that ticket'
            WHEN t.user_id IS NULL THEN 'no requester in osTicket: set ticket.user_id or create the ticket by hand'
+           WHEN t.user_id NOT IN (SELECT user_id FROM staging.stg_users)
+               THEN 'requester user ' || t.user_id || ' does not exist in osTicket (a dangling user_id): set the ticket''s user in osTicket to its real requester and snapshot again'
            WHEN c.external_id IS NULL THEN 'requester user ' || t.user_id || ' is not a contact (see reports.rpt_contact_exclusions): give them an e-mail address'
        END AS reason
 FROM staging.stg_tickets t

@@ -5,7 +5,8 @@
 -- Why: contact replies cannot carry files and attachment_urls need URLs Intercom can reach, so
 -- each part's files arrive in notes of their own ("Attachments of …", backdated to the part).
 -- The file bytes are read by the loader from raw.file_chunk, not copied here. Files over
--- attachments.limit_bytes or stored outside the database are in reports.rpt_attachment_exclusions.
+-- attachments.limit_bytes, stored outside the database or missing are in
+-- reports.rpt_attachment_exclusions.
 CREATE OR REPLACE TABLE outbox.outbox_attachments AS
 WITH fallback AS (
     SELECT max(a.id) AS admin_id FROM raw_intercom.admin a
@@ -26,6 +27,8 @@ files AS (
     WHERE pa.role IN ('attachment', 'inline_image')
       AND NOT pa.over_limit
       AND coalesce(pa.storage, 'D') = 'D'
+      -- An attachment row whose file osTicket lost has no bytes to send (never an empty file).
+      AND pa.file_id IN (SELECT id FROM raw.file)
 )
 SELECT f.ticket_id, f.entry_id, f.batch, f.attachment_id, f.file_id, f.name, f.mime_type, f.size,
        f.role, f.admin_id,

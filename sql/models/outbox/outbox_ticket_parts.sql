@@ -7,7 +7,8 @@
 -- responses admin comments, internal notes admin notes, all backdated with created_at. What
 -- no contact or admin wrote (system entries, messages from people who are not contacts) is a
 -- note by the fallback admin (admins.fallback) saying who wrote it; entries moved in from a
--- merged ticket say which ticket they came from. An admin_id that is NULL fails `ostmig check`.
+-- merged ticket say which ticket they came from; so does an entry whose agent osTicket no longer
+-- has (reports.rpt_broken_references). An admin_id that is NULL fails `ostmig check`.
 CREATE OR REPLACE TABLE outbox.outbox_ticket_parts AS
 WITH fallback AS (
     SELECT max(a.id) AS admin_id FROM raw_intercom.admin a
@@ -16,10 +17,12 @@ WITH fallback AS (
 parts AS (
     SELECT p.*, c.external_id AS author_external_id, aa.admin_id AS author_admin_id,
            origin.number AS origin_number,
+           -- staff_id names an agent osTicket no longer has: posted like a system entry.
+           p.staff_id IS NOT NULL AND p.staff_id NOT IN (SELECT staff_id FROM raw.staff) AS ghost_agent,
            CASE
                WHEN p.kind = 'message' AND c.external_id IS NOT NULL THEN 'contact_comment'
                WHEN p.kind = 'response' AND aa.admin_id IS NOT NULL THEN 'admin_comment'
-               WHEN p.kind = 'response' AND p.staff_id IS NOT NULL THEN 'admin_comment'
+               WHEN p.kind = 'response' AND p.staff_id IN (SELECT staff_id FROM raw.staff) THEN 'admin_comment'
                ELSE 'admin_note'
            END AS route
     FROM stage.parts p
@@ -35,13 +38,14 @@ parts AS (
 shaped AS (
     SELECT p.*,
            CASE WHEN p.route = 'contact_comment' THEN NULL
-                ELSE coalesce(p.author_admin_id, CASE WHEN p.staff_id IS NULL THEN (SELECT admin_id FROM fallback) END)
+                ELSE coalesce(p.author_admin_id,
+                              CASE WHEN p.staff_id IS NULL OR p.ghost_agent THEN (SELECT admin_id FROM fallback) END)
            END AS admin_id,
            concat(
                CASE WHEN p.origin_number IS NOT NULL
                     THEN '<p><em>From osTicket #' || p.origin_number || ' (merged into this ticket)</em></p>' END,
-               CASE WHEN p.route = 'admin_note' AND p.kind IN ('message', 'system')
-                    THEN '<p><em>' || CASE p.kind WHEN 'message' THEN 'Message' ELSE 'Entry' END || ' from '
+               CASE WHEN p.route = 'admin_note' AND (p.kind IN ('message', 'system') OR p.ghost_agent)
+                    THEN '<p><em>' || CASE p.kind WHEN 'message' THEN 'Message' WHEN 'response' THEN 'Reply' ELSE 'Entry' END || ' from '
                          || replace(replace(replace(coalesce(nullif(trim(p.poster), ''), 'an unknown sender'),
                                                     '&', '&amp;'), '<', '&lt;'), '>', '&gt;')
                          || '</em></p>' END,

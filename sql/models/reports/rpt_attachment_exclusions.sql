@@ -2,11 +2,14 @@
 -- Grain: one row per stage.part_attachment file (attachments and inline images) not in
 -- outbox.outbox_attachments.
 -- Why: every file either arrives or is listed with its reason: over attachments.limit_bytes,
--- stored outside the database (file.bk F, 3, 6: the snapshot cannot read them), or on a part
+-- stored outside the database (file.bk F, 3, 6: the snapshot cannot read them), missing from
+-- osTicket's file table (a dangling attachment row), or on a part
 -- that is not migrated (reports.rpt_part_exclusions says why).
 CREATE OR REPLACE TABLE reports.rpt_attachment_exclusions AS
 SELECT p.ticket_id, s.number, pa.entry_id, pa.attachment_id, pa.file_id, pa.name, pa.mime_type, pa.size,
        CASE
+           WHEN pa.file_id NOT IN (SELECT id FROM raw.file) THEN 'file ' || pa.file_id
+                || ' does not exist in osTicket (see the review queue, missing_file): nothing to upload'
            WHEN pa.over_limit THEN 'larger than attachments.limit_bytes ('
                 || (SELECT value FROM config.setting WHERE key = 'attachments.limit_bytes')
                 || ' bytes): send it by another channel or raise the limit'

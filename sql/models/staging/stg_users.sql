@@ -3,6 +3,9 @@
 -- Why: the user form's email and name are stored outside form_entry_values (FLAG_EXT_STORED):
 -- email in user_email via user.default_email_id, name in user.name; phone is a form value
 -- (digits, `X` before an extension). Addresses are matched case- and space-insensitively.
+-- An address Intercom would refuse (not an address, or one already used by a user with a
+-- lower id: Intercom keeps one contact per address, osTicket's index may not have) is not sent:
+-- `email` is then NULL, `email_problem` says why and `source_email` keeps it for the review list.
 CREATE OR REPLACE TABLE staging.stg_users AS
 WITH phone AS (
     SELECT fe.object_id::BIGINT AS user_id, max(v.value) AS phone
@@ -12,15 +15,40 @@ WITH phone AS (
     JOIN raw.form_entry_values v ON v.entry_id = fe.id AND v.field_id = ff.id
     WHERE fe.object_type = 'U' AND nullif(trim(v.value), '') IS NOT NULL
     GROUP BY fe.object_id
+),
+address AS (
+    SELECT u.id AS user_id, nullif(lower(trim(e.address)), '') AS address
+    FROM raw.user u
+    LEFT JOIN raw.user_email e ON e.id = u.default_email_id
+),
+checked AS (
+    SELECT user_id, address,
+           -- One @; a local part without spaces, quotes or brackets and without stray dots; a
+           -- domain of dotted labels ending in a top-level domain of letters. Unicode is allowed.
+           address IS NOT NULL AND length(address) <= 254
+               AND regexp_full_match(address, '[^\s@"(),:;<>\[\]\\]+@([^\s@."(),:;<>\[\]\\_]+\.)+[^\s@."(),:;<>\[\]\\_0-9-]{2,}')
+               AND NOT regexp_matches(address, '(^\.|\.\.|\.@|@-|-\.|\.-)') AS valid
+    FROM address
+),
+ranked AS (
+    SELECT *, CASE WHEN valid THEN row_number() OVER (PARTITION BY address, valid ORDER BY user_id) END AS nth,
+           CASE WHEN valid THEN min(user_id) OVER (PARTITION BY address, valid) END AS first_user
+    FROM checked
 )
 SELECT u.id::BIGINT AS user_id,
-       nullif(u.org_id, 0)::BIGINT AS org_id,
+       -- An organization that no longer exists is no organization (reports.rpt_broken_references).
+       CASE WHEN u.org_id IN (SELECT id FROM raw.organization) THEN u.org_id END::BIGINT AS org_id,
        trim(u.name) AS name,
-       nullif(lower(trim(e.address)), '') AS email,
-       nullif(split_part(lower(trim(e.address)), '@', 2), '') AS email_domain,
+       CASE WHEN a.valid AND a.nth = 1 THEN a.address END AS email,
+       CASE WHEN a.valid THEN split_part(a.address, '@', 2) END AS email_domain,
        replace(p.phone, 'X', ' ext. ') AS phone,
        u.created,
-       u.updated
+       u.updated,
+       a.address AS source_email,
+       CASE WHEN a.address IS NULL THEN NULL
+            WHEN NOT a.valid THEN 'invalid_email'
+            WHEN a.nth > 1 THEN 'duplicate_email' END AS email_problem,
+       CASE WHEN a.nth > 1 THEN a.first_user END AS email_owner
 FROM raw.user u
-LEFT JOIN raw.user_email e ON e.id = u.default_email_id
+LEFT JOIN ranked a ON a.user_id = u.id
 LEFT JOIN phone p ON p.user_id = u.id;
