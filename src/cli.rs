@@ -204,6 +204,8 @@ pub struct TransformArgs {
 pub struct IntercomArg {
     /// Base URL of the API: the real one, a sandbox workspace, or `ostmig sim`. The token is
     /// read from OSTMIG_INTERCOM_TOKEN (or the file named by OSTMIG_INTERCOM_TOKEN_FILE).
+    /// https:// certificates are always checked (OSTMIG_CA_FILE adds a PEM CA, for a
+    /// TLS-inspecting proxy); plain http:// only to this machine.
     #[arg(long, env = "OSTMIG_INTERCOM_URL", default_value = crate::intercom::client::DEFAULT_URL, value_name = "URL")]
     pub intercom_url: String,
 }
@@ -341,6 +343,17 @@ pub struct SimArgs {
     /// Add this much latency to every request.
     #[arg(long, default_value_t = 0, value_name = "MS")]
     pub latency_ms: u64,
+    /// Leave this fraction of requests unanswered for --hang-seconds (half of them after
+    /// applying the change), so the client's timeout fires (OSTMIG_INTERCOM_TIMEOUT, 60 s).
+    #[arg(long, default_value_t = 0.0, value_name = "0..1")]
+    pub timeout_rate: f64,
+    /// How long an unanswered request hangs.
+    #[arg(long, default_value_t = 90, value_name = "SECONDS")]
+    pub hang_seconds: u64,
+    /// Start a 429 storm on this fraction of requests: for the next 2 s every request is
+    /// refused with 429 rate_limit_exceeded, whatever the budget says.
+    #[arg(long, default_value_t = 0.0, value_name = "0..1")]
+    pub storm_rate: f64,
     /// Requests allowed per window, as Intercom counts them (10,000/min = 1666 per 10 s).
     #[arg(long, default_value = "1666/10s", value_name = "N/10s")]
     pub rate_limit: String,

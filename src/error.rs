@@ -49,5 +49,12 @@ pub fn render(err: &anyhow::Error) -> String {
         }
     }
     let parts: Vec<String> = err.chain().map(|c| c.to_string()).collect();
-    format!("error: {}", parts.join(": "))
+    let line = parts.join(": ");
+    // A full disk surfaces from DuckDB or the file system deep in some stage; say what to do.
+    if line.contains("No space left on device") || line.contains("Disk quota exceeded") {
+        return format!(
+            "error: {line}; hint: the disk holding the staging file (or its spill files beside it) is full: free space there and run the command again; what was committed is kept, and a load resumes where it stopped"
+        );
+    }
+    format!("error: {line}")
 }

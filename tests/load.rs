@@ -351,13 +351,22 @@ fn a_load_killed_again_and_again_into_a_faulty_intercom_ends_exactly_once() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
+    // Issue 9's mix: 20 % server errors (half after the change was applied), 5 % connections
+    // cut after the change, 2 % requests left hanging past the client's 2 s timeout, and 429
+    // storms that refuse everything for 2 s whatever the budget says.
     let Some(sim) = Sim::start(&[
         "--seed",
         &seed(dir.path()),
         "--fail-rate",
-        "0.1",
+        "0.2",
         "--drop-connections",
-        "0.03",
+        "0.05",
+        "--timeout-rate",
+        "0.02",
+        "--hang-seconds",
+        "20",
+        "--storm-rate",
+        "0.003",
         "--latency-ms",
         "5",
     ]) else {
@@ -389,6 +398,7 @@ fn a_load_killed_again_and_again_into_a_faulty_intercom_ends_exactly_once() {
                 &sim.url,
             ])
             .env("OSTMIG_INTERCOM_TOKEN", TOKEN)
+            .env("OSTMIG_INTERCOM_TIMEOUT", "2")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -400,7 +410,21 @@ fn a_load_killed_again_and_again_into_a_faulty_intercom_ends_exactly_once() {
     }
     let mut last = String::new();
     let done = (0..5).any(|_| {
-        let out = load(&path, &sim.url, &["--apply", "--continue-on-error"]);
+        let out = ostmig(
+            &[
+                "load",
+                "--db",
+                path.to_str().unwrap(),
+                "--intercom-url",
+                &sim.url,
+                "--apply",
+                "--continue-on-error",
+            ],
+            &[
+                ("OSTMIG_INTERCOM_TOKEN", TOKEN),
+                ("OSTMIG_INTERCOM_TIMEOUT", "2"),
+            ],
+        );
         last = format!(
             "{}{}",
             String::from_utf8_lossy(&out.stdout),
@@ -418,7 +442,16 @@ fn a_load_killed_again_and_again_into_a_faulty_intercom_ends_exactly_once() {
         );
         panic!("the load did not complete after the kills:\n{last}\nledger:\n{odd:?}");
     }
-    let (companies, contacts, tags, tickets, files) = census(&sim.state());
+    let state = sim.state();
+    let faults = &state["faults"];
+    eprintln!("faults injected: {faults}");
+    for kind in ["server_errors", "cut_connections", "hung", "throttled"] {
+        assert!(
+            faults[kind].as_u64() > Some(0),
+            "no {kind} injected: {faults}"
+        );
+    }
+    let (companies, contacts, tags, tickets, files) = census(&state);
     assert_eq!((companies, contacts, tags, files), (7, 50, 9, 39));
     let numbers: Vec<&String> = tickets.iter().map(|(n, _)| n).collect();
     let mut unique = numbers.clone();
@@ -449,7 +482,10 @@ fn a_load_killed_again_and_again_into_a_faulty_intercom_ends_exactly_once() {
             "--intercom-url",
             &sim.url,
         ],
-        &[("OSTMIG_INTERCOM_TOKEN", TOKEN)],
+        &[
+            ("OSTMIG_INTERCOM_TOKEN", TOKEN),
+            ("OSTMIG_INTERCOM_TIMEOUT", "2"),
+        ],
     );
     assert_eq!(
         out.status.code(),
@@ -736,4 +772,129 @@ fn a_sample_rehearsal_has_its_own_ledger_and_can_be_undone() {
     );
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(census(&sandbox.state()), (0, 0, 0, vec![], 0));
+}
+
+/// A small tmpfs at `dir` (root only), unmounted when dropped.
+struct Tmpfs(std::path::PathBuf);
+
+impl Tmpfs {
+    fn mount(dir: &Path, bytes: u64) -> Option<Tmpfs> {
+        std::fs::create_dir_all(dir).unwrap();
+        let ok = Command::new("mount")
+            .args(["-t", "tmpfs", "-o"])
+            .arg(format!("size={bytes}"))
+            .arg("tmpfs")
+            .arg(dir)
+            .status()
+            .is_ok_and(|s| s.success());
+        if !ok {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "CI runs as root and must be able to mount a tmpfs"
+            );
+            eprintln!("*** SKIPPING: cannot mount a tmpfs (not root?) ***");
+            return None;
+        }
+        Some(Tmpfs(dir.to_path_buf()))
+    }
+
+    fn free(&self) -> u64 {
+        let out = Command::new("df")
+            .args(["--output=avail", "-B1"])
+            .arg(&self.0)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .nth(1)
+            .and_then(|l| l.trim().parse().ok())
+            .unwrap()
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(&self.0).status();
+    }
+}
+
+#[test]
+fn a_load_that_fills_the_disk_stops_clearly_and_resumes_exactly_once() {
+    if !mariadb_up() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let Some(sim) = Sim::start(&["--seed", &seed(dir.path())]) else {
+        return;
+    };
+    let Some(staged_path) = staged("ostmig_t_load_disk", dir.path(), &sim) else {
+        return;
+    };
+    // The staged file on a tmpfs with only a little room left: the ledger's writes fill it.
+    let size = std::fs::metadata(&staged_path).unwrap().len();
+    let Some(disk) = Tmpfs::mount(&dir.path().join("small"), size + 8 * 1024 * 1024) else {
+        return;
+    };
+    let path = disk.0.join("m.duckdb");
+    std::fs::copy(&staged_path, &path).unwrap();
+    let wal = staged_path.with_extension("duckdb.wal");
+    if wal.exists() {
+        std::fs::copy(&wal, path.with_extension("duckdb.wal")).unwrap();
+    }
+    let filler = disk.0.join("filler");
+    let room = 160 * 1024;
+    std::fs::write(&filler, vec![0u8; (disk.free() - room) as usize]).unwrap();
+
+    let out = load(&path, &sim.url, &["--apply"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    let error = stderr
+        .lines()
+        .find(|l| l.starts_with("error:"))
+        .unwrap_or("");
+    assert!(
+        error.contains("No space left on device")
+            && error.contains("hint: the disk holding the staging file"),
+        "{stderr}"
+    );
+    let (companies, contacts, _, tickets, _) = census(&sim.state());
+    assert!(
+        companies + contacts + tickets.len() > 0,
+        "the disk filled mid-load, after some objects were created"
+    );
+
+    // Space again: the load resumes and ends with every object exactly once.
+    std::fs::remove_file(&filler).unwrap();
+    let out = load(&path, &sim.url, &["--apply"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (companies, contacts, tags, tickets, files) = census(&sim.state());
+    assert_eq!((companies, contacts, tags, files), (7, 50, 9, 39));
+    let mut numbers: Vec<&String> = tickets.iter().map(|(n, _)| n).collect();
+    numbers.dedup();
+    assert_eq!(
+        (tickets.len(), numbers.len()),
+        (57, 57),
+        "every ticket once"
+    );
+    let out = ostmig(
+        &[
+            "verify",
+            "--db",
+            path.to_str().unwrap(),
+            "--intercom-url",
+            &sim.url,
+        ],
+        &[("OSTMIG_INTERCOM_TOKEN", TOKEN)],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "verify after the full disk: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 }

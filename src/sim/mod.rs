@@ -36,6 +36,11 @@ pub struct Options {
     pub latency_ms: u64,
     /// Fraction of requests whose connection is cut after the change was applied.
     pub drop_connections: f64,
+    /// Fraction of requests left unanswered for `hang_seconds` (half after the change).
+    pub timeout_rate: f64,
+    pub hang_seconds: u64,
+    /// Fraction of requests that start a 2-second storm of 429s.
+    pub storm_rate: f64,
     /// (requests, window seconds)
     pub rate_limit: (u64, u64),
 }
@@ -60,7 +65,23 @@ struct Sim {
     window_start: i64,
     used: u64,
     dirty: bool,
+    /// A 429 storm lasts until this Unix second.
+    storm_until: i64,
+    /// What was injected so far, served with the state (`faults`).
+    faults: Faults,
 }
+
+/// Counts of injected faults, for the tests' and benchmarks' reports.
+#[derive(Debug, Default, Clone, Copy, serde::Serialize)]
+struct Faults {
+    server_errors: u64,
+    cut_connections: u64,
+    hung: u64,
+    storms: u64,
+    throttled: u64,
+}
+
+const STORM_SECONDS: i64 = 2;
 
 type Shared = Arc<(Mutex<Sim>, Options)>;
 
@@ -92,6 +113,8 @@ pub fn run(opts: Options) -> anyhow::Result<()> {
             window_start: 0,
             used: 0,
             dirty: true,
+            storm_until: 0,
+            faults: Faults::default(),
         }),
         opts,
     ));
@@ -230,7 +253,9 @@ async fn handle(
         .unwrap_or_default();
     if path == "/__sim/state" {
         let sim = shared.0.lock().unwrap_or_else(|e| e.into_inner());
-        return json_response(200, &sim.ws.dump(), &[]);
+        let mut dump = sim.ws.dump();
+        dump["faults"] = json!(sim.faults);
+        return json_response(200, &dump, &[]);
     }
     let authorized = headers
         .get("authorization")
@@ -240,132 +265,171 @@ async fn handle(
         let (s, b) = error(401, "unauthorized", "Access Token Invalid");
         return json_response(s, &b, &[]);
     }
-    let (fail_before, fail_after, cut) = {
-        let mut rng = rand::rng();
-        let fail = opts.fail_rate > 0.0 && rng.random_bool(opts.fail_rate.min(1.0));
-        let after = rng.random_bool(0.5);
-        let cut = opts.drop_connections > 0.0 && rng.random_bool(opts.drop_connections.min(1.0));
-        (fail && !after, fail && after, cut)
-    };
-    let mut sim = shared.0.lock().unwrap_or_else(|e| e.into_inner());
+    let chance = |rate: f64| rate > 0.0 && rand::rng().random_bool(rate.min(1.0));
+    let (fail, after, cut) = (
+        chance(opts.fail_rate),
+        chance(0.5),
+        chance(opts.drop_connections),
+    );
+    let (hang, storm) = (chance(opts.timeout_rate), chance(opts.storm_rate));
+    let hang_for = Duration::from_secs(opts.hang_seconds);
+    if hang && !after {
+        shared
+            .0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .faults
+            .hung += 1;
+        tokio::time::sleep(hang_for).await;
+    }
+    let (fail_before, fail_after) = (fail && !after, fail && after);
+    // The workspace is locked in this block only: a request hung after its change was applied
+    // leaves it with the headers to answer with once the hang is over.
+    let hang_headers = 'locked: {
+        let mut sim = shared.0.lock().unwrap_or_else(|e| e.into_inner());
 
-    // Rate limit: a budget per fixed window; headers on every authenticated response.
-    let (limit, window) = opts.rate_limit;
-    let now = chrono::Utc::now().timestamp();
-    let start = now - now.rem_euclid(window as i64);
-    if start != sim.window_start {
-        sim.window_start = start;
-        sim.used = 0;
-    }
-    let over = sim.used >= limit;
-    if !over {
-        sim.used += 1;
-    }
-    let rate_headers = vec![
-        ("X-RateLimit-Limit".to_string(), limit.to_string()),
-        (
-            "X-RateLimit-Remaining".to_string(),
-            limit.saturating_sub(sim.used).to_string(),
-        ),
-        (
-            "X-RateLimit-Reset".to_string(),
-            (start + window as i64).to_string(),
-        ),
-    ];
-    if over {
-        let (s, b) = error(
-            429,
-            "rate_limit_exceeded",
-            format!("Exceeded rate limit of {limit} in {window}_seconds"),
-        );
-        return json_response(s, &b, &rate_headers);
-    }
-    if fail_before {
-        return injected(&rate_headers);
-    }
-    let version = headers
-        .get("intercom-version")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    if !version.is_empty() && !sim.versions.iter().any(|v| v == version) {
-        let (s, b) = error(
-            400,
-            "intercom_version_invalid",
-            format!(
-                "Requested version {version} is not valid; use one of {}",
-                sim.versions.join(", ")
+        // Rate limit: a budget per fixed window; headers on every authenticated response.
+        let (limit, window) = opts.rate_limit;
+        let now = chrono::Utc::now().timestamp();
+        let start = now - now.rem_euclid(window as i64);
+        if start != sim.window_start {
+            sim.window_start = start;
+            sim.used = 0;
+        }
+        if storm && now >= sim.storm_until {
+            sim.storm_until = now + STORM_SECONDS;
+            sim.faults.storms += 1;
+        }
+        let storming = now < sim.storm_until;
+        let over = storming || sim.used >= limit;
+        if !over {
+            sim.used += 1;
+        }
+        let rate_headers = vec![
+            ("X-RateLimit-Limit".to_string(), limit.to_string()),
+            (
+                "X-RateLimit-Remaining".to_string(),
+                if storming {
+                    "0".to_string()
+                } else {
+                    limit.saturating_sub(sim.used).to_string()
+                },
             ),
-        );
-        return json_response(s, &b, &rate_headers);
-    }
-    let parsed: Option<Value> = if body.is_empty() {
-        None
-    } else {
-        match serde_json::from_slice(&body) {
-            Ok(v) => Some(v),
-            Err(e) => {
-                let (s, b) = error(400, "parameter_invalid", format!("Body is not JSON: {e}"));
-                return json_response(s, &b, &rate_headers);
-            }
-        }
-    };
-    let method = method.as_str().to_string();
-    let problems = sim.spec.check_request(&method, &path, parsed.as_ref());
-    let (status, reply): Reply = if !problems.is_empty() {
-        // A value of the wrong kind is invalid; only a body that merely lacks a field is "not found".
-        let wrong_value = problems.iter().any(|p| {
-            p.contains("is not one of") || p.contains(": must be") || p.contains("not allowed")
-        });
-        let code = if !wrong_value && problems.iter().any(|p| p.contains("required property")) {
-            "parameter_not_found"
-        } else {
-            "parameter_invalid"
-        };
-        let not_api = problems.iter().any(|p| p.contains("is not an operation"));
-        error(
-            if not_api { 404 } else { 400 },
-            if not_api { "not_found" } else { code },
-            problems.join("; "),
-        )
-    } else {
-        let before = sim.ws.next_id;
-        let out = sim.ws.handle(
-            &method,
-            &path,
-            &query,
-            parsed.as_ref().unwrap_or(&Value::Null),
-        );
-        if method != "GET" || sim.ws.next_id != before {
-            sim.dirty = true;
-        }
-        out
-    };
-    if fail_after {
-        return injected(&rate_headers);
-    }
-    if cut {
-        return cut_connection();
-    }
-    // Held to the spec on the way out too.
-    if !reply.is_null() {
-        let violations = sim.spec.check_response(&method, &path, status, &reply);
-        let documented_elsewhere = status == 409 || status == 429;
-        if !violations.is_empty()
-            && !documented_elsewhere
-            && !violations[0].contains("lists no response")
-        {
+            (
+                "X-RateLimit-Reset".to_string(),
+                if storming {
+                    sim.storm_until
+                } else {
+                    start + window as i64
+                }
+                .to_string(),
+            ),
+        ];
+        if over {
+            sim.faults.throttled += 1;
             let (s, b) = error(
-                500,
-                "server_error",
+                429,
+                "rate_limit_exceeded",
+                format!("Exceeded rate limit of {limit} in {window}_seconds"),
+            );
+            return json_response(s, &b, &rate_headers);
+        }
+        if fail_before {
+            sim.faults.server_errors += 1;
+            return injected(&rate_headers);
+        }
+        let version = headers
+            .get("intercom-version")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        if !version.is_empty() && !sim.versions.iter().any(|v| v == version) {
+            let (s, b) = error(
+                400,
+                "intercom_version_invalid",
                 format!(
-                    "simulator response violates the spec: {}",
-                    violations.join("; ")
+                    "Requested version {version} is not valid; use one of {}",
+                    sim.versions.join(", ")
                 ),
             );
             return json_response(s, &b, &rate_headers);
         }
-    }
-    json_response(status, &reply, &rate_headers)
+        let parsed: Option<Value> = if body.is_empty() {
+            None
+        } else {
+            match serde_json::from_slice(&body) {
+                Ok(v) => Some(v),
+                Err(e) => {
+                    let (s, b) = error(400, "parameter_invalid", format!("Body is not JSON: {e}"));
+                    return json_response(s, &b, &rate_headers);
+                }
+            }
+        };
+        let method = method.as_str().to_string();
+        let problems = sim.spec.check_request(&method, &path, parsed.as_ref());
+        let (status, reply): Reply = if !problems.is_empty() {
+            // A value of the wrong kind is invalid; only a body that merely lacks a field is "not found".
+            let wrong_value = problems.iter().any(|p| {
+                p.contains("is not one of") || p.contains(": must be") || p.contains("not allowed")
+            });
+            let code = if !wrong_value && problems.iter().any(|p| p.contains("required property")) {
+                "parameter_not_found"
+            } else {
+                "parameter_invalid"
+            };
+            let not_api = problems.iter().any(|p| p.contains("is not an operation"));
+            error(
+                if not_api { 404 } else { 400 },
+                if not_api { "not_found" } else { code },
+                problems.join("; "),
+            )
+        } else {
+            let before = sim.ws.next_id;
+            let out = sim.ws.handle(
+                &method,
+                &path,
+                &query,
+                parsed.as_ref().unwrap_or(&Value::Null),
+            );
+            if method != "GET" || sim.ws.next_id != before {
+                sim.dirty = true;
+            }
+            out
+        };
+        if fail_after {
+            sim.faults.server_errors += 1;
+            return injected(&rate_headers);
+        }
+        if cut {
+            sim.faults.cut_connections += 1;
+            return cut_connection();
+        }
+        if hang && after {
+            sim.faults.hung += 1;
+            break 'locked rate_headers;
+        }
+        // Held to the spec on the way out too.
+        if !reply.is_null() {
+            let violations = sim.spec.check_response(&method, &path, status, &reply);
+            let documented_elsewhere = status == 409 || status == 429;
+            if !violations.is_empty()
+                && !documented_elsewhere
+                && !violations[0].contains("lists no response")
+            {
+                let (s, b) = error(
+                    500,
+                    "server_error",
+                    format!(
+                        "simulator response violates the spec: {}",
+                        violations.join("; ")
+                    ),
+                );
+                return json_response(s, &b, &rate_headers);
+            }
+        }
+        return json_response(status, &reply, &rate_headers);
+    };
+    tokio::time::sleep(hang_for).await;
+    injected(&hang_headers)
 }
 
 /// Headers go out, then the body fails: hyper resets the connection and the client sees no
