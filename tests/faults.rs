@@ -217,17 +217,20 @@ fn a_source_server_restarted_mid_snapshot_fails_clearly_and_keeps_the_previous_s
     server.load_fixture(200).unwrap();
     let source = server.url();
     let path = dir.path().join("m.duckdb");
-    let first = ostmig(
-        &[
-            "snapshot",
-            "--source",
-            &source,
-            "--db",
-            path.to_str().unwrap(),
-        ],
-        &[("OSTMIG_MYSQL_PASSWORD", "demo")],
-    );
-    assert!(first.status.success(), "{first:?}");
+    let snapshot_private = || {
+        let out = ostmig(
+            &[
+                "snapshot",
+                "--source",
+                &source,
+                "--db",
+                path.to_str().unwrap(),
+            ],
+            &[("OSTMIG_MYSQL_PASSWORD", "demo")],
+        );
+        assert!(out.status.success(), "{out:?}");
+    };
+    snapshot_private();
     let entries = duck_i64(&duck(&path), "SELECT count(*) FROM raw.thread_entry");
 
     let paused = Paused::start(&source, "demo", &path, "thread_entry");
@@ -238,17 +241,7 @@ fn a_source_server_restarted_mid_snapshot_fails_clearly_and_keeps_the_previous_s
     assert_previous_intact(&path, entries);
 
     // After the restart (InnoDB recovered), a new snapshot completes and matches.
-    let again = ostmig(
-        &[
-            "snapshot",
-            "--source",
-            &source,
-            "--db",
-            path.to_str().unwrap(),
-        ],
-        &[("OSTMIG_MYSQL_PASSWORD", "demo")],
-    );
-    assert!(again.status.success(), "{again:?}");
+    snapshot_private();
     let conn = duck(&path);
     assert_eq!(
         duck_i64(&conn, "SELECT count(*) FROM raw.thread_entry"),

@@ -345,6 +345,57 @@ fn a_full_load_lands_everything_once_and_a_rerun_sends_nothing() {
     assert_eq!(rollback(&["--apply"]).status.code(), Some(0));
 }
 
+/// After a load that faults interrupted: every company, contact, tag, ticket, reply, note
+/// and file note of the real 1.17 database exactly once in `state`, and verify finds nothing.
+fn assert_once_and_verified(path: &Path, sim: &Sim, state: &Value, after: &str) {
+    let (companies, contacts, tags, tickets, files) = census(state);
+    assert_eq!(
+        (companies, contacts, tags, files),
+        (7, 50, 9, 39),
+        "after {after}"
+    );
+    let numbers: Vec<&String> = tickets.iter().map(|(n, _)| n).collect();
+    let mut unique = numbers.clone();
+    unique.dedup();
+    assert_eq!(
+        (numbers.len(), unique.len()),
+        (57, 57),
+        "every ticket exactly once after {after}"
+    );
+    let conn = duck(path);
+    let expected: i64 = duck_i64(
+        &conn,
+        "SELECT (SELECT count(*) FROM outbox.outbox_ticket_parts)
+              + (SELECT count(DISTINCT entry_id || ':' || batch) FROM outbox.outbox_attachments)
+              + (SELECT count(*) FROM outbox.outbox_ticket_events)",
+    );
+    let parts: usize = tickets.iter().map(|(_, n)| n).sum();
+    assert_eq!(
+        parts as i64, expected,
+        "every reply, note and file note exactly once after {after}"
+    );
+    drop(conn);
+    let out = ostmig(
+        &[
+            "verify",
+            "--db",
+            path.to_str().unwrap(),
+            "--intercom-url",
+            &sim.url,
+        ],
+        &[
+            ("OSTMIG_INTERCOM_TOKEN", TOKEN),
+            ("OSTMIG_INTERCOM_TIMEOUT", "2"),
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "verify after {after}: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
 #[test]
 fn a_load_killed_again_and_again_into_a_faulty_intercom_ends_exactly_once() {
     if !mariadb_up() {
@@ -451,48 +502,7 @@ fn a_load_killed_again_and_again_into_a_faulty_intercom_ends_exactly_once() {
             "no {kind} injected: {faults}"
         );
     }
-    let (companies, contacts, tags, tickets, files) = census(&state);
-    assert_eq!((companies, contacts, tags, files), (7, 50, 9, 39));
-    let numbers: Vec<&String> = tickets.iter().map(|(n, _)| n).collect();
-    let mut unique = numbers.clone();
-    unique.dedup();
-    assert_eq!(
-        (numbers.len(), unique.len()),
-        (57, 57),
-        "every ticket exactly once"
-    );
-    let conn = duck(&path);
-    let expected: i64 = duck_i64(
-        &conn,
-        "SELECT (SELECT count(*) FROM outbox.outbox_ticket_parts)
-              + (SELECT count(DISTINCT entry_id || ':' || batch) FROM outbox.outbox_attachments)
-              + (SELECT count(*) FROM outbox.outbox_ticket_events)",
-    );
-    let parts: usize = tickets.iter().map(|(_, n)| n).sum();
-    assert_eq!(
-        parts as i64, expected,
-        "every reply, note and file note exactly once"
-    );
-    drop(conn);
-    let out = ostmig(
-        &[
-            "verify",
-            "--db",
-            path.to_str().unwrap(),
-            "--intercom-url",
-            &sim.url,
-        ],
-        &[
-            ("OSTMIG_INTERCOM_TOKEN", TOKEN),
-            ("OSTMIG_INTERCOM_TIMEOUT", "2"),
-        ],
-    );
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "verify after the kills: {}",
-        String::from_utf8_lossy(&out.stdout)
-    );
+    assert_once_and_verified(&path, &sim, &state, "the kills");
 }
 
 /// What osTicket looks like after the first load: a customer replied on an open ticket, a
@@ -872,29 +882,5 @@ fn a_load_that_fills_the_disk_stops_clearly_and_resumes_exactly_once() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let (companies, contacts, tags, tickets, files) = census(&sim.state());
-    assert_eq!((companies, contacts, tags, files), (7, 50, 9, 39));
-    let mut numbers: Vec<&String> = tickets.iter().map(|(n, _)| n).collect();
-    numbers.dedup();
-    assert_eq!(
-        (tickets.len(), numbers.len()),
-        (57, 57),
-        "every ticket once"
-    );
-    let out = ostmig(
-        &[
-            "verify",
-            "--db",
-            path.to_str().unwrap(),
-            "--intercom-url",
-            &sim.url,
-        ],
-        &[("OSTMIG_INTERCOM_TOKEN", TOKEN)],
-    );
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "verify after the full disk: {}",
-        String::from_utf8_lossy(&out.stdout)
-    );
+    assert_once_and_verified(&path, &sim, &sim.state(), "the full disk");
 }
