@@ -137,6 +137,12 @@ pub struct SnapshotArgs {
     /// Default: the OSTMIG_SOURCE_URL environment variable.
     #[arg(long, value_name = "URL")]
     pub source: Option<String>,
+    /// No database access (shared hosting)? Read the staff panel's CSV exports in DIR instead:
+    /// tickets, users and organizations (any file names; recognised by their headers). Then
+    /// `split --rendered PAGES` adds the threads from saved ticket pages. What this cannot
+    /// carry is listed in reports.rpt_fallback_gaps.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["source", "delta", "prefix"])]
+    pub csv: Option<PathBuf>,
     #[command(flatten)]
     pub db: DbArg,
     /// osTicket table prefix (TABLE_PREFIX in ost-config.php). Default: detected from the

@@ -152,6 +152,49 @@ pub fn print_snapshot_summary(s: &Summary, json: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The terminal summary of `snapshot --csv`: the exports read and the tables they filled.
+pub fn print_csv_summary(s: &crate::snapshot::csv::Summary, json: bool) -> anyhow::Result<()> {
+    if json {
+        let v = serde_json::json!({
+            "snapshot_id": s.snapshot_id,
+            "kind": "csv",
+            "files": s.files.iter().map(|(k, f, n)| serde_json::json!({"export": k, "file": f, "rows": n})).collect::<Vec<_>>(),
+            "tables": s.tables.iter().filter(|(_, n)| *n > 0).map(|(t, n)| serde_json::json!({"table": t, "rows": n})).collect::<Vec<_>>(),
+            "unused_columns": s.unused_columns,
+        });
+        println!("{}", serde_json::to_string_pretty(&v)?);
+        return Ok(());
+    }
+    let mut table = Table::new();
+    table.load_style(UTF8_FULL_CONDENSED);
+    table.set_header(vec!["export", "file", "rows"]);
+    for (kind, file, rows) in &s.files {
+        table.add_row(vec![
+            Cell::new(kind),
+            Cell::new(file.display()),
+            Cell::new(group_digits(*rows)).set_alignment(CellAlignment::Right),
+        ]);
+    }
+    println!("{table}");
+    let filled: Vec<String> = s
+        .tables
+        .iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(t, n)| format!("raw.{t} {}", group_digits(*n)))
+        .collect();
+    println!("csv snapshot {}: {}", s.snapshot_id, filled.join(", "));
+    if !s.unused_columns.is_empty() {
+        println!(
+            "not imported (custom fields and counts): {}",
+            s.unused_columns.join("; ")
+        );
+    }
+    println!(
+        "what CSV exports cannot carry: ostmig transform, then ostmig sql \"select * from reports.rpt_fallback_gaps\""
+    );
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -88,6 +88,30 @@ pub fn init_logging() {
 
 pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
     match cli.command {
+        Command::Snapshot(args) if args.csv.is_some() => {
+            let dir = args.csv.clone().unwrap_or_default();
+            let zone = match args.source_timezone.as_deref() {
+                None => snapshot::source::parse_zone("UTC").expect("UTC is a zone"),
+                Some(name) => snapshot::source::parse_zone(name).ok_or_else(|| {
+                    error::Hinted::new(
+                        format!("unknown time zone '{name}'"),
+                        "use an IANA name such as Europe/Berlin or an offset such as +02:00",
+                    )
+                })?,
+            };
+            eprintln!(
+                "snapshot of the CSV exports in {} into {}",
+                dir.display(),
+                args.db.db.display()
+            );
+            let summary = snapshot::csv::run(snapshot::csv::Options {
+                dir,
+                db: args.db.db.clone(),
+                zone,
+            })?;
+            discover::print_csv_summary(&summary, args.json)?;
+            Ok(Outcome::Ok)
+        }
         Command::Snapshot(args) => {
             let source = settings::Source::resolve(
                 args.source.as_deref(),

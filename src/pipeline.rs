@@ -25,6 +25,7 @@ pub fn snapshot_and_split(source: Option<String>, db: &DbArg, delta: bool) -> an
     });
     step(Command::Snapshot(SnapshotArgs {
         source,
+        csv: None,
         db: db.clone(),
         prefix: None,
         source_timezone: None,

@@ -10,6 +10,7 @@
 //! leaves the previous one intact; every value that had to be changed is listed.
 pub mod charset;
 pub mod convert;
+pub mod csv;
 pub mod delta;
 pub mod source;
 pub mod typemap;

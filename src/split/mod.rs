@@ -323,8 +323,31 @@ fn run_rendered(opts: &Options, dir: &std::path::Path) -> anyhow::Result<Summary
         .collect();
     pages.sort();
     let duck = warehouse::open(&opts.db)?;
-    let mut summary =
-        warehouse::in_transaction(&duck, BEGIN_REPLACING_OUTPUT, "the split", || {
+    // After `snapshot --csv` the tickets have ids of ostmig's own: a page joins its ticket by
+    // the number it shows.
+    let by_number: Option<HashMap<String, i64>> = {
+        let csv = duck
+            .query_row(
+                "SELECT kind = 'csv' FROM meta.snapshot ORDER BY snapshot_id DESC LIMIT 1",
+                [],
+                |r| r.get::<_, bool>(0),
+            )
+            .unwrap_or(false);
+        if csv {
+            let mut stmt = duck.prepare("SELECT number, ticket_id::BIGINT FROM raw.ticket")?;
+            let map = stmt
+                .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?
+                .collect::<Result<HashMap<_, _>, _>>()?;
+            Some(map)
+        } else {
+            None
+        }
+    };
+    let mut summary = warehouse::in_transaction(
+        &duck,
+        BEGIN_REPLACING_OUTPUT,
+        "the split",
+        || {
             let mut summary = Summary::default();
             let mut writer = Writer::default();
             for path in &pages {
@@ -344,6 +367,27 @@ fn run_rendered(opts: &Options, dir: &std::path::Path) -> anyhow::Result<Summary
                     ));
                     continue;
                 };
+                let mut page = page;
+                if let Some(map) = &by_number {
+                    match page.number.as_ref().and_then(|n| map.get(n)) {
+                        Some(id) => page.ticket_id = *id,
+                        None => {
+                            summary.review_only += 1;
+                            writer.review.push((
+                                "page",
+                                page.ticket_id,
+                                None,
+                                "not_in_export",
+                                format!(
+                                    "{} shows ticket #{}, which the ticket export does not list: export it too, or leave the page out",
+                                    path.display(),
+                                    page.number.as_deref().unwrap_or("?")
+                                ),
+                            ));
+                            continue;
+                        }
+                    }
+                }
                 let mut files: HashMap<i64, Vec<FileRow>> = HashMap::new();
                 for (seq, pe) in page.entries.iter().enumerate() {
                     let mut rows: Vec<FileRow> = pe
@@ -413,7 +457,8 @@ fn run_rendered(opts: &Options, dir: &std::path::Path) -> anyhow::Result<Summary
             writer.flush(&duck)?;
             summary.review_rows = writer.review_total;
             Ok(summary)
-        })?;
+        },
+    )?;
     summary.seconds = started.elapsed().as_secs_f64();
     summary.problems = counts(
         &duck,

@@ -206,6 +206,10 @@ pub const MODELS: &[(&str, &str)] = &[
         include_str!("../../sql/models/reports/rpt_broken_references.sql"),
     ),
     (
+        "reports/rpt_fallback_gaps.sql",
+        include_str!("../../sql/models/reports/rpt_fallback_gaps.sql"),
+    ),
+    (
         "reports/rpt_verify_mismatches.sql",
         include_str!("../../sql/models/reports/rpt_verify_mismatches.sql"),
     ),

@@ -1,0 +1,239 @@
+//! The no-database fallback (issue 10): the staff panel's CSV exports of the real osTicket 1.17
+//! database — written here with osTicket's default export columns from the same rows — plus its
+//! saved ticket pages give the same contacts, companies, tickets and parts as the database path
+//! for the fields both provide; what differs is what `reports.rpt_fallback_gaps` lists.
+mod common;
+
+use std::path::Path;
+
+use common::*;
+
+/// `SELECT`s producing osTicket's three exports, with the headers its `Export` class writes
+/// (tickets: `CustomQueue::getExportableFields`, users: Name/Organization/Email + the user form
+/// by label, organizations: Name + Users/Account Manager).
+const EXPORTS: &[(&str, &str, &str)] = &[
+    (
+        "Tickets-20261201.csv",
+        "Ticket Number,Date Created,Subject,From,From Email,Priority,Department,Help Topic,Source,Current Status,Last Updated,SLA Due Date,Due Date,Closed Date,Overdue,Merged,Linked,Answered,Agent Assigned,Team Assigned,Thread Count,Reopen Count,Attachment Count,Task Count",
+        "SELECT t.number, t.created,
+                (SELECT v.value FROM ost_form_entry fe JOIN ost_form_entry_values v ON v.entry_id = fe.id
+                   JOIN ost_form_field ff ON ff.id = v.field_id
+                  WHERE fe.object_type = 'T' AND fe.object_id = t.ticket_id AND ff.name = 'subject' LIMIT 1),
+                u.name, ue.address,
+                (SELECT p.priority_desc FROM ost_form_entry fe JOIN ost_form_entry_values v ON v.entry_id = fe.id
+                   JOIN ost_form_field ff ON ff.id = v.field_id JOIN ost_ticket_priority p ON p.priority_id = v.value_id
+                  WHERE fe.object_type = 'T' AND fe.object_id = t.ticket_id AND ff.name = 'priority' LIMIT 1),
+                d.name, ht.topic, t.source, s.name, t.lastupdate, t.est_duedate, t.duedate, t.closed,
+                t.isoverdue, t.ticket_pid IS NOT NULL, t.flags & 8 <> 0, t.isanswered,
+                NULLIF(TRIM(CONCAT_WS(' ', st.firstname, st.lastname)), ''), tm.name,
+                (SELECT count(*) FROM ost_thread th JOIN ost_thread_entry e ON e.thread_id = th.id
+                  WHERE th.object_type = 'T' AND th.object_id = t.ticket_id), 0, 0, 0
+         FROM ost_ticket t
+         LEFT JOIN ost_user u ON u.id = t.user_id
+         LEFT JOIN ost_user_email ue ON ue.id = u.default_email_id
+         LEFT JOIN ost_department d ON d.id = t.dept_id
+         LEFT JOIN ost_help_topic ht ON ht.topic_id = t.topic_id
+         LEFT JOIN ost_ticket_status s ON s.id = t.status_id
+         LEFT JOIN ost_staff st ON st.staff_id = t.staff_id
+         LEFT JOIN ost_team tm ON tm.team_id = t.team_id
+         ORDER BY t.ticket_id",
+    ),
+    (
+        "Users-20261201.csv",
+        "Name,Organization,Email,Phone Number,Internal Notes",
+        "SELECT u.name, o.name, ue.address,
+                (SELECT v.value FROM ost_form_entry fe JOIN ost_form_entry_values v ON v.entry_id = fe.id
+                   JOIN ost_form_field ff ON ff.id = v.field_id
+                  WHERE fe.object_type = 'U' AND fe.object_id = u.id AND ff.name = 'phone' LIMIT 1), ''
+         FROM ost_user u
+         LEFT JOIN ost_organization o ON o.id = u.org_id
+         LEFT JOIN ost_user_email ue ON ue.id = u.default_email_id
+         ORDER BY u.id",
+    ),
+    (
+        "Organizations-20261201.csv",
+        "Name,Address,Phone,Website,Internal Notes,Users,Account Manager",
+        "SELECT o.name, '', '', '', '', (SELECT count(*) FROM ost_user u WHERE u.org_id = o.id), ''
+         FROM ost_organization o ORDER BY o.id",
+    ),
+];
+
+/// One CSV field, quoted as PHP's fputcsv quotes it.
+fn field(v: &str) -> String {
+    if v == "NULL" {
+        return String::new();
+    }
+    let v = v.replace("\\n", "\n").replace("\\t", "\t");
+    format!("\"{}\"", v.replace('"', "\"\""))
+}
+
+fn write_exports(db: &str, dir: &Path) {
+    std::fs::create_dir_all(dir).unwrap();
+    for (file, header, sql) in EXPORTS {
+        let mut out = header.to_string();
+        out.push('\n');
+        for line in admin_sql(Some(db), sql).lines() {
+            let row: Vec<String> = line.split('\t').map(field).collect();
+            out.push_str(&row.join(","));
+            out.push('\n');
+        }
+        std::fs::write(dir.join(file), out).unwrap();
+    }
+}
+
+fn ok(out: &std::process::Output) {
+    assert!(
+        out.status.code().is_some_and(|c| c <= 1),
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn csv_exports_and_saved_pages_give_what_the_database_gives() {
+    let db = "ostmig_t_csv";
+    if !mariadb_up() || !load_real117(db) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("ostmig.toml");
+    std::fs::write(&config, SETTLED).unwrap();
+    let c = config.to_str().unwrap();
+    let rendered = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/osticket-1.17/rendered");
+    let r = rendered.to_str().unwrap();
+
+    // The database path.
+    let from_db = dir.path().join("db.duckdb");
+    let d = from_db.to_str().unwrap();
+    ok(&snapshot(db, &from_db, &[]));
+    ok(&ostmig(&["split", "--db", d], &[]));
+    ok(&ostmig(&["transform", "--db", d, "--config", c], &[]));
+
+    // The fallback: exports and saved pages only.
+    let exports = dir.path().join("exports");
+    write_exports(db, &exports);
+    let from_csv = dir.path().join("csv.duckdb");
+    let f = from_csv.to_str().unwrap();
+    let out = ostmig(
+        &["snapshot", "--csv", exports.to_str().unwrap(), "--db", f],
+        &[],
+    );
+    ok(&out);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("not imported"),
+        "the export columns it cannot use are named"
+    );
+    ok(&ostmig(&["split", "--db", f, "--rendered", r], &[]));
+    ok(&ostmig(&["transform", "--db", f, "--config", c], &[]));
+
+    let conn = duck(&from_db);
+    conn.execute_batch(&format!("ATTACH '{f}' AS csv (READ_ONLY)"))
+        .unwrap();
+    assert_eq!(
+        duck_str(
+            &conn,
+            "SELECT kind FROM csv.meta.snapshot ORDER BY snapshot_id DESC LIMIT 1"
+        )
+        .as_deref(),
+        Some("csv")
+    );
+    let differs = |what: &str, db_side: &str, csv_side: &str| {
+        let both = |schema: &str, q: &str| q.replace("{s}", schema);
+        let sql = format!(
+            "SELECT string_agg(x, ' | ') FROM (
+                 (SELECT * FROM ({}) EXCEPT ALL SELECT * FROM ({})) UNION ALL
+                 (SELECT * FROM ({}) EXCEPT ALL SELECT * FROM ({}))) AS t(x)",
+            both("", db_side),
+            both("csv.", csv_side),
+            both("csv.", csv_side),
+            both("", db_side)
+        );
+        let found = duck_str(&conn, &sql);
+        assert_eq!(
+            found, None,
+            "{what} differ between the database and the exports"
+        );
+    };
+
+    // Companies and contacts: name, e-mail, phone, company.
+    let companies = "SELECT payload->>'name' FROM {s}outbox.outbox_companies";
+    differs("companies", companies, companies);
+    // The company is compared where osTicket made the user a member: the exports carry no
+    // organization domains, so the fallback proposes no company by domain (a listed gap).
+    let contacts = "SELECT concat_ws(' / ', c.payload->>'email', c.payload->>'name', c.payload->>'phone',
+                           CASE WHEN c.company_rule = 'member' THEN o.name END)
+                    FROM {s}outbox.outbox_contacts c LEFT JOIN {s}staging.stg_organizations o ON o.org_id = c.org_id";
+    differs("contacts", contacts, contacts);
+    assert!(
+        duck_i64(
+            &conn,
+            "SELECT count(*) FROM outbox.outbox_contacts WHERE company_rule NOT IN ('member')"
+        ) > 0,
+        "the database path links some users by domain"
+    );
+    assert_eq!(
+        duck_i64(
+            &conn,
+            "SELECT count(*) FROM csv.outbox.outbox_contacts WHERE company_rule NOT IN ('member')"
+        ),
+        0,
+        "the fallback links none by domain"
+    );
+
+    // Tickets: every ticket the database path migrates, with title, requester, priority and
+    // state. The exports also list merged children as tickets of their own (no merges in CSV).
+    let tickets = "SELECT concat_ws(' / ', t.number, t.title, u.email, s.priority_label, t.state_category)
+                   FROM {s}intermediate.int_tickets t JOIN {s}staging.stg_tickets s USING (ticket_id)
+                   LEFT JOIN {s}staging.stg_users u ON u.user_id = s.user_id
+                   WHERE t.outcome = 'migrate' {only}";
+    let merged = "AND t.number NOT IN (SELECT number FROM db.intermediate.int_tickets WHERE outcome = 'merged')";
+    differs(
+        "tickets",
+        &tickets.replace("{only}", ""),
+        &tickets.replace("{only}", merged),
+    );
+    let extra = duck_i64(
+        &conn,
+        "SELECT count(*) FROM csv.intermediate.int_tickets c JOIN db.intermediate.int_tickets d USING (number)
+         WHERE c.outcome = 'migrate' AND d.outcome = 'merged'",
+    );
+    assert_eq!(
+        extra,
+        duck_i64(
+            &conn,
+            "SELECT count(*) FROM db.intermediate.int_tickets WHERE outcome = 'merged'"
+        ),
+        "the only extra tickets are merged children, a listed gap"
+    );
+
+    // Parts of the tickets whose pages were saved: same entries, order, time and text.
+    let parts = "SELECT concat_ws(' / ', t.number, p.entry_id, p.seq, p.created_at, regexp_replace(p.body_text, '\\s+', ' ', 'g'))
+                 FROM {s}stage.parts p JOIN {s}raw.ticket t ON t.ticket_id = p.ticket_id
+                 WHERE t.number IN (SELECT t2.number FROM csv.stage.parts p2 JOIN csv.raw.ticket t2 ON t2.ticket_id = p2.ticket_id)";
+    differs("parts", parts, parts);
+    assert!(
+        duck_i64(&conn, "SELECT count(*) FROM csv.stage.parts") >= 40,
+        "the saved pages' entries are parts"
+    );
+
+    // What the fallback cannot carry is listed, and only for a CSV snapshot.
+    assert_eq!(
+        duck_i64(&conn, "SELECT count(*) FROM db.reports.rpt_fallback_gaps"),
+        0
+    );
+    let gaps = duck_str(
+        &conn,
+        "SELECT string_agg(object, ', ' ORDER BY sort) FROM csv.reports.rpt_fallback_gaps",
+    )
+    .unwrap_or_default();
+    for object in [
+        "thread entries",
+        "attachments",
+        "custom fields",
+        "SLA plans",
+        "merges and links",
+    ] {
+        assert!(gaps.contains(object), "{object} missing from {gaps}");
+    }
+}
