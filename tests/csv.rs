@@ -70,11 +70,21 @@ fn field(v: &str) -> String {
 fn write_exports(db: &str, dir: &Path) {
     std::fs::create_dir_all(dir).unwrap();
     for (file, header, sql) in EXPORTS {
-        let mut out = header.to_string();
+        // osTicket writes `;` where the locale's decimal separator is a comma: the users
+        // export is written that way here, and with its columns in another order.
+        let semicolons = file.starts_with("Users");
+        let order = |mut v: Vec<String>| {
+            if semicolons {
+                v.reverse();
+            }
+            v
+        };
+        let sep = if semicolons { ";" } else { "," };
+        let mut out = order(header.split(',').map(String::from).collect()).join(sep);
         out.push('\n');
         for line in admin_sql(Some(db), sql).lines() {
             let row: Vec<String> = line.split('\t').map(field).collect();
-            out.push_str(&row.join(","));
+            out.push_str(&order(row).join(sep));
             out.push('\n');
         }
         std::fs::write(dir.join(file), out).unwrap();
