@@ -143,6 +143,22 @@ pub struct SnapshotArgs {
     /// carry is listed in reports.rpt_fallback_gaps.
     #[arg(long, value_name = "DIR", conflicts_with_all = ["source", "delta", "prefix"])]
     pub csv: Option<PathBuf>,
+    /// Also download each ticket's staff page from the running help desk at URL (the address
+    /// holding scp/), for the tickets of this file's snapshot, into raw_pages.page; then
+    /// `split --pages` splits them. Politely: --concurrency requests at a time, at most
+    /// --per-second a second, retried with backoff.
+    #[arg(long, value_name = "URL", conflicts_with_all = ["source", "delta", "prefix"])]
+    pub pages: Option<String>,
+    /// The agent to log into the staff panel as (password in OSTMIG_AGENT_PASSWORD, never on
+    /// the command line). Without it the pages must be readable without a login.
+    #[arg(long, value_name = "USERNAME", requires = "pages")]
+    pub agent: Option<String>,
+    /// Page requests in flight at once.
+    #[arg(long, value_name = "N", default_value_t = 2, requires = "pages")]
+    pub concurrency: usize,
+    /// Page requests started per second at most.
+    #[arg(long, value_name = "N", default_value_t = 4.0, requires = "pages")]
+    pub per_second: f64,
     #[command(flatten)]
     pub db: DbArg,
     /// osTicket table prefix (TABLE_PREFIX in ost-config.php). Default: detected from the
@@ -183,8 +199,12 @@ pub struct SplitArgs {
     /// Split saved staff ticket pages (scp/tickets.php?id=N saved as .html) from this folder
     /// instead of the snapshot: the fallback when the database cannot be reached. Pages name
     /// people but not their ids, and show no hidden edits or merge origins.
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", conflicts_with = "pages")]
     pub rendered: Option<PathBuf>,
+    /// Split the ticket pages `snapshot --pages` downloaded into the staging file, as
+    /// --rendered splits a folder of them.
+    #[arg(long)]
+    pub pages: bool,
     /// Attachments larger than this many bytes are flagged over_limit.
     #[arg(long, value_name = "BYTES", default_value_t = 10 * 1024 * 1024)]
     pub attachment_limit: u64,

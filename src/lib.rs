@@ -88,8 +88,7 @@ pub fn init_logging() {
 
 pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
     match cli.command {
-        Command::Snapshot(args) if args.csv.is_some() => {
-            let dir = args.csv.clone().unwrap_or_default();
+        Command::Snapshot(args) if args.csv.is_some() || args.pages.is_some() => {
             let zone = match args.source_timezone.as_deref() {
                 None => snapshot::source::parse_zone("UTC").expect("UTC is a zone"),
                 Some(name) => snapshot::source::parse_zone(name).ok_or_else(|| {
@@ -99,18 +98,43 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
                     )
                 })?,
             };
-            eprintln!(
-                "snapshot of the CSV exports in {} into {}",
-                dir.display(),
-                args.db.db.display()
-            );
-            let summary = snapshot::csv::run(snapshot::csv::Options {
-                dir,
+            if let Some(dir) = args.csv.clone() {
+                eprintln!(
+                    "snapshot of the CSV exports in {} into {}",
+                    dir.display(),
+                    args.db.db.display()
+                );
+                let summary = snapshot::csv::run(snapshot::csv::Options {
+                    dir,
+                    db: args.db.db.clone(),
+                    zone,
+                })?;
+                discover::print_csv_summary(&summary, args.json)?;
+            }
+            let Some(url) = args.pages.clone() else {
+                return Ok(Outcome::Ok);
+            };
+            eprintln!("ticket pages from {url} into {}", args.db.db.display());
+            let pages = snapshot::pages::run(snapshot::pages::Options {
+                url,
                 db: args.db.db.clone(),
-                zone,
+                agent: args.agent.clone(),
+                concurrency: args.concurrency,
+                per_second: args.per_second,
+                progress: std::io::stderr().is_terminal(),
             })?;
-            discover::print_csv_summary(&summary, args.json)?;
-            Ok(Outcome::Ok)
+            println!(
+                "{} of {} ticket pages stored in raw_pages.page in {:.1} s; split them with `ostmig split --pages`",
+                pages.pages, pages.tickets, pages.seconds
+            );
+            for (number, why) in &pages.missing {
+                println!("  no page for ticket #{number}: {why}");
+            }
+            Ok(if pages.missing.is_empty() {
+                Outcome::Ok
+            } else {
+                Outcome::Problems
+            })
         }
         Command::Snapshot(args) => {
             let source = settings::Source::resolve(
@@ -348,7 +372,11 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Split(args) => {
             let summary = split::run(&split::Options {
                 db: args.db.db.clone(),
-                rendered: args.rendered.clone(),
+                rendered: match (&args.rendered, args.pages) {
+                    (Some(dir), _) => Some(split::Pages::Folder(dir.clone())),
+                    (None, true) => Some(split::Pages::Stored),
+                    (None, false) => None,
+                },
                 sample: args.sample,
                 attachment_limit: args.attachment_limit,
                 progress: std::io::stderr().is_terminal(),

@@ -26,6 +26,10 @@ pub fn snapshot_and_split(source: Option<String>, db: &DbArg, delta: bool) -> an
     step(Command::Snapshot(SnapshotArgs {
         source,
         csv: None,
+        pages: None,
+        agent: None,
+        concurrency: 2,
+        per_second: 4.0,
         db: db.clone(),
         prefix: None,
         source_timezone: None,
@@ -38,6 +42,7 @@ pub fn snapshot_and_split(source: Option<String>, db: &DbArg, delta: bool) -> an
         db: db.clone(),
         sample: Some(50),
         rendered: None,
+        pages: false,
         attachment_limit: 10 * 1024 * 1024,
         json: false,
     }))?;

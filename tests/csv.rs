@@ -247,3 +247,239 @@ fn csv_exports_and_saved_pages_give_what_the_database_gives() {
         assert!(gaps.contains(object), "{object} missing from {gaps}");
     }
 }
+
+/// A stand-in for osTicket's staff panel on loopback: the login form with its CSRF token, the
+/// login POST, and `scp/tickets.php?number=N` serving the real 1.17 pages saved in
+/// ../shared (any other number gets the queue page, as osTicket shows when it finds no ticket).
+/// Counts requests in flight, to check the downloader's politeness.
+mod panel {
+    use std::collections::HashMap;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use axum::extract::{Query, State};
+    use axum::http::{HeaderMap, StatusCode, header};
+    use axum::response::{IntoResponse, Response};
+
+    pub const AGENT: &str = "kchen";
+    pub const PASSWORD: &str = "Agent-Pass!2024";
+    const TOKEN: &str = "3f9c0e2a7b41d8e6c5f0a9b2d4e7c1a8f6b3e0d2";
+    const LOGIN: &str = r#"<html><body><form action="login.php" method="post" id="login">
+<input type="hidden" name="__CSRFToken__" value="3f9c0e2a7b41d8e6c5f0a9b2d4e7c1a8f6b3e0d2" />
+<input type="hidden" name="do" value="scplogin">
+<input type="text" name="userid" id="name"><input type="password" name="passwd" id="pass">
+<button type="submit" name="submit">Log In</button></form></body></html>"#;
+
+    #[derive(Default)]
+    pub struct Panel {
+        pub pages: HashMap<String, String>,
+        pub queue: String,
+        pub in_flight: AtomicUsize,
+        pub max_in_flight: AtomicUsize,
+        pub ticket_requests: AtomicUsize,
+    }
+
+    fn cookie(headers: &HeaderMap) -> String {
+        headers
+            .get(header::COOKIE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    async fn login_form() -> Response {
+        (
+            [(
+                header::SET_COOKIE,
+                "OSTSESSID=anonymous; path=/scp; HttpOnly",
+            )],
+            axum::response::Html(LOGIN),
+        )
+            .into_response()
+    }
+
+    async fn login(headers: HeaderMap, body: String) -> Response {
+        let form: HashMap<String, String> = url::form_urlencoded::parse(body.as_bytes())
+            .into_owned()
+            .collect();
+        let ok = form.get("__CSRFToken__").map(String::as_str) == Some(TOKEN)
+            && cookie(&headers).contains("OSTSESSID=anonymous")
+            && form.get("userid").map(String::as_str) == Some(AGENT)
+            && form.get("passwd").map(String::as_str) == Some(PASSWORD);
+        if !ok {
+            return axum::response::Html(LOGIN.replace("<form", "<p>Invalid login</p><form"))
+                .into_response();
+        }
+        (
+            StatusCode::FOUND,
+            [
+                (header::LOCATION, "index.php"),
+                (
+                    header::SET_COOKIE,
+                    "OSTSESSID=agent-session; path=/scp; HttpOnly",
+                ),
+            ],
+        )
+            .into_response()
+    }
+
+    async fn ticket(
+        State(panel): State<Arc<Panel>>,
+        headers: HeaderMap,
+        Query(q): Query<HashMap<String, String>>,
+    ) -> Response {
+        if !cookie(&headers).contains("OSTSESSID=agent-session") {
+            return (StatusCode::FOUND, [(header::LOCATION, "login.php")]).into_response();
+        }
+        panel.ticket_requests.fetch_add(1, Ordering::SeqCst);
+        let now = panel.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        panel.max_in_flight.fetch_max(now, Ordering::SeqCst);
+        tokio::time::sleep(std::time::Duration::from_millis(30)).await;
+        panel.in_flight.fetch_sub(1, Ordering::SeqCst);
+        let number = q.get("number").cloned().unwrap_or_default();
+        let html = panel.pages.get(&number).unwrap_or(&panel.queue).clone();
+        axum::response::Html(html).into_response()
+    }
+
+    /// Serve on a free loopback port from a thread of its own; returns the help desk's URL.
+    pub fn start(panel: Arc<Panel>) -> String {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let url = format!("http://{}/", listener.local_addr().unwrap());
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Runtime::new().unwrap();
+            rt.block_on(async move {
+                let app = axum::Router::new()
+                    .route("/scp/login.php", axum::routing::get(login_form).post(login))
+                    .route("/scp/tickets.php", axum::routing::get(ticket))
+                    .with_state(panel);
+                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+                axum::serve(listener, app).await.unwrap();
+            });
+        });
+        url
+    }
+}
+
+#[test]
+fn ticket_pages_download_politely_after_an_agent_login_and_split_like_saved_ones() {
+    let db = "ostmig_t_pages";
+    if !mariadb_up() || !load_real117(db) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let exports = dir.path().join("exports");
+    write_exports(db, &exports);
+    let path = dir.path().join("m.duckdb");
+    let p = path.to_str().unwrap();
+    ok(&ostmig(
+        &["snapshot", "--csv", exports.to_str().unwrap(), "--db", p],
+        &[],
+    ));
+
+    let rendered = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/osticket-1.17/rendered");
+    let mut panel = panel::Panel::default();
+    for entry in std::fs::read_dir(&rendered).unwrap() {
+        let file = entry.unwrap().path();
+        let html = std::fs::read_to_string(&file).unwrap_or_default();
+        if file.to_string_lossy().ends_with("-view.html")
+            && let Some(number) = ostmig::split::rendered::parse_page(&html).and_then(|p| p.number)
+        {
+            panel.pages.insert(number, html);
+        } else if file.to_string_lossy().ends_with("queue-open.html") {
+            panel.queue = html;
+        }
+    }
+    assert!(panel.pages.len() >= 3, "the saved views name their tickets");
+    let saved = panel.pages.len();
+    let panel = std::sync::Arc::new(panel);
+    let url = panel::start(panel.clone());
+
+    // A wrong password: refused at the login, with what to do, and never echoed.
+    let wrong = "not-the-Pass-7731";
+    let out = ostmig(
+        &[
+            "snapshot",
+            "--pages",
+            &url,
+            "--agent",
+            panel::AGENT,
+            "--db",
+            p,
+        ],
+        &[("OSTMIG_AGENT_PASSWORD", wrong)],
+    );
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.status.code(), Some(2), "{said}");
+    assert!(
+        said.contains("refused the login") && said.contains("OSTMIG_AGENT_PASSWORD"),
+        "{said}"
+    );
+    assert!(!said.contains(wrong));
+
+    // The right one: every ticket asked for, two at a time at most; the missing ones listed.
+    let out = ostmig(
+        &[
+            "snapshot",
+            "--pages",
+            &url,
+            "--agent",
+            panel::AGENT,
+            "--db",
+            p,
+            "--concurrency",
+            "2",
+            "--per-second",
+            "200",
+        ],
+        &[("OSTMIG_AGENT_PASSWORD", panel::PASSWORD)],
+    );
+    let said = String::from_utf8_lossy(&out.stdout).to_string();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{said}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    use std::sync::atomic::Ordering;
+    assert_eq!(panel.ticket_requests.load(Ordering::SeqCst), 62);
+    assert!(panel.max_in_flight.load(Ordering::SeqCst) <= 2);
+    assert!(said.contains("not a ticket page"), "{said}");
+    let conn = duck(&path);
+    assert_eq!(
+        duck_i64(
+            &conn,
+            "SELECT count(*) FROM raw_pages.page WHERE html IS NOT NULL"
+        ) as usize,
+        saved
+    );
+    assert_eq!(
+        duck_i64(
+            &conn,
+            "SELECT count(*) FROM raw_pages.page WHERE html IS NULL AND problem IS NOT NULL"
+        ),
+        62 - saved as i64
+    );
+    drop(conn);
+
+    // Split from the stored pages = split from the same pages saved in a folder.
+    let parts = |conn: &duckdb::Connection| {
+        duck_str(
+            conn,
+            "SELECT string_agg(entry_id || ':' || ticket_id || ':' || md5(body_html), ',' ORDER BY entry_id) FROM stage.parts",
+        )
+    };
+    ok(&ostmig(
+        &["split", "--db", p, "--rendered", rendered.to_str().unwrap()],
+        &[],
+    ));
+    let from_folder = parts(&duck(&path));
+    ok(&ostmig(&["split", "--db", p, "--pages"], &[]));
+    let conn = duck(&path);
+    assert!(duck_i64(&conn, "SELECT count(*) FROM stage.parts") >= 40);
+    assert_eq!(parts(&conn), from_folder);
+}

@@ -123,7 +123,12 @@ impl Client {
         let mut builder = reqwest::Client::builder()
             .timeout(answer_timeout()?)
             .connect_timeout(Duration::from_secs(10));
-        require_tls_off_loopback(base)?;
+        require_tls_off_loopback(
+            base,
+            "--intercom-url",
+            "the access token",
+            "https://api.intercom.io, or http://127.0.0.1:PORT for `ostmig sim`",
+        )?;
         if let Some(file) = std::env::var_os(ENV_CA_FILE) {
             let unreadable = |e: &dyn std::fmt::Display| {
                 Hinted::new(
@@ -781,13 +786,19 @@ fn answer_timeout() -> anyhow::Result<Duration> {
     }
 }
 
-/// The token must not cross a network in clear: plain `http://` is for a simulator on this
-/// machine only.
-fn require_tls_off_loopback(base: &str) -> anyhow::Result<()> {
+/// A secret must not cross a network in clear: plain `http://` is accepted for a server on this
+/// machine only (the simulator, a test server). `flag` names the option, `secret` what would
+/// travel, `example` a URL that works.
+pub fn require_tls_off_loopback(
+    base: &str,
+    flag: &str,
+    secret: &str,
+    example: &str,
+) -> anyhow::Result<url::Url> {
     let parsed = url::Url::parse(base).map_err(|e| {
         Hinted::new(
-            format!("--intercom-url {base} is not a URL ({e})"),
-            "use https://api.intercom.io, or http://127.0.0.1:PORT for `ostmig sim`",
+            format!("{flag} {base} is not a URL ({e})"),
+            format!("use {example}"),
         )
     })?;
     let loopback = match parsed.host() {
@@ -797,11 +808,11 @@ fn require_tls_off_loopback(base: &str) -> anyhow::Result<()> {
         None => false,
     };
     match parsed.scheme() {
-        "https" => Ok(()),
-        "http" if loopback => Ok(()),
+        "https" => Ok(parsed),
+        "http" if loopback => Ok(parsed),
         scheme => Err(Hinted::new(
-            format!("--intercom-url {base} would send the access token without TLS ({scheme}://)"),
-            "use https:// (certificates are always checked); plain http:// is accepted only for a simulator on this machine (127.0.0.1, localhost)",
+            format!("{flag} {base} would send {secret} without TLS ({scheme}://)"),
+            "use https:// (certificates are always checked); plain http:// is accepted only for a server on this machine (127.0.0.1, localhost)",
         )
         .into()),
     }

@@ -12,6 +12,7 @@ pub mod charset;
 pub mod convert;
 pub mod csv;
 pub mod delta;
+pub mod pages;
 pub mod source;
 pub mod typemap;
 pub mod version;

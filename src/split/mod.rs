@@ -53,10 +53,19 @@ const FLAG_EDITED: i64 = 0x002;
 const FLAG_HIDDEN: i64 = 0x004;
 const FLAG_SYSTEM: i64 = 0x080;
 
+/// Where `--rendered`/`--pages` take saved staff ticket pages from.
+#[derive(Debug, Clone)]
+pub enum Pages {
+    /// `*.html` files in a folder.
+    Folder(PathBuf),
+    /// `raw_pages.page`, as `snapshot --pages` downloaded them.
+    Stored,
+}
+
 pub struct Options {
     pub db: PathBuf,
-    /// Split saved staff ticket pages from this folder instead of the snapshot's rows.
-    pub rendered: Option<PathBuf>,
+    /// Split saved staff ticket pages instead of the snapshot's rows.
+    pub rendered: Option<Pages>,
     /// Pick this many tickets into `stage.split_sample` after splitting.
     pub sample: Option<u32>,
     /// Attachments larger than this are flagged over-limit (Intercom's upload limit).
@@ -129,8 +138,8 @@ struct Part {
 }
 
 pub fn run(opts: &Options) -> anyhow::Result<Summary> {
-    if let Some(dir) = &opts.rendered {
-        return run_rendered(opts, dir);
+    if let Some(from) = &opts.rendered {
+        return run_rendered(opts, from);
     }
     let started = Instant::now();
     let started_at = chrono::Utc::now().naive_utc();
@@ -305,24 +314,59 @@ pub fn run(opts: &Options) -> anyhow::Result<Summary> {
     Ok(summary)
 }
 
-/// `--rendered DIR`: the same tables, from saved staff ticket pages (no database access).
-fn run_rendered(opts: &Options, dir: &std::path::Path) -> anyhow::Result<Summary> {
+/// The pages to split, each with a name for messages: files of a folder, or the stored ones.
+fn page_sources(duck: &Connection, from: &Pages) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
+    match from {
+        Pages::Folder(dir) => {
+            let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+                .map_err(|e| {
+                    crate::error::Hinted::new(
+                        format!("cannot read the page folder {}: {e}", dir.display()),
+                        "point --rendered at the folder holding the saved ticket pages (*.html)",
+                    )
+                })?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| {
+                    p.extension().is_some_and(|x| {
+                        x.eq_ignore_ascii_case("html") || x.eq_ignore_ascii_case("htm")
+                    })
+                })
+                .collect();
+            files.sort();
+            files
+                .into_iter()
+                .map(|p| {
+                    let bytes =
+                        std::fs::read(&p).with_context(|| format!("reading {}", p.display()))?;
+                    Ok((p.display().to_string(), bytes))
+                })
+                .collect()
+        }
+        Pages::Stored => {
+            let mut stmt = duck
+                .prepare("SELECT url, html FROM raw_pages.page WHERE html IS NOT NULL ORDER BY number")
+                .map_err(|_| {
+                    crate::error::Hinted::new(
+                        "no downloaded ticket pages in this staging file",
+                        "run `ostmig snapshot --pages URL --agent NAME` first, or split a folder with --rendered DIR",
+                    )
+                })?;
+            let rows = stmt
+                .query_map([], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?.into_bytes()))
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        }
+    }
+}
+
+/// `--rendered DIR` / `--pages`: the same tables, from saved staff ticket pages (no database
+/// access).
+fn run_rendered(opts: &Options, from: &Pages) -> anyhow::Result<Summary> {
     let started = Instant::now();
-    let mut pages: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(|e| {
-            crate::error::Hinted::new(
-                format!("cannot read the page folder {}: {e}", dir.display()),
-                "point --rendered at the folder holding the saved ticket pages (*.html)",
-            )
-        })?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.extension()
-                .is_some_and(|x| x.eq_ignore_ascii_case("html") || x.eq_ignore_ascii_case("htm"))
-        })
-        .collect();
-    pages.sort();
     let duck = warehouse::open(&opts.db)?;
+    let pages = page_sources(&duck, from)?;
     // After `snapshot --csv` the tickets have ids of ostmig's own: a page joins its ticket by
     // the number it shows.
     let by_number: Option<HashMap<String, i64>> = {
@@ -350,20 +394,15 @@ fn run_rendered(opts: &Options, dir: &std::path::Path) -> anyhow::Result<Summary
         || {
             let mut summary = Summary::default();
             let mut writer = Writer::default();
-            for path in &pages {
-                let bytes =
-                    std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-                let Some(page) = rendered::parse_page(&String::from_utf8_lossy(&bytes)) else {
+            for (path, bytes) in &pages {
+                let Some(page) = rendered::parse_page(&String::from_utf8_lossy(bytes)) else {
                     summary.review_only += 1;
                     writer.review.push((
                         "page",
                         0,
                         None,
                         "not_a_ticket_page",
-                        format!(
-                            "{} has no thread entries of a staff ticket view",
-                            path.display()
-                        ),
+                        format!("{} has no thread entries of a staff ticket view", path),
                     ));
                     continue;
                 };
@@ -380,7 +419,7 @@ fn run_rendered(opts: &Options, dir: &std::path::Path) -> anyhow::Result<Summary
                                 "not_in_export",
                                 format!(
                                     "{} shows ticket #{}, which the ticket export does not list: export it too, or leave the page out",
-                                    path.display(),
+                                    path,
                                     page.number.as_deref().unwrap_or("?")
                                 ),
                             ));
@@ -426,11 +465,7 @@ fn run_rendered(opts: &Options, dir: &std::path::Path) -> anyhow::Result<Summary
                     };
                     let Fate::Part(mut part) = decide(&entry, Some(&rows), None, DEFAULT_SEPARATOR)
                     else {
-                        anyhow::bail!(
-                            "entry {} of {} could not be split",
-                            pe.entry_id,
-                            path.display()
-                        );
+                        anyhow::bail!("entry {} of {} could not be split", pe.entry_id, path);
                     };
                     // The page names people but not their ids: authorship comes from the class.
                     part.author_type = match (kind_code, flags) {

@@ -1,0 +1,379 @@
+//! `snapshot --pages URL`: download each ticket's staff page from a running osTicket, for the
+//! no-database fallback. Logs into the staff panel as an agent (`--agent`, password in
+//! `OSTMIG_AGENT_PASSWORD`), then fetches `scp/tickets.php?number=N` for every ticket number of
+//! the staging file's snapshot (the ticket export lists them), politely: a few requests at a
+//! time, a bounded rate, retries with backoff on server errors, one new login when the session
+//! expires.
+//!
+//! Writes: `raw_pages.page` (number, url, HTTP status, time, the page as served, or why there is
+//! none), replaced in one transaction. `split --pages` turns the stored pages into parts.
+//! Files linked from the pages are not downloaded: the split lists them (`file_only_linked`).
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use futures::StreamExt;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use tokio::sync::Mutex;
+
+use crate::error::{Hinted, hinted};
+use crate::split::rendered;
+use crate::warehouse;
+
+pub const ENV_AGENT_PASSWORD: &str = "OSTMIG_AGENT_PASSWORD";
+
+pub struct Options {
+    /// The help desk's address, e.g. https://help.example.com/ (the folder holding scp/).
+    pub url: String,
+    pub db: PathBuf,
+    pub agent: Option<String>,
+    pub concurrency: usize,
+    pub per_second: f64,
+    pub progress: bool,
+}
+
+#[derive(Debug, Default)]
+pub struct Summary {
+    pub tickets: usize,
+    pub pages: usize,
+    /// (ticket number, why it has no page)
+    pub missing: Vec<(String, String)>,
+    pub seconds: f64,
+}
+
+/// The staff panel session: its cookies, and how to log in again.
+struct Session {
+    http: reqwest::Client,
+    base: url::Url,
+    agent: Option<(String, String)>,
+    cookies: Mutex<HashMap<String, String>>,
+    /// The earliest moment the next request may start (the rate limit).
+    next_slot: Mutex<Instant>,
+    interval: Duration,
+}
+
+impl Session {
+    fn scp(&self, path: &str) -> anyhow::Result<url::Url> {
+        Ok(self.base.join("scp/")?.join(path)?)
+    }
+
+    async fn cookie_header(&self) -> String {
+        let jar = self.cookies.lock().await;
+        jar.iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    async fn keep_cookies(&self, resp: &reqwest::Response) {
+        let mut jar = self.cookies.lock().await;
+        for v in resp.headers().get_all(reqwest::header::SET_COOKIE) {
+            if let Some((k, v)) = v
+                .to_str()
+                .ok()
+                .and_then(|c| c.split(';').next())
+                .and_then(|kv| kv.split_once('='))
+            {
+                jar.insert(k.trim().to_string(), v.trim().to_string());
+            }
+        }
+    }
+
+    /// Wait for this request's turn under the rate limit.
+    async fn pace(&self) {
+        let wait = {
+            let mut next = self.next_slot.lock().await;
+            let now = Instant::now();
+            let at = (*next).max(now);
+            *next = at + self.interval;
+            at - now
+        };
+        tokio::time::sleep(wait).await;
+    }
+
+    /// One GET or POST, paced, with up to three retries on server errors and lost answers.
+    async fn send(
+        &self,
+        url: url::Url,
+        form: Option<&[(&str, &str)]>,
+    ) -> anyhow::Result<(u16, Option<String>, String)> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            self.pace().await;
+            let mut req = match form {
+                Some(f) => self.http.post(url.clone()).form(f),
+                None => self.http.get(url.clone()),
+            };
+            let cookies = self.cookie_header().await;
+            if !cookies.is_empty() {
+                req = req.header(reqwest::header::COOKIE, cookies);
+            }
+            let outcome = match req.send().await {
+                Ok(resp) => {
+                    self.keep_cookies(&resp).await;
+                    let status = resp.status().as_u16();
+                    let location = resp
+                        .headers()
+                        .get(reqwest::header::LOCATION)
+                        .and_then(|v| v.to_str().ok())
+                        .map(String::from);
+                    match resp.text().await {
+                        Ok(body) if status < 500 => return Ok((status, location, body)),
+                        Ok(_) => format!("HTTP {status}"),
+                        Err(e) => format!("the answer was cut: {}", e.without_url()),
+                    }
+                }
+                Err(e) => e.without_url().to_string(),
+            };
+            if attempt >= 4 {
+                anyhow::bail!("{url}: {outcome} (after {attempt} attempts)");
+            }
+            tokio::time::sleep(Duration::from_millis(500 << attempt)).await;
+        }
+    }
+
+    /// Log in as the agent: the login form's CSRF token, then the POST osTicket's form sends.
+    async fn login(&self) -> anyhow::Result<()> {
+        let Some((agent, password)) = &self.agent else {
+            return Ok(());
+        };
+        let url = self.scp("login.php")?;
+        let (_, _, form) = self.send(url.clone(), None).await?;
+        let token = csrf_token(&form).ok_or_else(|| {
+            Hinted::new(
+                format!("{url} shows no osTicket staff login form"),
+                "check --pages: it is the help desk's address, the folder that holds scp/",
+            )
+        })?;
+        let (status, location, body) = self
+            .send(
+                url.clone(),
+                Some(&[
+                    ("__CSRFToken__", token.as_str()),
+                    ("do", "scplogin"),
+                    ("userid", agent.as_str()),
+                    ("passwd", password.as_str()),
+                ]),
+            )
+            .await?;
+        let redirected_in = (300..400).contains(&status)
+            && location
+                .as_deref()
+                .is_some_and(|l| !l.contains("login.php"));
+        drop(body);
+        if !redirected_in {
+            return hinted(
+                format!(
+                    "the staff panel at {} refused the login of agent '{agent}'",
+                    self.base
+                ),
+                format!(
+                    "check the agent name and the password in {ENV_AGENT_PASSWORD} (never on the command line)"
+                ),
+            );
+        }
+        Ok(())
+    }
+
+    /// The staff page of ticket `number`, or why there is none.
+    async fn ticket_page(&self, number: &str) -> (String, Option<u16>, Result<String, String>) {
+        let mut url = match self.scp("tickets.php") {
+            Ok(u) => u,
+            Err(e) => return (String::new(), None, Err(e.to_string())),
+        };
+        url.query_pairs_mut().append_pair("number", number);
+        let shown = url.to_string();
+        for relogin in [false, true] {
+            if relogin && self.login().await.is_err() {
+                break;
+            }
+            match self.send(url.clone(), None).await {
+                Err(e) => return (shown, None, Err(e.to_string())),
+                Ok((status, location, _))
+                    if (300..400).contains(&status)
+                        && location.as_deref().is_some_and(|l| l.contains("login.php")) =>
+                {
+                    if relogin {
+                        return (
+                            shown,
+                            Some(status),
+                            Err("the staff panel asks for a login".into()),
+                        );
+                    }
+                }
+                Ok((200, _, body)) => {
+                    return match rendered::parse_page(&body) {
+                        Some(_) => (shown, Some(200), Ok(body)),
+                        None => (
+                            shown,
+                            Some(200),
+                            Err("not a ticket page: the agent may not see this ticket, or it no longer exists".into()),
+                        ),
+                    };
+                }
+                Ok((status, _, _)) => return (shown, Some(status), Err(format!("HTTP {status}"))),
+            }
+        }
+        (shown, None, Err("the staff panel asks for a login".into()))
+    }
+}
+
+fn csrf_token(html: &str) -> Option<String> {
+    let doc = scraper::Html::parse_document(html);
+    let sel = scraper::Selector::parse(r#"input[name="__CSRFToken__"]"#).ok()?;
+    doc.select(&sel)
+        .next()
+        .and_then(|i| i.value().attr("value"))
+        .map(String::from)
+}
+
+pub fn run(opts: Options) -> anyhow::Result<Summary> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(run_async(opts))
+}
+
+async fn run_async(opts: Options) -> anyhow::Result<Summary> {
+    let started = Instant::now();
+    let mut base = crate::intercom::client::require_tls_off_loopback(
+        &opts.url,
+        "--pages",
+        "the agent's password and session",
+        "https://help.example.com/ (the address that holds scp/)",
+    )?;
+    if !base.path().ends_with('/') {
+        let path = format!("{}/", base.path());
+        base.set_path(&path);
+    }
+    let agent = match &opts.agent {
+        None => None,
+        Some(a) => {
+            let password = std::env::var(ENV_AGENT_PASSWORD).map_err(|_| {
+                Hinted::new(
+                    format!("no password for agent '{a}'"),
+                    format!(
+                        "export {ENV_AGENT_PASSWORD}=… (it is never read from the command line)"
+                    ),
+                )
+            })?;
+            Some((a.clone(), password))
+        }
+    };
+    let duck = warehouse::open(&opts.db)?;
+    let numbers: Vec<String> = {
+        let mut stmt = duck
+            .prepare("SELECT number FROM raw.ticket WHERE number IS NOT NULL ORDER BY number")
+            .map_err(|_| {
+                Hinted::new(
+                    format!("{} has no tickets to fetch pages for", opts.db.display()),
+                    "run `ostmig snapshot --csv EXPORTS` first: the ticket export lists the numbers",
+                )
+            })?;
+        stmt.query_map([], |r| r.get::<_, String>(0))?
+            .collect::<Result<_, _>>()?
+    };
+    if numbers.is_empty() {
+        return hinted(
+            format!("{} holds no ticket numbers", opts.db.display()),
+            "run `ostmig snapshot --csv EXPORTS` first: the ticket export lists the numbers",
+        );
+    }
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(60))
+        .connect_timeout(Duration::from_secs(10))
+        .user_agent(concat!(
+            "ostmig/",
+            env!("CARGO_PKG_VERSION"),
+            " (help desk migration)"
+        ))
+        .build()?;
+    let session = Arc::new(Session {
+        http,
+        base,
+        agent,
+        cookies: Mutex::new(HashMap::new()),
+        next_slot: Mutex::new(Instant::now()),
+        interval: Duration::from_secs_f64(1.0 / opts.per_second.max(0.01)),
+    });
+    session.login().await?;
+
+    let bar = ProgressBar::with_draw_target(
+        Some(numbers.len() as u64),
+        if opts.progress {
+            ProgressDrawTarget::stderr()
+        } else {
+            ProgressDrawTarget::hidden()
+        },
+    );
+    bar.set_style(
+        ProgressStyle::with_template("{prefix:>12} {bar:30} {pos}/{len} pages {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar.set_prefix("ticket pages");
+    duck.execute_batch(
+        "BEGIN TRANSACTION;
+         CREATE SCHEMA IF NOT EXISTS raw_pages;
+         CREATE OR REPLACE TABLE raw_pages.page (number VARCHAR, url VARCHAR, http_status INTEGER,
+             fetched_at TIMESTAMP, html VARCHAR, problem VARCHAR);",
+    )
+    .context("preparing raw_pages.page")?;
+    let mut summary = Summary {
+        tickets: numbers.len(),
+        ..Default::default()
+    };
+    let written = async {
+        let mut results = futures::stream::iter(numbers.iter().cloned())
+            .map(|n| {
+                let s = session.clone();
+                async move {
+                    let (url, status, page) = s.ticket_page(&n).await;
+                    (n, url, status, page)
+                }
+            })
+            .buffer_unordered(opts.concurrency.max(1));
+        let mut app = duck.appender_to_db("page", "raw_pages")?;
+        while let Some((number, url, status, page)) = results.next().await {
+            let now = chrono::Utc::now().naive_utc();
+            let (html, problem) = match page {
+                Ok(html) => {
+                    summary.pages += 1;
+                    (Some(html), None)
+                }
+                Err(why) => {
+                    summary.missing.push((number.clone(), why.clone()));
+                    (None, Some(why))
+                }
+            };
+            app.append_row(duckdb::params![
+                number,
+                url,
+                status.map(i32::from),
+                now,
+                html,
+                problem
+            ])?;
+            bar.inc(1);
+        }
+        app.flush()?;
+        anyhow::Ok(())
+    }
+    .await;
+    bar.finish_and_clear();
+    match written {
+        Ok(()) => duck
+            .execute_batch("COMMIT; CHECKPOINT;")
+            .context("committing the downloaded pages")?,
+        Err(e) => {
+            let _ = duck.execute_batch("ROLLBACK");
+            return Err(e.context("storing the downloaded pages; the previous pages are unchanged"));
+        }
+    }
+    summary.missing.sort();
+    summary.seconds = started.elapsed().as_secs_f64();
+    Ok(summary)
+}
