@@ -124,17 +124,22 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
                 progress: std::io::stderr().is_terminal(),
             })?;
             println!(
-                "{} of {} ticket pages stored in raw_pages.page in {:.1} s; split them with `ostmig split --pages`",
-                pages.pages, pages.tickets, pages.seconds
+                "{} of {} ticket pages and {} linked files stored (raw_pages.page, raw_pages.file) in {:.1} s; split them with `ostmig split --pages`",
+                pages.pages, pages.tickets, pages.files, pages.seconds
             );
             for (number, why) in &pages.missing {
                 println!("  no page for ticket #{number}: {why}");
             }
-            Ok(if pages.missing.is_empty() {
-                Outcome::Ok
-            } else {
-                Outcome::Problems
-            })
+            for (number, name, why) in &pages.missing_files {
+                println!("  file {name} of ticket #{number} not fetched: {why}");
+            }
+            Ok(
+                if pages.missing.is_empty() && pages.missing_files.is_empty() {
+                    Outcome::Ok
+                } else {
+                    Outcome::Problems
+                },
+            )
         }
         Command::Snapshot(args) => {
             let source = settings::Source::resolve(

@@ -274,6 +274,8 @@ mod panel {
     pub struct Panel {
         pub pages: HashMap<String, String>,
         pub queue: String,
+        /// The one attachment whose link answers 404 (an expired or deleted file).
+        pub gone: i64,
         pub in_flight: AtomicUsize,
         pub max_in_flight: AtomicUsize,
         pub ticket_requests: AtomicUsize,
@@ -341,6 +343,25 @@ mod panel {
         axum::response::Html(html).into_response()
     }
 
+    /// The bytes the stand-in serves for attachment `id`.
+    pub fn bytes_of(id: i64) -> Vec<u8> {
+        format!("attachment {id} as the stand-in panel serves it\n")
+            .repeat(40)
+            .into_bytes()
+    }
+
+    async fn file(
+        State(panel): State<Arc<Panel>>,
+        headers: HeaderMap,
+        Query(q): Query<HashMap<String, String>>,
+    ) -> Response {
+        let id: i64 = q.get("id").and_then(|i| i.parse().ok()).unwrap_or(0);
+        if !cookie(&headers).contains("OSTSESSID=agent-session") || id == panel.gone {
+            return StatusCode::NOT_FOUND.into_response();
+        }
+        ([(header::CONTENT_TYPE, "image/png")], bytes_of(id)).into_response()
+    }
+
     /// Serve on a free loopback port from a thread of its own; returns the help desk's URL.
     pub fn start(panel: Arc<Panel>) -> String {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -352,6 +373,7 @@ mod panel {
                 let app = axum::Router::new()
                     .route("/scp/login.php", axum::routing::get(login_form).post(login))
                     .route("/scp/tickets.php", axum::routing::get(ticket))
+                    .route("/file.php", axum::routing::get(file))
                     .with_state(panel);
                 let listener = tokio::net::TcpListener::from_std(listener).unwrap();
                 axum::serve(listener, app).await.unwrap();
@@ -392,6 +414,17 @@ fn ticket_pages_download_politely_after_an_agent_login_and_split_like_saved_ones
     }
     assert!(panel.pages.len() >= 3, "the saved views name their tickets");
     let saved = panel.pages.len();
+    let mut linked: Vec<i64> = panel
+        .pages
+        .values()
+        .filter_map(|h| ostmig::split::rendered::parse_page(h))
+        .flat_map(|p| p.entries.into_iter().flat_map(|e| e.links))
+        .filter_map(|l| l.attachment_id)
+        .collect();
+    linked.sort();
+    linked.dedup();
+    assert!(linked.len() >= 3, "the saved pages link files: {linked:?}");
+    panel.gone = linked[0];
     let panel = std::sync::Arc::new(panel);
     let url = panel::start(panel.clone());
 
@@ -464,6 +497,30 @@ fn ticket_pages_download_politely_after_an_agent_login_and_split_like_saved_ones
         ),
         62 - saved as i64
     );
+    // Every linked file fetched once with the session, but the one whose link is gone.
+    assert_eq!(
+        duck_i64(&conn, "SELECT count(*) FROM raw_pages.file") as usize,
+        linked.len()
+    );
+    assert_eq!(
+        duck_str(
+            &conn,
+            "SELECT string_agg(attachment_id::VARCHAR, ',') FROM raw_pages.file WHERE problem LIKE 'HTTP 404%'"
+        ),
+        Some(linked[0].to_string())
+    );
+    assert!(said.contains("not fetched"), "{said}");
+    for id in &linked[1..] {
+        let size = duck_i64(
+            &conn,
+            &format!("SELECT sum(octet_length(filedata)) FROM raw.file_chunk WHERE file_id = {id}"),
+        );
+        assert_eq!(
+            size as usize,
+            panel::bytes_of(*id).len(),
+            "file {id} stored whole"
+        );
+    }
     drop(conn);
 
     // Split from the stored pages = split from the same pages saved in a folder.
@@ -482,4 +539,107 @@ fn ticket_pages_download_politely_after_an_agent_login_and_split_like_saved_ones
     let conn = duck(&path);
     assert!(duck_i64(&conn, "SELECT count(*) FROM stage.parts") >= 40);
     assert_eq!(parts(&conn), from_folder);
+    // The fetched files are the snapshot's now (uploaded by the load); the gone one is listed.
+    assert_eq!(
+        duck_i64(
+            &conn,
+            &format!(
+                "SELECT count(DISTINCT attachment_id) FROM stage.part_attachment WHERE storage = 'D' AND size > 0 AND attachment_id <> {}",
+                linked[0]
+            )
+        ) as usize,
+        linked.len() - 1
+    );
+    assert_eq!(
+        duck_str(
+            &conn,
+            &format!(
+                "SELECT storage FROM stage.part_attachment WHERE attachment_id = {} LIMIT 1",
+                linked[0]
+            )
+        )
+        .as_deref(),
+        Some("page")
+    );
+    drop(conn);
+
+    // And on into a local Intercom: agents mapped by the names the export shows, departments
+    // by their exported names; everything staged arrives, verify finds no difference.
+    let seed = dir.path().join("workspace.toml");
+    std::fs::write(&seed, SIM_SEED).unwrap();
+    let Some(sim) = Sim::start(&["--seed", seed.to_str().unwrap()]) else {
+        return;
+    };
+    let config = dir.path().join("ostmig.toml");
+    std::fs::write(&config, BY_NAME).unwrap();
+    let token = [("OSTMIG_INTERCOM_TOKEN", "sim-token-csv")];
+    ok(&ostmig(
+        &["intercom", "pull", "--db", p, "--intercom-url", &sim.url],
+        &token,
+    ));
+    ok(&ostmig(
+        &["transform", "--db", p, "--config", config.to_str().unwrap()],
+        &[],
+    ));
+    let check = ostmig(&["check", "--db", p], &[]);
+    assert_eq!(
+        check.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&check.stdout)
+    );
+    let mapping = dir.path().join("mapping.toml");
+    let m = mapping.to_str().unwrap();
+    ok(&ostmig(&["map", "propose", "--db", p, "--file", m], &[]));
+    ok(&ostmig(
+        &["map", "confirm", "--db", p, "--file", m, "--by", "test"],
+        &[],
+    ));
+    let load = ostmig(
+        &["load", "--apply", "--db", p, "--intercom-url", &sim.url],
+        &token,
+    );
+    assert_eq!(
+        load.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&load.stdout)
+    );
+    let verify = ostmig(&["verify", "--db", p, "--intercom-url", &sim.url], &token);
+    assert_eq!(
+        verify.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&verify.stdout)
+    );
+    let state = sim.state();
+    let conn = duck(&path);
+    assert_eq!(
+        state["tickets"].as_object().unwrap().len() as i64,
+        duck_i64(&conn, "SELECT count(*) FROM outbox.outbox_tickets")
+    );
+    let uploaded = state["files"].as_array().map_or(0, |f| f.len());
+    assert_eq!(
+        uploaded,
+        linked.len() - 1,
+        "every fetched file uploaded once"
+    );
 }
+
+/// The agents and departments of the real 1.17 help desk as its exports name them.
+const BY_NAME: &str = r#"[admins]
+fallback = "ada.admin@acme-helpdesk.example"
+
+[admins.map]
+"Ada Admin" = "ada.admin@acme-helpdesk.example"
+"Jane Doe" = "jane.doe@acme-helpdesk.example"
+"Miguel García Núñez" = "miguel.garcia@acme-helpdesk.example"
+"Kevin Chen" = "kevin.chen@acme-helpdesk.example"
+"Sara O'Patel" = "ada.admin@acme-helpdesk.example"
+"Lee Wong" = "lee.wong@acme-helpdesk.example"
+"Olivia Contractor" = "ada.admin@acme-helpdesk.example"
+
+[teams.map]
+"Tier 2" = "Escalations"
+Maintenance = "Support"
+"#;

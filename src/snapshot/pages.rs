@@ -6,8 +6,10 @@
 //! expires.
 //!
 //! Writes: `raw_pages.page` (number, url, HTTP status, time, the page as served, or why there is
-//! none), replaced in one transaction. `split --pages` turns the stored pages into parts.
-//! Files linked from the pages are not downloaded: the split lists them (`file_only_linked`).
+//! none) and `raw_pages.file` (every file a page links to, fetched with the same session, or why
+//! not: signed links expire), in one transaction; after a CSV snapshot the fetched files also
+//! become `raw.file`/`raw.file_chunk` rows (id = the attachment id), so `split --pages` gives
+//! them to the load like a database's files. Files that could not be fetched stay listed.
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -38,6 +40,9 @@ pub struct Options {
 pub struct Summary {
     pub tickets: usize,
     pub pages: usize,
+    pub files: usize,
+    /// (ticket number, file name, why it was not downloaded)
+    pub missing_files: Vec<(String, String, String)>,
     /// (ticket number, why it has no page)
     pub missing: Vec<(String, String)>,
     pub seconds: f64,
@@ -99,6 +104,20 @@ impl Session {
         url: url::Url,
         form: Option<&[(&str, &str)]>,
     ) -> anyhow::Result<(u16, Option<String>, String)> {
+        let (status, location, _, bytes) = self.send_bytes(url, form).await?;
+        Ok((
+            status,
+            location,
+            String::from_utf8_lossy(&bytes).into_owned(),
+        ))
+    }
+
+    /// `send`, keeping the body as bytes and the answer's content type (for files).
+    async fn send_bytes(
+        &self,
+        url: url::Url,
+        form: Option<&[(&str, &str)]>,
+    ) -> anyhow::Result<(u16, Option<String>, Option<String>, Vec<u8>)> {
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -115,13 +134,18 @@ impl Session {
                 Ok(resp) => {
                     self.keep_cookies(&resp).await;
                     let status = resp.status().as_u16();
-                    let location = resp
-                        .headers()
-                        .get(reqwest::header::LOCATION)
-                        .and_then(|v| v.to_str().ok())
-                        .map(String::from);
-                    match resp.text().await {
-                        Ok(body) if status < 500 => return Ok((status, location, body)),
+                    let header = |name| {
+                        resp.headers()
+                            .get(name)
+                            .and_then(|v| v.to_str().ok())
+                            .map(String::from)
+                    };
+                    let location = header(reqwest::header::LOCATION);
+                    let kind = header(reqwest::header::CONTENT_TYPE);
+                    match resp.bytes().await {
+                        Ok(body) if status < 500 => {
+                            return Ok((status, location, kind, body.to_vec()));
+                        }
                         Ok(_) => format!("HTTP {status}"),
                         Err(e) => format!("the answer was cut: {}", e.without_url()),
                     }
@@ -221,6 +245,67 @@ impl Session {
     }
 }
 
+/// A file a downloaded page links to, fetched with the same session.
+struct Fetched {
+    attachment_id: i64,
+    number: String,
+    name: String,
+    url: String,
+    status: Option<u16>,
+    content_type: Option<String>,
+    bytes: Option<Vec<u8>>,
+    problem: Option<String>,
+}
+
+impl Session {
+    /// Every file `html` links to, each fetched once.
+    async fn files_of(&self, number: &str, html: &str) -> Vec<Fetched> {
+        let Some(page) = rendered::parse_page(html) else {
+            return Vec::new();
+        };
+        let mut seen = std::collections::HashSet::new();
+        let mut out = Vec::new();
+        for link in page.entries.iter().flat_map(|e| e.links.iter()) {
+            let Some(id) = link.attachment_id.filter(|id| seen.insert(*id)) else {
+                continue;
+            };
+            let mut f = Fetched {
+                attachment_id: id,
+                number: number.to_string(),
+                name: link.name.clone(),
+                url: link.href.clone(),
+                status: None,
+                content_type: None,
+                bytes: None,
+                problem: None,
+            };
+            match self.base.join(&link.href) {
+                Err(e) => f.problem = Some(format!("not a link: {e}")),
+                Ok(url) => {
+                    f.url = url.to_string();
+                    match self.send_bytes(url, None).await {
+                        Ok((200, _, kind, bytes)) => {
+                            f.status = Some(200);
+                            f.content_type =
+                                kind.map(|k| k.split(';').next().unwrap_or("").trim().to_string());
+                            f.bytes = Some(bytes);
+                        }
+                        Ok((status, _, _, _)) => {
+                            f.status = Some(status);
+                            f.problem = Some(format!(
+                                "HTTP {status}: the link is not reachable (expired, or the file is gone)"
+                            ));
+                        }
+                        Err(e) => f.problem = Some(e.to_string()),
+                    }
+                }
+            }
+            out.push(f);
+        }
+        out
+    }
+}
+
 fn csrf_token(html: &str) -> Option<String> {
     let doc = scraper::Html::parse_document(html);
     let sel = scraper::Selector::parse(r#"input[name="__CSRFToken__"]"#).ok()?;
@@ -282,6 +367,16 @@ async fn run_async(opts: Options) -> anyhow::Result<Summary> {
             "run `ostmig snapshot --csv EXPORTS` first: the ticket export lists the numbers",
         );
     }
+    // After a CSV snapshot, downloaded files become the snapshot's files (raw.file and
+    // raw.file_chunk, id = the attachment id), so the load uploads them as it uploads a
+    // database's; over a database snapshot they are only kept in raw_pages.file.
+    let csv = duck
+        .query_row(
+            "SELECT kind = 'csv' FROM meta.snapshot ORDER BY snapshot_id DESC LIMIT 1",
+            [],
+            |r| r.get::<_, bool>(0),
+        )
+        .unwrap_or(false);
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(Duration::from_secs(60))
@@ -319,7 +414,9 @@ async fn run_async(opts: Options) -> anyhow::Result<Summary> {
         "BEGIN TRANSACTION;
          CREATE SCHEMA IF NOT EXISTS raw_pages;
          CREATE OR REPLACE TABLE raw_pages.page (number VARCHAR, url VARCHAR, http_status INTEGER,
-             fetched_at TIMESTAMP, html VARCHAR, problem VARCHAR);",
+             fetched_at TIMESTAMP, html VARCHAR, problem VARCHAR);
+         CREATE OR REPLACE TABLE raw_pages.file (attachment_id BIGINT, number VARCHAR, name VARCHAR,
+             url VARCHAR, http_status INTEGER, content_type VARCHAR, size BIGINT, file_id BIGINT, problem VARCHAR);",
     )
     .context("preparing raw_pages.page")?;
     let mut summary = Summary {
@@ -332,12 +429,27 @@ async fn run_async(opts: Options) -> anyhow::Result<Summary> {
                 let s = session.clone();
                 async move {
                     let (url, status, page) = s.ticket_page(&n).await;
-                    (n, url, status, page)
+                    let files = match &page {
+                        Ok(html) => s.files_of(&n, html).await,
+                        Err(_) => Vec::new(),
+                    };
+                    (n, url, status, page, files)
                 }
             })
             .buffer_unordered(opts.concurrency.max(1));
         let mut app = duck.appender_to_db("page", "raw_pages")?;
-        while let Some((number, url, status, page)) = results.next().await {
+        while let Some((number, url, status, page, files)) = results.next().await {
+            for f in files {
+                store_file(&duck, &f, csv)?;
+                match &f.problem {
+                    None => summary.files += 1,
+                    Some(why) => {
+                        summary
+                            .missing_files
+                            .push((f.number.clone(), f.name.clone(), why.clone()))
+                    }
+                }
+            }
             let now = chrono::Utc::now().naive_utc();
             let (html, problem) = match page {
                 Ok(html) => {
@@ -376,4 +488,61 @@ async fn run_async(opts: Options) -> anyhow::Result<Summary> {
     summary.missing.sort();
     summary.seconds = started.elapsed().as_secs_f64();
     Ok(summary)
+}
+
+/// Keep one fetched file: its row in raw_pages.file and, after a CSV snapshot, its bytes as a
+/// file of the snapshot.
+fn store_file(duck: &duckdb::Connection, f: &Fetched, csv: bool) -> anyhow::Result<()> {
+    let size = f.bytes.as_ref().map(|b| b.len() as i64);
+    let file_id = (csv && f.bytes.is_some()).then_some(f.attachment_id);
+    let kind = f
+        .content_type
+        .clone()
+        .filter(|k| !k.is_empty() && k != "application/octet-stream")
+        .unwrap_or_else(|| guess_type(&f.name).to_string());
+    duck.execute(
+        "INSERT INTO raw_pages.file VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        duckdb::params![
+            f.attachment_id,
+            f.number,
+            f.name,
+            f.url,
+            f.status.map(i32::from),
+            kind,
+            size,
+            file_id,
+            f.problem
+        ],
+    )?;
+    if let (Some(id), Some(bytes)) = (file_id, &f.bytes) {
+        duck.execute(
+            "INSERT INTO raw.file (id, ft, bk, type, size, key, signature, name, attrs, created)
+             VALUES (?, 'T', 'D', ?, ?, ?, '', ?, NULL, now()::TIMESTAMP)",
+            duckdb::params![id, kind, bytes.len() as i64, format!("page-{id}"), f.name],
+        )?;
+        duck.execute(
+            "INSERT INTO raw.file_chunk (file_id, chunk_id, filedata) VALUES (?, 0, ?)",
+            duckdb::params![id, bytes.as_slice()],
+        )?;
+    }
+    Ok(())
+}
+
+/// A content type from the file name, when the server did not say.
+fn guess_type(name: &str) -> &'static str {
+    let ext = name.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
+    match ext.as_str() {
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "gif" => "image/gif",
+        "webp" => "image/webp",
+        "pdf" => "application/pdf",
+        "txt" | "log" => "text/plain",
+        "csv" => "text/csv",
+        "html" | "htm" => "text/html",
+        "zip" => "application/zip",
+        "docx" => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "xlsx" => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        _ => "application/octet-stream",
+    }
 }

@@ -367,6 +367,17 @@ fn run_rendered(opts: &Options, from: &Pages) -> anyhow::Result<Summary> {
     let started = Instant::now();
     let duck = warehouse::open(&opts.db)?;
     let pages = page_sources(&duck, from)?;
+    // attachment id → (file id, size, type) of the files `snapshot --pages` fetched.
+    let fetched: HashMap<i64, (i64, i64, String)> = duck
+        .prepare(
+            "SELECT attachment_id, file_id, size, content_type FROM raw_pages.file
+             WHERE file_id IS NOT NULL AND file_id IN (SELECT id FROM raw.file)",
+        )
+        .and_then(|mut stmt| {
+            stmt.query_map([], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?, r.get(3)?))))?
+                .collect::<Result<HashMap<_, _>, _>>()
+        })
+        .unwrap_or_default();
     // After `snapshot --csv` the tickets have ids of ostmig's own: a page joins its ticket by
     // the number it shows.
     let by_number: Option<HashMap<String, i64>> = {
@@ -432,13 +443,11 @@ fn run_rendered(opts: &Options, from: &Pages) -> anyhow::Result<Summary> {
                     let mut rows: Vec<FileRow> = pe
                         .attachments
                         .iter()
-                        .map(|(id, name)| page_file(*id, name, false, None))
+                        .map(|(id, name)| page_file(*id, name, false, None, &fetched))
                         .collect();
-                    rows.extend(
-                        pe.images
-                            .iter()
-                            .map(|(key, (id, name))| page_file(*id, name, true, Some(key.clone()))),
-                    );
+                    rows.extend(pe.images.iter().map(|(key, (id, name))| {
+                        page_file(*id, name, true, Some(key.clone()), &fetched)
+                    }));
                     // `system` replaces the type on the page; treat it as osTicket's system notes
                     // (internal), the safe reading when a customer-facing message cannot be told apart.
                     let (kind_code, flags) = match pe.class.as_str() {
@@ -503,16 +512,25 @@ fn run_rendered(opts: &Options, from: &Pages) -> anyhow::Result<Summary> {
 }
 
 /// A file known only from a page link: its id there is the attachment's, not the file's.
-fn page_file(id: Option<i64>, name: &str, inline: bool, key: Option<String>) -> FileRow {
+/// A file a page links to: only linked (`storage = 'page'`), or — when `snapshot --pages`
+/// fetched it after a CSV snapshot — a file of the snapshot, uploaded like a database's.
+fn page_file(
+    id: Option<i64>,
+    name: &str,
+    inline: bool,
+    key: Option<String>,
+    fetched: &HashMap<i64, (i64, i64, String)>,
+) -> FileRow {
+    let got = id.and_then(|i| fetched.get(&i));
     FileRow {
         attachment_id: id.unwrap_or(0),
-        file_id: Some(id.unwrap_or(0)),
+        file_id: Some(got.map_or(id.unwrap_or(0), |g| g.0)),
         name: name.to_string(),
-        mime_type: None,
-        size: None,
+        mime_type: got.map(|g| g.2.clone()),
+        size: got.map(|g| g.1),
         inline,
         key,
-        storage: Some("page".into()),
+        storage: Some(if got.is_some() { "D" } else { "page" }.into()),
         exists: true,
         inherited: false,
     }

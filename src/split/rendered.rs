@@ -32,6 +32,17 @@ pub struct PageEntry {
     pub attachments: Vec<(Option<i64>, String)>,
     /// Inline images: lower-cased key → (attachment id, file name)
     pub images: HashMap<String, (Option<i64>, String)>,
+    /// Where the page downloads each of its files (attachments and inline images), for
+    /// `snapshot --pages` to fetch them.
+    pub links: Vec<PageLink>,
+}
+
+/// A file the page links to: its attachment id (from the link), name and URL as written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PageLink {
+    pub attachment_id: Option<i64>,
+    pub name: String,
+    pub href: String,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -82,7 +93,7 @@ pub fn parse_page(html: &str) -> Option<Page> {
             .map(|c| c[1].to_string())
     });
     // File names of inline images, from the script that registers them for the image viewer.
-    let mut image_names: HashMap<String, (Option<i64>, String)> = HashMap::new();
+    let mut image_names: HashMap<String, (Option<i64>, String, String)> = HashMap::new();
     for script in doc.select(&SCRIPT) {
         let code: String = script.text().collect();
         for c in IMAGE_URLS.captures_iter(&code) {
@@ -91,7 +102,7 @@ pub fn parse_page(html: &str) -> Option<Page> {
                     let url = v["download_url"].as_str().unwrap_or_default();
                     let id = LINK_ID.captures(url).and_then(|c| c[1].parse().ok());
                     let name = v["filename"].as_str().unwrap_or_default().to_string();
-                    image_names.insert(key.to_ascii_lowercase(), (id, name));
+                    image_names.insert(key.to_ascii_lowercase(), (id, name, url.to_string()));
                 }
             }
         }
@@ -116,7 +127,7 @@ pub fn parse_page(html: &str) -> Option<Page> {
 
 fn entry(
     el: ElementRef,
-    image_names: &HashMap<String, (Option<i64>, String)>,
+    image_names: &HashMap<String, (Option<i64>, String, String)>,
 ) -> Option<PageEntry> {
     let wrapper = el.parent().and_then(ElementRef::wrap)?;
     let entry_id = wrapper
@@ -166,6 +177,7 @@ fn entry(
         None => (false, body_el.inner_html()),
     };
     let mut images = HashMap::new();
+    let mut links = Vec::new();
     // Rendering turned `cid:KEY` into a signed, expiring file.php URL plus data-cid="KEY";
     // point the image back at its key so it resolves like a database body.
     let body = IMG
@@ -175,11 +187,19 @@ fn entry(
                 return tag.to_string();
             };
             let key = cid.to_ascii_lowercase();
-            let known = image_names
-                .get(&key)
-                .cloned()
-                .unwrap_or((None, String::new()));
-            images.insert(key, known);
+            let (id, name, url) =
+                image_names
+                    .get(&key)
+                    .cloned()
+                    .unwrap_or((None, String::new(), String::new()));
+            if !url.is_empty() {
+                links.push(PageLink {
+                    attachment_id: id,
+                    name: name.clone(),
+                    href: url,
+                });
+            }
+            images.insert(key, (id, name));
             SRC.replace(tag, format!(r#"src="cid:{cid}""#).as_str())
                 .into_owned()
         })
@@ -187,11 +207,17 @@ fn entry(
     let attachments = el
         .select(&FILES)
         .map(|a| {
-            let id = a
-                .value()
-                .attr("href")
-                .and_then(|h| LINK_ID.captures(h)?[1].parse().ok());
-            (id, a.text().collect::<String>().trim().to_string())
+            let href = a.value().attr("href");
+            let id = href.and_then(|h| LINK_ID.captures(h)?[1].parse().ok());
+            let name = a.text().collect::<String>().trim().to_string();
+            if let Some(href) = href {
+                links.push(PageLink {
+                    attachment_id: id,
+                    name: name.clone(),
+                    href: href.to_string(),
+                });
+            }
+            (id, name)
         })
         .collect();
     Some(PageEntry {
@@ -205,6 +231,7 @@ fn entry(
         body,
         attachments,
         images,
+        links,
     })
 }
 

@@ -3,10 +3,12 @@
 -- Why: `company_id` is derived from the osTicket id so reruns and resumes address the same
 -- company (POST /companies creates or updates by company_id).
 -- Organization-form answers are custom attributes, as strings (the only type companies take).
+-- merge_patch drops null members: Intercom refuses "remote_created_at": null (an organization
+-- whose creation osTicket recorded as a zero date, or one known only from a CSV export).
 CREATE OR REPLACE TABLE outbox.outbox_companies AS
 SELECT org_id,
        'osticket-org-' || org_id AS company_id,
-       json_object(
+       json_merge_patch('{}', json_object(
            'company_id', 'osticket-org-' || org_id,
            'name', name,
            'remote_created_at', epoch(created)::BIGINT,
@@ -20,5 +22,5 @@ SELECT org_id,
                     WHERE v.target = 'company' AND v.object_id = org_id),
                    '{}'::JSON)
            )
-       ) AS payload
+       )) AS payload
 FROM staging.stg_organizations;

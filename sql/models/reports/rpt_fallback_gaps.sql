@@ -11,7 +11,7 @@ gaps (sort, object, missing, consequence) AS (VALUES
     (2, 'thread entries', 'messages, replies and notes',
         'not in the exports: split the saved ticket pages (ostmig split --rendered DIR); without them tickets arrive with their subject only'),
     (3, 'attachments', 'files',
-        'not in the exports: the saved pages only link them; they are listed, not uploaded'),
+        'not in the exports: snapshot --pages downloads them through the pages'' links while they are reachable; files it could not fetch, and those of pages saved by hand, are listed, not uploaded'),
     (4, 'custom fields', 'field types, choices and the answers of custom forms',
         'exported as text by label only: not migrated as attributes (the columns are listed in the snapshot''s warnings)'),
     (5, 'SLA plans', 'grace periods, schedules, which plan a ticket has',
