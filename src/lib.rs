@@ -33,6 +33,7 @@ pub mod settings;
 pub mod sim;
 pub mod snapshot;
 pub mod split;
+pub mod tls;
 pub mod transform;
 pub mod verify;
 pub mod warehouse;

@@ -20,10 +20,6 @@ use crate::intercom::spec::{Spec, VERSION};
 /// The real API.
 pub const DEFAULT_URL: &str = "https://api.intercom.io";
 
-/// A PEM file of extra CA certificates to trust (a TLS-inspecting proxy's). Certificates are
-/// always verified: there is deliberately no way to turn that off.
-pub const ENV_CA_FILE: &str = "OSTMIG_CA_FILE";
-
 /// The error code of a request refused because the server's certificate is not trusted.
 pub const TLS_CERTIFICATE: &str = "tls_certificate";
 
@@ -120,31 +116,15 @@ pub fn token_from_env() -> anyhow::Result<String> {
 
 impl Client {
     pub fn new(base: &str, token: String, concurrency: usize) -> anyhow::Result<Client> {
-        let mut builder = reqwest::Client::builder()
-            .timeout(answer_timeout()?)
-            .connect_timeout(Duration::from_secs(10));
-        require_tls_off_loopback(
+        crate::tls::require_tls_off_loopback(
             base,
             "--intercom-url",
             "the access token",
             "https://api.intercom.io, or http://127.0.0.1:PORT for `ostmig sim`",
         )?;
-        if let Some(file) = std::env::var_os(ENV_CA_FILE) {
-            let unreadable = |e: &dyn std::fmt::Display| {
-                Hinted::new(
-                    format!("cannot use {ENV_CA_FILE} ({}): {e}", file.to_string_lossy()),
-                    "point it at a PEM file holding the CA certificates to trust besides the built-in ones",
-                )
-            };
-            let pem = std::fs::read(&file).map_err(|e| unreadable(&e))?;
-            let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| unreadable(&e))?;
-            if certs.is_empty() {
-                return Err(unreadable(&"no certificate in it").into());
-            }
-            for cert in certs {
-                builder = builder.add_root_certificate(cert);
-            }
-        }
+        let builder = crate::tls::client_builder()?
+            .timeout(answer_timeout()?)
+            .connect_timeout(Duration::from_secs(10));
         let http = builder.build()?;
         Ok(Client {
             http,
@@ -783,38 +763,6 @@ fn answer_timeout() -> anyhow::Result<Duration> {
                 )
                 .into()
             }),
-    }
-}
-
-/// A secret must not cross a network in clear: plain `http://` is accepted for a server on this
-/// machine only (the simulator, a test server). `flag` names the option, `secret` what would
-/// travel, `example` a URL that works.
-pub fn require_tls_off_loopback(
-    base: &str,
-    flag: &str,
-    secret: &str,
-    example: &str,
-) -> anyhow::Result<url::Url> {
-    let parsed = url::Url::parse(base).map_err(|e| {
-        Hinted::new(
-            format!("{flag} {base} is not a URL ({e})"),
-            format!("use {example}"),
-        )
-    })?;
-    let loopback = match parsed.host() {
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => false,
-    };
-    match parsed.scheme() {
-        "https" => Ok(parsed),
-        "http" if loopback => Ok(parsed),
-        scheme => Err(Hinted::new(
-            format!("{flag} {base} would send {secret} without TLS ({scheme}://)"),
-            "use https:// (certificates are always checked); plain http:// is accepted only for a server on this machine (127.0.0.1, localhost)",
-        )
-        .into()),
     }
 }
 

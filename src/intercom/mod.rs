@@ -111,7 +111,7 @@ pub fn explain(e: client::ApiError, url: &str) -> anyhow::Error {
     let hint = match e.status {
         None if e.code() == Some(client::TLS_CERTIFICATE) => format!(
             "{url} presented a certificate this machine does not trust, and ostmig always checks certificates: check --intercom-url; behind a TLS-inspecting proxy, put its CA certificate (PEM) in a file and name it in {}",
-            client::ENV_CA_FILE
+            crate::tls::ENV_CA_FILE
         ),
         None => format!(
             "check --intercom-url ({url}) and that this machine can reach it; to rehearse offline, run `ostmig sim` and point --intercom-url at it"

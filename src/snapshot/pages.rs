@@ -324,7 +324,7 @@ pub fn run(opts: Options) -> anyhow::Result<Summary> {
 
 async fn run_async(opts: Options) -> anyhow::Result<Summary> {
     let started = Instant::now();
-    let mut base = crate::intercom::client::require_tls_off_loopback(
+    let mut base = crate::tls::require_tls_off_loopback(
         &opts.url,
         "--pages",
         "the agent's password and session",
@@ -377,7 +377,7 @@ async fn run_async(opts: Options) -> anyhow::Result<Summary> {
             |r| r.get::<_, bool>(0),
         )
         .unwrap_or(false);
-    let http = reqwest::Client::builder()
+    let http = crate::tls::client_builder()?
         .redirect(reqwest::redirect::Policy::none())
         .timeout(Duration::from_secs(60))
         .connect_timeout(Duration::from_secs(10))
