@@ -90,15 +90,8 @@ pub fn init_logging() {
 pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
     match cli.command {
         Command::Snapshot(args) if args.csv.is_some() || args.pages.is_some() => {
-            let zone = match args.source_timezone.as_deref() {
-                None => snapshot::source::parse_zone("UTC").expect("UTC is a zone"),
-                Some(name) => snapshot::source::parse_zone(name).ok_or_else(|| {
-                    error::Hinted::new(
-                        format!("unknown time zone '{name}'"),
-                        "use an IANA name such as Europe/Berlin or an offset such as +02:00",
-                    )
-                })?,
-            };
+            let zone =
+                snapshot::source::zone_arg(args.source_timezone.as_deref().unwrap_or("UTC"))?;
             if let Some(dir) = args.csv.clone() {
                 eprintln!(
                     "snapshot of the CSV exports in {} into {}",

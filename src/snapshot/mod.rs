@@ -144,15 +144,7 @@ async fn run_async(opts: Options) -> anyhow::Result<Summary> {
         ));
     }
     let (zone, zone_origin) = match &opts.source_timezone {
-        Some(name) => match source::parse_zone(name) {
-            Some(z) => (z, "--source-timezone".to_string()),
-            None => {
-                return hinted(
-                    format!("unknown time zone '{name}'"),
-                    "use an IANA name such as Europe/Berlin or an offset such as +02:00",
-                );
-            }
-        },
+        Some(name) => (source::zone_arg(name)?, "--source-timezone".to_string()),
         None => source::time_zone(&mut my, &format!("{prefix}config")).await?,
     };
     let tables: Vec<Table> = catalog

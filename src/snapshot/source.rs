@@ -423,6 +423,17 @@ impl Zone {
     }
 }
 
+/// `--source-timezone NAME`, or an error that says how to write one.
+pub fn zone_arg(name: &str) -> anyhow::Result<Zone> {
+    parse_zone(name).ok_or_else(|| {
+        Hinted::new(
+            format!("unknown time zone '{name}'"),
+            "use an IANA name such as Europe/Berlin or an offset such as +02:00",
+        )
+        .into()
+    })
+}
+
 pub fn parse_zone(name: &str) -> Option<Zone> {
     let name = name.trim();
     if let Ok(tz) = name.parse::<chrono_tz::Tz>() {
