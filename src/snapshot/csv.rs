@@ -107,6 +107,17 @@ pub struct Summary {
     pub unused_columns: Vec<String>,
 }
 
+/// Whether the staging file's latest snapshot read CSV exports (its tickets then carry ids of
+/// ostmig's own, and downloaded files become the snapshot's files).
+pub fn latest_is_csv(duck: &Connection) -> bool {
+    duck.query_row(
+        "SELECT kind = 'csv' FROM meta.snapshot ORDER BY snapshot_id DESC LIMIT 1",
+        [],
+        |r| r.get::<_, bool>(0),
+    )
+    .unwrap_or(false)
+}
+
 /// Each column of each table of the osTicket schema, typed as the database path types it.
 fn schema_tables() -> Vec<(String, Vec<(String, String)>)> {
     let mut tables = Vec::new();

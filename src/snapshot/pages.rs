@@ -48,6 +48,18 @@ pub struct Summary {
     pub seconds: f64,
 }
 
+/// A file a downloaded page links to, fetched with the same session.
+struct Fetched {
+    attachment_id: i64,
+    number: String,
+    name: String,
+    url: String,
+    status: Option<u16>,
+    content_type: Option<String>,
+    bytes: Option<Vec<u8>>,
+    problem: Option<String>,
+}
+
 /// The staff panel session: its cookies, and how to log in again.
 struct Session {
     http: reqwest::Client,
@@ -172,7 +184,7 @@ impl Session {
                 "check --pages: it is the help desk's address, the folder that holds scp/",
             )
         })?;
-        let (status, location, body) = self
+        let (status, location, _) = self
             .send(
                 url.clone(),
                 Some(&[
@@ -187,7 +199,6 @@ impl Session {
             && location
                 .as_deref()
                 .is_some_and(|l| !l.contains("login.php"));
-        drop(body);
         if !redirected_in {
             return hinted(
                 format!(
@@ -202,8 +213,15 @@ impl Session {
         Ok(())
     }
 
-    /// The staff page of ticket `number`, or why there is none.
-    async fn ticket_page(&self, number: &str) -> (String, Option<u16>, Result<String, String>) {
+    /// The staff page of ticket `number` as served and as parsed, or why there is none.
+    async fn ticket_page(
+        &self,
+        number: &str,
+    ) -> (
+        String,
+        Option<u16>,
+        Result<(String, rendered::Page), String>,
+    ) {
         let mut url = match self.scp("tickets.php") {
             Ok(u) => u,
             Err(e) => return (String::new(), None, Err(e.to_string())),
@@ -230,7 +248,7 @@ impl Session {
                 }
                 Ok((200, _, body)) => {
                     return match rendered::parse_page(&body) {
-                        Some(_) => (shown, Some(200), Ok(body)),
+                        Some(page) => (shown, Some(200), Ok((body, page))),
                         None => (
                             shown,
                             Some(200),
@@ -243,26 +261,9 @@ impl Session {
         }
         (shown, None, Err("the staff panel asks for a login".into()))
     }
-}
 
-/// A file a downloaded page links to, fetched with the same session.
-struct Fetched {
-    attachment_id: i64,
-    number: String,
-    name: String,
-    url: String,
-    status: Option<u16>,
-    content_type: Option<String>,
-    bytes: Option<Vec<u8>>,
-    problem: Option<String>,
-}
-
-impl Session {
-    /// Every file `html` links to, each fetched once.
-    async fn files_of(&self, number: &str, html: &str) -> Vec<Fetched> {
-        let Some(page) = rendered::parse_page(html) else {
-            return Vec::new();
-        };
+    /// Every file `page` links to, each fetched once.
+    async fn files_of(&self, number: &str, page: &rendered::Page) -> Vec<Fetched> {
         let mut seen = std::collections::HashSet::new();
         let mut out = Vec::new();
         for link in page.entries.iter().flat_map(|e| e.links.iter()) {
@@ -370,13 +371,7 @@ async fn run_async(opts: Options) -> anyhow::Result<Summary> {
     // After a CSV snapshot, downloaded files become the snapshot's files (raw.file and
     // raw.file_chunk, id = the attachment id), so the load uploads them as it uploads a
     // database's; over a database snapshot they are only kept in raw_pages.file.
-    let csv = duck
-        .query_row(
-            "SELECT kind = 'csv' FROM meta.snapshot ORDER BY snapshot_id DESC LIMIT 1",
-            [],
-            |r| r.get::<_, bool>(0),
-        )
-        .unwrap_or(false);
+    let csv = super::csv::latest_is_csv(&duck);
     let http = crate::tls::client_builder()?
         .redirect(reqwest::redirect::Policy::none())
         .timeout(Duration::from_secs(60))
@@ -430,9 +425,10 @@ async fn run_async(opts: Options) -> anyhow::Result<Summary> {
                 async move {
                     let (url, status, page) = s.ticket_page(&n).await;
                     let files = match &page {
-                        Ok(html) => s.files_of(&n, html).await,
+                        Ok((_, parsed)) => s.files_of(&n, parsed).await,
                         Err(_) => Vec::new(),
                     };
+                    let page = page.map(|(html, _)| html);
                     (n, url, status, page, files)
                 }
             })

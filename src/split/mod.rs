@@ -315,7 +315,7 @@ pub fn run(opts: &Options) -> anyhow::Result<Summary> {
 }
 
 /// The pages to split, each with a name for messages: files of a folder, or the stored ones.
-fn page_sources(duck: &Connection, from: &Pages) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
+fn page_sources(duck: &Connection, from: &Pages) -> anyhow::Result<Vec<(String, String)>> {
     match from {
         Pages::Folder(dir) => {
             let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
@@ -338,7 +338,10 @@ fn page_sources(duck: &Connection, from: &Pages) -> anyhow::Result<Vec<(String, 
                 .map(|p| {
                     let bytes =
                         std::fs::read(&p).with_context(|| format!("reading {}", p.display()))?;
-                    Ok((p.display().to_string(), bytes))
+                    Ok((
+                        p.display().to_string(),
+                        String::from_utf8_lossy(&bytes).into_owned(),
+                    ))
                 })
                 .collect()
         }
@@ -352,9 +355,7 @@ fn page_sources(duck: &Connection, from: &Pages) -> anyhow::Result<Vec<(String, 
                     )
                 })?;
             let rows = stmt
-                .query_map([], |r| {
-                    Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?.into_bytes()))
-                })?
+                .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
                 .collect::<Result<Vec<_>, _>>()?;
             Ok(rows)
         }
@@ -381,14 +382,7 @@ fn run_rendered(opts: &Options, from: &Pages) -> anyhow::Result<Summary> {
     // After `snapshot --csv` the tickets have ids of ostmig's own: a page joins its ticket by
     // the number it shows.
     let by_number: Option<HashMap<String, i64>> = {
-        let csv = duck
-            .query_row(
-                "SELECT kind = 'csv' FROM meta.snapshot ORDER BY snapshot_id DESC LIMIT 1",
-                [],
-                |r| r.get::<_, bool>(0),
-            )
-            .unwrap_or(false);
-        if csv {
+        if crate::snapshot::csv::latest_is_csv(&duck) {
             let mut stmt = duck.prepare("SELECT number, ticket_id::BIGINT FROM raw.ticket")?;
             let map = stmt
                 .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?
@@ -405,8 +399,8 @@ fn run_rendered(opts: &Options, from: &Pages) -> anyhow::Result<Summary> {
         || {
             let mut summary = Summary::default();
             let mut writer = Writer::default();
-            for (path, bytes) in &pages {
-                let Some(page) = rendered::parse_page(&String::from_utf8_lossy(bytes)) else {
+            for (path, html) in &pages {
+                let Some(page) = rendered::parse_page(html) else {
                     summary.review_only += 1;
                     writer.review.push((
                         "page",
