@@ -11,6 +11,13 @@ use std::time::Duration;
 
 pub const HOST: &str = "127.0.0.1";
 
+/// The HTML subset Intercom takes and the cleaner emits (README, "Splitting threads"), written
+/// out here so the tests hold the cleaner to the documented list, not to its own.
+pub const ALLOWED_TAGS: &[&str] = &[
+    "p", "br", "b", "strong", "i", "em", "u", "a", "ul", "ol", "li", "code", "pre", "h1", "h2",
+    "h3", "h4", "h5", "h6", "img",
+];
+
 pub fn port() -> u16 {
     std::env::var("OSTMIG_TEST_MYSQL_PORT")
         .ok()
