@@ -126,15 +126,16 @@ fn a_killed_source_session_fails_clearly_and_keeps_the_previous_snapshot() {
     let entries = duck_i64(&duck(&path), "SELECT count(*) FROM raw.thread_entry");
 
     let paused = Paused::start(&url("ostmig_ro", db), "ro-pass", &path, "thread_entry");
-    let id = admin_sql(
+    // The copy's session is the first one; a side count (see `count_beside`) may still be open.
+    let ids = admin_sql(
         None,
         &format!(
-            "SELECT id FROM information_schema.processlist WHERE user = 'ostmig_ro' AND db = '{db}'"
+            "SELECT id FROM information_schema.processlist WHERE user = 'ostmig_ro' AND db = '{db}' ORDER BY id"
         ),
     );
-    let id = id.trim();
-    assert!(!id.is_empty() && !id.contains('\n'), "one session: {id:?}");
-    admin_sql(None, &format!("KILL CONNECTION {id}"));
+    let ids: Vec<&str> = ids.lines().collect();
+    assert!(!ids.is_empty(), "the snapshot's session is listed");
+    admin_sql(None, &format!("KILL CONNECTION {}", ids[0]));
     let (code, stderr) = paused.resume();
     assert_lost_connection(code, &stderr);
     assert_previous_intact(&path, entries);
@@ -250,5 +251,95 @@ fn a_source_server_restarted_mid_snapshot_fails_clearly_and_keeps_the_previous_s
     assert_eq!(
         duck_i64(&conn, "SELECT max(snapshot_id) FROM meta.snapshot"),
         2
+    );
+}
+
+#[test]
+fn a_write_between_the_copy_and_the_side_count_is_settled_inside_the_copys_snapshot() {
+    if !mariadb_up() {
+        return;
+    }
+    let db = "ostmig_t_fault_count";
+    // Big enough that the copy outlasts the side count.
+    fixture_db(db, "ost_", 400);
+    let before: i64 = admin_sql(Some(db), "SELECT count(*) FROM ost_user")
+        .trim()
+        .parse()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.duckdb");
+    // The copy's snapshot has started; the side count's has not. A help desk user signs up.
+    let paused = Paused::start(&url("ostmig_ro", db), "ro-pass", &path, "(counts)");
+    admin_sql(
+        Some(db),
+        "INSERT INTO ost_user (org_id, default_email_id, status, name, created, updated)
+         VALUES (0, 0, 0, 'Late Signup', NOW(), NOW())",
+    );
+    let (code, stderr) = paused.resume();
+    assert_eq!(code, Some(0), "{stderr}");
+    let conn = duck(&path);
+    // The copy holds the rows of its own snapshot, and the count that is recorded is that
+    // snapshot's too (the side count saw one row more).
+    assert_eq!(duck_i64(&conn, "SELECT count(*) FROM raw.user"), before);
+    assert_eq!(
+        duck_i64(
+            &conn,
+            "SELECT rows_counted FROM meta.snapshot_table WHERE table_name = 'user'"
+        ),
+        before
+    );
+}
+
+#[test]
+fn a_user_allowed_one_connection_still_gets_a_counted_snapshot() {
+    if !mariadb_up() {
+        return;
+    }
+    let db = "ostmig_t_fault_oneconn";
+    fixture_db(db, "ost_", 50);
+    // DBAs often cap a migration account's sessions; the side count is then refused and the
+    // copying connection counts instead.
+    admin_sql(
+        None,
+        &format!(
+            "DROP USER IF EXISTS 'ostmig_one'@'%'; CREATE USER 'ostmig_one'@'%' IDENTIFIED BY 'one-pass' WITH MAX_USER_CONNECTIONS 1;
+             GRANT SELECT ON `{db}`.* TO 'ostmig_one'@'%'"
+        ),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.duckdb");
+    let out = ostmig(
+        &[
+            "snapshot",
+            "--source",
+            &url("ostmig_one", db),
+            "--db",
+            path.to_str().unwrap(),
+        ],
+        &[("OSTMIG_MYSQL_PASSWORD", "one-pass")],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let conn = duck(&path);
+    let entries: i64 = admin_sql(Some(db), "SELECT count(*) FROM ost_thread_entry")
+        .trim()
+        .parse()
+        .unwrap();
+    assert_eq!(
+        duck_i64(
+            &conn,
+            "SELECT rows_counted FROM meta.snapshot_table WHERE table_name = 'thread_entry'"
+        ),
+        entries
+    );
+    assert_eq!(
+        duck_i64(
+            &conn,
+            "SELECT count(*) FROM meta.snapshot_table WHERE rows_copied <> rows_counted OR rows_counted IS NULL"
+        ),
+        0
     );
 }

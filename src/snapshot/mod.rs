@@ -51,6 +51,9 @@ const FAULT_PAUSE_ENV: &str = "OSTMIG_FAULT_PAUSE_AFTER_ROWS";
 /// session, drop a table) at a known point mid-snapshot.
 const FAULT_BEFORE_TABLE_ENV: &str = "OSTMIG_FAULT_PAUSE_BEFORE_TABLE";
 const FAULT_RESUME_ENV: &str = "OSTMIG_FAULT_RESUME_FILE";
+/// `OSTMIG_FAULT_PAUSE_BEFORE_TABLE` value that pauses the side count (see [`count_beside`])
+/// before its snapshot starts, so a test can commit a write between the two snapshots.
+const FAULT_COUNTS: &str = "(counts)";
 
 pub struct Options {
     pub source: Source,
@@ -175,18 +178,23 @@ async fn run_async(opts: Options) -> anyhow::Result<Summary> {
             non_transactional.join(", ")
         ));
     }
-    let mut counts = Vec::with_capacity(tables.len());
+    // Open every table once in this transaction: it then holds their metadata locks to the end,
+    // so a DROP or ALTER waits for the snapshot instead of tearing it (or deadlocking with it).
     for t in &tables {
-        let n: i64 = sqlx::raw_sql(AssertSqlSafe(source::count_rows(t)))
-            .fetch_one(&mut my)
+        sqlx::raw_sql(AssertSqlSafe(format!("{} LIMIT 0", source::select_all(t))))
+            .execute(&mut my)
             .await
             .map_err(|e| source::explain(e, src))
-            .with_context(|| format!("counting rows of {}", t.source))?
-            .try_get_unchecked::<Option<&[u8]>, _>(0)?
-            .and_then(|b| std::str::from_utf8(b).ok()?.parse().ok())
-            .unwrap_or(0);
-        counts.push(n);
+            .with_context(|| format!("opening {}", t.source))?;
     }
+    // Counting every table costs the server seconds at scale: a second connection counts them
+    // while this one copies, instead of before it (see `count_beside`).
+    let counted = Arc::new(std::sync::Mutex::new(vec![None; tables.len()]));
+    let counter = tokio::spawn(count_beside(
+        src.clone(),
+        tables.iter().map(source::count_rows).collect(),
+        counted.clone(),
+    ));
 
     let duck = warehouse::open(&opts.db)?;
     let snapshot_id: i32 = duck.query_row(
@@ -257,7 +265,10 @@ async fn run_async(opts: Options) -> anyhow::Result<Summary> {
     let mut stats = Vec::with_capacity(tables.len());
     let mut read_error = None;
     for (i, t) in tables.iter().enumerate() {
-        let bar = bars.add(ProgressBar::new(counts[i].max(0) as u64));
+        let known = lock(&counted)[i];
+        let bar = bars.add(ProgressBar::new(
+            known.unwrap_or(t.estimated_rows).max(0) as u64
+        ));
         bar.set_style(
             ProgressStyle::with_template("{prefix:>24} {bar:30} {pos}/{len} rows {msg}")
                 .unwrap_or_else(|_| ProgressStyle::default_bar()),
@@ -265,8 +276,7 @@ async fn run_async(opts: Options) -> anyhow::Result<Summary> {
         bar.set_prefix(t.raw.clone());
         fault_pause_before(&t.raw).await;
         match copy_table(&mut my, src, i, t, &modes[i], &zone, &tx, &bar).await {
-            Ok(mut s) => {
-                s.rows_counted = counts[i];
+            Ok(s) => {
                 bar.finish_and_clear();
                 stats.push(s);
             }
@@ -278,12 +288,30 @@ async fn run_async(opts: Options) -> anyhow::Result<Summary> {
         }
     }
     drop(tx);
-    // Always end the read-only transaction; nothing was written, so COMMIT = ROLLBACK.
-    let _ = my.execute("COMMIT").await;
     let written = writer
         .join()
-        .map_err(|_| anyhow::anyhow!("the DuckDB writer thread panicked"))?;
-    let (duck, writer_stats) = match (read_error, written) {
+        .map_err(|_| anyhow::anyhow!("the DuckDB writer thread panicked"));
+    // A side count still running waits on something (a DDL queued behind this snapshot's
+    // locks): the copying connection counts what it left.
+    counter.abort();
+    let checked = match (&read_error, &written) {
+        (None, Ok(Ok((_, writer_stats)))) => {
+            for (s, (w, staged)) in stats.iter_mut().zip(writer_stats) {
+                s.max_watermark = w.clone();
+                if let Some(staged) = staged {
+                    // Incremental: what was read is the delta; what must match the count is the table.
+                    s.delta_rows = Some(s.rows_copied);
+                    s.rows_copied = *staged;
+                }
+            }
+            let side = lock(&counted).clone();
+            settle_counts(&mut my, src, &tables, &mut stats, &side).await
+        }
+        _ => Ok(()),
+    };
+    // Always end the read-only transaction; nothing was written, so COMMIT = ROLLBACK.
+    let _ = my.execute("COMMIT").await;
+    let (duck, _) = match (read_error, written?) {
         (Some(e), Ok((duck, _))) => {
             let _ = duck.execute_batch("ROLLBACK");
             return Err(e);
@@ -295,13 +323,9 @@ async fn run_async(opts: Options) -> anyhow::Result<Summary> {
         }
         (None, Ok(pair)) => pair,
     };
-    for (s, (w, staged)) in stats.iter_mut().zip(writer_stats) {
-        s.max_watermark = w;
-        if let Some(staged) = staged {
-            // Incremental: what was read is the delta; what must match the count is the table.
-            s.delta_rows = Some(s.rows_copied);
-            s.rows_copied = staged;
-        }
+    if let Err(e) = checked {
+        let _ = duck.execute_batch("ROLLBACK");
+        return Err(e);
     }
     for (s, t) in stats.iter().zip(&tables) {
         if s.rows_copied != s.rows_counted
@@ -347,6 +371,72 @@ async fn run_async(opts: Options) -> anyhow::Result<Summary> {
     duck.execute_batch("COMMIT; CHECKPOINT;")
         .context("committing the snapshot")?;
     Ok(summary)
+}
+
+/// Count every table on a second connection with its own consistent snapshot, publishing each
+/// count as it lands (the progress bars use them), while the first connection copies. Gives up
+/// quietly when a second connection is refused (`max_user_connections`) or lost: whatever is
+/// missing is counted by [`settle_counts`] on the copying connection.
+async fn count_beside(
+    src: Source,
+    queries: Vec<String>,
+    counted: Arc<std::sync::Mutex<Vec<Option<i64>>>>,
+) {
+    let Ok(mut conn) = source::connect(&src).await else {
+        return;
+    };
+    fault_pause_before(FAULT_COUNTS).await;
+    if conn
+        .execute("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY")
+        .await
+        .is_err()
+    {
+        return;
+    }
+    for (i, sql) in queries.into_iter().enumerate() {
+        let Ok(n) = count(&mut conn, sql).await else {
+            return;
+        };
+        lock(&counted)[i] = Some(n);
+    }
+    // Release its metadata locks at once: the copying connection holds its own.
+    let _ = conn.execute("COMMIT").await;
+}
+
+async fn count(conn: &mut sqlx::mysql::MySqlConnection, sql: String) -> Result<i64, sqlx::Error> {
+    Ok(sqlx::raw_sql(AssertSqlSafe(sql))
+        .fetch_one(conn)
+        .await?
+        .try_get_unchecked::<Option<&[u8]>, _>(0)?
+        .and_then(|b| std::str::from_utf8(b).ok()?.parse().ok())
+        .unwrap_or(0))
+}
+
+fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Fill in `rows_counted`. The side count ran in a snapshot started a moment after the copy's,
+/// so a write committed in between can make it differ: every count that is missing or
+/// disagrees is taken again on the copying connection, inside the copy's own snapshot, and
+/// only that count decides.
+async fn settle_counts(
+    my: &mut sqlx::mysql::MySqlConnection,
+    src: &Source,
+    tables: &[Table],
+    stats: &mut [TableStats],
+    side: &[Option<i64>],
+) -> anyhow::Result<()> {
+    for ((s, t), side) in stats.iter_mut().zip(tables).zip(side) {
+        s.rows_counted = match side {
+            Some(n) if *n == s.rows_copied => *n,
+            _ => count(my, source::count_rows(t))
+                .await
+                .map_err(|e| source::explain(e, src))
+                .with_context(|| format!("counting rows of {}", t.source))?,
+        };
+    }
+    Ok(())
 }
 
 /// The reader-side test hook (see [`FAULT_BEFORE_TABLE_ENV`]).

@@ -214,6 +214,8 @@ pub struct Table {
     pub raw: String,
     pub engine: Option<String>,
     pub source_bytes: Option<i64>,
+    /// InnoDB's estimate: only for progress bars before the exact count arrives.
+    pub estimated_rows: i64,
     pub columns: Vec<Column>,
 }
 
@@ -221,7 +223,8 @@ pub struct Table {
 pub async fn catalog(conn: &mut MySqlConnection) -> anyhow::Result<Vec<Table>> {
     let tables = rows(
         conn,
-        "SELECT TABLE_NAME, ENGINE, COALESCE(DATA_LENGTH,0) + COALESCE(INDEX_LENGTH,0)
+        "SELECT TABLE_NAME, ENGINE, COALESCE(DATA_LENGTH,0) + COALESCE(INDEX_LENGTH,0),
+                COALESCE(TABLE_ROWS, 0)
          FROM information_schema.TABLES
          WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME",
     )
@@ -242,6 +245,7 @@ pub async fn catalog(conn: &mut MySqlConnection) -> anyhow::Result<Vec<Table>> {
             raw: String::new(),
             engine: r[1].clone(),
             source_bytes: r[2].as_deref().and_then(|b| b.parse().ok()),
+            estimated_rows: r[3].as_deref().and_then(|b| b.parse().ok()).unwrap_or(0),
             columns: Vec::new(),
         })
         .collect();
