@@ -136,17 +136,26 @@ fn clean_html_body(body: &str, separator: &str, files: &InlineFiles) -> Cleaned 
         Some(at) => (&body[..at], Some(&body[at + separator.len()..])),
         None => (body, None),
     };
-    let mut own = sanitize_str(own, files, &mut out);
+    // Only the rewriter marks blockquotes; a body already in the subset has none to look for.
+    let (mut own, marked) = match already_simple(own) {
+        Some(simple) => (simple, false),
+        None => (rewrite(&[own.as_bytes()], files, &mut out), true),
+    };
     let mut quoted = quoted
         .map(|q| sanitize_str(q, files, &mut out))
         .filter(|q| !html_to_text(q).trim().is_empty());
     if quoted.is_none()
+        && marked
         && let Some((kept, cut)) = split_trailing_quote(&own)
     {
         own = kept;
         quoted = Some(cut);
     }
-    let own = strip_markers(own);
+    let own = if marked {
+        strip_markers(own)
+    } else {
+        without_edge_breaks(own)
+    };
     out.text = html_to_text(&own);
     out.html = own;
     out.quoted_html = quoted.map(strip_markers);
@@ -178,18 +187,17 @@ fn clean_text_body(body: &str, separator: &str) -> Cleaned {
     // Text bodies are stored HTML-escaped (`TextThreadEntryBody::getClean`).
     let decoded = html_escape::decode_html_entities(body);
     let decoded = if decoded.contains('\r') {
-        decoded.replace("\r\n", "\n")
+        Cow::Owned(decoded.replace("\r\n", "\n"))
     } else {
-        decoded.into_owned()
+        decoded
     };
-    let (own, mut quoted) = match find_separator(&decoded, separator) {
+    let (mut own, mut quoted) = match find_separator(&decoded, separator) {
         Some(at) => (
-            decoded[..at].to_string(),
+            Cow::Owned(decoded[..at].to_string()),
             Some(decoded[at + separator.len()..].to_string()),
         ),
         None => (decoded, None),
     };
-    let mut own = own;
     if quoted.is_none() && (own.starts_with('>') || own.contains("\n>")) {
         // A trailing run of "> " lines, optionally introduced by "On … wrote:", is mail history.
         let lines: Vec<&str> = own.lines().collect();
@@ -204,7 +212,7 @@ fn clean_text_body(body: &str, separator: &str) -> Cleaned {
             }
             if lines[..start].iter().any(|l| !l.trim().is_empty()) {
                 quoted = Some(lines[start..].join("\n"));
-                own = lines[..start].join("\n");
+                own = Cow::Owned(lines[..start].join("\n"));
             }
         }
     }
@@ -219,7 +227,17 @@ fn clean_text_body(body: &str, separator: &str) -> Cleaned {
 /// Plain text to paragraphs: blank lines separate paragraphs, single newlines become `<br>`.
 pub fn text_to_html(text: &str) -> String {
     let mut html = String::with_capacity(text.len() + 16);
-    for para in PARAGRAPH_BREAK.split(text.trim()) {
+    let text = text.trim();
+    if memchr::memchr(b'\n', text.as_bytes()).is_none() {
+        // One line (most short replies): one paragraph, no paragraph search.
+        if !text.is_empty() {
+            html.push_str("<p>");
+            html.push_str(&html_escape::encode_text(text));
+            html.push_str("</p>");
+        }
+        return html;
+    }
+    for para in PARAGRAPH_BREAK.split(text) {
         if para.trim().is_empty() {
             continue;
         }
@@ -521,10 +539,12 @@ fn already_simple(body: &str) -> Option<String> {
     let mut open: Vec<&'static str> = Vec::new();
     let mut rest = body;
     loop {
-        let lt = byte_at(b'<', rest).unwrap_or(rest.len());
-        if byte_at(b'>', &rest[..lt]).is_some() {
-            return None;
-        }
+        // The first `<` or `>`: a `>` outside a tag sends the body the long way.
+        let lt = match memchr::memchr2(b'<', b'>', rest.as_bytes()) {
+            Some(at) if rest.as_bytes()[at] == b'>' => return None,
+            Some(at) => at,
+            None => rest.len(),
+        };
         normalised.push_str(&rest[..lt]);
         if lt == rest.len() {
             break;
@@ -743,6 +763,10 @@ fn strip_markers(html: String) -> String {
     } else {
         html
     };
+    without_edge_breaks(html)
+}
+
+fn without_edge_breaks(html: String) -> String {
     let trimmed = trim_breaks(&html);
     if trimmed.len() == html.len() {
         html
@@ -778,7 +802,17 @@ const LINE_BREAKING: &[&str] = &[
 
 /// Plain text of cleaned HTML: block ends and `<br>` become newlines, entities decoded.
 pub fn html_to_text(html: &str) -> String {
-    let mut text = String::with_capacity(html.len());
+    thread_local! {
+        // The text between the two passes: reused, as it is thrown away once per body.
+        static SCRATCH: RefCell<String> = const { RefCell::new(String::new()) };
+    }
+    SCRATCH.with_borrow_mut(|text| {
+        text.clear();
+        html_to_text_via(html, text)
+    })
+}
+
+fn html_to_text_via(html: &str, text: &mut String) -> String {
     let mut last_was_tag_break = false;
     let mut rest = html;
     while let Some(lt) = byte_at(b'<', rest) {
@@ -801,7 +835,7 @@ pub fn html_to_text(html: &str) -> String {
         rest = &rest[lt + gt + 1..];
     }
     text.push_str(rest);
-    let decoded = html_escape::decode_html_entities(&text);
+    let decoded = html_escape::decode_html_entities(text.as_str());
     let mut out = String::with_capacity(decoded.len());
     let mut blank = 0;
     for line in decoded.lines() {
@@ -823,6 +857,11 @@ pub fn html_to_text(html: &str) -> String {
 /// Unicode's (U+00A0 from `&nbsp;` counts as a space); ASCII lines, the usual case, are
 /// scanned as bytes.
 fn push_words(out: &mut String, line: &str) -> bool {
+    if is_spaced_plainly(line.as_bytes()) {
+        // Nothing to collapse (the usual line): copy it whole.
+        out.push_str(line);
+        return true;
+    }
     let start = out.len();
     if line.is_ascii() {
         // The ASCII characters `char::is_whitespace` accepts (`u8::is_ascii_whitespace` has no VT).
@@ -844,6 +883,25 @@ fn push_words(out: &mut String, line: &str) -> bool {
     }
     out.len() > start
 }
+
+/// Printable ASCII, not empty, no whitespace but single spaces between words: what
+/// [`push_words`] would give back unchanged. Written to vectorise: it runs over nearly every
+/// byte of text.
+fn is_spaced_plainly(line: &[u8]) -> bool {
+    let (Some(&first), Some(&last)) = (line.first(), line.last()) else {
+        return false;
+    };
+    first != b' '
+        && last != b' '
+        && line.chunks(32).all(|c| {
+            c.iter()
+                .fold(true, |ok, &b| ok & (b.wrapping_sub(0x20) < 0x5f))
+        })
+        && DOUBLE_SPACE.find(line).is_none()
+}
+
+static DOUBLE_SPACE: LazyLock<memmem::Finder<'static>> =
+    LazyLock::new(|| memmem::Finder::new("  "));
 
 #[cfg(test)]
 mod tests {
