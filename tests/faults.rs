@@ -150,14 +150,11 @@ fn a_table_dropped_mid_snapshot_waits_for_it_and_the_copy_is_consistent() {
     }
     let db = "ostmig_t_fault_drop";
     fixture_db(db, "ost_", 200);
-    let users: i64 = admin_sql(Some(db), "SELECT count(*) FROM ost_user")
-        .trim()
-        .parse()
-        .unwrap();
+    let users = admin_i64(Some(db), "SELECT count(*) FROM ost_user");
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("m.duckdb");
     let paused = Paused::start(&url("ostmig_ro", db), "ro-pass", &path, "thread_entry");
-    // The snapshot's transaction has counted every table, so it holds their metadata locks:
+    // The snapshot's transaction opened every table first, so it holds their metadata locks:
     // a DROP (an upgrade, an admin) waits until the snapshot ends instead of tearing it.
     let dropper = std::thread::spawn(move || {
         admin_sql(
@@ -262,10 +259,7 @@ fn a_write_between_the_copy_and_the_side_count_is_settled_inside_the_copys_snaps
     let db = "ostmig_t_fault_count";
     // Big enough that the copy outlasts the side count.
     fixture_db(db, "ost_", 400);
-    let before: i64 = admin_sql(Some(db), "SELECT count(*) FROM ost_user")
-        .trim()
-        .parse()
-        .unwrap();
+    let before = admin_i64(Some(db), "SELECT count(*) FROM ost_user");
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("m.duckdb");
     // The copy's snapshot has started; the side count's has not. A help desk user signs up.
@@ -324,10 +318,7 @@ fn a_user_allowed_one_connection_still_gets_a_counted_snapshot() {
         String::from_utf8_lossy(&out.stderr)
     );
     let conn = duck(&path);
-    let entries: i64 = admin_sql(Some(db), "SELECT count(*) FROM ost_thread_entry")
-        .trim()
-        .parse()
-        .unwrap();
+    let entries = admin_i64(Some(db), "SELECT count(*) FROM ost_thread_entry");
     assert_eq!(
         duck_i64(
             &conn,

@@ -29,10 +29,7 @@ fn assert_counts_match(db: &str, prefix: &str, duck_path: &std::path::Path) {
         "every prefixed table is copied"
     );
     for t in tables {
-        let source: i64 = admin_sql(Some(db), &format!("SELECT COUNT(*) FROM `{t}`"))
-            .trim()
-            .parse()
-            .unwrap();
+        let source = admin_i64(Some(db), &format!("SELECT COUNT(*) FROM `{t}`"));
         let raw = &t[prefix.len()..];
         let staged = duck_i64(&conn, &format!("SELECT count(*) FROM raw.\"{raw}\""));
         assert_eq!(staged, source, "row count of {t}");
@@ -549,7 +546,7 @@ fn discover_reports_the_scope() {
             .as_i64()
             .unwrap()
     };
-    let count = |sql: &str| -> i64 { admin_sql(Some(db), sql).trim().parse().unwrap() };
+    let count = |sql: &str| admin_i64(Some(db), sql);
     assert_eq!(get("tickets"), count("SELECT COUNT(*) FROM ost_ticket"));
     assert_eq!(
         get("merged into another ticket"),

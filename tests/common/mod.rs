@@ -54,6 +54,14 @@ fn admin_client(flags: &[&str], db: Option<&str>) -> Command {
     cmd
 }
 
+/// The one number a query (a count) answers, run as the admin user.
+pub fn admin_i64(db: Option<&str>, sql: &str) -> i64 {
+    let out = admin_sql(db, sql);
+    out.trim()
+        .parse()
+        .unwrap_or_else(|_| panic!("{sql} answered {out:?}, not a number"))
+}
+
 /// Run SQL as the admin user with the `mariadb` client; returns tab-separated output.
 pub fn admin_sql(db: Option<&str>, sql: &str) -> String {
     let out = admin_client(&["-N", "-B"], db)
