@@ -1,7 +1,8 @@
 //! **snapshot**: osTicket's MySQL database → `raw.*` in the DuckDB staging file.
 //!
 //! Reads: every table whose name starts with the osTicket prefix, inside one
-//! `START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY`.
+//! `START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY` (a second session counts the rows
+//! meanwhile; the counts recorded are settled in the copy's snapshot: see `count_beside`).
 //! Writes: `raw.<table without prefix>`, `meta.snapshot`, `meta.snapshot_table`,
 //! `meta.snapshot_column`, `meta.snapshot_issue`.
 //! Guarantees: the source is never written; column lists come from `information_schema`;
