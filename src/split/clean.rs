@@ -554,18 +554,18 @@ fn already_simple(body: &str) -> Option<String> {
         let inner = tag[1..tag.len() - 1].trim_end_matches('/').trim_end();
         let closing = inner.starts_with('/');
         let name = inner.strip_prefix('/').unwrap_or(inner);
-        let known = kept(name)?;
-        if known == "a" || known == "img" {
+        let known = KEPT.iter().find(|k| **k == name)?;
+        if *known == "a" || *known == "img" {
             return None;
         }
-        if known == "br" {
+        if *known == "br" {
             normalised.push_str("<br>");
         } else if inner.len() + 2 == tag.len() {
             normalised.push_str(tag);
-            if is_balanced(known) {
+            if BALANCED.contains(known) {
                 if !closing {
                     open.push(known);
-                } else if let Some(i) = open.iter().rposition(|n| *n == known) {
+                } else if let Some(i) = open.iter().rposition(|n| n == known) {
                     open.remove(i);
                 }
             }
@@ -580,38 +580,6 @@ fn already_simple(body: &str) -> Option<String> {
         normalised.push('>');
     }
     Some(normalised)
-}
-
-/// `name` as one of [`KEPT`] (exact case): a `match` instead of a scan, as it runs per tag.
-fn kept(name: &str) -> Option<&'static str> {
-    Some(match name {
-        "p" => "p",
-        "br" => "br",
-        "b" => "b",
-        "strong" => "strong",
-        "i" => "i",
-        "em" => "em",
-        "u" => "u",
-        "a" => "a",
-        "ul" => "ul",
-        "ol" => "ol",
-        "li" => "li",
-        "code" => "code",
-        "pre" => "pre",
-        "h1" => "h1",
-        "h2" => "h2",
-        "h3" => "h3",
-        "h4" => "h4",
-        "h5" => "h5",
-        "h6" => "h6",
-        "img" => "img",
-        _ => return None,
-    })
-}
-
-/// Whether a kept element is one of [`BALANCED`].
-fn is_balanced(name: &str) -> bool {
-    !matches!(name, "p" | "br" | "li" | "img")
 }
 
 /// One pass over the rewritten HTML's tags: end tags of unwrapped elements remain when the
@@ -854,9 +822,13 @@ fn html_to_text_via(html: &str, text: &mut String) -> String {
             rest = "";
             break;
         };
-        let (closing, name) = tag_parts(&rest[lt + 1..lt + gt]);
+        let tag = rest[lt + 1..lt + gt].trim();
+        let name = tag.trim_start_matches('/');
+        let name = &name[..name
+            .find(|c: char| c.is_whitespace() || c == '/')
+            .unwrap_or(name.len())];
         let breaks = LINE_BREAKING.iter().any(|b| b.eq_ignore_ascii_case(name));
-        if breaks && !(last_was_tag_break && closing) {
+        if breaks && !(last_was_tag_break && tag.starts_with('/')) {
             text.push('\n');
         }
         last_was_tag_break = breaks;
@@ -879,32 +851,6 @@ fn html_to_text_via(html: &str, text: &mut String) -> String {
     }
     out.truncate(out.trim_end().len());
     out
-}
-
-/// Whether the tag whose text between `<` and `>` is `inner` closes, and its name, as
-/// [`html_to_text`] reads them: trimmed, leading slashes skipped, the name ending at whitespace
-/// or `/`.
-fn tag_parts(inner: &str) -> (bool, &str) {
-    let b = inner.as_bytes();
-    let start = usize::from(b.first() == Some(&b'/'));
-    // The cleaner's own tags (`<p>`, `</li>`, `<a href=…>`) start their ASCII name at once:
-    // read those as bytes. Anything else (leading spaces, non-ASCII) the long way.
-    if b.get(start).is_some_and(u8::is_ascii_alphabetic) {
-        let end = b[start..].iter().position(|&c| {
-            c >= 0x80 || matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b'/')
-        });
-        match end {
-            None => return (start == 1, &inner[start..]),
-            Some(n) if b[start + n] < 0x80 => return (start == 1, &inner[start..start + n]),
-            Some(_) => {}
-        }
-    }
-    let tag = inner.trim();
-    let name = tag.trim_start_matches('/');
-    let name = &name[..name
-        .find(|c: char| c.is_whitespace() || c == '/')
-        .unwrap_or(name.len())];
-    (tag.starts_with('/'), name)
 }
 
 /// Appends the words of `line` joined by single spaces; false when it has none. Whitespace is
@@ -963,36 +909,6 @@ mod tests {
     use proptest::prelude::*;
 
     const SEP: &str = "-- reply above this line --";
-
-    #[test]
-    fn the_per_tag_matches_agree_with_the_lists() {
-        for name in KEPT {
-            assert_eq!(kept(name), Some(*name));
-            assert_eq!(is_balanced(name), BALANCED.contains(name), "{name}");
-        }
-        for name in ["P", "span", "div", "", "bb", "h7", "script"] {
-            assert_eq!(kept(name), None, "{name}");
-        }
-    }
-
-    #[test]
-    fn tag_parts_reads_fast_and_slow_tags_alike() {
-        for (inner, want) in [
-            ("p", (false, "p")),
-            ("/p", (true, "p")),
-            ("br/", (false, "br")),
-            ("a href=\"x\"", (false, "a")),
-            (" p ", (false, "p")),
-            ("//li", (true, "li")),
-            ("p\u{a0}x", (false, "p")),
-            ("\u{a0}p", (false, "p")),
-            ("/", (true, "")),
-            ("", (false, "")),
-            ("h1\x0bclass", (false, "h1")),
-        ] {
-            assert_eq!(tag_parts(inner), want, "{inner:?}");
-        }
-    }
 
     fn files() -> InlineFiles {
         let mut f = InlineFiles::new();
