@@ -309,12 +309,7 @@ fn the_sql_reading_json_columns_survives_any_value() {
     let path = dir.path().join("m.duckdb");
     snapshot(db, &path, &[]);
     let p = path.to_str().unwrap();
-    assert!(
-        ostmig(&["split", "--db", p], &[])
-            .status
-            .code()
-            .is_some_and(|c| c <= 1)
-    );
+    split_to_the_end(p, &[]);
     assert!(ostmig(&["transform", "--db", p], &[]).status.success());
     let models: Vec<(String, String)> = JSON_MODELS
         .iter()

@@ -66,12 +66,7 @@ fn the_workbooks_hold_the_help_desk_and_read_back() {
     let first = sheet(&dir.path().join("early/sla-map.xlsx"), "SLA plans");
     assert!(text(&first[1][0]).starts_with("not available"), "{first:?}");
 
-    assert!(
-        ostmig(&["split", "--db", p, "--sample", "10"], &[])
-            .status
-            .code()
-            .is_some_and(|c| c <= 1)
-    );
+    split_to_the_end(p, &["--sample", "10"]);
     let config = dir.path().join("ostmig.toml");
     std::fs::write(&config, SETTLED).unwrap();
     assert!(

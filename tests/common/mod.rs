@@ -163,6 +163,19 @@ pub fn url(user: &str, db: &str) -> String {
     format!("mysql://{user}@{HOST}:{}/{db}", port())
 }
 
+/// `ostmig split` on the staging file `db` runs to the end: exit 0, or 1 when it found entries
+/// for the review queue.
+pub fn split_to_the_end(db: &str, extra: &[&str]) {
+    let mut args = vec!["split", "--db", db];
+    args.extend_from_slice(extra);
+    let out = ostmig(&args, &[]);
+    assert!(
+        out.status.code().is_some_and(|c| c <= 1),
+        "split failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// Snapshot `db` as the read-only user into `duck`, asserting success.
 pub fn snapshot(db: &str, duck: &Path, extra: &[&str]) -> Output {
     let source = url("ostmig_ro", db);
