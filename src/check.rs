@@ -45,6 +45,22 @@ pub const CHECKS: &[(&str, &str)] = &[
         include_str!("../sql/checks/agents_blocking.sql"),
     ),
     (
+        "intercom_attribute_ceiling.sql",
+        include_str!("../sql/checks/intercom_attribute_ceiling.sql"),
+    ),
+    (
+        "intercom_attribute_clash.sql",
+        include_str!("../sql/checks/intercom_attribute_clash.sql"),
+    ),
+    (
+        "intercom_states_missing.sql",
+        include_str!("../sql/checks/intercom_states_missing.sql"),
+    ),
+    (
+        "intercom_workspace_unknown.sql",
+        include_str!("../sql/checks/intercom_workspace_unknown.sql"),
+    ),
+    (
         "orphan_users_undecided.sql",
         include_str!("../sql/checks/orphan_users_undecided.sql"),
     ),

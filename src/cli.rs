@@ -259,6 +259,11 @@ pub struct LoadArgs {
     /// its own ledger (load.sample_ledger), so the real load later sends everything.
     #[arg(long, value_name = "N")]
     pub sample: Option<usize>,
+    /// How long Intercom's search may lag behind a create. A ticket whose create answer was
+    /// lost is searched for this long, then parked (status unknown) for the next run, which
+    /// sends it again only if a search this long after the send still does not find it.
+    #[arg(long, env = "OSTMIG_SEARCH_WINDOW", default_value_t = crate::load::DEFAULT_SEARCH_WINDOW, value_name = "SECONDS")]
+    pub search_window: f64,
 }
 
 #[derive(Debug, Args)]
@@ -314,6 +319,9 @@ pub struct RunArgs {
     /// Skip the snapshot and split: re-run the mapping and the load on what is staged.
     #[arg(long)]
     pub skip_snapshot: bool,
+    /// How long Intercom's search may lag behind a create (see `ostmig load --help`).
+    #[arg(long, env = "OSTMIG_SEARCH_WINDOW", default_value_t = crate::load::DEFAULT_SEARCH_WINDOW, value_name = "SECONDS")]
+    pub search_window: f64,
 }
 
 #[derive(Debug, Args)]
@@ -383,6 +391,23 @@ pub struct SimArgs {
     /// Requests allowed per window, as Intercom counts them (10,000/min = 1666 per 10 s).
     #[arg(long, default_value = "1666/10s", value_name = "N/10s")]
     pub rate_limit: String,
+    /// Search is eventually consistent, as Intercom's is: a contact or ticket younger than
+    /// this is not found by POST /contacts/search or /tickets/search (GET by id finds it).
+    /// Intercom documents "a few minutes" for contacts.
+    #[arg(long, default_value_t = 0.0, value_name = "SECONDS")]
+    pub search_lag: f64,
+    /// Refuse ticket and conversation deletes with 403 api_plan_restricted, as Intercom does
+    /// on plans without them.
+    #[arg(long)]
+    pub restrict_deletes: bool,
+    /// Store reply bodies exactly as sent. By default they are sanitized as Intercom does
+    /// (plain text wrapped in <p>, wrapper and unknown tags dropped, whitespace reflowed).
+    #[arg(long)]
+    pub raw_bodies: bool,
+    /// Lose the answer of the first N successful requests to an operation (applied, then the
+    /// connection cut), e.g. "POST /tickets=1". Repeatable.
+    #[arg(long, value_name = "OP=N")]
+    pub lose_answers: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -427,10 +452,21 @@ pub enum MapCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum IntercomCommand {
-    /// Fetch the workspace's admins and teams from the API into the staging file.
+    /// Where the live Intercom API differs from its OpenAPI description, with the evidence.
     ///
-    /// The same as saving GET /admins and GET /teams and importing them. The token is read from
-    /// OSTMIG_INTERCOM_TOKEN (or the file named by OSTMIG_INTERCOM_TOKEN_FILE).
+    /// The table ostmig's validator, loader and local Intercom are built on
+    /// (src/intercom/errata.toml); "unconfirmed" rows are questions to settle on a sandbox.
+    Errata {
+        /// Print it as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Fetch the workspace's admins, teams, data attributes and ticket types into the staging file.
+    ///
+    /// Admins and teams are what agents and departments are matched to (the same as saving
+    /// GET /admins and GET /teams and importing them); the data attributes and each ticket
+    /// type's states let `ostmig check` refuse a load Intercom would refuse half-way. The
+    /// token is read from OSTMIG_INTERCOM_TOKEN (or the file named by OSTMIG_INTERCOM_TOKEN_FILE).
     Pull {
         #[command(flatten)]
         db: DbArg,

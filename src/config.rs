@@ -199,12 +199,16 @@ impl Default for Notes {
 #[serde(deny_unknown_fields, default)]
 pub struct Attachments {
     pub limit_bytes: u64,
+    /// Base64 bytes one file note may carry (Intercom's limit for a request is not documented;
+    /// a file larger than this goes alone).
+    pub request_bytes: u64,
 }
 
 impl Default for Attachments {
     fn default() -> Self {
         Attachments {
             limit_bytes: 10 * 1024 * 1024,
+            request_bytes: 8 * 1024 * 1024,
         }
     }
 }
@@ -322,6 +326,10 @@ impl Config {
             (
                 "attachments.limit_bytes",
                 self.attachments.limit_bytes.to_string(),
+            ),
+            (
+                "attachments.request_bytes",
+                self.attachments.request_bytes.to_string(),
             ),
             (
                 "admins.fallback",

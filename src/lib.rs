@@ -182,6 +182,14 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
                 Outcome::Ok
             })
         }
+        Command::Intercom(cli::IntercomCommand::Errata { json }) => {
+            if json {
+                println!("{}", serde_json::to_string_pretty(intercom::errata::all())?);
+            } else {
+                intercom::errata::print();
+            }
+            Ok(Outcome::Ok)
+        }
         Command::Intercom(cli::IntercomCommand::Pull { db, intercom }) => {
             let intercom_url = intercom.intercom_url;
             let (admins, teams) = intercom::pull(&db.db, &intercom_url)?;
@@ -233,12 +241,19 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
                 continue_on_error: args.continue_on_error,
                 concurrency: args.concurrency,
                 target,
+                search_window: std::time::Duration::from_secs_f64(args.search_window.max(0.0)),
             })?;
             load::print(&results, false);
             for f in load::failures(&args.db.db, 20, target)? {
                 eprintln!("failed: {f}");
             }
-            Ok(if results.iter().any(|r| r.failed > 0) {
+            let parked: i64 = results.iter().map(|r| r.unknown).sum();
+            if parked > 0 {
+                eprintln!(
+                    "{parked} tickets were sent but their answer was lost and search has not found them yet (load.ledger status 'unknown'); run the load again once Intercom's search has caught up: it finds them, or sends them if they are still absent"
+                );
+            }
+            Ok(if results.iter().any(|r| r.failed > 0 || r.unknown > 0) {
                 Outcome::Problems
             } else {
                 Outcome::Ok
@@ -261,6 +276,15 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
             Ok(Outcome::Ok)
         }
         Command::Rollback(args) => {
+            if let Some(p) = &args.phase
+                && !["schema", "companies", "contacts", "tickets"].contains(&p.as_str())
+            {
+                return Err(error::Hinted::new(
+                    format!("--phase {p:?} is not a phase rollback can undo"),
+                    "use one of schema, companies, contacts, tickets",
+                )
+                .into());
+            }
             if !args.apply {
                 rollback::print(&rollback::plan(&args.db.db, target_of(args.sample))?, true);
                 eprintln!("nothing undone; add --apply to roll back");
@@ -273,7 +297,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
                 target_of(args.sample),
             )?;
             rollback::print(&undone, false);
-            Ok(if undone.iter().any(|u| u.failed > 0) {
+            Ok(if undone.iter().any(|u| u.failed > 0 || u.kept > 0) {
                 Outcome::Problems
             } else {
                 Outcome::Ok
@@ -293,6 +317,19 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
                 storm_rate: args.storm_rate,
                 rate_limit: sim::parse_rate(&args.rate_limit)
                     .map_err(|e| error::Hinted::new(e, "for example --rate-limit 1666/10s"))?,
+                behaviour: sim::workspace::Behaviour {
+                    search_lag: args.search_lag.max(0.0),
+                    restrict_deletes: args.restrict_deletes,
+                    raw_bodies: args.raw_bodies,
+                },
+                lose_answers: args
+                    .lose_answers
+                    .iter()
+                    .map(|l| sim::parse_lose(l))
+                    .collect::<Result<_, _>>()
+                    .map_err(|e| {
+                        error::Hinted::new(e, "for example --lose-answers \"POST /tickets=1\"")
+                    })?,
             })?;
             Ok(Outcome::Ok)
         }

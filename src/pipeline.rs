@@ -116,6 +116,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<Outcome> {
         continue_on_error: false,
         concurrency: 8,
         sample: args.sample,
+        search_window: args.search_window,
     }))?;
     if !args.apply || load == Outcome::Problems {
         return Ok(load);

@@ -2,12 +2,17 @@
 //! dependency order. Objects the load found existing are never touched. Intercom cannot delete
 //! ticket types, their attributes or data attributes: those are archived. Replies, notes and
 //! files go with their ticket. Resumable: each undone object is marked `rolled_back`.
+//!
+//! Intercom can refuse ticket deletes on a plan without them (403 api_plan_restricted, erratum
+//! delete-plan-restricted): the rollback asks before it deletes anything, and a contact or
+//! company is never deleted while a ticket of theirs is still there (it would be orphaned).
 
 use std::path::Path;
 
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::error::Hinted;
 use crate::intercom::client::{ApiError, Client};
 use crate::load::ledger::{Key, Ledger, Target};
 use crate::warehouse;
@@ -33,6 +38,8 @@ pub struct Undo {
     pub to_undo: i64,
     pub undone: i64,
     pub failed: i64,
+    /// Kept on purpose: a contact or company whose ticket is still in Intercom.
+    pub kept: i64,
 }
 
 fn created(ledger: &Ledger, object_type: &str) -> anyhow::Result<Vec<(String, String, String)>> {
@@ -70,6 +77,11 @@ pub fn run(db: &Path, url: &str, phase: Option<&str>, target: Target) -> anyhow:
     let ledger = Ledger::new(warehouse::open(db)?, target);
     let rt = tokio::runtime::Runtime::new()?;
     rt.block_on(client.reachable())?;
+    let deleting_tickets =
+        phase.is_none_or(|p| p == "tickets") && !created(&ledger, "ticket")?.is_empty();
+    if deleting_tickets {
+        rt.block_on(deletes_allowed(&client))?;
+    }
     let mut out = Vec::new();
     for (object_type, action, load_phase) in ORDER {
         if phase.is_some_and(|p| p != *load_phase) {
@@ -80,8 +92,29 @@ pub fn run(db: &Path, url: &str, phase: Option<&str>, target: Target) -> anyhow:
             action: action.to_string(),
             ..Default::default()
         };
+        // Whose tickets are still there, after the ticket step (or without it, with --phase).
+        let held = holders(&ledger, object_type)?;
         for (key, id, phase) in created(&ledger, object_type)? {
             undo.to_undo += 1;
+            if let Some(ticket) = held.get(&key) {
+                ledger.with(|c| {
+                    c.execute(
+                        &ledger.sql(
+                            "UPDATE load.ledger SET last_error = ?, last_at = now()::TIMESTAMP
+                             WHERE object_type = ? AND source_key = ?",
+                        ),
+                        duckdb::params![
+                            format!(
+                                "rollback: kept: its ticket osTicket #{ticket} is still in Intercom"
+                            ),
+                            object_type,
+                            key
+                        ],
+                    )
+                })?;
+                undo.kept += 1;
+                continue;
+            }
             let result = rt.block_on(undo_one(&client, &ledger, object_type, &id));
             let k = Key {
                 object_type,
@@ -130,6 +163,58 @@ pub fn run(db: &Path, url: &str, phase: Option<&str>, target: Target) -> anyhow:
     Ok(out)
 }
 
+/// Whether this workspace lets ostmig delete tickets, asked with a ticket that cannot exist:
+/// a plan without deletes answers 403 api_plan_restricted whatever the id, any other plan 404.
+async fn deletes_allowed(client: &Client) -> anyhow::Result<()> {
+    match client.delete_ticket("0").await {
+        Err(e) if e.status == Some(403) => Err(Hinted::new(
+            format!("Intercom refuses ticket deletes on this workspace ({e}); nothing was undone"),
+            "deletes need a plan that allows them: ask Intercom to enable them, or archive by hand; `ostmig rollback --phase schema` still archives the schema the load created",
+        )
+        .into()),
+        Err(e) if e.status == Some(404) => Ok(()),
+        Err(e) => Err(crate::intercom::explain(e, "the Intercom URL")),
+        // Nothing is deleted by a ticket that does not exist.
+        Ok(_) => Ok(()),
+    }
+}
+
+/// For contacts and companies: the osTicket number of a ticket of theirs that is still in
+/// Intercom (created and not rolled back), by source key. Empty for other object types.
+fn holders(
+    ledger: &Ledger,
+    object_type: &str,
+) -> anyhow::Result<std::collections::HashMap<String, String>> {
+    let sql = match object_type {
+        "contact" => {
+            "SELECT who, min(number) FROM (
+                 SELECT t.contact_external_id AS who, t.number, t.ticket_id FROM outbox.outbox_tickets t
+                 UNION ALL
+                 SELECT p.author_external_id, t.number, t.ticket_id FROM outbox.outbox_ticket_parts p
+                 JOIN outbox.outbox_tickets t USING (ticket_id) WHERE p.author_external_id IS NOT NULL) x
+             JOIN load.ledger l ON l.object_type = 'ticket' AND l.source_key = x.number AND l.status = 'created'
+             GROUP BY who"
+        }
+        "company" => {
+            "SELECT who, min(number) FROM (
+                 SELECT t.company_id AS who, t.number FROM outbox.outbox_tickets t WHERE t.company_id IS NOT NULL
+                 UNION ALL
+                 SELECT 'osticket-org-' || c.org_id, t.number FROM outbox.outbox_tickets t
+                 JOIN outbox.outbox_contacts c ON c.external_id = t.contact_external_id WHERE c.org_id IS NOT NULL) x
+             JOIN load.ledger l ON l.object_type = 'ticket' AND l.source_key = x.number AND l.status = 'created'
+             GROUP BY who"
+        }
+        _ => return Ok(Default::default()),
+    };
+    ledger.with(|c| {
+        let mut stmt = c.prepare(&ledger.sql(sql))?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
+            .collect::<Result<_, _>>()?;
+        Ok(rows)
+    })
+}
+
 async fn undo_one(
     client: &Client,
     ledger: &Ledger,
@@ -175,7 +260,14 @@ pub fn print(undo: &[Undo], planned: bool) {
             ]);
         }
     } else {
-        table.set_header(["object", "action", "to undo", "undone", "failed"]);
+        table.set_header([
+            "object",
+            "action",
+            "to undo",
+            "undone",
+            "failed",
+            "kept (ticket still there)",
+        ]);
         for u in undo {
             table.add_row(vec![
                 u.object_type.clone(),
@@ -183,6 +275,7 @@ pub fn print(undo: &[Undo], planned: bool) {
                 u.to_undo.to_string(),
                 u.undone.to_string(),
                 u.failed.to_string(),
+                u.kept.to_string(),
             ]);
         }
     }

@@ -55,9 +55,36 @@ impl ApiError {
 
     /// The request may or may not have been applied (no answer, or a server error).
     pub fn ambiguous(&self) -> bool {
-        self.status.is_none_or(|s| s >= 500 || s == 408)
+        self.status.is_none_or(|s| s >= 500 || s == 408) && self.code() != Some(PARKED)
+    }
+
+    /// Not an answer: the loader's own word that an object's fate is unknown and that it will
+    /// not be sent again in this run (see [`PARKED`]).
+    pub fn parked(method: &str, path: &str, reason: impl Into<String>) -> ApiError {
+        ApiError {
+            method: method.into(),
+            path: path.into(),
+            status: None,
+            errors: vec![(PARKED.into(), reason.into())],
+            request_excerpt: String::new(),
+        }
+    }
+
+    /// A refusal the loader decides on (an e-mail held by someone else's contact), worded like
+    /// Intercom's errors so it is listed the same way.
+    pub fn refused(method: &str, path: &str, code: &str, reason: impl Into<String>) -> ApiError {
+        ApiError {
+            method: method.into(),
+            path: path.into(),
+            status: None,
+            errors: vec![(code.into(), reason.into())],
+            request_excerpt: String::new(),
+        }
     }
 }
+
+/// The code of an object parked as `unknown`: sent, answer lost, not found by search yet.
+pub const PARKED: &str = "parked";
 
 /// Paces requests from the server's own account of the window.
 #[derive(Debug, Default)]
@@ -72,6 +99,8 @@ pub struct Client {
     token: String,
     governor: Mutex<Governor>,
     permits: Semaphore,
+    /// How long one ordinary answer may take (OSTMIG_INTERCOM_TIMEOUT).
+    timeout: Duration,
     /// When set, every request is checked against the spec before it is sent and every response
     /// after it arrives (tests and `--check-contract`).
     spec: Option<Arc<Spec>>,
@@ -87,8 +116,10 @@ pub struct Stats {
     pub requests: u64,
     pub throttled: u64,
     pub retries: u64,
-    /// Responses whose `sl-violations` header (Prism in front) lists an error.
+    /// Responses whose `sl-violations` header (Prism in front) lists an error no erratum explains.
     pub violations: u64,
+    /// Prism findings that an erratum explains (the live API answers so; errata.toml).
+    pub explained: u64,
 }
 
 /// Read the token from the environment (or the file it names).
@@ -122,8 +153,9 @@ impl Client {
             "the access token",
             "https://api.intercom.io, or http://127.0.0.1:PORT for `ostmig sim`",
         )?;
+        let timeout = answer_timeout()?;
         let builder = crate::tls::client_builder()?
-            .timeout(answer_timeout()?)
+            .timeout(timeout)
             .connect_timeout(Duration::from_secs(10));
         let http = builder.build()?;
         Ok(Client {
@@ -132,6 +164,7 @@ impl Client {
             token,
             governor: Mutex::new(Governor::default()),
             permits: Semaphore::new(concurrency.max(1)),
+            timeout,
             spec: None,
             max_attempts: 10,
             stats: Default::default(),
@@ -225,7 +258,12 @@ impl Client {
                 .header("Intercom-Version", VERSION)
                 .header("Accept", "application/json");
             if let Some(b) = body {
-                req = req.json(b);
+                let bytes = serde_json::to_vec(b).unwrap_or_default();
+                // A large upload needs longer than an ordinary answer.
+                if bytes.len() > LARGE_BODY {
+                    req = req.timeout(self.timeout + upload_time(bytes.len()));
+                }
+                req = req.header("Content-Type", "application/json").body(bytes);
             }
             let sent = req.send().await;
             drop(permit);
@@ -245,19 +283,8 @@ impl Client {
             })?;
             let status = resp.status().as_u16();
             self.observe(resp.headers()).await;
-            // Warnings (a status the spec does not list, such as the real API's 409) are not errors.
-            if let Some(v) = resp.headers().get("sl-violations").filter(|v| {
-                serde_json::from_slice::<Vec<Value>>(v.as_bytes())
-                    .map(|all| all.iter().any(|x| x["severity"] != "Warning"))
-                    .unwrap_or(true)
-            }) {
-                self.count(|s| s.violations += 1);
-                let text = format!("{method} {path}: {}", String::from_utf8_lossy(v.as_bytes()));
-                tracing::warn!("the validating proxy reports spec violations: {text}");
-                let mut log = self.violation_log.lock().unwrap_or_else(|e| e.into_inner());
-                if log.len() < 20 {
-                    log.push(text);
-                }
+            if let Some(v) = resp.headers().get("sl-violations") {
+                self.judge_findings(method, path, v.as_bytes());
             }
             // A connection cut while the body streams is a lost answer, not an empty success.
             let text = resp.text().await.map_err(|e| {
@@ -284,6 +311,35 @@ impl Client {
                 continue;
             }
             return Ok((status, value));
+        }
+    }
+
+    /// A validating proxy's findings on one answer: warnings (a status the spec does not list)
+    /// are not errors; an error that an erratum explains is counted as explained, with the
+    /// erratum's id in the log; any other is a violation.
+    fn judge_findings(&self, method: &Method, path: &str, header: &[u8]) {
+        let findings: Vec<Value> = serde_json::from_slice(header).unwrap_or_else(|_| {
+            vec![json!({"severity": "Error", "message": String::from_utf8_lossy(header)})]
+        });
+        for f in findings.iter().filter(|f| f["severity"] != "Warning") {
+            let text = f.to_string();
+            let line = match super::errata::explain(method.as_str(), path, &text) {
+                Some(e) => {
+                    self.count(|s| s.explained += 1);
+                    format!("{method} {path}: explained by erratum {}: {text}", e.id)
+                }
+                None => {
+                    self.count(|s| s.violations += 1);
+                    tracing::warn!(
+                        "the validating proxy reports a spec violation: {method} {path}: {text}"
+                    );
+                    format!("{method} {path}: {text}")
+                }
+            };
+            let mut log = self.violation_log.lock().unwrap_or_else(|e| e.into_inner());
+            if log.len() < 40 {
+                log.push(line);
+            }
         }
     }
 
@@ -456,10 +512,7 @@ impl Client {
     /// The company with this `company_id`, if any. 2.16 documents a one-item `list`; a bare
     /// company (Intercom's prose: "fetch a single company") is accepted too.
     pub async fn find_company(&self, company_id: &str) -> Result<Option<Value>, ApiError> {
-        let path = format!(
-            "/companies?company_id={}",
-            percent_encoding::utf8_percent_encode(company_id, percent_encoding::NON_ALPHANUMERIC)
-        );
+        let path = format!("/companies?company_id={}", encoded(company_id));
         match self.call(Method::GET, &path, None).await {
             Ok(found) if found["type"] == "list" => Ok(found["data"].get(0).cloned()),
             Ok(found) => Ok(Some(found)),
@@ -468,13 +521,57 @@ impl Client {
         }
     }
 
+    /// The user with this external_id. `GET /contacts/find_by_external_id` answers at once;
+    /// search lags minutes behind a create (erratum search-lag), so it is never the check.
     pub async fn find_contact(&self, external_id: &str) -> Result<Option<Value>, ApiError> {
-        let body =
-            json!({"query": {"field": "external_id", "operator": "=", "value": external_id}});
+        let path = format!("/contacts/find_by_external_id/{}", encoded(external_id));
+        match self.call(Method::GET, &path, None).await {
+            Ok(found) => Ok(Some(found)),
+            Err(e) if e.status == Some(404) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Contacts (users and leads) with this e-mail, by search: for contacts the workspace had
+    /// long before the load (its Messenger's), which search has long indexed.
+    pub async fn find_contacts_by_email(&self, email: &str) -> Result<Vec<Value>, ApiError> {
+        let body = json!({"query": {"field": "email", "operator": "=", "value": email},
+                          "pagination": {"per_page": 50}});
         let found = self
             .call(Method::POST, "/contacts/search", Some(&body))
             .await?;
-        Ok(found["data"].as_array().and_then(|a| a.first().cloned()))
+        Ok(found["data"].as_array().cloned().unwrap_or_default())
+    }
+
+    pub async fn get_contact(&self, id: &str) -> Result<Value, ApiError> {
+        self.call(Method::GET, &format!("/contacts/{}", encoded(id)), None)
+            .await
+    }
+
+    pub async fn unarchive_contact(&self, id: &str) -> Result<Value, ApiError> {
+        self.call(Method::POST, &format!("/contacts/{id}/unarchive"), None)
+            .await
+    }
+
+    /// Make a contact a participant of a ticket, so it may reply there (erratum
+    /// reply-from-non-participant): `POST /conversations/{id}/customers` with the ticket's id.
+    /// Adding someone twice changes nothing, so a retry is safe.
+    pub async fn add_participant(
+        &self,
+        ticket_id: &str,
+        external_id: &str,
+        admin_id: Option<&str>,
+    ) -> Result<Value, ApiError> {
+        let mut body = json!({"customer": {"user_id": external_id}});
+        if let Some(a) = admin_id {
+            body["admin_id"] = json!(a);
+        }
+        self.call(
+            Method::POST,
+            &format!("/conversations/{ticket_id}/customers"),
+            Some(&body),
+        )
+        .await
     }
 
     /// Create a contact exactly once: a duplicate (409) or a create whose answer was lost is
@@ -669,22 +766,47 @@ impl Client {
         Ok(found["tickets"].as_array().and_then(|a| a.first().cloned()))
     }
 
-    /// Create a ticket exactly once (see [`Client::find_ticket`]).
+    /// Create a ticket exactly once. Its only idempotency check is a search by the osTicket
+    /// number, and search lags behind a create (erratum search-lag): after a lost answer the
+    /// search is repeated with backoff for `window`, and a ticket still not found is never
+    /// sent again in this run. `Ok(None)`: parked, its fate unknown until a later run's search
+    /// (see [`Client::search_ticket_until`]).
     pub async fn create_ticket(
         &self,
         payload: &Value,
-        key: Option<(&str, &str)>,
-    ) -> Result<Value, ApiError> {
-        let lookup = || async {
-            match key {
-                Some((attr, value)) => self.find_ticket(attr, value).await,
-                None => Ok(None),
+        key: (&str, &str),
+        window: Duration,
+    ) -> Result<Option<Value>, ApiError> {
+        match self.call_once(Method::POST, "/tickets", payload).await {
+            Ok(v) => Ok(Some(v)),
+            Err(e) if e.ambiguous() => {
+                let deadline = std::time::Instant::now() + window;
+                self.search_ticket_until(key.0, key.1, deadline).await
             }
-        };
-        Ok(self
-            .exactly_once(Method::POST, "/tickets", payload, lookup)
-            .await?
-            .0)
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Search for the ticket whose attribute `attribute_id` is `value` until it is found or
+    /// `deadline` has passed (at least once, and once more at the deadline), with backoff.
+    pub async fn search_ticket_until(
+        &self,
+        attribute_id: &str,
+        value: &str,
+        deadline: std::time::Instant,
+    ) -> Result<Option<Value>, ApiError> {
+        let mut wait = Duration::from_millis(500);
+        loop {
+            if let Some(found) = self.find_ticket(attribute_id, value).await? {
+                return Ok(Some(found));
+            }
+            let now = std::time::Instant::now();
+            if now >= deadline {
+                return Ok(None);
+            }
+            tokio::time::sleep(wait.min(deadline - now)).await;
+            wait = (wait * 2).min(Duration::from_secs(30));
+        }
     }
 
     pub async fn get_ticket(&self, id: &str) -> Result<Value, ApiError> {
@@ -698,23 +820,42 @@ impl Client {
     }
 
     /// Post a reply or note exactly once. Replies have no idempotency key: after a lost answer
-    /// the ticket is read back and a part with the same type, `created_at` and body counts as
-    /// this one.
-    pub async fn reply_ticket(&self, id: &str, payload: &Value) -> Result<Value, ApiError> {
+    /// the ticket is read back (GET by id does not lag) and a part with the same type,
+    /// `created_at`, author and body text counts as this one, unless it is one of `claimed`
+    /// (parts the ledger already holds for other entries: two identical messages stay two).
+    pub async fn reply_ticket(
+        &self,
+        id: &str,
+        payload: &Value,
+        claimed: &std::collections::HashSet<String>,
+    ) -> Result<Value, ApiError> {
         let path = format!("/tickets/{id}/reply");
-        let lookup = || self.find_part(id, payload);
+        let lookup = || self.find_part(id, payload, claimed);
         Ok(self
             .exactly_once(Method::POST, &path, payload, lookup)
             .await?
             .0)
     }
 
-    /// The part of ticket `id` that `payload` (a reply request) created, if any.
-    pub async fn find_part(&self, id: &str, payload: &Value) -> Result<Option<Value>, ApiError> {
+    /// The part of ticket `id` that `payload` (a reply request) created, if any: the most
+    /// recent match that is not `claimed`.
+    pub async fn find_part(
+        &self,
+        id: &str,
+        payload: &Value,
+        claimed: &std::collections::HashSet<String>,
+    ) -> Result<Option<Value>, ApiError> {
         let ticket = self.get_ticket(id).await?;
         Ok(ticket["ticket_parts"]["ticket_parts"]
             .as_array()
-            .and_then(|parts| parts.iter().find(|p| same_part(p, payload)).cloned()))
+            .and_then(|parts| {
+                parts
+                    .iter()
+                    .rev()
+                    .filter(|p| !claimed.contains(&super::id_text(&p["id"])))
+                    .find(|p| super::live::same_part(p, payload))
+                    .cloned()
+            }))
     }
 
     pub async fn tag_ticket(
@@ -737,11 +878,25 @@ impl Client {
     }
 }
 
-/// Whether `part` (as read back) is the one `request` created.
-pub fn same_part(part: &Value, request: &Value) -> bool {
-    part["part_type"] == request["message_type"]
-        && part["created_at"] == request["created_at"]
-        && part["body"] == request["body"]
+/// What stays as it is in a path segment or query value: RFC 3986's unreserved characters.
+const UNRESERVED: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+/// A path segment made of caller data (an external id may hold anything).
+fn encoded(segment: &str) -> String {
+    percent_encoding::utf8_percent_encode(segment, UNRESERVED).to_string()
+}
+
+/// Bodies above this get more time than an ordinary answer.
+const LARGE_BODY: usize = 1024 * 1024;
+
+/// The extra time an upload of `bytes` may take: at 128 KiB/s, a slow office uplink, an 8 MiB
+/// file note gets a minute more.
+fn upload_time(bytes: usize) -> Duration {
+    Duration::from_secs_f64(bytes as f64 / (128.0 * 1024.0))
 }
 
 /// How long to wait for one answer: `OSTMIG_INTERCOM_TIMEOUT` seconds, default 60. A request

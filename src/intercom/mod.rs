@@ -4,6 +4,8 @@
 
 pub mod admins;
 pub mod client;
+pub mod errata;
+pub mod live;
 pub mod spec;
 pub mod teams;
 
@@ -127,12 +129,87 @@ pub fn pull(db: &Path, url: &str) -> anyhow::Result<(usize, usize)> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let (admins, teams) = rt.block_on(async {
+    let (admins, teams, attributes, types) = rt.block_on(async {
         let admins = client.list_admins().await.map_err(|e| explain(e, url))?;
         let teams = client.list_teams().await.map_err(|e| explain(e, url))?;
-        anyhow::Ok((admins, teams))
+        let mut attributes = Vec::new();
+        for model in ["contact", "company"] {
+            let list = client
+                .list_data_attributes(model)
+                .await
+                .map_err(|e| explain(e, url))?;
+            attributes.extend(list["data"].as_array().cloned().unwrap_or_default());
+        }
+        // Each type read whole: its states are listed there (erratum ticket-state-per-type).
+        let mut types = Vec::new();
+        let listed = client
+            .list_ticket_types()
+            .await
+            .map_err(|e| explain(e, url))?;
+        for t in listed["data"].as_array().into_iter().flatten() {
+            let one = client
+                .get_ticket_type(&id_text(&t["id"]))
+                .await
+                .map_err(|e| explain(e, url))?;
+            types.push(one);
+        }
+        anyhow::Ok((admins, teams, attributes, types))
     })?;
     let a = admins::import_value(db, admins, &format!("GET {url}/admins"))?;
     let t = teams::import_value(db, teams, &format!("GET {url}/teams"))?;
+    store_workspace(db, &attributes, &types, url)?;
     Ok((a, t))
+}
+
+/// Keep the workspace's data attributes and ticket types with their states (replacing what an
+/// earlier pull stored), for the checks that refuse a load Intercom would refuse half-way.
+fn store_workspace(
+    db: &Path,
+    attributes: &[serde_json::Value],
+    types: &[serde_json::Value],
+    url: &str,
+) -> anyhow::Result<()> {
+    let duck = warehouse::open(db)?;
+    warehouse::in_transaction(&duck, "BEGIN TRANSACTION;", "the workspace pull", || {
+        duck.execute_batch(
+            "DELETE FROM raw_intercom.data_attribute; DELETE FROM raw_intercom.ticket_type_state;",
+        )?;
+        let mut attr = duck.prepare(
+            "INSERT INTO raw_intercom.data_attribute VALUES (?, ?, ?, ?, ?, ?, now()::TIMESTAMP, ?)",
+        )?;
+        for a in attributes {
+            attr.execute(duckdb::params![
+                id_text(&a["id"]),
+                a["model"].as_str().unwrap_or_default(),
+                a["name"].as_str().unwrap_or_default(),
+                a["data_type"].as_str(),
+                a["custom"].as_bool(),
+                a["archived"].as_bool(),
+                format!("GET {url}/data_attributes"),
+            ])?;
+        }
+        let mut state = duck.prepare(
+            "INSERT INTO raw_intercom.ticket_type_state VALUES (?, ?, ?, ?, ?, ?, now()::TIMESTAMP, ?)",
+        )?;
+        for t in types {
+            let states = live::ticket_type_states(t);
+            let none = [serde_json::Value::Null];
+            for s in if states.is_empty() { &none[..] } else { states } {
+                state.execute(duckdb::params![
+                    id_text(&t["id"]),
+                    t["name"].as_str().unwrap_or_default(),
+                    t["archived"].as_bool(),
+                    s.get("id").map(id_text),
+                    s["category"].as_str(),
+                    s["internal_label"].as_str(),
+                    format!("GET {url}/ticket_types/{}", id_text(&t["id"])),
+                ])?;
+            }
+        }
+        duck.execute(
+            "INSERT INTO raw_intercom.pull_log VALUES ('data_attributes', ?, now()::TIMESTAMP, ?), ('ticket_types', ?, now()::TIMESTAMP, ?)",
+            duckdb::params![attributes.len() as i64, url, types.len() as i64, url],
+        )?;
+        Ok(())
+    })
 }

@@ -56,8 +56,10 @@ impl Spec {
     pub fn load(path: &Path) -> anyhow::Result<Spec> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read {}", path.display()))?;
-        let doc: Value = serde_yaml_ng::from_str(&text)
+        let mut doc: Value = serde_yaml_ng::from_str(&text)
             .with_context(|| format!("{} is not an OpenAPI YAML document", path.display()))?;
+        // The live API's shapes, where they differ from the schema (errata.toml).
+        super::errata::apply(&mut doc);
         let mut ops = Vec::new();
         if let Some(paths) = doc.get("paths").and_then(Value::as_object) {
             for (template, item) in paths {
@@ -85,6 +87,11 @@ impl Spec {
     /// The operation for a concrete path (`/tickets/123/reply`), preferring literal segments
     /// (`/contacts/search` over `/contacts/{id}`).
     pub fn operation(&self, method: &str, path: &str) -> Option<&Value> {
+        self.matching(method, path)
+            .and_then(|(_, _, ptr)| self.doc.pointer(ptr))
+    }
+
+    fn matching(&self, method: &str, path: &str) -> Option<&(String, Vec<String>, String)> {
         let segs = split(path.split('?').next().unwrap_or(path));
         self.ops
             .iter()
@@ -95,7 +102,44 @@ impl Spec {
                     .all(|(a, b)| a.starts_with('{') || a == b)
             })
             .max_by_key(|(_, t, _)| t.iter().filter(|s| !s.starts_with('{')).count())
-            .and_then(|(_, _, ptr)| self.doc.pointer(ptr))
+    }
+
+    /// `METHOD /template` of the operation a concrete path is (`POST /tickets/{ticket_id}/reply`).
+    pub fn template(&self, method: &str, path: &str) -> Option<String> {
+        self.matching(method, path)
+            .map(|(m, t, _)| format!("{m} /{}", t.join("/")))
+    }
+
+    /// Whether the operation's request body can carry a top-level `property` (through `$ref`,
+    /// `allOf`, `oneOf` and `anyOf`): how the simulator knows which writes could have said
+    /// `skip_notifications`.
+    pub fn request_accepts(&self, method: &str, path: &str, property: &str) -> bool {
+        let Some(schema) = self
+            .operation(method, path)
+            .and_then(|op| op.get("requestBody"))
+            .map(|r| self.deref(r))
+            .and_then(|rb| rb.pointer("/content/application~1json/schema"))
+        else {
+            return false;
+        };
+        self.names(schema, property, 0)
+    }
+
+    fn names(&self, schema: &Value, property: &str, depth: usize) -> bool {
+        let s = self.deref(schema);
+        if depth > 8 {
+            return false;
+        }
+        if s.pointer(&format!("/properties/{}", escape(property)))
+            .is_some()
+        {
+            return true;
+        }
+        ["allOf", "oneOf", "anyOf"].iter().any(|k| {
+            s.get(*k)
+                .and_then(Value::as_array)
+                .is_some_and(|subs| subs.iter().any(|sub| self.names(sub, property, depth + 1)))
+        })
     }
 
     /// Problems with a request body (empty when it conforms).
@@ -447,5 +491,45 @@ mod tests {
                 .check_response("GET", "/tickets/5", 200, &bad)
                 .is_empty()
         );
+    }
+
+    #[test]
+    fn the_writes_that_can_skip_notifications_are_read_from_the_spec() {
+        let Some(spec) = spec() else { return };
+        for (m, p) in [
+            ("POST", "/tickets"),
+            ("PUT", "/tickets/5"),
+            ("POST", "/tickets/5/reply"),
+        ] {
+            assert!(spec.request_accepts(m, p, "skip_notifications"), "{m} {p}");
+        }
+        for (m, p) in [
+            ("POST", "/tickets/5/tags"),
+            ("POST", "/contacts"),
+            ("POST", "/companies"),
+        ] {
+            assert!(!spec.request_accepts(m, p, "skip_notifications"), "{m} {p}");
+        }
+        assert_eq!(
+            spec.template("POST", "/tickets/5/reply").as_deref(),
+            Some("POST /tickets/{ticket_id}/reply")
+        );
+    }
+
+    #[test]
+    fn the_live_shape_of_ticket_type_attributes_is_validated_through_the_errata() {
+        let Some(spec) = spec() else { return };
+        let attr = |id: Value| json!({"type": "ticket_type_attribute", "id": id, "name": "x", "data_type": "string"});
+        let tt = |attrs: Vec<Value>| {
+            json!({"type": "ticket_type", "id": "7", "name": "T",
+                   "ticket_type_attributes": {"type": "list", "data": attrs}})
+        };
+        assert_eq!(
+            spec.check_response("GET", "/ticket_types/7", 200, &tt(vec![attr(json!("1"))])),
+            Vec::<String>::new()
+        );
+        // Patched in, so its items are judged (an id is a string), not waved through.
+        let wrong = spec.check_response("GET", "/ticket_types/7", 200, &tt(vec![attr(json!(1))]));
+        assert!(wrong.iter().any(|p| p.contains("data")), "{wrong:?}");
     }
 }

@@ -31,6 +31,7 @@ impl Target {
                 .replace("load.ledger", "load.sample_ledger")
                 .replace("load.phase_result", "load.sample_phase_result")
                 .replace("load.verify_mismatch", "load.sample_verify_mismatch")
+                .replace("load.contact_match", "load.sample_contact_match")
                 .replace("outbox.outbox_", "sample_outbox.outbox_"),
         }
     }
@@ -43,6 +44,9 @@ pub struct Entry {
     pub intercom_id: Option<String>,
     /// Hash of the outbox payload last sent (or being sent) for this object.
     pub payload_sha256: Option<String>,
+    /// Seconds since the row last changed: for an `intent` or `unknown` object, since it was
+    /// last sent.
+    pub age_seconds: f64,
 }
 
 impl Entry {
@@ -87,13 +91,15 @@ impl Ledger {
     pub fn get(&self, object_type: &str, key: &str) -> anyhow::Result<Option<Entry>> {
         self.with(|c| {
             c.query_row(
-                &self.sql("SELECT status, intercom_id, payload_sha256 FROM load.ledger WHERE object_type = ? AND source_key = ?"),
+                &self.sql("SELECT status, intercom_id, payload_sha256, epoch(now()::TIMESTAMP) - epoch(last_at)
+                           FROM load.ledger WHERE object_type = ? AND source_key = ?"),
                 params![object_type, key],
                 |r| {
                     Ok(Entry {
                         status: r.get(0)?,
                         intercom_id: r.get(1)?,
                         payload_sha256: r.get(2)?,
+                        age_seconds: r.get::<_, f64>(3)?.max(0.0),
                     })
                 },
             )
@@ -161,6 +167,35 @@ impl Ledger {
             )
         })?;
         Ok(())
+    }
+
+    /// A create whose answer was lost and that search has not found yet: `unknown`, with why.
+    /// `last_at` keeps the time of the send, so a later run knows how long search has had.
+    pub fn park(&self, k: Key, reason: &str) -> anyhow::Result<()> {
+        self.with(|c| {
+            c.execute(
+                &self.sql(
+                    "UPDATE load.ledger SET status = 'unknown', last_error = ?
+                     WHERE object_type = ? AND source_key = ?",
+                ),
+                params![reason, k.object_type, k.key],
+            )
+        })?;
+        Ok(())
+    }
+
+    /// The Intercom ids of the parts and notes already settled on ticket `ticket_key`.
+    pub fn claimed(&self, ticket_key: &str) -> anyhow::Result<std::collections::HashSet<String>> {
+        self.with(|c| {
+            let mut stmt = c.prepare(&self.sql(
+                "SELECT intercom_id FROM load.ledger WHERE ticket_key = ? AND intercom_id IS NOT NULL
+                   AND object_type IN ('part', 'event', 'attachment_note') AND status IN ('created', 'existing')",
+            ))?;
+            let ids = stmt
+                .query_map([ticket_key], |r| r.get::<_, String>(0))?
+                .collect::<Result<_, _>>()?;
+            Ok(ids)
+        })
     }
 
     /// Record the outcome: `created`, `existing` (found, not ours), `failed` or `rolled_back`.

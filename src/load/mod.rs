@@ -17,10 +17,14 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::error::Hinted;
-use crate::intercom::client::{ApiError, Client};
+use crate::intercom::client::{ApiError, Client, PARKED};
+use crate::intercom::live;
 use crate::warehouse;
 pub use ledger::Target;
-use ledger::{Key, Ledger, sha};
+use ledger::{Entry, Key, Ledger, sha};
+
+/// Seconds Intercom's search is assumed to lag at most ("a few minutes" for contacts).
+pub const DEFAULT_SEARCH_WINDOW: f64 = 300.0;
 
 pub const PHASES: &[&str] = &[
     "schema",
@@ -40,6 +44,10 @@ pub struct Options {
     pub concurrency: usize,
     /// The migration, or a `--sample` rehearsal (see [`build_sample`]).
     pub target: Target,
+    /// How long search may lag behind a create (erratum search-lag): a ticket whose create
+    /// answer was lost is searched for this long before it is parked, and sent again only
+    /// when a search this long after the send does not find it.
+    pub search_window: std::time::Duration,
 }
 
 /// The row-count reconciliation of one phase.
@@ -56,6 +64,9 @@ pub struct PhaseResult {
     pub updated: i64,
     /// Objects created earlier that changed but that Intercom cannot edit (a reply's text).
     pub stale: i64,
+    /// Creates whose answer was lost and that search has not found yet: parked as `unknown`,
+    /// settled by the next run (a ticket and everything on it).
+    pub unknown: i64,
 }
 
 /// Outbox rows as (key, ticket key, payload, extra).
@@ -153,6 +164,10 @@ pub fn plan(db: &std::path::Path, target: Target) -> anyhow::Result<Vec<PhaseRes
                 p.failed += 1;
                 p.sent += 1;
             }
+            Some("unknown") => {
+                p.unknown += 1;
+                p.sent += 1;
+            }
             _ => p.sent += 1,
         }
     }
@@ -244,6 +259,7 @@ struct Context_ {
     attributes: HashMap<String, (String, String, HashMap<String, String>)>,
     states: HashMap<String, String>,
     fallback_admin: Option<String>,
+    window: std::time::Duration,
 }
 
 pub fn run(opts: &Options) -> anyhow::Result<Vec<PhaseResult>> {
@@ -279,9 +295,13 @@ pub fn run(opts: &Options) -> anyhow::Result<Vec<PhaseResult>> {
         attributes: HashMap::new(),
         states: HashMap::new(),
         fallback_admin,
+        window: opts.search_window,
     };
     let rt = tokio::runtime::Runtime::new()?;
     rt.block_on(cx.client.reachable())?;
+    if opts.phase.as_deref().is_none_or(|p| p == "schema") {
+        rt.block_on(attribute_preflight(&cx))?;
+    }
     let run_id: i32 = cx.ledger.with(|c| {
         c.query_row(
             &cx.ledger
@@ -327,7 +347,8 @@ pub fn run(opts: &Options) -> anyhow::Result<Vec<PhaseResult>> {
                 ],
             )
         })?;
-        let failed = result.failed;
+        // A parked ticket stops the phases after it too: its state and files wait for it.
+        let failed = result.failed + result.unknown;
         results.push(result);
         if failed > 0 && !opts.continue_on_error {
             break;
@@ -346,7 +367,7 @@ async fn once<F, Fut>(
     send: F,
 ) -> anyhow::Result<Option<String>>
 where
-    F: FnOnce(bool) -> Fut,
+    F: FnOnce(Option<Entry>) -> Fut,
     Fut: std::future::Future<Output = Result<(String, bool), ApiError>>,
 {
     once_or_update(cx, k, payload, result, send, None::<NoUpdate>).await
@@ -357,6 +378,10 @@ type NoUpdate = fn(String) -> std::future::Ready<Result<(), ApiError>>;
 /// As [`once`]; and when an object this tool created has a different outbox payload now (the
 /// source changed after it was loaded), `update` brings it up to date with the object's
 /// Intercom id. Without `update`, such an object is counted `stale`: listed, never sent twice.
+///
+/// `send` gets what the ledger knew before this attempt (None: never sent): an object sent
+/// before may exist, and `send` must look for it first. A [`PARKED`] error parks it as
+/// `unknown` instead of failing it.
 async fn once_or_update<F, Fut, U, UFut>(
     cx: &Context_,
     k: Key<'_>,
@@ -366,7 +391,7 @@ async fn once_or_update<F, Fut, U, UFut>(
     update: Option<U>,
 ) -> anyhow::Result<Option<String>>
 where
-    F: FnOnce(bool) -> Fut,
+    F: FnOnce(Option<Entry>) -> Fut,
     Fut: std::future::Future<Output = Result<(String, bool), ApiError>>,
     U: FnOnce(String) -> UFut,
     UFut: std::future::Future<Output = Result<(), ApiError>>,
@@ -402,15 +427,19 @@ where
     }
     // An earlier run may have sent it and died before the answer, or had an error answered
     // after the change was applied: whatever the ledger knows of it, `send` must look first.
-    let resumed = known.is_some();
     cx.ledger.intent(k, &hash)?;
     result.sent += 1;
-    match send(resumed).await {
+    match send(known).await {
         Ok((id, existed)) => {
             let status = if existed { "existing" } else { "created" };
             cx.ledger.outcome(k, status, Some(&id), None)?;
             result.confirmed += 1;
             Ok(Some(id))
+        }
+        Err(e) if e.code() == Some(PARKED) => {
+            cx.ledger.park(k, &e.to_string())?;
+            result.unknown += 1;
+            Ok(None)
         }
         Err(e) => {
             cx.ledger.outcome(k, "failed", None, Some(&e.to_string()))?;
@@ -467,7 +496,8 @@ async fn schema(cx: &mut Context_) -> anyhow::Result<PhaseResult> {
             key("data_attribute", &row.key, "schema", None),
             &row.payload,
             &mut r,
-            |resumed| async move {
+            |earlier| async move {
+                let resumed = earlier.is_some();
                 let existing = c.list_data_attributes(&model).await?;
                 if let Some(a) = existing["data"]
                     .as_array()
@@ -492,7 +522,8 @@ async fn schema(cx: &mut Context_) -> anyhow::Result<PhaseResult> {
             key("tag", &row.key, "schema", None),
             &row.payload,
             &mut r,
-            |resumed| async move {
+            |earlier| async move {
+                let resumed = earlier.is_some();
                 let existing = c.list_tags().await?;
                 if let Some(t) = existing["data"].as_array().and_then(|a| {
                     a.iter().find(|t| {
@@ -518,7 +549,8 @@ async fn schema(cx: &mut Context_) -> anyhow::Result<PhaseResult> {
             key("ticket_type", &row.key, "schema", None),
             &row.payload,
             &mut r,
-            |resumed| async move {
+            |earlier| async move {
+                let resumed = earlier.is_some();
                 let existing = c.list_ticket_types().await?;
                 if let Some(t) = existing["data"]
                     .as_array()
@@ -548,11 +580,12 @@ async fn schema(cx: &mut Context_) -> anyhow::Result<PhaseResult> {
             key("ticket_type_attribute", &row.key, "schema", None),
             &row.payload,
             &mut r,
-            |resumed| async move {
+            |earlier| async move {
+                let resumed = earlier.is_some();
                 let tt = c.get_ticket_type(&type_id).await?;
-                if let Some(a) = tt["ticket_type_attributes"]["ticket_type_attributes"]
-                    .as_array()
-                    .and_then(|a| a.iter().find(|a| a["name"] == row.key.as_str()))
+                if let Some(a) = live::ticket_type_attributes(&tt)
+                    .iter()
+                    .find(|a| a["name"] == row.key.as_str())
                 {
                     return Ok((id(a), !resumed));
                 }
@@ -566,13 +599,16 @@ async fn schema(cx: &mut Context_) -> anyhow::Result<PhaseResult> {
     Ok(r)
 }
 
-/// Read the ticket type's attributes (ids, list item ids) and the ticket states.
+/// Read the ticket type's attributes (ids, list item ids) and its own states, and refuse to go
+/// on when a state category the tickets need has no state on that type (Intercom would answer
+/// 400 ticket_state_id_invalid for every such ticket: erratum ticket-state-per-type).
 async fn ticket_type(cx: &mut Context_) -> anyhow::Result<()> {
     if cx.ticket_type.is_some() {
         return Ok(());
     }
     let name = ticket_type_name(cx)?;
     let type_id = name
+        .clone()
         .and_then(|n| cx.ledger.id_of("ticket_type", &n).ok().flatten())
         .ok_or_else(|| {
             Hinted::new(
@@ -581,11 +617,7 @@ async fn ticket_type(cx: &mut Context_) -> anyhow::Result<()> {
             )
         })?;
     let tt = cx.client.get_ticket_type(&type_id).await?;
-    for a in tt["ticket_type_attributes"]["ticket_type_attributes"]
-        .as_array()
-        .into_iter()
-        .flatten()
-    {
+    for a in live::ticket_type_attributes(&tt) {
         let options: HashMap<String, String> = a["input_options"]["list_options"]
             .as_array()
             .into_iter()
@@ -606,15 +638,114 @@ async fn ticket_type(cx: &mut Context_) -> anyhow::Result<()> {
             ),
         );
     }
-    let states = cx.client.list_ticket_states().await?;
-    for s in states["data"].as_array().into_iter().flatten() {
-        if s["archived"] != true {
-            cx.states
-                .entry(s["category"].as_str().unwrap_or_default().to_string())
-                .or_insert_with(|| id(s));
-        }
+    // The type's own states; where a type lists none, the workspace's states that name it.
+    let mut states: Vec<Value> = live::ticket_type_states(&tt).to_vec();
+    if states.is_empty() {
+        let all = cx.client.list_ticket_states().await?;
+        states = all["data"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|s| live::state_belongs_to(s, &type_id))
+            .cloned()
+            .collect();
+    }
+    for s in states.iter().filter(|s| s["archived"] != true) {
+        cx.states
+            .entry(s["category"].as_str().unwrap_or_default().to_string())
+            .or_insert_with(|| id(s));
+    }
+    let needed: Vec<(String, i64)> = cx.ledger.with(|c| {
+        let mut stmt = c.prepare(&cx.ledger.sql(
+            "SELECT state_category, count(*) FROM outbox.outbox_tickets GROUP BY 1 ORDER BY 1",
+        ))?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<Vec<_>, _>>()?;
+        anyhow::Ok(rows)
+    })?;
+    let missing: Vec<String> = needed
+        .iter()
+        .filter(|(category, _)| !cx.states.contains_key(category))
+        .map(|(category, n)| format!("{category} ({n} tickets)"))
+        .collect();
+    if !missing.is_empty() {
+        return Err(Hinted::new(
+            format!(
+                "the Intercom ticket type {:?} ({type_id}) has no state for {}: Intercom refuses a state of another type",
+                name.unwrap_or_default(),
+                missing.join(", ")
+            ),
+            "add the state to the ticket type in Intercom (Settings > Tickets), or map those osTicket statuses to a category the type has, then run the load again",
+        )
+        .into());
     }
     cx.ticket_type = Some(type_id);
+    Ok(())
+}
+
+/// Before the schema phase creates anything: contact and company data attributes share one
+/// namespace and a workspace holds at most 250 (erratum data-attribute-namespace). Counted
+/// with the workspace's own attributes, live, so nothing is created that would fail later.
+async fn attribute_preflight(cx: &Context_) -> anyhow::Result<()> {
+    let planned: Vec<(String, String)> = cx.ledger.with(|c| {
+        let mut stmt = c.prepare(
+            &cx.ledger
+                .sql("SELECT model, attribute_name FROM outbox.outbox_data_attributes"),
+        )?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<Vec<_>, _>>()?;
+        anyhow::Ok(rows)
+    })?;
+    let mut existing: Vec<Value> = Vec::new();
+    for model in ["contact", "company"] {
+        let list = cx.client.list_data_attributes(model).await?;
+        existing.extend(list["data"].as_array().cloned().unwrap_or_default());
+    }
+    let clashes: Vec<String> = planned
+        .iter()
+        .filter_map(|(model, name)| {
+            existing
+                .iter()
+                .find(|e| e["name"] == name.as_str() && e["model"] != model.as_str())
+                .map(|e| {
+                    format!(
+                        "{name} (to create on {model}, the workspace has it on {})",
+                        e["model"].as_str().unwrap_or("?")
+                    )
+                })
+        })
+        .collect();
+    if !clashes.is_empty() {
+        return Err(Hinted::new(
+            format!("data attribute names already used on the other model: {}", clashes.join(", ")),
+            "contact and company attributes share one namespace: rename the fields' attributes in the mapping (ostmig map propose, then confirm), or archive the workspace's attribute",
+        )
+        .into());
+    }
+    let live_custom = existing
+        .iter()
+        .filter(|e| e["custom"] != false && e["archived"] != true)
+        .count();
+    let to_create = planned
+        .iter()
+        .filter(|(model, name)| {
+            !existing
+                .iter()
+                .any(|e| e["name"] == name.as_str() && e["model"] == model.as_str())
+        })
+        .count();
+    if live_custom + to_create > live::MAX_DATA_ATTRIBUTES {
+        return Err(Hinted::new(
+            format!(
+                "the workspace holds {live_custom} custom data attributes and the load would create {to_create}: more than Intercom's {}",
+                live::MAX_DATA_ATTRIBUTES
+            ),
+            "archive unused attributes in Intercom (Settings > Data > People/Companies), or map fewer fields to attributes",
+        )
+        .into());
+    }
     Ok(())
 }
 
@@ -631,7 +762,8 @@ async fn companies(cx: &Context_) -> anyhow::Result<PhaseResult> {
             key("company", &row.key, "companies", None),
             &row.payload,
             &mut r,
-            |resumed| async move {
+            |earlier| async move {
+                let resumed = earlier.is_some();
                 // POST /companies would silently update a company someone else made: look first.
                 if let Some(found) = c.find_company(&row.key).await? {
                     return Ok((id(&found), !resumed));
@@ -664,14 +796,43 @@ async fn contacts(cx: &Context_) -> anyhow::Result<PhaseResult> {
                 key("contact", &row.key, "contacts", None),
                 &row.payload,
                 &mut r,
-                |resumed| async move {
-                    // Sent by an earlier run that died before the answer: it is ours.
-                    if resumed && let Some(found) = c.find_contact(&row.key).await? {
-                        return Ok((id(&found), false));
+                |earlier| async move {
+                    // Ours, sent by an earlier run that died before the answer; or a user the
+                    // workspace already has under this external id. By GET: search lags.
+                    // (Skipped on a first send: a user already holding this external id answers
+                    // the create with a 409 that names them.)
+                    if earlier.is_some()
+                        && let Some(found) = c.find_contact(&row.key).await?
+                    {
+                        return Ok((id(&found), adopted_before(cx, &row.key)));
                     }
-                    c.create_contact_reporting(&row.payload)
-                        .await
-                        .map(|(v, existed)| (id(&v), existed))
+                    // Someone the workspace already knows by this e-mail (its Messenger's users
+                    // and leads): adopted or refused, never doubled.
+                    let email = row.payload["email"].as_str().unwrap_or_default();
+                    if !email.is_empty() {
+                        let known = c.find_contacts_by_email(email).await?;
+                        if let Some(adopted) = adopt(cx, row, known).await? {
+                            return Ok((adopted, true));
+                        }
+                    }
+                    match c.create_contact_reporting(&row.payload).await {
+                        Ok((v, existed)) => Ok((id(&v), existed)),
+                        // Search did not see them (it lags, and it skips archived contacts):
+                        // the 409 names the contact that holds the e-mail.
+                        Err(e) if e.status == Some(409) => {
+                            let Some(other) =
+                                e.errors.iter().find_map(|(_, m)| live::conflict_id(m))
+                            else {
+                                return Err(e);
+                            };
+                            let holder = c.get_contact(&other).await?;
+                            match adopt(cx, row, vec![holder]).await? {
+                                Some(adopted) => Ok((adopted, true)),
+                                None => Err(e),
+                            }
+                        }
+                        Err(e) => Err(e),
+                    }
                 },
                 Some(
                     |id: String| async move { c.update_contact(&id, &row.payload).await.map(drop) },
@@ -699,6 +860,121 @@ async fn contacts(cx: &Context_) -> anyhow::Result<PhaseResult> {
     sum("contacts", results)
 }
 
+/// Take over a contact the workspace already has with this osTicket user's e-mail, or refuse.
+/// A user with no external_id (or a lead) gets the user's external_id and data, unarchived
+/// first when archived; a user holding another external_id is someone else's and is never
+/// changed: the osTicket user is refused, listed with why. Every decision goes to
+/// `load.contact_match`. `Ok(None)`: nobody holds the e-mail.
+async fn adopt(cx: &Context_, row: &Row, known: Vec<Value>) -> Result<Option<String>, ApiError> {
+    let c = &cx.client;
+    let external = |k: &Value| k["external_id"].as_str().unwrap_or_default().to_string();
+    // Already this user's (an earlier integration, or a 409 on our own external id).
+    if let Some(k) = known.iter().find(|k| external(k) == row.key) {
+        return Ok(Some(id(k)));
+    }
+    let email = row.payload["email"].as_str().unwrap_or_default();
+    let same: Vec<&Value> = known
+        .iter()
+        .filter(|k| {
+            k["email"]
+                .as_str()
+                .is_some_and(|e| e.eq_ignore_ascii_case(email))
+        })
+        .collect();
+    if same.is_empty() || email.is_empty() {
+        return Ok(None);
+    }
+    let record = |action: &str, intercom_id: Option<&str>, reason: &str| {
+        cx.ledger.with(|conn| {
+            conn.execute(
+                &cx.ledger
+                    .sql("INSERT INTO load.contact_match VALUES (?, ?, ?, ?, ?, now()::TIMESTAMP)"),
+                duckdb::params![row.key, email, intercom_id, action, reason],
+            )
+        })
+    };
+    let refuse = |reason: String| {
+        let _ = record("refused", None, &reason);
+        ApiError::refused("POST", "/contacts", "contact_taken", reason)
+    };
+    if let Some(k) = same
+        .iter()
+        .find(|k| k["role"] == "user" && !external(k).is_empty())
+    {
+        return Err(refuse(format!(
+            "the workspace's contact {} already holds {email} under external_id {}: merge or change it in Intercom, or give this osTicket user another address",
+            id(k),
+            external(k)
+        )));
+    }
+    let users: Vec<&&Value> = same.iter().filter(|k| k["role"] == "user").collect();
+    if users.len() > 1 {
+        return Err(refuse(format!(
+            "{} users of the workspace hold {email}: merge them in Intercom first",
+            users.len()
+        )));
+    }
+    // A user without an external_id first; else the most recently updated lead.
+    let chosen: &Value = match users.first() {
+        Some(u) => u,
+        None => same
+            .iter()
+            .max_by_key(|k| k["updated_at"].as_i64().unwrap_or(0))
+            .expect("not empty"),
+    };
+    let contact_id = id(chosen);
+    let mut action = if chosen["role"] == "user" {
+        "adopted"
+    } else {
+        "adopted_lead"
+    }
+    .to_string();
+    if chosen["archived"] == true {
+        c.unarchive_contact(&contact_id).await?;
+        action = format!("{action}_archived");
+    }
+    let others = same.len() - 1;
+    let reason = format!(
+        "{} {contact_id} held {email}{}; it now carries external_id {}{}",
+        chosen["role"].as_str().unwrap_or("contact"),
+        if chosen["archived"] == true {
+            " (archived: unarchived)"
+        } else {
+            ""
+        },
+        row.key,
+        if others > 0 {
+            format!("; {others} other contacts with this e-mail left as they are")
+        } else {
+            String::new()
+        }
+    );
+    // Recorded before the change: a run killed after it must not take the contact for ours.
+    let _ = record(&action, Some(&contact_id), &reason);
+    // The osTicket user's data, its external_id and the user role; the address stays theirs.
+    let mut update = row.payload.clone();
+    if let Some(o) = update.as_object_mut() {
+        o.remove("email");
+    }
+    c.update_contact(&contact_id, &update).await?;
+    Ok(Some(contact_id))
+}
+
+/// Whether an earlier run adopted a workspace contact for this osTicket user.
+fn adopted_before(cx: &Context_, external_id: &str) -> bool {
+    cx.ledger
+        .with(|c| {
+            c.query_row(
+                &cx.ledger.sql(
+                    "SELECT count(*) FROM load.contact_match WHERE external_id = ? AND action <> 'refused'",
+                ),
+                [external_id],
+                |r| r.get::<_, i64>(0),
+            )
+        })
+        .is_ok_and(|n| n > 0)
+}
+
 fn sum(phase: &str, parts: Vec<anyhow::Result<PhaseResult>>) -> anyhow::Result<PhaseResult> {
     let mut total = phase_result(phase);
     for p in parts {
@@ -710,6 +986,7 @@ fn sum(phase: &str, parts: Vec<anyhow::Result<PhaseResult>>) -> anyhow::Result<P
         total.failed += p.failed;
         total.updated += p.updated;
         total.stale += p.stale;
+        total.unknown += p.unknown;
     }
     Ok(total)
 }
@@ -758,18 +1035,31 @@ async fn tickets(cx: &Context_) -> anyhow::Result<PhaseResult> {
                 let mut r = phase_result("tickets");
                 let c = &cx.client;
                 let request = &ticket_request(cx, &row.payload, row.extra["company_id"].as_str())?;
-                let lookup = number_attr.as_deref().map(|a| (a, row.key.as_str()));
-                let Some(ticket_id) = once_or_update(cx, key("ticket", &row.key, "tickets", None), &row.payload, &mut r, |resumed| async move {
-                    if resumed
-                        && let Some((attr, number)) = lookup
-                        && let Some(found) = c.find_ticket(attr, number).await?
-                    {
-                        return Ok((id(&found), false));
+                let number = row.key.as_str();
+                let window = cx.window;
+                let Some(ticket_id) = once_or_update(cx, key("ticket", &row.key, "tickets", None), &row.payload, &mut r, |earlier: Option<Entry>| async move {
+                    // Without the number attribute a lost answer could never be looked up.
+                    let Some(attr) = number_attr.as_deref() else {
+                        return Err(ApiError::refused("POST", "/tickets", "no_lookup",
+                            "the ticket type has no \"osTicket number\" attribute: re-run the schema phase"));
+                    };
+                    if let Some(e) = earlier {
+                        // Sent before and its fate unknown: search, and trust an absence only
+                        // from a search made a whole window after that send (search lags).
+                        let left = window.saturating_sub(std::time::Duration::from_secs_f64(e.age_seconds));
+                        if let Some(found) = c.search_ticket_until(attr, number, std::time::Instant::now() + left).await? {
+                            return Ok((id(&found), false));
+                        }
                     }
-                    c.create_ticket(request, lookup).await.map(|t| (id(&t), false))
+                    match c.create_ticket(request, (attr, number), window).await? {
+                        Some(t) => Ok((id(&t), false)),
+                        None => Err(ApiError::parked("POST", "/tickets", format!(
+                            "osTicket #{number} was sent, its answer was lost and search has not found it within {} s; the next run searches again and sends it only if it is still absent",
+                            window.as_secs()))),
+                    }
                 }, Some(|id: String| async move {
                     // Title and attributes changed in osTicket after the ticket was loaded.
-                    let change = json!({"ticket_attributes": request["ticket_attributes"]});
+                    let change = json!({"ticket_attributes": request["ticket_attributes"], "skip_notifications": true});
                     c.update_ticket(&id, &change).await.map(drop)
                 }))
                 .await?
@@ -791,16 +1081,33 @@ async fn tickets(cx: &Context_) -> anyhow::Result<PhaseResult> {
                          ORDER BY o, s, happened_at, key"
                     ),
                 )?;
+                let requester = row.payload["contacts"][0]["external_id"].as_str().unwrap_or_default();
+                let mut participants: std::collections::HashSet<String> = std::collections::HashSet::new();
                 for part in parts {
                     let (part, ticket_id) = (&part, ticket_id.clone());
                     let kind = part.extra.as_str().unwrap_or("part");
-                    let sent = once(cx, key(kind, &part.key, "tickets", Some(&row.key)), &part.payload, &mut r, |resumed| async move {
-                        if resumed && let Some(p) = c.find_part(&ticket_id, &part.payload).await? {
+                    let claimed = cx.ledger.claimed(&row.key)?;
+                    let author = part.payload["user_id"].as_str().filter(|_| part.payload["type"] == "user");
+                    // Only a participant may reply as a user (erratum reply-from-non-participant):
+                    // a CC who wrote is added first, once per ticket and run (adding is idempotent).
+                    let join = author
+                        .filter(|a| *a != requester && !participants.contains(*a))
+                        .filter(|_| cx.ledger.id_of(kind, &part.key).ok().flatten().is_none())
+                        .map(String::from);
+                    let fallback = cx.fallback_admin.clone();
+                    let sent = once(cx, key(kind, &part.key, "tickets", Some(&row.key)), &part.payload, &mut r, |earlier: Option<Entry>| async move {
+                        if earlier.is_some() && let Some(p) = c.find_part(&ticket_id, &part.payload, &claimed).await? {
                             return Ok((id(&p), false));
                         }
-                        c.reply_ticket(&ticket_id, &part.payload).await.map(|p| (id(&p), false))
+                        if let Some(who) = &join {
+                            c.add_participant(&ticket_id, who, fallback.as_deref()).await?;
+                        }
+                        c.reply_ticket(&ticket_id, &part.payload, &claimed).await.map(|p| (id(&p), false))
                     })
                     .await?;
+                    if let Some(a) = author {
+                        participants.insert(a.to_string());
+                    }
                     // Parts are a conversation: never post a later one over a gap.
                     if sent.is_none() {
                         break;
@@ -904,16 +1211,19 @@ async fn attachments(cx: &Context_) -> anyhow::Result<PhaseResult> {
         let c = &cx.client;
         let ticket_id2 = ticket_id.clone();
         let payload2 = payload.clone();
+        let claimed = cx.ledger.claimed(&number)?;
         once(
             cx,
             key("attachment_note", &note.key, "attachments", Some(&number)),
             &note.payload,
             &mut r,
-            |resumed| async move {
-                if resumed && let Some(p) = c.find_part(&ticket_id2, &payload2).await? {
+            |earlier: Option<Entry>| async move {
+                if earlier.is_some()
+                    && let Some(p) = c.find_part(&ticket_id2, &payload2, &claimed).await?
+                {
                     return Ok((id(&p), false));
                 }
-                c.reply_ticket(&ticket_id2, &payload2)
+                c.reply_ticket(&ticket_id2, &payload2, &claimed)
                     .await
                     .map(|p| (id(&p), false))
             },
@@ -948,6 +1258,7 @@ pub fn print(results: &[PhaseResult], planned: bool) {
             "to update",
             "changed, not updatable",
             "failed before",
+            "fate unknown",
         ]);
         for r in results {
             table.add_row(vec![
@@ -958,6 +1269,7 @@ pub fn print(results: &[PhaseResult], planned: bool) {
                 r.updated.to_string(),
                 r.stale.to_string(),
                 r.failed.to_string(),
+                r.unknown.to_string(),
             ]);
         }
     } else {
@@ -970,6 +1282,7 @@ pub fn print(results: &[PhaseResult], planned: bool) {
             "skipped",
             "changed, not updatable",
             "failed",
+            "parked (fate unknown)",
         ]);
         for r in results {
             table.add_row(vec![
@@ -981,6 +1294,7 @@ pub fn print(results: &[PhaseResult], planned: bool) {
                 r.skipped.to_string(),
                 r.stale.to_string(),
                 r.failed.to_string(),
+                r.unknown.to_string(),
             ]);
         }
     }
@@ -992,7 +1306,8 @@ pub fn failures(db: &std::path::Path, limit: usize, target: Target) -> anyhow::R
     let duck = warehouse::open(db)?;
     let mut stmt = duck.prepare(&target.sql(
         "SELECT object_type, source_key, coalesce(last_error, '') FROM load.ledger
-         WHERE status = 'failed' OR last_error LIKE 'update: %' ORDER BY last_at LIMIT ?",
+         WHERE status IN ('failed', 'unknown') OR last_error LIKE 'update: %'
+         ORDER BY status = 'unknown', last_at LIMIT ?",
     ))?;
     let out = stmt
         .query_map([limit as i64], |r| {

@@ -9,6 +9,7 @@
 //! injected: random 500/502/503 (half of them after the change was applied, so a client sees
 //! an ambiguous failure), connections cut after the change was applied, extra latency.
 
+mod sanitize;
 pub mod workspace;
 
 use std::collections::BTreeMap;
@@ -43,6 +44,24 @@ pub struct Options {
     pub storm_rate: f64,
     /// (requests, window seconds)
     pub rate_limit: (u64, u64),
+    /// How like the live API the workspace behaves (search lag, deletes, bodies).
+    pub behaviour: workspace::Behaviour,
+    /// Operations (`POST /tickets`) whose first N successful answers are lost: applied, then
+    /// the connection cut, for tests that need one lost answer at a known place.
+    pub lose_answers: Vec<(String, u64)>,
+}
+
+/// `"POST /tickets=2"` → ("POST /tickets", 2).
+pub fn parse_lose(text: &str) -> Result<(String, u64), String> {
+    let bad = || {
+        format!(
+            "--lose-answers {text:?}: write it as \"METHOD /path/{{template}}=N\", for example \"POST /tickets=1\""
+        )
+    };
+    let (op, n) = text.rsplit_once('=').ok_or_else(bad)?;
+    let n: u64 = n.trim().parse().map_err(|_| bad())?;
+    let (m, path) = op.trim().split_once(' ').ok_or_else(bad)?;
+    Ok((format!("{} {}", m.to_uppercase(), path.trim()), n))
 }
 
 /// `"1666/10s"` → (1666, 10).
@@ -69,6 +88,8 @@ struct Sim {
     storm_until: i64,
     /// What was injected so far, served with the state (`faults`).
     faults: Faults,
+    /// Answers still to lose, per operation template (`--lose-answers`).
+    lose: BTreeMap<String, u64>,
 }
 
 /// Counts of injected faults, for the tests' and benchmarks' reports.
@@ -79,6 +100,7 @@ struct Faults {
     hung: u64,
     storms: u64,
     throttled: u64,
+    lost_answers: u64,
 }
 
 const STORM_SECONDS: i64 = 2;
@@ -95,7 +117,7 @@ pub fn url_from_banner(line: &str) -> Option<String> {
 /// Serve until ctrl-c / SIGTERM; the address actually bound is printed first (port 0 works).
 pub fn run(opts: Options) -> anyhow::Result<()> {
     let spec = Spec::load(&Spec::locate(opts.spec.as_deref())?)?;
-    let ws = match &opts.state {
+    let mut ws: Workspace = match &opts.state {
         Some(p) if p.is_file() => serde_json::from_slice(&std::fs::read(p)?).map_err(|e| {
             Hinted::new(
                 format!("{} is not a simulator state file: {e}", p.display()),
@@ -104,7 +126,9 @@ pub fn run(opts: Options) -> anyhow::Result<()> {
         })?,
         _ => Workspace::seeded(&load_seed(opts.seed.as_deref())?),
     };
+    ws.behaviour = opts.behaviour.clone();
     let versions = spec.versions();
+    let lose = opts.lose_answers.iter().cloned().collect();
     let shared: Shared = Arc::new((
         Mutex::new(Sim {
             ws,
@@ -115,6 +139,7 @@ pub fn run(opts: Options) -> anyhow::Result<()> {
             dirty: true,
             storm_until: 0,
             faults: Faults::default(),
+            lose,
         }),
         opts,
     ));
@@ -393,8 +418,34 @@ async fn handle(
             if method != "GET" || sim.ws.next_id != before {
                 sim.dirty = true;
             }
+            // A write that could have said skip_notifications and did not would have e-mailed
+            // someone (erratum notifications).
+            if method != "GET"
+                && (200..300).contains(&out.0)
+                && parsed.as_ref().and_then(|b| b.get("skip_notifications")) != Some(&json!(true))
+                && sim
+                    .spec
+                    .request_accepts(&method, &path, "skip_notifications")
+            {
+                let op = sim.spec.template(&method, &path).unwrap_or_default();
+                *sim.ws.notifications.entry(op).or_default() += 1;
+            }
             out
         };
+        let lose_this = (200..300).contains(&status)
+            && sim
+                .spec
+                .template(&method, &path)
+                .and_then(|op| sim.lose.get_mut(&op))
+                .is_some_and(|left| {
+                    let lose = *left > 0;
+                    *left = left.saturating_sub(1);
+                    lose
+                });
+        if lose_this {
+            sim.faults.lost_answers += 1;
+            return cut_connection();
+        }
         if fail_after {
             sim.faults.server_errors += 1;
             return injected(&rate_headers);
@@ -410,7 +461,9 @@ async fn handle(
         // Held to the spec on the way out too.
         if !reply.is_null() {
             let violations = sim.spec.check_response(&method, &path, status, &reply);
-            let documented_elsewhere = status == 409 || status == 429;
+            // An answer the live API gives beyond the spec (errata.toml) is known, not wrong.
+            let documented_elsewhere =
+                crate::intercom::errata::status(&method, &path, status).is_some();
             if !violations.is_empty()
                 && !documented_elsewhere
                 && !violations[0].contains("lists no response")

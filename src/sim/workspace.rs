@@ -7,6 +7,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
+use crate::intercom::live::{MAX_DATA_ATTRIBUTES, MAX_PARTS_READ};
+
 /// Largest file accepted in `attachment_files` (Intercom documents 100 MB for uploads).
 pub const MAX_FILE_BYTES: usize = 100 * 1024 * 1024;
 
@@ -55,6 +57,31 @@ pub struct Workspace {
     pub ticket_states: Vec<Value>,
     pub tickets: BTreeMap<String, Value>,
     pub files: Vec<StoredFile>,
+    /// When each contact and ticket was created (Unix seconds): search does not see the
+    /// young ones (`--search-lag`), GET by id does.
+    #[serde(default)]
+    pub indexed_at: BTreeMap<String, f64>,
+    /// Writes whose operation accepts `skip_notifications` and that did not set it, per
+    /// operation: each one would have e-mailed a customer or teammate.
+    #[serde(default)]
+    pub notifications: BTreeMap<String, u64>,
+    /// Customer-visible objects created: `tickets` (of a Customer type) and `comments`
+    /// (replies the customer sees, as opposed to notes).
+    #[serde(default)]
+    pub customer_visible: BTreeMap<String, u64>,
+    #[serde(skip)]
+    pub behaviour: Behaviour,
+}
+
+/// How like the live API the workspace behaves; every switch's default is the live behaviour.
+#[derive(Debug, Clone, Default)]
+pub struct Behaviour {
+    /// Seconds a new contact or ticket stays invisible to search.
+    pub search_lag: f64,
+    /// Ticket and conversation deletes answer 403 api_plan_restricted.
+    pub restrict_deletes: bool,
+    /// Store bodies verbatim instead of sanitized (the pre-errata simulator).
+    pub raw_bodies: bool,
 }
 
 /// The seed: what the API cannot create (admins, teams).
@@ -64,6 +91,47 @@ pub struct Seed {
     pub admins: Vec<SeedAdmin>,
     #[serde(default)]
     pub teams: Vec<SeedTeam>,
+    /// People the workspace already knows (its Messenger made them): users with or without an
+    /// external_id, archived ones, and leads, some holding an osTicket user's e-mail.
+    #[serde(default)]
+    pub contacts: Vec<SeedContact>,
+    /// Ticket types the workspace already has, each with states of its own.
+    #[serde(default)]
+    pub ticket_types: Vec<SeedTicketType>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SeedContact {
+    #[serde(default = "user_role")]
+    pub role: String,
+    pub email: Option<String>,
+    pub name: Option<String>,
+    pub external_id: Option<String>,
+    #[serde(default)]
+    pub archived: bool,
+}
+
+fn user_role() -> String {
+    "user".into()
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SeedTicketType {
+    pub name: String,
+    #[serde(default = "customer_category")]
+    pub category: String,
+    #[serde(default)]
+    pub states: Vec<SeedState>,
+}
+
+fn customer_category() -> String {
+    "Customer".into()
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SeedState {
+    pub label: String,
+    pub category: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -114,6 +182,8 @@ impl Workspace {
             w.teams
                 .push(json!({"type": "team", "id": id, "name": t.name, "admin_ids": admin_ids}));
         }
+        // The default states: every ticket type created later gets them (`default`). A state
+        // keeps the ids of its types in `ticket_type_ids` (answered as `ticket_types`).
         for (label, category) in [
             ("Submitted", "submitted"),
             ("In progress", "in_progress"),
@@ -123,8 +193,46 @@ impl Workspace {
             let id = w.id();
             w.ticket_states.push(
                 json!({"type": "ticket_state", "id": id, "category": category,
-                "internal_label": label, "external_label": label, "archived": false}),
+                "internal_label": label, "external_label": label, "archived": false,
+                "default": true, "ticket_type_ids": []}),
             );
+        }
+        // Types that exist already, with states only they have, listed first as a workspace's
+        // older states are: a loader that takes the first state of a category gets theirs.
+        for (i, t) in seed.ticket_types.iter().enumerate() {
+            let (_, tt) = w.create_ticket_type(
+                &json!({"name": t.name, "category": t.category, "description": ""}),
+            );
+            let type_id = tt["id"].as_str().unwrap_or_default().to_string();
+            // Its own states only, not the defaults a type made through the API gets.
+            for st in w.ticket_states.iter_mut() {
+                if let Some(ids) = st["ticket_type_ids"].as_array_mut() {
+                    ids.retain(|i| *i != type_id.as_str());
+                }
+            }
+            for (j, st) in t.states.iter().enumerate() {
+                let id = w.id();
+                w.ticket_states.insert(
+                    i + j,
+                    json!({"type": "ticket_state", "id": id, "category": st.category,
+                    "internal_label": st.label, "external_label": st.label, "archived": false,
+                    "default": false, "ticket_type_ids": [type_id]}),
+                );
+            }
+        }
+        let long_ago = now() - 400 * 86_400;
+        for c in &seed.contacts {
+            let (_, made) = w.create_contact(&json!({
+                "role": c.role, "email": c.email, "name": c.name, "external_id": c.external_id}));
+            let id = made["id"].as_str().unwrap_or_default().to_string();
+            if let Some(stored) = w.contacts.get_mut(&id) {
+                stored["created_at"] = json!(long_ago);
+                stored["updated_at"] = json!(long_ago);
+                if c.archived {
+                    stored["archived"] = json!(true);
+                }
+            }
+            w.indexed_at.insert(id, long_ago as f64);
         }
         w
     }
@@ -142,7 +250,17 @@ impl Workspace {
         query: &BTreeMap<String, String>,
         body: &Value,
     ) -> Reply {
-        let segs: Vec<&str> = path.trim_matches('/').split('/').collect();
+        // Segments as Intercom reads them: percent-decoded (an external id may hold anything).
+        let decoded: Vec<String> = path
+            .trim_matches('/')
+            .split('/')
+            .map(|s| {
+                percent_encoding::percent_decode_str(s)
+                    .decode_utf8_lossy()
+                    .into_owned()
+            })
+            .collect();
+        let segs: Vec<&str> = decoded.iter().map(String::as_str).collect();
         match (method, segs.as_slice()) {
             ("GET", ["admins"]) => (200, json!({"type": "admin.list", "admins": self.admins})),
             ("GET", ["teams"]) => (200, json!({"type": "team.list", "teams": self.teams})),
@@ -174,16 +292,29 @@ impl Workspace {
                 search_page(found, "list", body)
             }
             ("GET", ["contacts"]) => list(self.contacts.values().cloned().collect(), "list", query),
-            ("POST", ["contacts", id, "archive"]) => match self.contacts.get_mut(*id) {
-                Some(c) => {
-                    c["archived"] = json!(true);
-                    (
-                        200,
-                        json!({"type": "contact", "id": id, "external_id": c["external_id"], "archived": true}),
-                    )
-                }
-                None => not_found("contact", id),
+            // Users only (the spec: "this endpoint only supports users and not leads").
+            ("GET", ["contacts", "find_by_external_id", external_id]) => match self
+                .contacts
+                .values()
+                .find(|c| c["role"] == "user" && c["external_id"] == *external_id)
+            {
+                Some(c) => (200, c.clone()),
+                None => not_found("contact", external_id),
             },
+            ("POST", ["conversations", id, "customers"]) => self.add_participant(id, body),
+            ("POST", ["contacts", id, action @ ("archive" | "unarchive")]) => {
+                let archived = *action == "archive";
+                match self.contacts.get_mut(*id) {
+                    Some(c) => {
+                        c["archived"] = json!(archived);
+                        (
+                            200,
+                            json!({"type": "contact", "id": id, "external_id": c["external_id"], "archived": archived}),
+                        )
+                    }
+                    None => not_found("contact", id),
+                }
+            }
             ("GET", ["contacts", id]) => match self.contacts.get(*id) {
                 Some(c) => (200, c.clone()),
                 None => not_found("contact", id),
@@ -251,11 +382,12 @@ impl Workspace {
             }
             ("GET", ["ticket_types"]) => (
                 200,
-                json!({"type": "list", "data": self.ticket_types.values().collect::<Vec<_>>()}),
+                json!({"type": "list", "data": self.ticket_types.values()
+                    .map(|t| with_states(t.clone(), &self.ticket_states)).collect::<Vec<_>>()}),
             ),
             ("POST", ["ticket_types"]) => self.create_ticket_type(body),
             ("GET", ["ticket_types", id]) => match self.ticket_types.get(*id) {
-                Some(t) => (200, t.clone()),
+                Some(t) => (200, with_states(t.clone(), &self.ticket_states)),
                 None => not_found("ticket_type", id),
             },
             ("PUT", ["ticket_types", id]) => match self.ticket_types.get_mut(*id) {
@@ -276,7 +408,7 @@ impl Workspace {
                 let Some(tt) = self.ticket_types.get_mut(*id) else {
                     return not_found("ticket_type", id);
                 };
-                let list = tt["ticket_type_attributes"]["ticket_type_attributes"]
+                let list = tt["ticket_type_attributes"]["data"]
                     .as_array_mut()
                     .expect("list");
                 match list.iter_mut().find(|a| a["id"] == *attr) {
@@ -296,19 +428,20 @@ impl Workspace {
                     None => not_found("ticket_type_attribute", attr),
                 }
             }
-            ("GET", ["ticket_states"]) => {
-                (200, json!({"type": "list", "data": self.ticket_states}))
-            }
+            ("GET", ["ticket_states"]) => (200, self.ticket_states_detailed()),
             ("POST", ["tickets"]) => self.create_ticket(body),
             ("POST", ["tickets", "search"]) => {
                 let found = self.search(self.tickets.values(), body);
                 search_page(found, "ticket.list", body)
             }
             ("GET", ["tickets", id]) => match self.tickets.get(*id) {
-                Some(t) => (200, t.clone()),
+                Some(t) => (200, public_ticket(t)),
                 None => not_found("ticket", id),
             },
             ("PUT", ["tickets", id]) => self.update_ticket(id, body),
+            ("DELETE", ["tickets" | "conversations", _]) if self.behaviour.restrict_deletes => {
+                error(403, "api_plan_restricted", "Active subscription needed.")
+            }
             ("DELETE", ["tickets", id]) => match self.tickets.remove(*id) {
                 Some(_) => {
                     self.files.retain(|f| f.ticket_id != *id);
@@ -327,6 +460,9 @@ impl Workspace {
     }
 
     fn upsert_company(&mut self, body: &Value) -> Reply {
+        if let Err(e) = self.check_custom_attributes("company", body.get("custom_attributes")) {
+            return e;
+        }
         let t = now();
         let existing = body
             .get("company_id")
@@ -386,12 +522,24 @@ impl Workspace {
         if let Some(email) = body.get("email").and_then(Value::as_str)
             && let Some(dup) = self.contacts.values().find(|c| {
                 c["id"] != id
+                    && c["role"] == "user"
                     && c["email"]
                         .as_str()
                         .is_some_and(|ce| ce.eq_ignore_ascii_case(email))
             })
         {
             return duplicate_contact(dup);
+        }
+        if let Some(x) = body.get("external_id").and_then(Value::as_str)
+            && let Some(dup) = self
+                .contacts
+                .values()
+                .find(|c| c["id"] != id && c["role"] == "user" && c["external_id"] == x)
+        {
+            return duplicate_contact(dup);
+        }
+        if let Err(e) = self.check_custom_attributes("contact", body.get("custom_attributes")) {
+            return e;
         }
         for field in ["external_id", "name", "phone", "role", "signed_up_at"] {
             if let Some(v) = body.get(field) {
@@ -422,16 +570,24 @@ impl Workspace {
                 "Either external_id, email or role is required",
             );
         }
-        // The real API answers 409 to a duplicate external_id or e-mail (not in the spec).
-        if let Some(dup) = self.contacts.values().find(|c| {
-            external_id.is_some_and(|x| c["external_id"] == x)
-                || email.is_some_and(|e| {
-                    c["email"]
-                        .as_str()
-                        .is_some_and(|ce| ce.eq_ignore_ascii_case(e))
-                })
-        }) {
+        let role = body.get("role").and_then(Value::as_str).unwrap_or("user");
+        // The real API answers 409 to a second user with the same external_id or e-mail
+        // (erratum contact-conflict-409); leads may share an e-mail with anyone.
+        if role == "user"
+            && let Some(dup) = self.contacts.values().find(|c| {
+                c["role"] == "user"
+                    && (external_id.is_some_and(|x| c["external_id"] == x)
+                        || email.is_some_and(|e| {
+                            c["email"]
+                                .as_str()
+                                .is_some_and(|ce| ce.eq_ignore_ascii_case(e))
+                        }))
+            })
+        {
             return duplicate_contact(dup);
+        }
+        if let Err(e) = self.check_custom_attributes("contact", body.get("custom_attributes")) {
+            return e;
         }
         let t = now();
         let id = format!("{:024x}", self.next_id + 0x6651_0000_0000);
@@ -440,7 +596,7 @@ impl Workspace {
         let contact = json!({
             "type": "contact", "id": id, "workspace_id": "sim",
             "external_id": external_id,
-            "role": body.get("role").and_then(Value::as_str).unwrap_or("user"),
+            "role": role,
             "email": email_text,
             "email_domain": email_text.split('@').nth(1).unwrap_or(""),
             "phone": body.get("phone").cloned().unwrap_or(Value::Null),
@@ -456,8 +612,35 @@ impl Workspace {
             "location": {"type": "location", "country": null, "region": null, "city": null},
             "social_profiles": {"type": "list", "data": []},
         });
+        self.indexed_at.insert(id.clone(), now_f());
         self.contacts.insert(id, contact.clone());
         (200, contact)
+    }
+
+    /// Keys must be data attributes of `model` (erratum custom-attributes-must-exist); company
+    /// values are strings, as the spec types them.
+    fn check_custom_attributes(&self, model: &str, attrs: Option<&Value>) -> Result<(), Reply> {
+        for (k, v) in attrs.and_then(Value::as_object).into_iter().flatten() {
+            let defined = self
+                .data_attributes
+                .iter()
+                .any(|a| a["model"] == model && a["name"] == k.as_str() && a["archived"] != true);
+            if !defined {
+                return Err(error(
+                    400,
+                    "parameter_invalid",
+                    format!("Custom attribute '{k}' does not exist"),
+                ));
+            }
+            if model == "company" && !(v.is_string() || v.is_null()) {
+                return Err(error(
+                    400,
+                    "parameter_invalid",
+                    format!("Custom attribute '{k}' of a company must be a string, not {v}"),
+                ));
+            }
+        }
+        Ok(())
     }
 
     fn attach_company(&mut self, contact_id: &str, body: &Value) -> Reply {
@@ -488,16 +671,31 @@ impl Workspace {
     fn create_data_attribute(&mut self, body: &Value) -> Reply {
         let name = body["name"].as_str().unwrap_or_default();
         let model = body["model"].as_str().unwrap_or_default();
-        if self
-            .data_attributes
-            .iter()
-            .any(|a| a["name"] == name && a["model"] == model)
-        {
+        // One namespace for contact and company attributes (erratum data-attribute-namespace;
+        // the spec's 400 example words it so).
+        if let Some(existing) = self.data_attributes.iter().find(|a| a["name"] == name) {
+            let data = |m: &str| if m == "company" { "company" } else { "people" };
             return error(
                 400,
                 "parameter_invalid",
                 format!(
-                    "You already have '{name}' in your {model} data. To save this as new data, use a different name."
+                    "You already have '{name}' in your {} data. To save this as new {} data, use a different name.",
+                    data(existing["model"].as_str().unwrap_or_default()),
+                    data(model)
+                ),
+            );
+        }
+        let live = self
+            .data_attributes
+            .iter()
+            .filter(|a| a["custom"] == true && a["archived"] != true)
+            .count();
+        if live >= MAX_DATA_ATTRIBUTES {
+            return error(
+                400,
+                "parameter_invalid",
+                format!(
+                    "You have reached the limit of {MAX_DATA_ATTRIBUTES} custom data attributes; archive unused attributes to create new ones"
                 ),
             );
         }
@@ -551,20 +749,68 @@ impl Workspace {
             "category": body.get("category").and_then(Value::as_str).unwrap_or("Customer"),
             "name": body["name"], "description": body.get("description").and_then(Value::as_str).unwrap_or(""),
             "icon": body.get("icon").and_then(Value::as_str).unwrap_or("🎟️"), "workspace_id": "sim",
-            "ticket_type_attributes": {"type": "list", "ticket_type_attributes": []},
+            "ticket_type_attributes": {"type": "list", "data": []},
             "archived": false, "created_at": t, "updated_at": t});
         for (name, desc, multiline) in [
             ("_default_title_", "Title", false),
             ("_default_description_", "Description", true),
         ] {
             let attr = self.ticket_type_attribute(&id, name, desc, "string", true, multiline, None);
-            tt["ticket_type_attributes"]["ticket_type_attributes"]
+            tt["ticket_type_attributes"]["data"]
                 .as_array_mut()
                 .expect("list")
                 .push(attr);
         }
+        // A new type gets the workspace's default states.
+        for st in self
+            .ticket_states
+            .iter_mut()
+            .filter(|st| st["default"] == true)
+        {
+            if let Some(ids) = st["ticket_type_ids"].as_array_mut() {
+                ids.push(json!(id));
+            }
+        }
         self.ticket_types.insert(id, tt.clone());
         (200, with_states(tt, &self.ticket_states))
+    }
+
+    /// The ticket type's own states (erratum ticket-state-per-type).
+    fn states_of_type(&self, type_id: &str) -> Vec<&Value> {
+        self.ticket_states
+            .iter()
+            .filter(|st| {
+                st["ticket_type_ids"]
+                    .as_array()
+                    .is_some_and(|ids| ids.iter().any(|i| i == type_id))
+            })
+            .collect()
+    }
+
+    /// GET /ticket_states: each state with the types it belongs to.
+    fn ticket_states_detailed(&self) -> Value {
+        let data: Vec<Value> = self
+            .ticket_states
+            .iter()
+            .map(|st| {
+                let types: Vec<Value> = st["ticket_type_ids"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|i| self.ticket_types.get(i.as_str()?))
+                    .map(|tt| {
+                        let mut tt = tt.clone();
+                        tt.as_object_mut().map(|o| o.remove("ticket_type_attributes"));
+                        tt
+                    })
+                    .collect();
+                json!({"type": "ticket_state", "id": st["id"], "category": st["category"],
+                       "internal_label": st["internal_label"], "external_label": st["external_label"],
+                       "archived": st["archived"],
+                       "ticket_types": {"type": "list", "data": types}})
+            })
+            .collect();
+        json!({"type": "list", "data": data})
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -605,7 +851,7 @@ impl Workspace {
             return not_found("ticket_type", type_id);
         }
         let name = body["name"].as_str().unwrap_or_default().to_string();
-        let exists = self.ticket_types[type_id]["ticket_type_attributes"]["ticket_type_attributes"]
+        let exists = self.ticket_types[type_id]["ticket_type_attributes"]["data"]
             .as_array()
             .is_some_and(|a| a.iter().any(|x| x["name"] == name.as_str()));
         if exists {
@@ -645,7 +891,7 @@ impl Workspace {
             }
         }
         let tt = self.ticket_types.get_mut(type_id).expect("checked");
-        let list = tt["ticket_type_attributes"]["ticket_type_attributes"]
+        let list = tt["ticket_type_attributes"]["data"]
             .as_array_mut()
             .expect("list");
         attr["order"] = json!(list.len());
@@ -716,7 +962,13 @@ impl Workspace {
         let created = body.get("created_at").and_then(Value::as_i64).unwrap_or(t);
         let id = self.id();
         let number = self.tickets.len() + 1;
-        let state = self.state_of("submitted");
+        let state = self.state_of(&type_id, "submitted");
+        // Intercom's own first part (the POST /tickets example, spec line 20250).
+        let first = self.system_part(
+            "ticket_state_updated_by_admin",
+            None,
+            json!({"ticket_state": "submitted", "previous_ticket_state": "submitted"}),
+        );
         let mut ticket_type = tt.clone();
         ticket_type
             .as_object_mut()
@@ -731,11 +983,34 @@ impl Workspace {
             "admin_assignee_id": admin_assignee, "team_assignee_id": team_assignee,
             "created_at": created, "updated_at": t, "open": true,
             "linked_objects": {"type": "list", "total_count": 0, "has_more": false, "data": []},
-            "ticket_parts": {"type": "ticket_part.list", "ticket_parts": [], "total_count": 0},
+            "ticket_parts": {"type": "ticket_part.list", "ticket_parts": [first], "total_count": 1},
             "tags": {"type": "tag.list", "tags": []},
             "is_shared": false, "previous_ticket_state_id": null});
+        if tt["category"] == "Customer" {
+            *self.customer_visible.entry("tickets".into()).or_default() += 1;
+        }
+        self.indexed_at.insert(id.clone(), now_f());
         self.tickets.insert(id, ticket.clone());
         (200, public_ticket(&ticket))
+    }
+
+    /// A part Intercom writes itself (state changes, assignments, attribute updates), by the
+    /// admin the request names or else by its bot, at the current time.
+    fn system_part(&mut self, part_type: &str, admin_id: Option<&str>, extra: Value) -> Value {
+        let t = now();
+        let author = match admin_id.and_then(|a| self.admin(a)) {
+            Some(a) => {
+                json!({"type": "admin", "id": a["id"], "name": a["name"], "email": a["email"]})
+            }
+            None => json!({"type": "bot", "id": "991267999", "name": "Fin",
+                           "email": "operator+sim@intercom.io"}),
+        };
+        let mut part = json!({"type": "ticket_part", "id": self.id(), "part_type": part_type,
+            "created_at": t, "updated_at": t, "author": author, "attachments": [], "redacted": false});
+        for (k, v) in extra.as_object().into_iter().flatten() {
+            part[k] = v.clone();
+        }
+        part
     }
 
     /// Keys must be attributes of the type; list values must be one of its list item ids.
@@ -743,7 +1018,7 @@ impl Workspace {
         let Some(attrs) = attrs.and_then(Value::as_object) else {
             return Ok(json!({}));
         };
-        let defs = tt["ticket_type_attributes"]["ticket_type_attributes"]
+        let defs = tt["ticket_type_attributes"]["data"]
             .as_array()
             .cloned()
             .unwrap_or_default();
@@ -786,15 +1061,15 @@ impl Workspace {
         Ok(Value::Object(attrs.clone()))
     }
 
-    fn state_of(&self, category: &str) -> Value {
+    /// The first state of `category` that belongs to the type.
+    fn state_of(&self, type_id: &str, category: &str) -> Value {
         let s = self
-            .ticket_states
-            .iter()
+            .states_of_type(type_id)
+            .into_iter()
             .find(|s| s["category"] == category)
             .cloned()
             .unwrap_or(json!({}));
-        json!({"type": "ticket_state", "id": s["id"], "category": s["category"],
-               "internal_label": s["internal_label"], "external_label": s["external_label"]})
+        public_state(&s)
     }
 
     fn update_ticket(&mut self, id: &str, body: &Value) -> Reply {
@@ -802,18 +1077,36 @@ impl Workspace {
             return not_found("ticket", id);
         };
         let mut ticket = ticket;
+        let type_id = ticket["ticket_type"]["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let admin_id = body.get("admin_id").map(crate::intercom::id_text);
+        let mut added = Vec::new();
         if let Some(state_id) = body.get("ticket_state_id").and_then(Value::as_str) {
-            let Some(s) = self.ticket_states.iter().find(|s| s["id"] == state_id) else {
+            // The spec's 400 (line 20631): a state of another type is not a state of this one.
+            let Some(st) = self
+                .states_of_type(&type_id)
+                .into_iter()
+                .find(|st| st["id"] == state_id)
+                .cloned()
+            else {
                 return error(
                     400,
                     "ticket_state_id_invalid",
-                    format!("Ticket state {state_id} not found"),
+                    "Ticket state id is not valid or is not associated with the ticket type",
                 );
             };
-            let category = s["category"].as_str().unwrap_or_default().to_string();
+            let category = st["category"].as_str().unwrap_or_default().to_string();
+            let previous = ticket["ticket_state"]["category"].clone();
             ticket["previous_ticket_state_id"] = ticket["ticket_state"]["id"].clone();
-            ticket["ticket_state"] = self.state_of(&category);
+            ticket["ticket_state"] = public_state(&st);
             ticket["open"] = json!(category != "resolved");
+            added.push(self.system_part(
+                "ticket_state_updated_by_admin",
+                admin_id.as_deref(),
+                json!({"ticket_state": category, "previous_ticket_state": previous}),
+            ));
         }
         if let Some(open) = body.get("open").and_then(Value::as_bool) {
             ticket["open"] = json!(open);
@@ -832,6 +1125,17 @@ impl Workspace {
                     format!("Assignee {assignee} not found"),
                 );
             }
+            let whom = if self.teams.iter().any(|t| t["id"] == assignee) {
+                "team"
+            } else {
+                "admin"
+            };
+            let part = self.system_part(
+                "assignment",
+                admin_id.as_deref(),
+                json!({"assigned_to": {"type": whom, "id": assignee}}),
+            );
+            added.push(part);
         }
         if let Some(attrs) = body.get("ticket_attributes") {
             let tt = self
@@ -843,8 +1147,28 @@ impl Workspace {
                 None => json!({}),
             };
             for (k, v) in checked.as_object().into_iter().flatten() {
+                if ticket["ticket_attributes"][k] != *v {
+                    // As the spec types it: ids and labels are text.
+                    let shown = match v {
+                        Value::Null => String::new(),
+                        other => crate::intercom::id_text(other),
+                    };
+                    let part = self.system_part(
+                        "ticket_attribute_updated_by_admin",
+                        admin_id.as_deref(),
+                        json!({"updated_attribute_data": {
+                            "attribute": {"type": "attribute", "id": k, "label": k},
+                            "value": {"type": "value", "id": shown, "label": shown}}}),
+                    );
+                    added.push(part);
+                }
                 ticket["ticket_attributes"][k] = v.clone();
             }
+        }
+        if let Some(parts) = ticket["ticket_parts"]["ticket_parts"].as_array_mut() {
+            parts.extend(added);
+            let n = parts.len();
+            ticket["ticket_parts"]["total_count"] = json!(n);
         }
         ticket["updated_at"] = json!(now());
         self.tickets.insert(id.to_string(), ticket.clone());
@@ -877,6 +1201,22 @@ impl Workspace {
                     || body.get("email").is_some_and(|v| c["email"] == *v)
             });
             match found {
+                // Erratum reply-from-non-participant: until a sandbox says otherwise, only a
+                // contact on the ticket may reply as a user.
+                Some(c)
+                    if !ticket["contacts"]["contacts"]
+                        .as_array()
+                        .is_some_and(|a| a.iter().any(|p| p["id"] == c["id"])) =>
+                {
+                    return error(
+                        400,
+                        "parameter_invalid",
+                        format!(
+                            "Contact {} is not a participant of ticket {ticket_id}: add them first",
+                            c["id"].as_str().unwrap_or_default()
+                        ),
+                    );
+                }
                 Some(c) => {
                     let mut a = json!({"type": "user", "id": c["id"], "name": c["name"]});
                     // A phone-only contact has no address; the spec's author.email is format: email.
@@ -929,9 +1269,17 @@ impl Workspace {
             });
         }
         let t = now();
+        let stored_body = match body.get("body").and_then(Value::as_str) {
+            Some(b) if !self.behaviour.raw_bodies => json!(super::sanitize::sanitize(b)),
+            _ => body.get("body").cloned().unwrap_or(Value::Null),
+        };
+        let part_type = body["message_type"].as_str().unwrap_or("comment");
+        if part_type == "comment" {
+            *self.customer_visible.entry("comments".into()).or_default() += 1;
+        }
         let part = json!({"type": "ticket_part", "id": part_id,
-            "part_type": body["message_type"].as_str().unwrap_or("comment"),
-            "body": body.get("body").cloned().unwrap_or(Value::Null),
+            "part_type": part_type,
+            "body": stored_body,
             "created_at": body.get("created_at").and_then(Value::as_i64).unwrap_or(t),
             "updated_at": t, "author": author, "attachments": attachments, "redacted": false});
         let ticket = self.tickets.get_mut(ticket_id).expect("checked");
@@ -943,6 +1291,39 @@ impl Workspace {
         ticket["ticket_parts"]["total_count"] = json!(n);
         ticket["updated_at"] = json!(t);
         (200, part)
+    }
+
+    /// POST /conversations/{id}/customers on a ticket's id: the contact becomes a participant
+    /// (answered with the conversation's `customers`, as the spec's example shows).
+    fn add_participant(&mut self, ticket_id: &str, body: &Value) -> Reply {
+        let who = &body["customer"];
+        let Some(contact) = self
+            .contacts
+            .values()
+            .find(|c| {
+                who.get("intercom_user_id").is_some_and(|v| c["id"] == *v)
+                    || who.get("user_id").is_some_and(|v| c["external_id"] == *v)
+                    || who.get("email").is_some_and(|v| c["email"] == *v)
+            })
+            .cloned()
+        else {
+            return error(404, "not_found", "Resource Not Found");
+        };
+        let Some(ticket) = self.tickets.get_mut(ticket_id) else {
+            return error(404, "not_found", "Resource Not Found");
+        };
+        let list = ticket["contacts"]["contacts"]
+            .as_array_mut()
+            .expect("contacts");
+        if !list.iter().any(|p| p["id"] == contact["id"]) {
+            list.push(json!({"type": "contact", "id": contact["id"],
+                             "external_id": contact["external_id"]}));
+        }
+        let customers: Vec<Value> = list
+            .iter()
+            .map(|p| json!({"type": "user", "id": p["id"]}))
+            .collect();
+        (200, json!({"customers": customers}))
     }
 
     fn tag_ticket(&mut self, ticket_id: &str, body: &Value) -> Reply {
@@ -966,9 +1347,19 @@ impl Workspace {
         (200, applied)
     }
 
-    /// Intercom's search: a single filter or AND/OR of filters over object fields.
+    /// Intercom's search: a single filter or AND/OR of filters over object fields. Eventually
+    /// consistent (erratum search-lag): an object younger than the lag is not found yet;
+    /// archived contacts are not found.
     fn search<'a>(&self, objects: impl Iterator<Item = &'a Value>, body: &Value) -> Vec<Value> {
+        let horizon = now_f() - self.behaviour.search_lag;
         objects
+            .filter(|o| {
+                o["id"]
+                    .as_str()
+                    .and_then(|id| self.indexed_at.get(id))
+                    .is_none_or(|t| *t <= horizon)
+            })
+            .filter(|o| o["archived"] != true)
             .filter(|o| matches(o, &body["query"]))
             .cloned()
             .map(|o| {
@@ -987,18 +1378,37 @@ impl Workspace {
     }
 }
 
-/// The ticket as the API returns it (the sim keeps company and tags on it for its own use).
+/// The ticket exactly as the spec's ticket object (the sim keeps company and tags on it for its
+/// own use; the schema has neither), with the 500 most recent parts.
 fn public_ticket(t: &Value) -> Value {
     let mut t = t.clone();
     if let Some(o) = t.as_object_mut() {
         o.remove("company_id");
         o.remove("tags");
     }
+    if let Some(parts) = t["ticket_parts"]["ticket_parts"].as_array_mut()
+        && parts.len() > MAX_PARTS_READ
+    {
+        let cut = parts.len() - MAX_PARTS_READ;
+        parts.drain(..cut);
+    }
     t
 }
 
+fn public_state(s: &Value) -> Value {
+    json!({"type": "ticket_state", "id": s["id"], "category": s["category"],
+           "internal_label": s["internal_label"], "external_label": s["external_label"]})
+}
+
+/// The type as GET /ticket_types/{id} answers it: with the states that belong to it.
 fn with_states(mut tt: Value, states: &[Value]) -> Value {
-    tt["ticket_states"] = json!({"type": "list", "data": states.iter().map(|s| json!({
+    let id = tt["id"].clone();
+    let own = states.iter().filter(|s| {
+        s["ticket_type_ids"]
+            .as_array()
+            .is_some_and(|ids| ids.contains(&id))
+    });
+    tt["ticket_states"] = json!({"type": "list", "data": own.map(|s| json!({
         "type": "ticket_state", "id": s["id"], "category": s["category"],
         "internal_label": s["internal_label"], "external_label": s["external_label"]})).collect::<Vec<_>>()});
     tt
@@ -1015,8 +1425,7 @@ fn strip_company(contact: &mut Value, company_id: &str) {
 fn field<'a>(o: &'a Value, name: &str) -> Option<&'a Value> {
     if let Some(attr) = name.strip_prefix("ticket_attribute.") {
         // By attribute id: find its name on the ticket's type.
-        let defs =
-            o["ticket_type"]["ticket_type_attributes"]["ticket_type_attributes"].as_array()?;
+        let defs = o["ticket_type"]["ticket_type_attributes"]["data"].as_array()?;
         let def = defs.iter().find(|d| d["id"] == attr)?;
         return o["ticket_attributes"].get(def["name"].as_str()?);
     }
@@ -1110,14 +1519,23 @@ fn search_page(found: Vec<Value>, kind: &str, body: &Value) -> Reply {
 
 /// The real API's 409 for a second contact with the same external_id or e-mail (not in the spec).
 fn duplicate_contact(dup: &Value) -> Reply {
+    let archived = if dup["archived"] == true {
+        "An archived contact"
+    } else {
+        "A contact"
+    };
     error(
         409,
         "conflict",
         format!(
-            "A contact matching those details already exists with id={}",
+            "{archived} matching those details already exists with id={}",
             dup["id"].as_str().unwrap_or("")
         ),
     )
+}
+
+fn now_f() -> f64 {
+    chrono::Utc::now().timestamp_millis() as f64 / 1000.0
 }
 
 fn list(items: Vec<Value>, kind: &str, query: &BTreeMap<String, String>) -> Reply {

@@ -56,6 +56,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0011_mapping.sql",
         include_str!("../../sql/migrations/0011_mapping.sql"),
     ),
+    (
+        "0012_live_api.sql",
+        include_str!("../../sql/migrations/0012_live_api.sql"),
+    ),
 ];
 
 /// Storage format written into new staging files.

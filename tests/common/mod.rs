@@ -333,6 +333,22 @@ impl Drop for Prism {
     }
 }
 
+/// The parts of a ticket (as the simulator holds it) that a load posts: replies and notes, not
+/// the parts Intercom writes itself (state changes, assignments: erratum system-parts).
+pub fn posted_parts(ticket: &serde_json::Value) -> Vec<&serde_json::Value> {
+    ticket["ticket_parts"]["ticket_parts"]
+        .as_array()
+        .map(|parts| {
+            parts
+                .iter()
+                .filter(|p| {
+                    ["comment", "note", "open"].contains(&p["part_type"].as_str().unwrap_or(""))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// The configuration that settles every agent and department of the real 1.17 database, with
 /// the admin who posts what no agent wrote.
 pub const SETTLED: &str = "[admins]\nfallback = \"Ada.Admin@acme-helpdesk.example\"\n\n\
@@ -378,4 +394,11 @@ admin_emails = ["jane.doe@acme-helpdesk.example"]
 id = "814868"
 name = "Escalations"
 admin_emails = ["kevin.chen@acme-helpdesk.example"]
+# A type the workspace already has, with states only it owns, listed before the defaults: a
+# loader that took the first state of each category would be refused (ticket-state-per-type).
+[[ticket_types]]
+name = "Bug report"
+category = "Tracker"
+states = [{ label = "Investigating", category = "in_progress" }, { label = "Fixed", category = "resolved" },
+          { label = "Needs info", category = "waiting_on_customer" }]
 "#;

@@ -9,7 +9,10 @@ SELECT field_id, target AS model, attribute_name,
        CASE WHEN data_type = 'list'
             THEN json_object('name', attribute_name, 'model', target, 'description', label,
                              'data_type', 'options', 'options', (SELECT to_json(list(json_object('value', o))) FROM unnest(options) AS t(o)))
-            ELSE json_object('name', attribute_name, 'model', target, 'description', label, 'data_type', data_type)
+            -- Company values are strings in the spec (erratum custom-attributes-must-exist), so
+            -- company attributes are created as strings.
+            ELSE json_object('name', attribute_name, 'model', target, 'description', label,
+                             'data_type', CASE WHEN target = 'company' THEN 'string' ELSE data_type END)
        END AS payload
 FROM intermediate.int_attribute_map
 WHERE target IN ('contact', 'company') AND data_type IS NOT NULL

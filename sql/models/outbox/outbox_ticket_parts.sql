@@ -4,7 +4,8 @@
 -- ticket's description and the notes skipped by notes.policy = "skip"
 -- (reports.rpt_part_exclusions lists those).
 -- Why: customer messages are contact replies (user_id = the contact's external_id), agent
--- responses admin comments, internal notes admin notes, all backdated with created_at. What
+-- responses admin comments, internal notes admin notes, all backdated with created_at and all
+-- with skip_notifications (the operation takes it for contact replies too). What
 -- no contact or admin wrote (system entries, messages from people who are not contacts) is a
 -- note by the fallback admin (admins.fallback) saying who wrote it; entries moved in from a
 -- merged ticket say which ticket they came from; so does an entry whose agent osTicket no longer
@@ -57,7 +58,7 @@ shaped AS (
 SELECT s.ticket_id, s.entry_id, s.seq, s.kind, s.route, s.admin_id, s.author_external_id,
        json_merge_patch('{}', CASE WHEN s.route = 'contact_comment' THEN
            json_object('message_type', 'comment', 'type', 'user', 'user_id', s.author_external_id,
-                       'body', s.body, 'created_at', epoch(s.created_at)::BIGINT)
+                       'body', s.body, 'created_at', epoch(s.created_at)::BIGINT, 'skip_notifications', true)
        ELSE
            json_object('message_type', CASE s.route WHEN 'admin_comment' THEN 'comment' ELSE 'note' END,
                        'type', 'admin', 'admin_id', s.admin_id, 'body', s.body,

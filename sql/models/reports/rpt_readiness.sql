@@ -1,5 +1,6 @@
 -- reports.rpt_readiness: the Intercom workspace readiness checklist, one line per thing.
--- Grain: one row per team inbox, admin, ticket type, attribute and tag the migration needs.
+-- Grain: one row per team inbox, admin, ticket type, ticket state category, attribute and tag
+-- the migration needs.
 -- Why: Intercom's API cannot create teams or admins, so the customer's admin provisions those
 -- before the load; the schema the load creates itself is listed too, so nothing that appears in
 -- the workspace is a surprise. A view: its status follows load.ledger while the load runs.
@@ -12,6 +13,11 @@ WITH made AS (
                        WHEN 'failed' THEN 'failed: see load.ledger'
                        ELSE 'being created' END AS status
     FROM load.ledger
+),
+type_states AS (
+    SELECT s.category FROM raw_intercom.ticket_type_state s
+    WHERE s.ticket_type_name = (SELECT max(name) FROM outbox.outbox_ticket_type)
+      AND NOT coalesce(s.archived_type, false)
 ),
 lines AS (
     SELECT 1 AS ord, 'Team inbox' AS area, i.expected_team AS item,
@@ -36,6 +42,17 @@ lines AS (
            coalesce(m.status, 'the load creates it')
     FROM outbox.outbox_ticket_type t
     LEFT JOIN made m ON m.object_type = 'ticket_type' AND m.source_key = t.name
+    UNION ALL
+    -- A state must belong to the ticket's type (erratum ticket-state-per-type).
+    SELECT 3, 'Ticket state', n.state_category, n.tickets || ' tickets',
+           'customer admin: Settings › Tickets › the ticket type''s states',
+           CASE WHEN NOT EXISTS (SELECT 1 FROM raw_intercom.pull_log)
+                    THEN 'not known: run ostmig intercom pull'
+                WHEN NOT EXISTS (SELECT 1 FROM type_states)
+                    THEN 'the load creates the type and checks its states before the first ticket'
+                WHEN n.state_category IN (SELECT category FROM type_states) THEN 'exists'
+                ELSE 'missing: blocks the load' END
+    FROM (SELECT state_category, count(*) AS tickets FROM outbox.outbox_tickets GROUP BY state_category) n
     UNION ALL
     SELECT 4, 'Ticket attribute', a.name || ' (' || a.data_type || ')', 'ticket fields and osTicket data',
            'ostmig load (schema phase)', coalesce(m.status, 'the load creates it')
