@@ -896,6 +896,16 @@ fn seed_with(dir: &Path, extra: &str) -> String {
     file.to_str().unwrap().to_string()
 }
 
+/// What verify found, for a failure message.
+fn mismatches(path: &Path) -> String {
+    duck_str(
+        &duck(path),
+        "SELECT coalesce(string_agg(object_type || ' ' || source_key || ' ' || field || ': ' || coalesce(expected, '') || ' | ' || coalesce(actual, ''), chr(10)), '')
+         FROM load.verify_mismatch",
+    )
+    .unwrap_or_default()
+}
+
 /// The ledger rows that are not settled, for a failure message.
 fn unsettled(path: &Path) -> String {
     duck_str(
@@ -1042,7 +1052,8 @@ email = "carla.mcdonald@initech.example"
         decisions,
         "alice.johnson@globex.example adopted, brian.tanaka@globex.example adopted_archived, \
          carla.mcdonald@initech.example adopted_lead, chloe.fischer@globex.example adopted_lead, \
-         daniel.nguyen@globex.example adopted_lead, emma.silva@initech.example refused"
+         daniel.nguyen@globex.example adopted_lead, emma.silva@initech.example refused, \
+         farid.costa@initech.example adopted"
     );
     // Adopted and found contacts are not ours: rollback will never delete them.
     assert_eq!(
@@ -1095,8 +1106,9 @@ email = "carla.mcdonald@initech.example"
     assert_eq!(
         out.status.code(),
         Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        mismatches(&path)
     );
 
     // This plan refuses ticket deletes: the rollback says so before it deletes anything.

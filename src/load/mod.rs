@@ -816,7 +816,14 @@ async fn contacts(cx: &Context_) -> anyhow::Result<PhaseResult> {
                         }
                     }
                     match c.create_contact_reporting(&row.payload).await {
-                        Ok((v, existed)) => Ok((id(&v), existed)),
+                        // A 409 on the first create: a user of the workspace already carries
+                        // this external id (the client found it by GET).
+                        Ok((v, true)) => {
+                            let found = id(&v);
+                            adopt(cx, row, vec![v]).await?;
+                            Ok((found, true))
+                        }
+                        Ok((v, false)) => Ok((id(&v), false)),
                         // Search did not see them (it lags, and it skips archived contacts):
                         // the 409 names the contact that holds the e-mail.
                         Err(e) if e.status == Some(409) => {
@@ -868,11 +875,19 @@ async fn contacts(cx: &Context_) -> anyhow::Result<PhaseResult> {
 async fn adopt(cx: &Context_, row: &Row, known: Vec<Value>) -> Result<Option<String>, ApiError> {
     let c = &cx.client;
     let external = |k: &Value| k["external_id"].as_str().unwrap_or_default().to_string();
-    // Already this user's (an earlier integration, or a 409 on our own external id).
-    if let Some(k) = known.iter().find(|k| external(k) == row.key) {
-        return Ok(Some(id(k)));
-    }
     let email = row.payload["email"].as_str().unwrap_or_default();
+    // Already carrying this user's external id (an earlier integration): it gets the osTicket
+    // user's data, address included.
+    if let Some(k) = known.iter().find(|k| external(k) == row.key) {
+        let contact_id = id(k);
+        let reason = format!(
+            "{} {contact_id} already carried external_id {}; it now holds the osTicket user's data",
+            k["role"].as_str().unwrap_or("contact"),
+            row.key
+        );
+        take_over(cx, row, &contact_id, "adopted", &reason, true).await?;
+        return Ok(Some(contact_id));
+    }
     let same: Vec<&Value> = known
         .iter()
         .filter(|k| {
@@ -884,17 +899,8 @@ async fn adopt(cx: &Context_, row: &Row, known: Vec<Value>) -> Result<Option<Str
     if same.is_empty() || email.is_empty() {
         return Ok(None);
     }
-    let record = |action: &str, intercom_id: Option<&str>, reason: &str| {
-        cx.ledger.with(|conn| {
-            conn.execute(
-                &cx.ledger
-                    .sql("INSERT INTO load.contact_match VALUES (?, ?, ?, ?, ?, now()::TIMESTAMP)"),
-                duckdb::params![row.key, email, intercom_id, action, reason],
-            )
-        })
-    };
     let refuse = |reason: String| {
-        let _ = record("refused", None, &reason);
+        let _ = record_match(cx, row, None, "refused", &reason);
         ApiError::refused("POST", "/contacts", "contact_taken", reason)
     };
     if let Some(k) = same
@@ -949,15 +955,44 @@ async fn adopt(cx: &Context_, row: &Row, known: Vec<Value>) -> Result<Option<Str
             String::new()
         }
     );
-    // Recorded before the change: a run killed after it must not take the contact for ours.
-    let _ = record(&action, Some(&contact_id), &reason);
-    // The osTicket user's data, its external_id and the user role; the address stays theirs.
+    take_over(cx, row, &contact_id, &action, &reason, false).await?;
+    Ok(Some(contact_id))
+}
+
+/// Give a workspace contact the osTicket user's external_id, role and data (and its address
+/// when `with_email`; otherwise the address stays theirs, equal but for case), recording the
+/// decision first: a run killed after the change must not take the contact for ours.
+async fn take_over(
+    cx: &Context_,
+    row: &Row,
+    contact_id: &str,
+    action: &str,
+    reason: &str,
+    with_email: bool,
+) -> Result<(), ApiError> {
+    let _ = record_match(cx, row, Some(contact_id), action, reason);
     let mut update = row.payload.clone();
-    if let Some(o) = update.as_object_mut() {
+    if let Some(o) = update.as_object_mut().filter(|_| !with_email) {
         o.remove("email");
     }
-    c.update_contact(&contact_id, &update).await?;
-    Ok(Some(contact_id))
+    cx.client.update_contact(contact_id, &update).await.map(drop)
+}
+
+/// One row of `load.contact_match`.
+fn record_match(
+    cx: &Context_,
+    row: &Row,
+    intercom_id: Option<&str>,
+    action: &str,
+    reason: &str,
+) -> Result<usize, duckdb::Error> {
+    cx.ledger.with(|conn| {
+        conn.execute(
+            &cx.ledger
+                .sql("INSERT INTO load.contact_match VALUES (?, ?, ?, ?, ?, now()::TIMESTAMP)"),
+            duckdb::params![row.key, row.payload["email"].as_str(), intercom_id, action, reason],
+        )
+    })
 }
 
 /// Whether an earlier run adopted a workspace contact for this osTicket user.
