@@ -45,7 +45,7 @@ CREATE TABLE load.contact_match (
     external_id VARCHAR NOT NULL,
     email       VARCHAR,
     intercom_id VARCHAR,
-    action      VARCHAR NOT NULL,   -- adopted | adopted_archived | adopted_lead | refused
+    action      VARCHAR NOT NULL,   -- adopted | adopted_lead (+ _archived when it was) | refused
     reason      VARCHAR NOT NULL,
     decided_at  TIMESTAMP NOT NULL
 );

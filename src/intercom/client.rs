@@ -957,3 +957,28 @@ fn without_url(e: reqwest::Error) -> String {
         format!("{kind}: {text} ({cause})")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_proxys_findings_are_explained_by_the_errata_or_counted() {
+        let c = Client::new("http://127.0.0.1:9", "t".into(), 1).unwrap();
+        let header = serde_json::to_vec(&json!([
+            {"severity": "Warning", "message": "status not documented"},
+            {"severity": "Error", "message": "Response status 409 is not documented"},
+        ]))
+        .unwrap();
+        c.judge_findings(&Method::POST, "/contacts", &header);
+        let stats = c.stats();
+        assert_eq!((stats.explained, stats.violations), (1, 0));
+        assert!(c.violation_log.lock().unwrap()[0].contains("erratum contact-conflict-409"));
+        let wrong = serde_json::to_vec(&json!([
+            {"severity": "Error", "message": "body.name must be string"}
+        ]))
+        .unwrap();
+        c.judge_findings(&Method::POST, "/contacts", &wrong);
+        assert_eq!(c.stats().violations, 1);
+    }
+}

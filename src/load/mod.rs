@@ -975,7 +975,10 @@ async fn take_over(
     if let Some(o) = update.as_object_mut().filter(|_| !with_email) {
         o.remove("email");
     }
-    cx.client.update_contact(contact_id, &update).await.map(drop)
+    cx.client
+        .update_contact(contact_id, &update)
+        .await
+        .map(drop)
 }
 
 /// One row of `load.contact_match`.
@@ -990,7 +993,13 @@ fn record_match(
         conn.execute(
             &cx.ledger
                 .sql("INSERT INTO load.contact_match VALUES (?, ?, ?, ?, ?, now()::TIMESTAMP)"),
-            duckdb::params![row.key, row.payload["email"].as_str(), intercom_id, action, reason],
+            duckdb::params![
+                row.key,
+                row.payload["email"].as_str(),
+                intercom_id,
+                action,
+                reason
+            ],
         )
     })
 }
