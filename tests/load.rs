@@ -376,25 +376,7 @@ fn assert_once_and_verified(path: &Path, sim: &Sim, state: &Value, after: &str) 
         "every reply, note and file note exactly once after {after}"
     );
     drop(conn);
-    let out = ostmig(
-        &[
-            "verify",
-            "--db",
-            path.to_str().unwrap(),
-            "--intercom-url",
-            &sim.url,
-        ],
-        &[
-            ("OSTMIG_INTERCOM_TOKEN", TOKEN),
-            ("OSTMIG_INTERCOM_TIMEOUT", "2"),
-        ],
-    );
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "verify after {after}: {}",
-        String::from_utf8_lossy(&out.stdout)
-    );
+    assert_verifies_clean(path, &sim.url, after);
 }
 
 #[test]
@@ -906,6 +888,30 @@ fn mismatches(path: &Path) -> String {
     .unwrap_or_default()
 }
 
+/// `ostmig verify` through `url` exits 0; else the differences it found are the message.
+fn assert_verifies_clean(path: &Path, url: &str, after: &str) {
+    let out = ostmig(
+        &[
+            "verify",
+            "--db",
+            path.to_str().unwrap(),
+            "--intercom-url",
+            url,
+        ],
+        &[
+            ("OSTMIG_INTERCOM_TOKEN", TOKEN),
+            ("OSTMIG_INTERCOM_TIMEOUT", "2"),
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "verify after {after}: {}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        mismatches(path)
+    );
+}
+
 /// The ledger rows that are not settled, for a failure message.
 fn unsettled(path: &Path) -> String {
     duck_str(
@@ -1093,23 +1099,7 @@ email = "carla.mcdonald@initech.example"
         .unwrap();
     assert_eq!(brian["archived"], false);
     // What arrived is what was staged.
-    let out = ostmig(
-        &[
-            "verify",
-            "--db",
-            path.to_str().unwrap(),
-            "--intercom-url",
-            &sim.url,
-        ],
-        &[("OSTMIG_INTERCOM_TOKEN", TOKEN)],
-    );
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        mismatches(&path)
-    );
+    assert_verifies_clean(&path, &sim.url, "the adoptions");
 
     // This plan refuses ticket deletes: the rollback says so before it deletes anything.
     let before = census(&sim.state());
@@ -1235,25 +1225,6 @@ fn a_load_through_prism_verifies_clean() {
         String::from_utf8_lossy(&out.stderr),
         unsettled(&path)
     );
-    let out = ostmig(
-        &[
-            "verify",
-            "--db",
-            path.to_str().unwrap(),
-            "--intercom-url",
-            &prism.url,
-        ],
-        &[("OSTMIG_INTERCOM_TOKEN", TOKEN)],
-    );
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}\n{:?}",
-        String::from_utf8_lossy(&out.stdout),
-        duck_str(
-            &duck(&path),
-            "SELECT string_agg(source_key || ' ' || field || ': ' || coalesce(expected, '') || ' | ' || coalesce(actual, ''), chr(10)) FROM load.verify_mismatch"
-        )
-    );
+    assert_verifies_clean(&path, &prism.url, "a load through Prism");
     assert_once_and_verified(&path, &sim, &sim.state(), "a load through Prism");
 }
