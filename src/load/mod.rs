@@ -1127,10 +1127,12 @@ async fn tickets(cx: &Context_) -> anyhow::Result<PhaseResult> {
                 )?;
                 let requester = row.payload["contacts"][0]["external_id"].as_str().unwrap_or_default();
                 let mut participants: std::collections::HashSet<String> = std::collections::HashSet::new();
+                // Read once per ticket and kept up to date as parts are posted.
+                let mut claimed = cx.ledger.claimed(&row.key)?;
                 for part in parts {
                     let (part, ticket_id) = (&part, ticket_id.clone());
                     let kind = part.extra.as_str().unwrap_or("part");
-                    let claimed = cx.ledger.claimed(&row.key)?;
+                    let seen = &claimed;
                     let author = part.payload["user_id"].as_str().filter(|_| part.payload["type"] == "user");
                     // Only a participant may reply as a user (erratum reply-from-non-participant):
                     // a CC who wrote is added first, once per ticket and run (adding is idempotent).
@@ -1140,15 +1142,18 @@ async fn tickets(cx: &Context_) -> anyhow::Result<PhaseResult> {
                         .map(String::from);
                     let fallback = cx.fallback_admin.clone();
                     let sent = once(cx, key(kind, &part.key, "tickets", Some(&row.key)), &part.payload, &mut r, |earlier: Option<Entry>| async move {
-                        if earlier.is_some() && let Some(p) = c.find_part(&ticket_id, &part.payload, &claimed).await? {
+                        if earlier.is_some() && let Some(p) = c.find_part(&ticket_id, &part.payload, seen).await? {
                             return Ok((id(&p), false));
                         }
                         if let Some(who) = &join {
                             c.add_participant(&ticket_id, who, fallback.as_deref()).await?;
                         }
-                        c.reply_ticket(&ticket_id, &part.payload, &claimed).await.map(|p| (id(&p), false))
+                        c.reply_ticket(&ticket_id, &part.payload, seen).await.map(|p| (id(&p), false))
                     })
                     .await?;
+                    if let Some(posted) = &sent {
+                        claimed.insert(posted.clone());
+                    }
                     if let Some(a) = author {
                         participants.insert(a.to_string());
                     }

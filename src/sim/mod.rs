@@ -433,6 +433,7 @@ async fn handle(
             out
         };
         let lose_this = (200..300).contains(&status)
+            && !sim.lose.is_empty()
             && sim
                 .spec
                 .template(&method, &path)
