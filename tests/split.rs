@@ -197,7 +197,7 @@ fn fixture_threads_become_ordered_clean_parts() {
         assert_offloaded_body_recovered(&conn, 3);
 
         // Inline images: every cid: resolved to its file, and the file is not also sent as a
-        // plain attachment.
+        // plain attachment; its place in the text names the file (no broken image reference).
         let inline = duck_i64(
             &conn,
             "SELECT count(*) FROM stage.part_attachment WHERE role = 'inline_image' AND cid_resolved",
@@ -207,8 +207,15 @@ fn fixture_threads_become_ordered_clean_parts() {
             inline,
             duck_i64(
                 &conn,
-                "SELECT count(*) FROM stage.parts, unnest(regexp_extract_all(body_html, 'ostmig-file:[0-9]+')) AS t(x)"
+                "SELECT count(*) FROM stage.parts, unnest(regexp_extract_all(body_html, '\\[image: [^\\]]+\\]')) AS t(x)"
             )
+        );
+        assert_eq!(
+            duck_i64(
+                &conn,
+                "SELECT count(*) FROM stage.parts WHERE body_html LIKE '%ostmig-file:%' OR body_text LIKE '%ostmig-file:%'"
+            ),
+            0
         );
 
         // Edited entries keep their inline images, which osTicket leaves on the hidden original.

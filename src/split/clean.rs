@@ -156,10 +156,48 @@ fn clean_html_body(body: &str, separator: &str, files: &InlineFiles) -> Cleaned 
     } else {
         without_edge_breaks(own)
     };
+    // Intercom cannot show `ostmig-file:` (nor any image it is not given a URL for): the file
+    // travels as an attachment of the ticket, and its place in the text names it.
+    let own = mark_inline_images(own, files);
     out.text = html_to_text(&own);
     out.html = own;
     out.quoted_html = quoted.map(strip_markers);
     out
+}
+
+static INLINE_IMAGE: LazyLock<Regex> = LazyLock::new(|| {
+    // The cleaner rebuilds every kept tag with double-quoted values that hold no `"`.
+    Regex::new(r#"<img((?:\s+[a-z-]+="[^"]*")*)\s*/?>"#).unwrap()
+});
+static FILE_SRC: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"\bsrc="ostmig-file:([0-9]+)""#).unwrap());
+
+/// Every resolved inline image (`<img src="ostmig-file:N">`) becomes the visible marker
+/// `[image: <file name>]`; other images (http, https) stay.
+pub fn mark_inline_images(html: String, files: &InlineFiles) -> String {
+    if !html.contains(FILE_SCHEME) {
+        return html;
+    }
+    INLINE_IMAGE
+        .replace_all(&html, |c: &regex::Captures| {
+            let Some(id) = FILE_SRC
+                .captures(&c[1])
+                .and_then(|m| m[1].parse::<i64>().ok())
+            else {
+                return c[0].to_string();
+            };
+            let name = files
+                .values()
+                .find(|f| f.file_id == id)
+                .map_or_else(|| format!("file {id}"), |f| f.name.clone());
+            format!(
+                "[image: {}]",
+                name.replace('&', "&amp;")
+                    .replace('<', "&lt;")
+                    .replace('>', "&gt;")
+            )
+        })
+        .into_owned()
 }
 
 /// Where the reply separator starts in `body`. Every body of a split is searched for the same
@@ -961,7 +999,9 @@ mod tests {
         let c = html(
             r#"<p>See <img src="cid:ABCDEFabcdefabcdefabcdefabcdef12" alt="shot" onerror="x()"></p>"#,
         );
-        insta::assert_snapshot!(c.html, @r#"<p>See <img src="ostmig-file:7" alt="shot"></p>"#);
+        // The image's place names its file, which travels as an attachment of the ticket.
+        insta::assert_snapshot!(c.html, @"<p>See [image: screenshot.png]</p>");
+        assert_eq!(c.text, "See [image: screenshot.png]");
         assert_eq!(c.resolved, vec![7]);
         assert!(c.problems.is_empty());
         let c = html(r#"<p>See <img src="cid:0000deadbeef"></p>"#);
