@@ -159,7 +159,7 @@ fn clean_html_body(body: &str, separator: &str, files: &InlineFiles) -> Cleaned 
     // Intercom cannot show `ostmig-file:` (nor any image it is not given a URL for): the file
     // travels as an attachment of the ticket, and its place in the text names it.
     let own = mark_inline_images(own, files);
-    out.text = html_to_text(&own);
+    out.text = html_to_text(&with_link_targets(&own));
     out.html = own;
     out.quoted_html = quoted.map(strip_markers);
     out
@@ -171,6 +171,28 @@ static INLINE_IMAGE: LazyLock<Regex> = LazyLock::new(|| {
 });
 static FILE_SRC: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r#"\bsrc="ostmig-file:([0-9]+)""#).unwrap());
+
+static LINK: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"(?s)<a href="([^"]*)"[^>]*>(.*?)</a>"#).unwrap());
+
+/// The HTML with each link's target written after its text (`text (url)`), for the plain text:
+/// the description of a ticket is plain, and a link's URL is often the message's point.
+fn with_link_targets(html: &str) -> Cow<'_, str> {
+    if !html.contains("<a href=\"") {
+        return Cow::Borrowed(html);
+    }
+    LINK.replace_all(html, |c: &regex::Captures| {
+        let (href, inner) = (&c[1], &c[2]);
+        let url = html_escape::decode_html_entities(href);
+        let shown = html_to_text(inner);
+        let bare = url.strip_prefix("mailto:").unwrap_or(&url);
+        if shown.trim() == url || shown.trim() == bare {
+            inner.to_string()
+        } else {
+            format!("{inner} ({href})")
+        }
+    })
+}
 
 /// Every resolved inline image (`<img src="ostmig-file:N">`) becomes the visible marker
 /// `[image: <file name>]`; other images (http, https) stay.
@@ -970,7 +992,7 @@ mod tests {
             r#"<p onclick="steal()">Hi <a href="javascript:alert(1)">click</a><script>alert(1)</script> <a href="https://x.example/a?b=1" onmouseover="x()">ok</a></p><style>p{color:red}</style>"#,
         );
         insta::assert_snapshot!(c.html, @r#"<p>Hi click <a href="https://x.example/a?b=1">ok</a></p>"#);
-        assert_eq!(c.text, "Hi click ok");
+        assert_eq!(c.text, "Hi click ok (https://x.example/a?b=1)");
         assert_eq!(c.problems, vec!["removed_active_content"]);
     }
 
@@ -992,6 +1014,18 @@ mod tests {
         );
         insta::assert_snapshot!(c.html, @"<p>Dear team,</p><p><b>Invoice</b> attached.</p>");
         assert_eq!(c.text, "Dear team,\nInvoice attached.");
+    }
+
+    #[test]
+    fn plain_text_keeps_link_targets() {
+        let c = html(
+            r#"<p>See <a href="https://e.example/?a=1&amp;b=2">the status page</a>, <a href="https://x.example/">https://x.example/</a> or <a href="mailto:ops@e.example">ops@e.example</a>.</p>"#,
+        );
+        assert_eq!(
+            c.text,
+            "See the status page (https://e.example/?a=1&b=2), https://x.example/ or ops@e.example."
+        );
+        assert!(!c.html.contains("(https://e.example"));
     }
 
     #[test]
