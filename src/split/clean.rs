@@ -77,10 +77,6 @@ pub struct InlineFile {
     pub name: String,
 }
 
-/// Where a resolved inline image points in `body_html`: the loader swaps this scheme for the
-/// uploaded file's URL (Intercom cannot resolve `cid:`).
-pub const FILE_SCHEME: &str = "ostmig-file:";
-
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct Cleaned {
     pub html: String,
@@ -156,21 +152,11 @@ fn clean_html_body(body: &str, separator: &str, files: &InlineFiles) -> Cleaned 
     } else {
         without_edge_breaks(own)
     };
-    // Intercom cannot show `ostmig-file:` (nor any image it is not given a URL for): the file
-    // travels as an attachment of the ticket, and its place in the text names it.
-    let own = mark_inline_images(own, files);
     out.text = html_to_text(&with_link_targets(&own));
     out.html = own;
     out.quoted_html = quoted.map(strip_markers);
     out
 }
-
-static INLINE_IMAGE: LazyLock<Regex> = LazyLock::new(|| {
-    // The cleaner rebuilds every kept tag with double-quoted values that hold no `"`.
-    Regex::new(r#"<img((?:\s+[a-z-]+="[^"]*")*)\s*/?>"#).unwrap()
-});
-static FILE_SRC: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r#"\bsrc="ostmig-file:([0-9]+)""#).unwrap());
 
 static LINK: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r#"(?s)<a href="([^"]*)"[^>]*>(.*?)</a>"#).unwrap());
@@ -192,34 +178,6 @@ fn with_link_targets(html: &str) -> Cow<'_, str> {
             format!("{inner} ({href})")
         }
     })
-}
-
-/// Every resolved inline image (`<img src="ostmig-file:N">`) becomes the visible marker
-/// `[image: <file name>]`; other images (http, https) stay.
-pub fn mark_inline_images(html: String, files: &InlineFiles) -> String {
-    if !html.contains(FILE_SCHEME) {
-        return html;
-    }
-    INLINE_IMAGE
-        .replace_all(&html, |c: &regex::Captures| {
-            let Some(id) = FILE_SRC
-                .captures(&c[1])
-                .and_then(|m| m[1].parse::<i64>().ok())
-            else {
-                return c[0].to_string();
-            };
-            let name = files
-                .values()
-                .find(|f| f.file_id == id)
-                .map_or_else(|| format!("file {id}"), |f| f.name.clone());
-            format!(
-                "[image: {}]",
-                name.replace('&', "&amp;")
-                    .replace('<', "&lt;")
-                    .replace('>', "&gt;")
-            )
-        })
-        .into_owned()
 }
 
 /// Where the reply separator starts in `body`. Every body of a split is searched for the same
@@ -427,9 +385,12 @@ fn rewrite(chunks: &[&[u8]], files: &InlineFiles, out: &mut Cleaned) -> String {
                             Keep::Rewrite(v) => {
                                 el.set_attribute(&attr, &v)?;
                             }
-                            Keep::Resolved(file_id, v) => {
+                            Keep::Resolved(file_id, name) => {
+                                // Intercom cannot show an image it has no URL for: the file
+                                // travels as an attachment, and its place in the text names it.
                                 found.borrow_mut().0.push(file_id);
-                                el.set_attribute(&attr, &v)?;
+                                el.replace(&format!("[image: {name}]"), ContentType::Text);
+                                return Ok(());
                             }
                             Keep::Unresolved(key) => {
                                 found.borrow_mut().1.push(key);
@@ -555,7 +516,7 @@ fn keep_attribute(element: &str, attr: &str, value: &str, files: &InlineFiles) -
             let lower = v.to_ascii_lowercase();
             if let Some(key) = lower.strip_prefix("cid:") {
                 match files.get(key.trim()) {
-                    Some(f) => Keep::Resolved(f.file_id, format!("{FILE_SCHEME}{}", f.file_id)),
+                    Some(f) => Keep::Resolved(f.file_id, f.name.clone()),
                     None => Keep::Unresolved(v[4..].trim().to_string()),
                 }
             } else if [
@@ -757,7 +718,6 @@ fn attribute_allowed(element: &str, attr: &str, value: &str) -> bool {
             .any(|s| v.starts_with(s)),
         ("a", "target") => v == "_blank",
         ("img", "src") => [
-            FILE_SCHEME,
             "http://",
             "https://",
             "data:image/png",
