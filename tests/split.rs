@@ -203,8 +203,19 @@ fn fixture_threads_become_ordered_clean_parts() {
             "SELECT count(*) FROM stage.part_attachment WHERE role = 'inline_image' AND cid_resolved",
         );
         assert!(inline > 0);
+        // Images pasted as data: URIs are decoded into files of their entry, real images (PNG
+        // signature), named in the text like any other.
+        let pasted = duck_i64(
+            &conn,
+            "SELECT count(*) FROM stage.part_image WHERE hex(data) LIKE '89504E47%' AND mime_type = 'image/png'",
+        );
+        assert!(pasted > 0, "no pasted image decoded");
         assert_eq!(
-            inline,
+            pasted,
+            duck_i64(&conn, "SELECT count(*) FROM stage.part_image")
+        );
+        assert_eq!(
+            inline + pasted,
             duck_i64(
                 &conn,
                 "SELECT count(*) FROM stage.parts, unnest(regexp_extract_all(body_html, '\\[image: [^\\]]+\\]')) AS t(x)"
@@ -213,7 +224,8 @@ fn fixture_threads_become_ordered_clean_parts() {
         assert_eq!(
             duck_i64(
                 &conn,
-                "SELECT count(*) FROM stage.parts WHERE body_html LIKE '%ostmig-file:%' OR body_text LIKE '%ostmig-file:%'"
+                "SELECT count(*) FROM stage.parts WHERE body_html LIKE '%ostmig-file:%' OR body_text LIKE '%ostmig-file:%'
+                    OR body_html LIKE '%data:image%' OR body_html LIKE '%src=\"cid:%'"
             ),
             0
         );

@@ -77,6 +77,16 @@ pub struct InlineFile {
     pub name: String,
 }
 
+/// An image pasted into a body as a `data:` URI. Intercom shows no `data:` image (and its
+/// sanitizer drops them), so it travels as a file of its part like any attachment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DataImage {
+    /// `image-<n>.<ext>`, n counting the entry's pasted images from 1.
+    pub name: String,
+    pub mime_type: String,
+    pub data: Vec<u8>,
+}
+
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct Cleaned {
     pub html: String,
@@ -87,6 +97,9 @@ pub struct Cleaned {
     pub resolved: Vec<i64>,
     /// `cid:` keys that matched no attachment of the entry.
     pub unresolved: Vec<String>,
+    /// Images pasted into the body as `data:` URIs, decoded, in the order they appear; each
+    /// one's place in the text is the marker `[image: <name>]`.
+    pub images: Vec<DataImage>,
     /// Problem codes, sorted and unique (see README, "Problem codes").
     pub problems: Vec<&'static str>,
 }
@@ -112,7 +125,11 @@ pub fn clean_body(body: &str, format: Format, separator: &str, files: &InlineFil
         Format::Html => clean_html_body(body, separator, files),
         Format::Text => clean_text_body(body, separator),
     };
-    if out.text.trim().is_empty() && out.resolved.is_empty() && has_content(body) {
+    if out.text.trim().is_empty()
+        && out.resolved.is_empty()
+        && out.images.is_empty()
+        && has_content(body)
+    {
         out.problem("empty_after_cleaning");
     }
     out.problems.sort_unstable();
@@ -314,7 +331,9 @@ pub fn sanitize(chunks: &[&[u8]], files: &InlineFiles, out: &mut Cleaned) -> Str
 fn rewrite(chunks: &[&[u8]], files: &InlineFiles, out: &mut Cleaned) -> String {
     let mut html = Vec::with_capacity(chunks.iter().map(|c| c.len()).sum::<usize>());
     let quote_depth: Rc<RefCell<u32>> = Rc::default();
-    let found: RefCell<(Vec<i64>, Vec<String>, Vec<&'static str>)> = RefCell::default();
+    let found: RefCell<Found> = RefCell::default();
+    // Pasted images are numbered across the entry (its own text and its quoted history).
+    let images_before = out.images.len();
     let result = {
         let settings = Settings::new()
             .append_element_content_handler((
@@ -323,7 +342,7 @@ fn rewrite(chunks: &[&[u8]], files: &InlineFiles, out: &mut Cleaned) -> String {
                     let name = el.tag_name();
                     if DROPPED.contains(&name.as_str()) || is_hidden(el.get_attribute("style")) {
                         if name == "script" || name == "iframe" || name == "object" {
-                            found.borrow_mut().2.push("removed_active_content");
+                            found.borrow_mut().problems.push("removed_active_content");
                         }
                         el.remove();
                         return Ok(());
@@ -388,12 +407,31 @@ fn rewrite(chunks: &[&[u8]], files: &InlineFiles, out: &mut Cleaned) -> String {
                             Keep::Resolved(file_id, name) => {
                                 // Intercom cannot show an image it has no URL for: the file
                                 // travels as an attachment, and its place in the text names it.
-                                found.borrow_mut().0.push(file_id);
+                                found.borrow_mut().resolved.push(file_id);
                                 el.replace(&format!("[image: {name}]"), ContentType::Text);
                                 return Ok(());
                             }
+                            Keep::Pasted(mime_type, data) => {
+                                let mut f = found.borrow_mut();
+                                let n = images_before + f.images.len() + 1;
+                                let ext = mime_type.rsplit('/').next().unwrap_or("bin");
+                                let ext = if ext == "jpeg" { "jpg" } else { ext };
+                                let name = format!("image-{n}.{ext}");
+                                el.replace(&format!("[image: {name}]"), ContentType::Text);
+                                f.images.push(DataImage {
+                                    name,
+                                    mime_type,
+                                    data,
+                                });
+                                return Ok(());
+                            }
+                            Keep::BadPaste => {
+                                found.borrow_mut().problems.push("undecodable_data_image");
+                                el.replace("[image missing]", ContentType::Text);
+                                return Ok(());
+                            }
                             Keep::Unresolved(key) => {
-                                found.borrow_mut().1.push(key);
+                                found.borrow_mut().unresolved.push(key);
                                 el.replace("[image missing]", ContentType::Text);
                                 return Ok(());
                             }
@@ -453,8 +491,14 @@ fn rewrite(chunks: &[&[u8]], files: &InlineFiles, out: &mut Cleaned) -> String {
         }
         r.and_then(|()| rewriter.end())
     };
-    let (resolved, unresolved, problems) = found.into_inner();
+    let Found {
+        resolved,
+        unresolved,
+        problems,
+        images,
+    } = found.into_inner();
     out.resolved.extend(resolved);
+    out.images.extend(images);
     for key in unresolved {
         out.problem("unresolved_cid");
         out.unresolved.push(key);
@@ -486,14 +530,57 @@ fn is_hidden(style: Option<String>) -> bool {
     })
 }
 
+/// What the rewriter found in one body, folded into [`Cleaned`] at the end.
+#[derive(Default)]
+struct Found {
+    resolved: Vec<i64>,
+    unresolved: Vec<String>,
+    problems: Vec<&'static str>,
+    images: Vec<DataImage>,
+}
+
 enum Keep {
     Yes,
     No,
     Rewrite(String),
     Resolved(i64, String),
+    /// A pasted `data:` image, decoded: (mime type, bytes).
+    Pasted(String, Vec<u8>),
+    /// A `data:` image whose bytes do not decode.
+    BadPaste,
     Unresolved(String),
     DropElement,
     Unwrap,
+}
+
+/// The image types a pasted `data:` image may have (others, `image/svg+xml` above all, can
+/// carry script and are dropped).
+const PASTED_TYPES: &[&str] = &["image/png", "image/jpeg", "image/gif", "image/webp"];
+
+/// A `data:<mime>;base64,<bytes>` image decoded; `%`-escapes and whitespace in the payload
+/// (mail clients wrap long lines) are tolerated.
+fn pasted(mime_type: &str, uri: &str) -> Keep {
+    use base64::Engine;
+    let Some((head, payload)) = uri.split_once(',') else {
+        return Keep::BadPaste;
+    };
+    if !head.to_ascii_lowercase().ends_with(";base64") {
+        return Keep::BadPaste;
+    }
+    let payload: String = percent_encoding::percent_decode_str(payload)
+        .decode_utf8_lossy()
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    let engine = base64::engine::GeneralPurpose::new(
+        &base64::alphabet::STANDARD,
+        base64::engine::GeneralPurposeConfig::new()
+            .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent),
+    );
+    match engine.decode(payload.as_bytes()) {
+        Ok(data) if !data.is_empty() => Keep::Pasted(mime_type.to_string(), data),
+        _ => Keep::BadPaste,
+    }
 }
 
 fn keep_attribute(element: &str, attr: &str, value: &str, files: &InlineFiles) -> Keep {
@@ -519,17 +606,13 @@ fn keep_attribute(element: &str, attr: &str, value: &str, files: &InlineFiles) -
                     Some(f) => Keep::Resolved(f.file_id, f.name.clone()),
                     None => Keep::Unresolved(v[4..].trim().to_string()),
                 }
-            } else if [
-                "https://",
-                "http://",
-                "data:image/png",
-                "data:image/jpeg",
-                "data:image/gif",
-                "data:image/webp",
-            ]
-            .iter()
-            .any(|p| lower.starts_with(p))
-            {
+            } else if let Some(image) = PASTED_TYPES.iter().find(|t| {
+                lower
+                    .strip_prefix("data:")
+                    .is_some_and(|rest| rest.starts_with(*t))
+            }) {
+                pasted(image, v)
+            } else if ["https://", "http://"].iter().any(|p| lower.starts_with(p)) {
                 Keep::Yes
             } else {
                 Keep::DropElement
@@ -717,16 +800,7 @@ fn attribute_allowed(element: &str, attr: &str, value: &str) -> bool {
             .iter()
             .any(|s| v.starts_with(s)),
         ("a", "target") => v == "_blank",
-        ("img", "src") => [
-            "http://",
-            "https://",
-            "data:image/png",
-            "data:image/jpeg",
-            "data:image/gif",
-            "data:image/webp",
-        ]
-        .iter()
-        .any(|s| v.starts_with(s)),
+        ("img", "src") => ["http://", "https://"].iter().any(|s| v.starts_with(s)),
         ("img", "width") | ("img", "height") | ("ol", "start") => {
             !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit())
         }
@@ -1002,6 +1076,26 @@ mod tests {
         assert_eq!(c.unresolved, vec!["0000deadbeef".to_string()]);
         assert_eq!(c.problems, vec!["unresolved_cid"]);
         assert_eq!(c.html, "<p>See [image missing]</p>");
+    }
+
+    #[test]
+    fn pasted_data_images_become_files_named_at_their_place() {
+        // A 1×1 PNG as mail clients paste it: wrapped, and one as JPEG; an SVG (which can
+        // carry script) is dropped; bytes that do not decode leave a visible gap.
+        let png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4\n2mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==";
+        let c = html(&format!(
+            r#"<p>Before <img src="data:image/png;base64,{png}" alt="x"> then <img src="DATA:image/jpeg;base64,/9j/4AAQ"> <img src="data:image/svg+xml;base64,PHN2Zz4="> end <img src="data:image/gif;base64,@@@"></p>"#
+        ));
+        insta::assert_snapshot!(c.html, @"<p>Before [image: image-1.png] then [image: image-2.jpg]  end [image missing]</p>");
+        assert_eq!(c.images.len(), 2);
+        assert_eq!(&c.images[0].data[..4], b"\x89PNG");
+        assert_eq!(c.images[0].mime_type, "image/png");
+        assert_eq!(c.images[1].data[..2], [0xFF, 0xD8]);
+        assert_eq!(c.problems, vec!["undecodable_data_image"]);
+        assert!(!c.html.contains("data:") && !c.text.contains("data:"));
+        // A body holding only a pasted image is not empty.
+        let c = html(&format!(r#"<img src="data:image/png;base64,{png}">"#));
+        assert!(c.problems.is_empty(), "{:?}", c.problems);
     }
 
     #[test]

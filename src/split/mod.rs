@@ -38,7 +38,7 @@ const SAMPLE_SQL: &str = include_str!("../../sql/split/03_sample.sql");
 
 /// Opens the transaction a split writes in: the previous output goes only if this one commits.
 const BEGIN_REPLACING_OUTPUT: &str = "BEGIN TRANSACTION;
-    DELETE FROM stage.parts; DELETE FROM stage.part_attachment;
+    DELETE FROM stage.parts; DELETE FROM stage.part_attachment; DELETE FROM stage.part_image;
     DELETE FROM stage.split_excluded; DELETE FROM stage.split_sample;
     DELETE FROM stage.review_queue WHERE stage = 'split';";
 
@@ -794,6 +794,9 @@ fn review_reason(code: &str) -> Option<&'static str> {
         "unknown_author" => "neither a user nor an agent wrote it; decide who it is posted as",
         "malformed_html" => "the HTML could not be parsed; the part carries its text only",
         "empty_after_cleaning" => "the body had content but nothing Intercom shows is left",
+        "undecodable_data_image" => {
+            "a pasted image (data: URI) does not decode; its place shows [image missing]"
+        }
         "missing_body" => "the body is empty and no offloaded text file was found",
         _ => return None,
     })
@@ -804,6 +807,8 @@ fn review_reason(code: &str) -> Option<&'static str> {
 struct Writer {
     parts: Vec<(Box<Part>, i32)>,
     attachments: Vec<AttachmentRow>,
+    /// Pasted images: (entry, n, over the limit, image).
+    images: Vec<(i64, i32, bool, clean::DataImage)>,
     excluded: Vec<(i64, &'static str, String)>,
     review: Vec<(&'static str, i64, Option<i64>, &'static str, String)>,
     review_total: i64,
@@ -878,6 +883,11 @@ impl Writer {
                 over_limit,
             });
         }
+        for (i, image) in p.cleaned.images.iter().enumerate() {
+            let over_limit = image.data.len() as u64 > limit;
+            self.images
+                .push((e.entry_id, i as i32 + 1, over_limit, image.clone()));
+        }
         for code in &p.cleaned.problems {
             if let Some(why) = review_reason(code) {
                 let detail = match *code {
@@ -921,6 +931,21 @@ impl Writer {
             }
             app.flush().context("writing stage.part_attachment")?;
         }
+        if !self.images.is_empty() {
+            let mut app = duck.appender_to_db("part_image", "stage")?;
+            for (entry, n, over_limit, image) in &self.images {
+                app.append_row(duckdb::params![
+                    entry,
+                    n,
+                    image.name,
+                    image.mime_type,
+                    image.data.len() as i64,
+                    over_limit,
+                    image.data
+                ])?;
+            }
+            app.flush().context("writing stage.part_image")?;
+        }
         if !self.excluded.is_empty() {
             let mut app = duck.appender_to_db("split_excluded", "stage")?;
             for (id, reason, detail) in &self.excluded {
@@ -938,6 +963,7 @@ impl Writer {
         self.review_total += self.review.len() as i64;
         self.parts.clear();
         self.attachments.clear();
+        self.images.clear();
         self.excluded.clear();
         self.review.clear();
         Ok(())

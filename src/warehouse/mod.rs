@@ -60,6 +60,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0012_live_api.sql",
         include_str!("../../sql/migrations/0012_live_api.sql"),
     ),
+    (
+        "0013_part_image.sql",
+        include_str!("../../sql/migrations/0013_part_image.sql"),
+    ),
 ];
 
 /// Storage format written into new staging files.
