@@ -74,8 +74,8 @@ pub enum Command {
     /// Send the outboxes to Intercom, phase by phase, resumable (without --apply: the plan).
     ///
     /// Phases in dependency order: schema (data attributes, tags, ticket type and attributes,
-    /// created only if missing), companies, contacts, tickets with their replies and notes in
-    /// order, states and tags, attachments. Every object is written to load.ledger before its
+    /// created only if missing), companies, contacts, tickets with their participants, replies,
+    /// notes, files and activity in osTicket's order, states and tags. Every object is written to load.ledger before its
     /// request and after the answer, so an interrupted load re-run resumes without duplicates.
     /// Refuses to start while `ostmig check` reports an error. The token is read from
     /// OSTMIG_INTERCOM_TOKEN (or OSTMIG_INTERCOM_TOKEN_FILE).
@@ -245,7 +245,7 @@ pub struct LoadArgs {
     /// Send for real. Without it, print what each phase would send and what blocks the load.
     #[arg(long)]
     pub apply: bool,
-    /// Run only this phase (schema, companies, contacts, tickets, states, attachments).
+    /// Run only this phase (schema, companies, contacts, tickets, states).
     #[arg(long, value_name = "NAME")]
     pub phase: Option<String>,
     /// Go on to the next phase even when objects of this one failed.

@@ -62,6 +62,20 @@ pub struct Config {
     pub priorities: Priorities,
     /// What osTicket's activity history (`thread_event`) becomes.
     pub events: EventsPolicy,
+    /// What a ticket's collaborators (CCs) become.
+    pub participants: ParticipantsPolicy,
+}
+
+#[derive(Debug, Default, Deserialize, Clone, Copy, PartialEq)]
+#[serde(rename_all = "lowercase")]
+pub enum ParticipantsPolicy {
+    /// Each CC who is a contact is added to the ticket before its first part, and their
+    /// messages are their own replies.
+    #[default]
+    Add,
+    /// For a workspace that refuses participants on tickets: their messages are admin notes
+    /// naming them, and a note at the ticket's start lists the CCs.
+    Notes,
 }
 
 #[derive(Debug, Default, Deserialize, Clone, Copy, PartialEq)]
@@ -349,6 +363,14 @@ impl Config {
                     EventsPolicy::Notes => "notes",
                     EventsPolicy::Summary => "summary",
                     EventsPolicy::Skip => "skip",
+                }
+                .into(),
+            ),
+            (
+                "participants",
+                match self.participants {
+                    ParticipantsPolicy::Add => "add",
+                    ParticipantsPolicy::Notes => "notes",
                 }
                 .into(),
             ),

@@ -29,7 +29,14 @@ const ORDER: &[(&str, &str, &str)] = &[
 ];
 
 /// What goes with a deleted ticket.
-const WITH_TICKET: &[&str] = &["part", "event", "attachment_note", "ticket_state"];
+const WITH_TICKET: &[&str] = &[
+    "participant",
+    "cc_note",
+    "part",
+    "event",
+    "attachment_note",
+    "ticket_state",
+];
 
 #[derive(Debug, Default, Clone, Serialize)]
 pub struct Undo {
@@ -191,7 +198,10 @@ fn holders(
                  SELECT t.contact_external_id AS who, t.number, t.ticket_id FROM outbox.outbox_tickets t
                  UNION ALL
                  SELECT p.author_external_id, t.number, t.ticket_id FROM outbox.outbox_ticket_parts p
-                 JOIN outbox.outbox_tickets t USING (ticket_id) WHERE p.author_external_id IS NOT NULL) x
+                 JOIN outbox.outbox_tickets t USING (ticket_id) WHERE p.author_external_id IS NOT NULL
+                 UNION ALL
+                 SELECT q.payload->>'$.customer.user_id', q.number, q.ticket_id FROM outbox.outbox_ticket_participants q
+                 WHERE q.kind = 'participant') x
              JOIN load.ledger l ON l.object_type = 'ticket' AND l.source_key = x.number AND l.status = 'created'
              GROUP BY who"
         }

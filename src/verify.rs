@@ -61,6 +61,10 @@ fn loaded(ledger: &Ledger, sql: &str) -> anyhow::Result<Vec<(String, String, Val
     })
 }
 
+/// What a body must not hold once in Intercom: an image it cannot show (split turns each into a
+/// `[image: name]` marker and sends the file).
+const BROKEN_REFERENCES: &[&str] = &["ostmig-file:", "src=\"cid:", "src=\"data:"];
+
 pub fn run(db: &Path, url: &str, target: Target) -> anyhow::Result<Vec<Checked>> {
     let client = Client::new(url, crate::intercom::client::token_from_env()?, 4)?;
     let ledger = Ledger::new(warehouse::open(db)?, target);
@@ -220,11 +224,26 @@ pub fn run(db: &Path, url: &str, target: Target) -> anyhow::Result<Vec<Checked>>
     )?;
     let notes = loaded(
         &ledger,
-        "SELECT l.source_key, coalesce(l.intercom_id, ''), to_json(list(a.size ORDER BY a.attachment_id))::VARCHAR,
+        "SELECT l.source_key, coalesce(l.intercom_id, ''), any_value(a.note_payload)::VARCHAR,
                 json_object('ticket', any_value(l.ticket_key))::VARCHAR
          FROM load.ledger l JOIN outbox.outbox_attachments a ON a.entry_id || ':' || a.batch = l.source_key
-         WHERE l.object_type = 'attachment_note' AND l.status = 'created' GROUP BY l.source_key, l.intercom_id",
+         WHERE l.object_type = 'attachment_note' AND l.status = 'created' AND a.carrier = 'note'
+         GROUP BY l.source_key, l.intercom_id
+         UNION ALL
+         SELECT l.source_key, coalesce(l.intercom_id, ''), q.payload::VARCHAR, json_object('ticket', l.ticket_key)::VARCHAR
+         FROM load.ledger l JOIN outbox.outbox_ticket_participants q ON q.participant_key = l.source_key
+         WHERE l.object_type = 'cc_note' AND l.status = 'created'",
     )?;
+    // The contacts each ticket should hold besides its requester.
+    let mut participants: HashMap<String, Vec<String>> = HashMap::new();
+    for (number, who, _, _) in loaded(
+        &ledger,
+        "SELECT q.number, q.payload->>'$.customer.user_id', 'null', NULL::VARCHAR
+         FROM load.ledger l JOIN outbox.outbox_ticket_participants q ON q.participant_key = l.source_key
+         WHERE l.object_type = 'participant' AND l.status IN ('created', 'existing')",
+    )? {
+        participants.entry(number).or_default().push(who);
+    }
     let mut by_ticket: HashMap<String, Vec<(&String, &String, &Value)>> = HashMap::new();
     for (key, id, want, extra) in parts.iter().chain(events.iter()).chain(notes.iter()) {
         by_ticket
@@ -381,29 +400,35 @@ pub fn run(db: &Path, url: &str, target: Target) -> anyhow::Result<Vec<Checked>>
                 );
                 continue;
             };
-            if part_want.is_array() {
-                // A file note: the sizes of its files, in order.
-                let sizes: Vec<String> = p["attachments"]
+            // Every file rides on the part that carries it, by name, in order.
+            let names = |files: &Value, key: &str| -> String {
+                files
                     .as_array()
                     .into_iter()
                     .flatten()
-                    .map(|a| text(&a["filesize"]))
-                    .collect();
-                let want_sizes: Vec<String> = part_want
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .map(text)
-                    .collect();
+                    .map(|f| text(&f[key]))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            bad += compare(
+                "ticket",
+                key,
+                id,
+                &format!("part {part_key} files"),
+                names(&part_want["attachment_files"], "name"),
+                names(&p["attachments"], "name"),
+            );
+            // No body may point at what Intercom cannot show.
+            let body = p["body"].as_str().unwrap_or_default();
+            if let Some(bad_ref) = BROKEN_REFERENCES.iter().find(|r| body.contains(**r)) {
                 bad += compare(
                     "ticket",
                     key,
                     id,
-                    &format!("part {part_key} files"),
-                    want_sizes.join(","),
-                    sizes.join(","),
+                    &format!("part {part_key} body references"),
+                    "no ostmig-file:, cid: or data: image".into(),
+                    (*bad_ref).to_string(),
                 );
-                continue;
             }
             // A user's comment may come back as `open`; bodies by what a reader sees of them
             // (erratum bodies-rewritten).
@@ -454,6 +479,46 @@ pub fn run(db: &Path, url: &str, target: Target) -> anyhow::Result<Vec<Checked>>
                 author,
                 got_author,
             );
+        }
+        // One conversation order: what ostmig posted reads in time order in the order Intercom
+        // stored it, whichever of the two the Inbox sorts by.
+        let mut last = i64::MIN;
+        for p in got_parts
+            .iter()
+            .filter(|p| ours.contains(text(&p["id"]).as_str()))
+        {
+            let at = p["created_at"].as_i64().unwrap_or_default();
+            if at < last {
+                bad += compare(
+                    "ticket",
+                    key,
+                    id,
+                    "part order",
+                    format!("at or after {last}"),
+                    format!("part {} at {at}", text(&p["id"])),
+                );
+                break;
+            }
+            last = at;
+        }
+        // Collaborators are participants.
+        let held: Vec<String> = got["contacts"]["contacts"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|c| text(&c["external_id"]))
+            .collect();
+        for who in participants.get(key).into_iter().flatten() {
+            if !held.contains(who) {
+                bad += compare(
+                    "ticket",
+                    key,
+                    id,
+                    "participant",
+                    who.clone(),
+                    held.join(", "),
+                );
+            }
         }
         sum.unverifiable += i64::from(unverifiable);
         sum.mismatched += i64::from(bad > 0);

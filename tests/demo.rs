@@ -54,7 +54,7 @@ fn the_demo_migrates_a_generated_help_desk_end_to_end() {
             &conn,
             "SELECT count(DISTINCT phase) FROM load.phase_result WHERE failed = 0"
         ),
-        6
+        5
     );
     assert_eq!(
         duck_i64(&conn, "SELECT count(*) FROM load.verify_mismatch"),
@@ -76,13 +76,34 @@ fn the_demo_migrates_a_generated_help_desk_end_to_end() {
         duck_i64(
             &conn,
             "SELECT (SELECT count(*) FROM outbox.outbox_ticket_parts)
-                  + (SELECT count(DISTINCT entry_id || ':' || batch) FROM outbox.outbox_attachments)
+                  + (SELECT count(DISTINCT entry_id || ':' || batch) FROM outbox.outbox_attachments WHERE carrier = 'note')
+                  + (SELECT count(*) FROM outbox.outbox_ticket_participants WHERE kind = 'note')
                   + (SELECT count(*) FROM outbox.outbox_ticket_events)"
         )
     );
     assert_eq!(
         state["contacts"].as_object().unwrap().len() as i64,
         duck_i64(&conn, "SELECT count(*) FROM outbox.outbox_contacts")
+    );
+    // Every file arrived, the images pasted into bodies as data: URIs among them.
+    let files = state["files"].as_array().unwrap();
+    assert_eq!(
+        files.len() as i64,
+        duck_i64(&conn, "SELECT count(*) FROM outbox.outbox_attachments")
+    );
+    let pasted = duck_i64(
+        &conn,
+        "SELECT count(*) FROM outbox.outbox_attachments WHERE image_n IS NOT NULL",
+    );
+    assert!(pasted > 0);
+    assert!(
+        tickets
+            .values()
+            .all(|t| posted_parts(t).iter().all(|p| !p["body"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("src=\"data:"))),
+        "a body still holds a data: image"
     );
     // Phone-only requesters arrived too (no e-mail sent as null).
     assert!(

@@ -152,19 +152,26 @@ fn a_full_load_lands_everything_once_and_a_rerun_sends_nothing() {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
+    let conn = duck(&path);
     let (companies, contacts, tags, tickets, files) = census(&sim.state());
     assert_eq!(
-        (companies, contacts, tags, tickets.len(), files),
-        (7, 50, 9, 57, 39)
+        (companies, contacts, tags, tickets.len(), files as i64),
+        (
+            7,
+            50,
+            9,
+            57,
+            duck_i64(&conn, "SELECT count(*) FROM outbox.outbox_attachments")
+        )
     );
-    let conn = duck(&path);
-    // Every ticket carries its replies and notes, one note per batch of files and one per
-    // activity event (events = "notes", the default).
+    // Every ticket carries its replies and notes, one note per batch of files no reply could
+    // carry and one per burst of activity events (events = "notes", the default).
     let expected: Vec<(String, usize)> = {
         let mut stmt = conn
             .prepare(
                 "SELECT t.number, (SELECT count(*) FROM outbox.outbox_ticket_parts p WHERE p.ticket_id = t.ticket_id)
-                        + (SELECT count(DISTINCT entry_id || ':' || batch) FROM outbox.outbox_attachments a WHERE a.ticket_id = t.ticket_id)
+                        + (SELECT count(DISTINCT entry_id || ':' || batch) FROM outbox.outbox_attachments a
+                           WHERE a.ticket_id = t.ticket_id AND a.carrier = 'note')
                         + (SELECT count(*) FROM outbox.outbox_ticket_events e WHERE e.ticket_id = t.ticket_id)
                  FROM outbox.outbox_tickets t ORDER BY t.number",
             )
@@ -210,6 +217,7 @@ fn a_full_load_lands_everything_once_and_a_rerun_sends_nothing() {
         sizes,
         duck_i64(&conn, "SELECT sum(size) FROM outbox.outbox_attachments")
     );
+    assert_the_thread_is_the_osticket_thread(&conn, &state);
     drop(conn);
 
     // A second load finds everything settled in the ledger and sends nothing new.
@@ -346,6 +354,206 @@ fn a_full_load_lands_everything_once_and_a_rerun_sends_nothing() {
     assert_eq!(rollback(&["--apply"]).status.code(), Some(0));
 }
 
+/// What an agent sees is the osTicket conversation (issue 19's "done when"): no broken image,
+/// every file on the part of its entry or the note right after it, ticket 7's pasted images
+/// and ticket 5's cid image among them, first messages' links in the description, every
+/// ticket's parts in time order as stored, collaborators on the ticket.
+fn assert_the_thread_is_the_osticket_thread(conn: &duckdb::Connection, state: &Value) {
+    let tickets = state["tickets"].as_object().unwrap();
+    // No body holds a reference Intercom cannot show.
+    for t in tickets.values() {
+        for p in posted_parts(t) {
+            let body = p["body"].as_str().unwrap_or_default();
+            for bad in ["ostmig-file:", "cid:", "data:image", "src=\"data:"] {
+                assert!(!body.contains(bad), "a part holds {bad}: {body}");
+            }
+        }
+        let description = t["ticket_attributes"]["_default_description_"]
+            .as_str()
+            .unwrap_or_default();
+        assert!(!description.contains("ostmig-file:") && !description.contains("cid:"));
+    }
+    // Every part's files are the files its outbox row says ride on it; a note's, those of
+    // its entry, and the note is right after that entry's part (or opens the thread, for the
+    // description's files).
+    let ledger_id = |object_type: &str, key: &str| {
+        duck_str(
+            conn,
+            &format!(
+                "SELECT intercom_id FROM load.ledger WHERE object_type = '{object_type}' AND source_key = '{key}'"
+            ),
+        )
+        .unwrap_or_else(|| panic!("{object_type} {key} is not in the ledger"))
+    };
+    let mut stmt = conn
+        .prepare(
+            "SELECT a.entry_id, a.batch, a.carrier, string_agg(a.name, '|' ORDER BY a.n), any_value(t.number),
+                    any_value(p.entry_id IS NULL)
+             FROM outbox.outbox_attachments a JOIN outbox.outbox_tickets t USING (ticket_id)
+             LEFT JOIN outbox.outbox_ticket_parts p USING (entry_id)
+             GROUP BY a.entry_id, a.batch, a.carrier ORDER BY 1, 2",
+        )
+        .unwrap();
+    let batches: Vec<(i64, i64, String, String, String, bool)> = stmt
+        .query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            ))
+        })
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert!(
+        batches.iter().any(|b| b.2 == "part"),
+        "no file rides on its part"
+    );
+    let ticket_of = |number: &str| {
+        tickets
+            .values()
+            .find(|t| t["ticket_attributes"]["osTicket number"] == number)
+            .unwrap()
+    };
+    for (entry, batch, carrier, names, number, is_description) in &batches {
+        let parts = posted_parts(ticket_of(number));
+        let id_text = |p: &Value| {
+            p["id"]
+                .as_str()
+                .map(String::from)
+                .unwrap_or_else(|| p["id"].to_string())
+        };
+        let carrier_id = if carrier == "part" {
+            ledger_id("part", &entry.to_string())
+        } else {
+            ledger_id("attachment_note", &format!("{entry}:{batch}"))
+        };
+        let at = parts
+            .iter()
+            .position(|p| id_text(p) == carrier_id)
+            .unwrap_or_else(|| panic!("the carrier of entry {entry}'s files is not on #{number}"));
+        let got: Vec<&str> = parts[at]["attachments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            got.join("|"),
+            *names,
+            "files of entry {entry} batch {batch}"
+        );
+        if carrier == "note" && !is_description {
+            // Right after its entry, or after the entry's earlier file note.
+            let entry_part = ledger_id("part", &entry.to_string());
+            let before = id_text(parts[at - 1]);
+            let earlier_note = (*batch > 0)
+                .then(|| ledger_id("attachment_note", &format!("{entry}:{}", batch - 1)));
+            assert!(
+                before == entry_part || Some(&before) == earlier_note.as_ref(),
+                "entry {entry}'s file note is not right after it on #{number}"
+            );
+        }
+    }
+    // Ticket 7's and ticket 5's inline images are files, each named in the text.
+    // (Ticket 7 was written with data: images; osTicket stored them as cid: files.)
+    for (ticket, what) in [(7, "role = 'inline_image'"), (5, "role = 'inline_image'")] {
+        let names = duck_str(
+            conn,
+            &format!(
+                "SELECT string_agg(name, '|') FROM outbox.outbox_attachments WHERE ticket_id = {ticket} AND {what}"
+            ),
+        )
+        .unwrap_or_else(|| panic!("ticket {ticket} has no such image"));
+        let number = duck_str(
+            conn,
+            &format!("SELECT number FROM outbox.outbox_tickets WHERE ticket_id = {ticket}"),
+        )
+        .unwrap();
+        let t = ticket_of(&number);
+        let text = format!(
+            "{} {}",
+            t["ticket_attributes"]["_default_description_"],
+            posted_parts(t)
+                .iter()
+                .map(|p| p["body"].to_string())
+                .collect::<String>()
+        );
+        let files: Vec<&str> = posted_parts(t)
+            .iter()
+            .flat_map(|p| p["attachments"].as_array().unwrap().iter())
+            .map(|a| a["name"].as_str().unwrap())
+            .collect();
+        for name in names.split('|') {
+            assert!(files.contains(&name), "{name} is not a file of #{number}");
+            assert!(
+                text.contains(&format!("[image: {name}]")),
+                "no marker for {name} on #{number}"
+            );
+        }
+    }
+    // Every link of a first message reaches the ticket's description.
+    let mut stmt = conn
+        .prepare(
+            "SELECT t.number, unnest(regexp_extract_all(p.body_html, 'href=\"(https?://[^\"]+)\"', 1))
+             FROM outbox.outbox_tickets t JOIN stage.parts p ON p.entry_id = t.description_entry_id",
+        )
+        .unwrap();
+    let links: Vec<(String, String)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    for (number, url) in &links {
+        let description = ticket_of(number)["ticket_attributes"]["_default_description_"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let url = url.replace("&amp;", "&");
+        assert!(
+            description.contains(&url),
+            "#{number}'s description lacks {url}"
+        );
+    }
+    // One conversation order: as stored, every ticket's parts are in created_at order.
+    for t in tickets.values() {
+        let times: Vec<i64> = posted_parts(t)
+            .iter()
+            .map(|p| p["created_at"].as_i64().unwrap())
+            .collect();
+        assert!(
+            times.is_sorted(),
+            "{} is out of order: {times:?}",
+            t["ticket_attributes"]["osTicket number"]
+        );
+    }
+    // Collaborators are participants: ticket 5's two CCs among them.
+    let mut stmt = conn
+        .prepare(
+            "SELECT number, payload->>'$.customer.user_id', ticket_id FROM outbox.outbox_ticket_participants WHERE kind = 'participant'",
+        )
+        .unwrap();
+    let people: Vec<(String, String, i64)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert!(
+        people.iter().filter(|p| p.2 == 5).count() >= 2,
+        "ticket 5's CCs: {people:?}"
+    );
+    for (number, who, _) in &people {
+        let held = ticket_of(number)["contacts"]["contacts"].to_string();
+        assert!(
+            held.contains(who.as_str()),
+            "{who} is not on #{number}: {held}"
+        );
+    }
+}
+
 /// After a load that faults interrupted: every company, contact, tag, ticket, reply, note
 /// and file note of the real 1.17 database exactly once in `state`, and verify finds nothing.
 fn assert_once_and_verified(path: &Path, sim: &Sim, state: &Value, after: &str) {
@@ -367,7 +575,8 @@ fn assert_once_and_verified(path: &Path, sim: &Sim, state: &Value, after: &str) 
     let expected: i64 = duck_i64(
         &conn,
         "SELECT (SELECT count(*) FROM outbox.outbox_ticket_parts)
-              + (SELECT count(DISTINCT entry_id || ':' || batch) FROM outbox.outbox_attachments)
+              + (SELECT count(DISTINCT entry_id || ':' || batch) FROM outbox.outbox_attachments WHERE carrier = 'note')
+                  + (SELECT count(*) FROM outbox.outbox_ticket_participants WHERE kind = 'note')
               + (SELECT count(*) FROM outbox.outbox_ticket_events)",
     );
     let parts: usize = tickets.iter().map(|(_, n)| n).sum();

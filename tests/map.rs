@@ -232,7 +232,41 @@ fn the_mapping_is_proposed_confirmed_and_enforced() {
         &conn,
         "SELECT count(*) FROM intermediate.int_ticket_events WHERE fate = 'send'",
     );
-    assert!(events > 100 && events == sendable, "{events} {sendable}");
+    // Events one actor made together are one note with a line each: fewer notes than
+    // events, every event in exactly one note.
+    assert!(events > 100 && events < sendable, "{events} {sendable}");
+    assert_eq!(
+        duck_i64(&conn, "SELECT sum(events) FROM outbox.outbox_ticket_events"),
+        sendable
+    );
+    assert_eq!(
+        duck_i64(
+            &conn,
+            "SELECT count(DISTINCT e) FROM outbox.outbox_ticket_events, unnest(event_ids) AS t(e)"
+        ),
+        sendable
+    );
+    // A burst never spans an entry, another actor or more than a minute between events.
+    assert_eq!(
+        duck_i64(
+            &conn,
+            "WITH n AS (SELECT o.event_key, o.ticket_id, unnest(o.event_ids) AS event_id FROM outbox.outbox_ticket_events o),
+                  b AS (SELECT n.event_key, n.ticket_id, min(e.happened_at) AS first_at, max(e.happened_at) AS last_at,
+                               count(DISTINCT e.actor) AS actors
+                        FROM n JOIN intermediate.int_ticket_events e USING (event_id) GROUP BY 1, 2)
+             SELECT count(*) FROM b WHERE actors > 1 OR EXISTS (
+                 SELECT 1 FROM stage.parts p WHERE p.ticket_id = b.ticket_id
+                   AND p.created_at > b.first_at AND p.created_at <= b.last_at)"
+        ),
+        0
+    );
+    // The report says which events share a note.
+    assert!(
+        duck_i64(
+            &conn,
+            "SELECT count(*) FROM reports.rpt_ticket_events WHERE \"in Intercom\" LIKE 'one line of an admin note%'"
+        ) > 0
+    );
     // The event to look for: a transfer, with its time from osTicket.
     let (transfer, at): (String, i64) = conn
         .query_row(
@@ -266,7 +300,7 @@ fn the_mapping_is_proposed_confirmed_and_enforced() {
                 .is_some_and(|b| b.contains("osTicket activity:"))
         })
         .collect();
-    assert_eq!(notes.len() as i64, events, "one note per event");
+    assert_eq!(notes.len() as i64, events, "one note per burst of events");
     assert!(notes.iter().all(|p| p["part_type"] == "note"));
     let transfer_note = notes
         .iter()
@@ -325,5 +359,50 @@ fn the_activity_summary_is_one_note_per_ticket() {
             "SELECT count(*) FROM reports.rpt_ticket_events WHERE \"in Intercom\" LIKE 'not sent: %'"
         ),
         duck_i64(&conn, "SELECT count(*) FROM intermediate.int_ticket_events")
+    );
+    // By default every CC who is a contact is a participant of the ticket (ticket 5 has two).
+    let add = duck_i64(
+        &conn,
+        "SELECT count(*) FROM outbox.outbox_ticket_participants WHERE kind = 'participant' AND ticket_id = 5",
+    );
+    assert!(add >= 2, "{add}");
+    drop(conn);
+
+    // participants = "notes", the fallback for a workspace that refuses participants: only the
+    // requester replies as a contact; one note per ticket names who was copied.
+    let config = dir.path().join("ostmig.toml");
+    std::fs::write(&config, format!("participants = \"notes\"\n{SETTLED}")).unwrap();
+    ok(&run(&[
+        "transform",
+        "--db",
+        d,
+        "--config",
+        config.to_str().unwrap(),
+    ]));
+    let conn = duck(&path);
+    assert_eq!(
+        duck_i64(
+            &conn,
+            "SELECT count(*) FROM outbox.outbox_ticket_participants WHERE kind = 'participant'"
+        ),
+        0
+    );
+    let note = duck_str(
+        &conn,
+        "SELECT payload->>'$.body' FROM outbox.outbox_ticket_participants WHERE kind = 'note' AND ticket_id = 5",
+    )
+    .expect("ticket 5's CC note");
+    assert!(
+        note.contains("(CC)") && note.matches('@').count() >= 2,
+        "{note}"
+    );
+    assert_eq!(
+        duck_i64(
+            &conn,
+            "SELECT count(*) FROM outbox.outbox_ticket_parts p JOIN intermediate.int_tickets t USING (ticket_id)
+             JOIN intermediate.int_contacts c ON c.external_id = p.author_external_id
+             WHERE p.route = 'contact_comment' AND c.user_id <> t.user_id"
+        ),
+        0
     );
 }

@@ -181,7 +181,31 @@ fn the_workbooks_hold_the_help_desk_and_read_back() {
         "{:?}",
         sample[1][5]
     );
-    assert!(sample[1..].iter().all(|r| r[11] == Data::Empty));
+    let column = |title: &str| {
+        sample[0]
+            .iter()
+            .position(|c| text(c) == title)
+            .unwrap_or_else(|| panic!("no column {title:?}"))
+    };
+    let signed = column("Signed off (initials)");
+    assert!(sample[1..].iter().all(|r| r[signed] == Data::Empty));
+    // Each entry as it will be sent, and which files ride on it and how.
+    let sent = column("Sent to Intercom (as sent)");
+    let becomes = column("Sent as");
+    assert!(
+        sample[1..]
+            .iter()
+            .filter(|r| !text(&r[becomes]).starts_with("not sent"))
+            .all(|r| r[sent] != Data::Empty)
+    );
+    let files = column("Files, and what carries them");
+    assert!(
+        sample[1..].iter().all(|r| r[files] == Data::Empty
+            || text(&r[files]).contains("(on this part)")
+            || text(&r[files]).contains("(in the note after it)")),
+        "{:?}",
+        sample.iter().map(|r| text(&r[files])).collect::<Vec<_>>()
+    );
 
     // Scope: the audit and the readiness checklist.
     let audit = sheet(&out.join("scope.xlsx"), "Audit");

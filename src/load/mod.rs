@@ -3,7 +3,9 @@
 //!
 //! Phases: schema (data attributes, tags, the ticket type and its attributes — created only when
 //! missing), companies, contacts (then their company), tickets with their parts in order, states
-//! and tags, attachments. Without `--apply` it prints the plan and sends nothing.
+//! and tags. A ticket's conversation — participants, replies and notes with their files, file
+//! notes and activity notes — is posted in osTicket's order right after the ticket is created.
+//! Without `--apply` it prints the plan and sends nothing.
 
 pub mod ledger;
 
@@ -26,14 +28,7 @@ use ledger::{Entry, Key, Ledger, sha};
 /// Seconds Intercom's search is assumed to lag at most ("a few minutes" for contacts).
 pub const DEFAULT_SEARCH_WINDOW: f64 = 300.0;
 
-pub const PHASES: &[&str] = &[
-    "schema",
-    "companies",
-    "contacts",
-    "tickets",
-    "states",
-    "attachments",
-];
+pub const PHASES: &[&str] = &["schema", "companies", "contacts", "tickets", "states"];
 
 pub struct Options {
     pub db: PathBuf,
@@ -122,10 +117,12 @@ pub fn plan(db: &std::path::Path, target: Target) -> anyhow::Result<Vec<PhaseRes
             UNION ALL SELECT 'tickets', 'ticket', number, payload::VARCHAR FROM outbox.outbox_tickets
             UNION ALL SELECT 'tickets', 'part', entry_id::VARCHAR, payload::VARCHAR FROM outbox.outbox_ticket_parts
             UNION ALL SELECT 'tickets', 'event', event_key, payload::VARCHAR FROM outbox.outbox_ticket_events
+            UNION ALL SELECT 'tickets', CASE kind WHEN 'participant' THEN 'participant' ELSE 'cc_note' END,
+                participant_key, payload::VARCHAR FROM outbox.outbox_ticket_participants
+            UNION ALL SELECT 'tickets', 'attachment_note', entry_id || ':' || batch, any_value(note_payload)::VARCHAR
+                FROM outbox.outbox_attachments WHERE carrier = 'note' GROUP BY entry_id, batch
             UNION ALL SELECT 'states', 'ticket_state', number,
                 {STATE_PAYLOAD}::VARCHAR FROM outbox.outbox_tickets
-            UNION ALL SELECT 'attachments', 'attachment_note', entry_id || ':' || batch, any_value(note_payload)::VARCHAR
-                FROM outbox.outbox_attachments GROUP BY entry_id, batch
         )
         SELECT s.phase, s.t, s.p, l.status, l.payload_sha256
         FROM staged s
@@ -213,10 +210,14 @@ pub fn build_sample(db: &std::path::Path, n: usize) -> anyhow::Result<Vec<(Strin
              SELECT * FROM outbox.outbox_ticket_events WHERE ticket_id IN (SELECT ticket_id FROM load.sample);
          CREATE OR REPLACE TABLE sample_outbox.outbox_attachments AS
              SELECT * FROM outbox.outbox_attachments WHERE ticket_id IN (SELECT ticket_id FROM load.sample);
+         CREATE OR REPLACE TABLE sample_outbox.outbox_ticket_participants AS
+             SELECT * FROM outbox.outbox_ticket_participants WHERE ticket_id IN (SELECT ticket_id FROM load.sample);
          CREATE OR REPLACE TABLE sample_outbox.outbox_contacts AS
              SELECT * FROM outbox.outbox_contacts WHERE external_id IN (
                  SELECT contact_external_id FROM sample_outbox.outbox_tickets
-                 UNION SELECT author_external_id FROM sample_outbox.outbox_ticket_parts);
+                 UNION SELECT author_external_id FROM sample_outbox.outbox_ticket_parts
+                 UNION SELECT payload->>'$.customer.user_id' FROM sample_outbox.outbox_ticket_participants
+                 WHERE kind = 'participant');
          CREATE OR REPLACE TABLE sample_outbox.outbox_companies AS
              SELECT * FROM outbox.outbox_companies WHERE company_id IN (
                  SELECT company_id FROM sample_outbox.outbox_tickets
@@ -328,7 +329,7 @@ pub fn run(opts: &Options) -> anyhow::Result<Vec<PhaseResult>> {
                     ticket_type(&mut cx).await?;
                     states(&cx).await
                 }
-                _ => attachments(&cx).await,
+                _ => unreachable!("PHASES lists every phase"),
             }
         })?;
         cx.ledger.with(|c| {
@@ -1111,51 +1112,37 @@ async fn tickets(cx: &Context_) -> anyhow::Result<PhaseResult> {
                     return Ok(r);
                 };
                 let source_ticket = row.ticket.as_deref().unwrap_or("0").parse::<i64>().unwrap_or(0);
-                // The conversation first, then the activity history as backdated notes; a gap
-                // stops both, so nothing is posted over a missing part.
-                let parts = rows(
-                    &cx.ledger,
-                    &format!(
-                        "SELECT key, NULL::VARCHAR, payload, kind FROM (
-                             SELECT entry_id::VARCHAR AS key, payload::VARCHAR AS payload, '\"part\"' AS kind, 0 AS o, seq AS s, NULL::TIMESTAMP AS happened_at
-                             FROM outbox.outbox_ticket_parts WHERE ticket_id = {source_ticket}
-                             UNION ALL
-                             SELECT event_key, payload::VARCHAR, '\"event\"', 1, NULL, happened_at
-                             FROM outbox.outbox_ticket_events WHERE ticket_id = {source_ticket})
-                         ORDER BY o, s, happened_at, key"
-                    ),
-                )?;
-                let requester = row.payload["contacts"][0]["external_id"].as_str().unwrap_or_default();
-                let mut participants: std::collections::HashSet<String> = std::collections::HashSet::new();
+                // The people on the ticket first, then one conversation in osTicket's order;
+                // a gap stops it, so nothing is posted over a missing part.
+                let thread = rows(&cx.ledger, &thread_sql(source_ticket))?;
                 // Read once per ticket and kept up to date as parts are posted.
                 let mut claimed = cx.ledger.claimed(&row.key)?;
-                for part in parts {
-                    let (part, ticket_id) = (&part, ticket_id.clone());
-                    let kind = part.extra.as_str().unwrap_or("part");
+                for item in thread {
+                    let (item, ticket_id) = (&item, ticket_id.clone());
+                    let kind = item.extra.as_str().unwrap_or("part");
                     let seen = &claimed;
-                    let author = part.payload["user_id"].as_str().filter(|_| part.payload["type"] == "user");
-                    // Only a participant may reply as a user (erratum reply-from-non-participant):
-                    // a CC who wrote is added first, once per ticket and run (adding is idempotent).
-                    let join = author
-                        .filter(|a| *a != requester && !participants.contains(*a))
-                        .filter(|_| cx.ledger.id_of(kind, &part.key).ok().flatten().is_none())
-                        .map(String::from);
-                    let fallback = cx.fallback_admin.clone();
-                    let sent = once(cx, key(kind, &part.key, "tickets", Some(&row.key)), &part.payload, &mut r, |earlier: Option<Entry>| async move {
-                        if earlier.is_some() && let Some(p) = c.find_part(&ticket_id, &part.payload, seen).await? {
+                    let ledger = &cx.ledger;
+                    let sent = once(cx, key(kind, &item.key, "tickets", Some(&row.key)), &item.payload, &mut r, |earlier: Option<Entry>| async move {
+                        if kind == "participant" {
+                            // Adding someone twice changes nothing: a retry needs no lookup.
+                            let who = item.payload["customer"]["user_id"].as_str().unwrap_or_default();
+                            let admin = item.payload["admin_id"].as_str();
+                            return c.add_participant(&ticket_id, who, admin).await.map(|_| (format!("{ticket_id}:{who}"), false));
+                        }
+                        // The request as sent: the files' bytes in place of their names.
+                        let request = with_file_bytes(ledger, &item.payload).map_err(|e| {
+                            ApiError::refused("POST", "/tickets/{id}/reply", "file_unreadable", format!("{e:#}: re-run `ostmig snapshot` and `ostmig split`"))
+                        })?;
+                        if earlier.is_some() && let Some(p) = c.find_part(&ticket_id, &request, seen).await? {
                             return Ok((id(&p), false));
                         }
-                        if let Some(who) = &join {
-                            c.add_participant(&ticket_id, who, fallback.as_deref()).await?;
-                        }
-                        c.reply_ticket(&ticket_id, &part.payload, seen).await.map(|p| (id(&p), false))
+                        c.reply_ticket(&ticket_id, &request, seen).await.map(|p| (id(&p), false))
                     })
                     .await?;
-                    if let Some(posted) = &sent {
+                    if let Some(posted) = &sent
+                        && kind != "participant"
+                    {
                         claimed.insert(posted.clone());
-                    }
-                    if let Some(a) = author {
-                        participants.insert(a.to_string());
                     }
                     // Parts are a conversation: never post a later one over a gap.
                     if sent.is_none() {
@@ -1233,65 +1220,79 @@ async fn states(cx: &Context_) -> anyhow::Result<PhaseResult> {
     sum("states", results)
 }
 
-async fn attachments(cx: &Context_) -> anyhow::Result<PhaseResult> {
-    let notes = rows(
-        &cx.ledger,
-        "SELECT entry_id || ':' || batch, any_value(t.number), any_value(note_payload)::VARCHAR,
-                to_json(list(json_object('file_id', a.file_id, 'name', a.name, 'content_type', coalesce(a.mime_type, 'application/octet-stream')) ORDER BY a.attachment_id))::VARCHAR
-         FROM outbox.outbox_attachments a JOIN outbox.outbox_tickets t USING (ticket_id)
-         GROUP BY entry_id, batch ORDER BY entry_id, batch",
-    )?;
-    let mut r = phase_result("attachments");
-    for note in notes {
-        let number = note.ticket.clone().unwrap_or_default();
-        let Some(ticket_id) = cx.ledger.id_of("ticket", &number)? else {
-            r.staged += 1;
-            r.failed += 1;
-            continue;
-        };
-        let mut payload = note.payload.clone();
-        let mut files = Vec::new();
-        for f in note.extra.as_array().into_iter().flatten() {
-            let bytes = file_bytes(&cx.ledger, f["file_id"].as_i64().unwrap_or(0))?;
-            files.push(json!({"content_type": f["content_type"], "name": f["name"],
-                              "data": base64::engine::general_purpose::STANDARD.encode(bytes)}));
-        }
-        payload["attachment_files"] = Value::Array(files);
-        let c = &cx.client;
-        let ticket_id2 = ticket_id.clone();
-        let payload2 = payload.clone();
-        let claimed = cx.ledger.claimed(&number)?;
-        once(
-            cx,
-            key("attachment_note", &note.key, "attachments", Some(&number)),
-            &note.payload,
-            &mut r,
-            |earlier: Option<Entry>| async move {
-                if earlier.is_some()
-                    && let Some(p) = c.find_part(&ticket_id2, &payload2, &claimed).await?
-                {
-                    return Ok((id(&p), false));
-                }
-                c.reply_ticket(&ticket_id2, &payload2, &claimed)
-                    .await
-                    .map(|p| (id(&p), false))
-            },
-        )
-        .await?;
-    }
-    Ok(r)
+/// Everything posted on ticket `ticket_id` after its create, as (key, NULL, payload, object
+/// type), in the order osTicket's thread shows it: the participants first (before anyone
+/// replies), then by time the entries, each followed by the notes carrying its files, with the
+/// activity notes of a moment after its entries. Ties keep osTicket's entry order (`seq`).
+fn thread_sql(ticket_id: i64) -> String {
+    format!(
+        "SELECT key, NULL::VARCHAR, payload, kind FROM (
+             SELECT participant_key AS key, payload::VARCHAR AS payload,
+                    CASE kind WHEN 'participant' THEN '\"participant\"' ELSE '\"cc_note\"' END AS kind,
+                    NULL::TIMESTAMP AS posted_at, 0 AS class, NULL::INTEGER AS seq, 0 AS sub, NULL::BIGINT AS event
+             FROM outbox.outbox_ticket_participants WHERE ticket_id = {ticket_id}
+             UNION ALL
+             SELECT entry_id::VARCHAR, payload::VARCHAR, '\"part\"', created_at, 1, seq, 0, NULL
+             FROM outbox.outbox_ticket_parts WHERE ticket_id = {ticket_id}
+             UNION ALL
+             SELECT entry_id || ':' || batch, any_value(note_payload)::VARCHAR, '\"attachment_note\"',
+                    any_value(created_at), 1, any_value(seq), 1 + batch, NULL
+             FROM outbox.outbox_attachments WHERE ticket_id = {ticket_id} AND carrier = 'note'
+             GROUP BY entry_id, batch
+             UNION ALL
+             SELECT event_key, payload::VARCHAR, '\"event\"', happened_at, 2, NULL, 0, event_ids[1]
+             FROM outbox.outbox_ticket_events WHERE ticket_id = {ticket_id})
+         ORDER BY posted_at NULLS FIRST, class, seq, sub, event, key"
+    )
 }
 
-/// A file's bytes from the snapshot (osTicket keeps them in file_chunk, 256 KB per row).
-fn file_bytes(ledger: &Ledger, file_id: i64) -> anyhow::Result<Vec<u8>> {
-    ledger.with(|c| {
-        let mut stmt =
-            c.prepare("SELECT filedata FROM raw.file_chunk WHERE file_id = ? ORDER BY chunk_id")?;
-        let mut out = Vec::new();
-        for chunk in stmt.query_map([file_id], |r| r.get::<_, Vec<u8>>(0))? {
-            out.extend(chunk?);
+/// `payload` with each `attachment_files` item's `data` — a name for the bytes, `file:<id>`
+/// or `image:<entry>:<n>` (see outbox_attachments) — replaced by the bytes in base64.
+fn with_file_bytes(ledger: &Ledger, payload: &Value) -> anyhow::Result<Value> {
+    let Some(files) = payload["attachment_files"].as_array() else {
+        return Ok(payload.clone());
+    };
+    let mut request = payload.clone();
+    let mut sent = Vec::with_capacity(files.len());
+    for f in files {
+        let reference = f["data"].as_str().unwrap_or_default();
+        let bytes = file_bytes(ledger, reference)
+            .with_context(|| format!("the bytes of {} ({reference})", f["name"]))?;
+        let mut f = f.clone();
+        f["data"] = json!(base64::engine::general_purpose::STANDARD.encode(bytes));
+        sent.push(f);
+    }
+    request["attachment_files"] = Value::Array(sent);
+    Ok(request)
+}
+
+/// A file's bytes by the name outbox_attachments gives them: `file:<id>` from the snapshot
+/// (osTicket keeps them in file_chunk, 256 KB per row), `image:<entry>:<n>` a pasted image the
+/// split decoded.
+fn file_bytes(ledger: &Ledger, reference: &str) -> anyhow::Result<Vec<u8>> {
+    let parts: Vec<&str> = reference.split(':').collect();
+    ledger.with(|c| match parts.as_slice() {
+        ["file", id] => {
+            let id: i64 = id.parse()?;
+            let mut stmt = c.prepare(
+                "SELECT filedata FROM raw.file_chunk WHERE file_id = ? ORDER BY chunk_id",
+            )?;
+            let mut out = Vec::new();
+            for chunk in stmt.query_map([id], |r| r.get::<_, Vec<u8>>(0))? {
+                out.extend(chunk?);
+            }
+            Ok(out)
         }
-        Ok(out)
+        ["image", entry, n] => {
+            let (entry, n): (i64, i32) = (entry.parse()?, n.parse()?);
+            c.query_row(
+                "SELECT data FROM stage.part_image WHERE entry_id = ? AND n = ?",
+                duckdb::params![entry, n],
+                |r| r.get::<_, Vec<u8>>(0),
+            )
+            .map_err(Into::into)
+        }
+        _ => anyhow::bail!("{reference:?} names no file"),
     })
 }
 

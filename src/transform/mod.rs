@@ -86,6 +86,10 @@ pub const MODELS: &[(&str, &str)] = &[
         include_str!("../../sql/models/intermediate/int_tickets.sql"),
     ),
     (
+        "intermediate/int_ticket_parts.sql",
+        include_str!("../../sql/models/intermediate/int_ticket_parts.sql"),
+    ),
+    (
         "intermediate/int_ticket_events.sql",
         include_str!("../../sql/models/intermediate/int_ticket_events.sql"),
     ),
@@ -118,16 +122,20 @@ pub const MODELS: &[(&str, &str)] = &[
         include_str!("../../sql/models/outbox/outbox_tickets.sql"),
     ),
     (
+        "outbox/outbox_attachments.sql",
+        include_str!("../../sql/models/outbox/outbox_attachments.sql"),
+    ),
+    (
         "outbox/outbox_ticket_parts.sql",
         include_str!("../../sql/models/outbox/outbox_ticket_parts.sql"),
     ),
     (
-        "outbox/outbox_ticket_events.sql",
-        include_str!("../../sql/models/outbox/outbox_ticket_events.sql"),
+        "outbox/outbox_ticket_participants.sql",
+        include_str!("../../sql/models/outbox/outbox_ticket_participants.sql"),
     ),
     (
-        "outbox/outbox_attachments.sql",
-        include_str!("../../sql/models/outbox/outbox_attachments.sql"),
+        "outbox/outbox_ticket_events.sql",
+        include_str!("../../sql/models/outbox/outbox_ticket_events.sql"),
     ),
     (
         "reports/rpt_ticket_events.sql",

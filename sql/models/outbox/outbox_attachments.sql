@@ -1,11 +1,17 @@
--- outbox.outbox_attachments: the files the loader uploads, last, as admin notes carrying
--- attachment_files on the ticket that holds their part: at most 10 per note and at most
--- attachments.request_bytes of base64 (a larger file goes alone), packed in attachment order.
--- Grain: one row per stage.part_attachment file (attachments and inline images) of a part that
--- is migrated (a reply in outbox_ticket_parts, or a ticket's description) and that can be sent.
--- Why: contact replies cannot carry files and attachment_urls need URLs Intercom can reach, so
--- each part's files arrive in notes of their own ("Attachments of …", backdated to the part).
--- The file bytes are read by the loader from raw.file_chunk, not copied here. Files over
+-- outbox.outbox_attachments: every file the loader uploads, and what carries it: the reply or
+-- note of its own entry, or an admin note posted right after that entry.
+-- Grain: one row per file of a migrated entry (intermediate.int_ticket_parts, the description
+-- included) that can be sent: stage.part_attachment rows (attachments and cid: inline images)
+-- and stage.part_image rows (images pasted as data: URIs), in that order.
+-- Why: Intercom takes files only as attachment_files of a reply, at most 10 per request, and
+-- only on an admin's reply or note (a contact reply on a ticket has no such member). So an
+-- admin comment or note carries its first 10 files itself (`carrier` = 'part', batch 0, up to
+-- attachments.request_bytes of base64; a larger file goes alone); the files of a contact's
+-- reply, of the first message (the description is plain text) and any further batches arrive
+-- in admin notes ("Attachments of …") at the entry's own created_at, posted right after it
+-- (`carrier` = 'note', `note_payload` is the request). `data` in each attachment_files item
+-- names the bytes, `file:<file id>` (raw.file_chunk) or `image:<entry id>:<n>`
+-- (stage.part_image), which the loader swaps for their base64. Files over
 -- attachments.limit_bytes, stored outside the database or missing are in
 -- reports.rpt_attachment_exclusions.
 CREATE OR REPLACE TABLE outbox.outbox_attachments AS
@@ -13,29 +19,42 @@ WITH RECURSIVE fallback AS (
     SELECT max(a.id) AS admin_id FROM raw_intercom.admin a
     WHERE lower(trim(a.email)) = (SELECT value FROM config.setting WHERE key = 'admins.fallback')
 ),
-migrated AS (
-    SELECT entry_id, ticket_id, admin_id FROM outbox.outbox_ticket_parts
-    UNION ALL
-    SELECT description_entry_id, ticket_id, NULL FROM outbox.outbox_tickets WHERE description_entry_id IS NOT NULL
+parts AS (
+    SELECT * FROM intermediate.int_ticket_parts
 ),
-files AS (
-    SELECT pa.*, m.ticket_id, p.created_at, p.poster, p.kind,
-           coalesce(CASE WHEN p.kind <> 'message' THEN m.admin_id END, (SELECT admin_id FROM fallback)) AS admin_id,
-           row_number() OVER (PARTITION BY pa.entry_id ORDER BY pa.attachment_id) AS n,
-           4 * ((coalesce(pa.size, 0) + 2) // 3) AS base64_bytes
+stored AS (
+    SELECT pa.entry_id, 0 AS source, pa.attachment_id AS ord, pa.attachment_id, pa.file_id,
+           NULL::INTEGER AS image_n, pa.name, pa.mime_type, pa.size, pa.role,
+           'file:' || pa.file_id AS data_ref
     FROM stage.part_attachment pa
-    JOIN migrated m ON m.entry_id = pa.entry_id
-    JOIN stage.parts p ON p.entry_id = pa.entry_id
     WHERE pa.role IN ('attachment', 'inline_image')
       AND NOT pa.over_limit
       AND coalesce(pa.storage, 'D') = 'D'
       -- An attachment row whose file osTicket lost has no bytes to send (never an empty file).
       AND pa.file_id IN (SELECT id FROM raw.file)
 ),
+pasted AS (
+    SELECT i.entry_id, 1 AS source, i.n AS ord, NULL::BIGINT AS attachment_id, NULL::BIGINT AS file_id,
+           i.n AS image_n, i.name, i.mime_type, i.size, 'pasted_image' AS role,
+           'image:' || i.entry_id || ':' || i.n AS data_ref
+    FROM stage.part_image i
+    WHERE NOT i.over_limit
+),
+files AS (
+    SELECT f.*, p.ticket_id, p.seq, p.created_at, p.kind, p.route, p.is_description, s.poster,
+           coalesce(CASE WHEN p.route <> 'contact_comment' THEN p.admin_id END, (SELECT admin_id FROM fallback)) AS admin_id,
+           -- An admin's reply or note carries its files; nothing else can.
+           p.route <> 'contact_comment' AND NOT p.is_description AS part_can_carry,
+           row_number() OVER (PARTITION BY f.entry_id ORDER BY f.source, f.ord) AS n,
+           4 * ((coalesce(f.size, 0) + 2) // 3) AS base64_bytes
+    FROM (SELECT * FROM stored UNION ALL SELECT * FROM pasted) f
+    JOIN parts p ON p.entry_id = f.entry_id
+    JOIN stage.parts s ON s.entry_id = f.entry_id
+),
 request_limit AS (
     SELECT coalesce((SELECT value::BIGINT FROM config.setting WHERE key = 'attachments.request_bytes'), 8388608) AS bytes
 ),
--- Greedy packing, file by file: a file opens a new note when the current one holds 10 files
+-- Greedy packing, file by file: a file opens a new batch when the current one holds 10 files
 -- or would pass the byte limit.
 packed AS (
     SELECT entry_id, n, 0 AS batch, 1 AS files, base64_bytes AS bytes FROM files WHERE n = 1
@@ -47,21 +66,39 @@ packed AS (
     FROM packed p
     JOIN files f ON f.entry_id = p.entry_id AND f.n = p.n + 1
     CROSS JOIN request_limit l
+),
+carried AS (
+    SELECT f.*, b.batch,
+           CASE WHEN f.part_can_carry AND b.batch = 0 THEN 'part' ELSE 'note' END AS carrier
+    FROM files f
+    JOIN packed b ON b.entry_id = f.entry_id AND b.n = f.n
+),
+notes AS (
+    SELECT entry_id, batch,
+           to_json(list(json_object('content_type', coalesce(mime_type, 'application/octet-stream'),
+                                    'data', data_ref, 'name', name) ORDER BY n)) AS attachment_files,
+           row_number() OVER (PARTITION BY entry_id ORDER BY batch) AS note_n,
+           count(*) OVER (PARTITION BY entry_id) AS notes
+    FROM carried
+    WHERE carrier = 'note'
+    GROUP BY entry_id, batch
+),
+final AS (
+    SELECT c.ticket_id, c.entry_id, c.seq, c.created_at, c.batch, c.carrier, c.n, c.attachment_id,
+           c.file_id, c.image_n, c.data_ref, c.name, c.mime_type, c.size, c.role, c.admin_id,
+           CASE WHEN c.carrier = 'note' THEN json_object(
+               'message_type', 'note', 'type', 'admin', 'admin_id', c.admin_id,
+               'body', '<p><em>Attachments'
+                       -- Notes of one entry differ in text, so a lost answer finds the right one.
+                       || CASE WHEN nb.notes > 1 THEN ' (' || nb.note_n || ' of ' || nb.notes || ')' ELSE '' END
+                       || ' of the ' || CASE c.kind WHEN 'message' THEN 'message' WHEN 'response' THEN 'reply' ELSE 'note' END
+                       || ' from ' || replace(replace(replace(coalesce(nullif(trim(c.poster), ''), 'an unknown sender'),
+                                                              '&', '&amp;'), '<', '&lt;'), '>', '&gt;')
+                       || ' of ' || strftime(c.created_at, '%Y-%m-%d %H:%M UTC') || '</em></p>',
+               'created_at', epoch(c.created_at)::BIGINT,
+               'skip_notifications', true,
+               'attachment_files', nb.attachment_files) END AS note_payload
+    FROM carried c
+    LEFT JOIN notes nb ON nb.entry_id = c.entry_id AND nb.batch = c.batch
 )
-SELECT f.ticket_id, f.entry_id, b.batch, f.attachment_id, f.file_id, f.name, f.mime_type, f.size,
-       f.role, f.admin_id,
-       json_merge_patch('{}', json_object(
-           'message_type', 'note', 'type', 'admin', 'admin_id', f.admin_id,
-           'body', '<p><em>Attachments'
-                   -- Notes of one entry differ in text, so a lost answer finds the right one.
-                   || CASE WHEN b.notes > 1 THEN ' (' || (b.batch + 1) || ' of ' || b.notes || ')' ELSE '' END
-                   || ' of the ' || CASE f.kind WHEN 'message' THEN 'message' WHEN 'response' THEN 'reply' ELSE 'note' END
-                   || ' from ' || replace(replace(replace(coalesce(nullif(trim(f.poster), ''), 'an unknown sender'),
-                                                          '&', '&amp;'), '<', '&lt;'), '>', '&gt;')
-                   || ' of ' || strftime(f.created_at, '%Y-%m-%d %H:%M UTC') || '</em></p>',
-           'created_at', epoch(f.created_at)::BIGINT,
-           'skip_notifications', true
-       )) AS note_payload
-FROM files f
-JOIN (SELECT *, max(batch) OVER (PARTITION BY entry_id) + 1 AS notes FROM packed) b
-  ON b.entry_id = f.entry_id AND b.n = f.n;
+SELECT * FROM final;

@@ -1,5 +1,6 @@
 -- reports.rpt_attachment_exclusions: the files that will not be uploaded, and what to do.
--- Grain: one row per stage.part_attachment file (attachments and inline images) not in
+-- Grain: one row per stage.part_attachment file (attachments and inline images) or
+-- stage.part_image (pasted data: image, attachment_id and file_id NULL) not in
 -- outbox.outbox_attachments.
 -- Why: every file either arrives or is listed with its reason: over attachments.limit_bytes,
 -- stored outside the database (file.bk F, 3, 6: the snapshot cannot read them), missing from
@@ -21,5 +22,17 @@ FROM stage.part_attachment pa
 JOIN stage.parts p ON p.entry_id = pa.entry_id
 JOIN staging.stg_tickets s ON s.ticket_id = p.ticket_id
 WHERE pa.role IN ('attachment', 'inline_image')
-  AND pa.attachment_id NOT IN (SELECT attachment_id FROM outbox.outbox_attachments)
-ORDER BY p.ticket_id, pa.entry_id, pa.attachment_id;
+  AND pa.attachment_id NOT IN (SELECT attachment_id FROM outbox.outbox_attachments WHERE attachment_id IS NOT NULL)
+UNION ALL
+SELECT p.ticket_id, s.number, i.entry_id, NULL, NULL, i.name, i.mime_type, i.size,
+       CASE
+           WHEN i.over_limit THEN 'a pasted image larger than attachments.limit_bytes ('
+                || (SELECT value FROM config.setting WHERE key = 'attachments.limit_bytes')
+                || ' bytes): send it by another channel or raise the limit'
+           ELSE 'its part is not migrated (see reports.rpt_part_exclusions)'
+       END
+FROM stage.part_image i
+JOIN stage.parts p ON p.entry_id = i.entry_id
+JOIN staging.stg_tickets s ON s.ticket_id = p.ticket_id
+WHERE NOT EXISTS (SELECT 1 FROM outbox.outbox_attachments a WHERE a.entry_id = i.entry_id AND a.image_n = i.n)
+ORDER BY 1, 3, 4;

@@ -7,4 +7,4 @@ SELECT phase, staged, sent, confirmed, coalesce(updated, 0) AS updated, skipped,
        loaded_at, run_id
 FROM load.phase_result
 QUALIFY row_number() OVER (PARTITION BY phase ORDER BY run_id DESC) = 1
-ORDER BY list_position(['schema', 'companies', 'contacts', 'tickets', 'states', 'attachments'], phase);
+ORDER BY list_position(['schema', 'companies', 'contacts', 'tickets', 'states'], phase);

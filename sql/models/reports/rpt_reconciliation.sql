@@ -1,6 +1,6 @@
 -- reports.rpt_reconciliation: per object, from osTicket to Intercom, every record accounted for.
 -- Grain: one row per object class (organizations, users, tickets, thread entries, files,
--- activity events).
+-- pasted images, quoted mail history, activity events).
 -- Why: the customer's proof that nothing was lost: source = staged + excluded (with reasons) +
 -- in review; then what the load confirmed and what the last verify found different. A view, so
 -- the load and verify columns are current whenever the report is written.
@@ -8,6 +8,13 @@ CREATE OR REPLACE VIEW reports.rpt_reconciliation AS
 WITH loaded AS (
     SELECT object_type, count(*) AS n FROM load.ledger
     WHERE status IN ('created', 'existing') GROUP BY 1
+),
+-- Files whose carrier (their reply or note, or the file note after it) the load settled.
+files_loaded AS (
+    SELECT a.attachment_id, a.image_n FROM outbox.outbox_attachments a JOIN load.ledger l
+      ON (a.carrier = 'note' AND l.object_type = 'attachment_note' AND l.source_key = a.entry_id || ':' || a.batch)
+      OR (a.carrier = 'part' AND l.object_type = 'part' AND l.source_key = a.entry_id::VARCHAR)
+    WHERE l.status IN ('created', 'existing')
 ),
 verify AS (
     SELECT object_type, checked, mismatched FROM load.verify_run WHERE NOT sample
@@ -18,7 +25,10 @@ reasons AS (
     UNION ALL SELECT 'users', reason, count(*) FROM reports.rpt_contact_exclusions WHERE outcome = 'excluded' GROUP BY ALL
     UNION ALL SELECT 'thread entries', reason, count(*) FROM reports.rpt_part_exclusions GROUP BY ALL
     UNION ALL SELECT 'thread entries', reason, count(*) FROM stage.split_excluded GROUP BY ALL
-    UNION ALL SELECT 'files', reason, count(*) FROM reports.rpt_attachment_exclusions GROUP BY ALL
+    UNION ALL SELECT 'files', reason, count(*) FROM reports.rpt_attachment_exclusions WHERE attachment_id IS NOT NULL GROUP BY ALL
+    UNION ALL SELECT 'pasted images', reason, count(*) FROM reports.rpt_attachment_exclusions WHERE attachment_id IS NULL GROUP BY ALL
+    UNION ALL SELECT 'quoted mail history', 'kept in stage.parts.quoted_html, not sent: it quotes earlier mail, mostly the thread''s own messages', count(*)
+        FROM stage.parts WHERE quoted_html IS NOT NULL HAVING count(*) > 0
     UNION ALL SELECT 'files', 'holds the text of its entry (sent as that part''s body)', count(*)
         FROM stage.part_attachment WHERE role = 'body' HAVING count(*) > 0
     UNION ALL SELECT 'files', 'on an entry that is not sent (a superseded edit or a task)', count(*)
@@ -67,12 +77,18 @@ counts AS (
                 WHERE l.object_type = 'ticket' AND l.status IN ('created', 'existing') AND i.description_entry_id IS NOT NULL),
            NULL
     UNION ALL
-    SELECT 5, 'files', 'files on backdated notes', (SELECT count(*) FROM raw.attachment WHERE type = 'H'),
-           (SELECT count(*) FROM outbox.outbox_attachments),
-           (SELECT count(*) FROM outbox.outbox_attachments a JOIN load.ledger l
-              ON l.object_type = 'attachment_note' AND l.source_key = a.entry_id || ':' || a.batch
-            WHERE l.status IN ('created', 'existing')),
+    SELECT 5, 'files', 'files of their reply or note, or of the note right after it', (SELECT count(*) FROM raw.attachment WHERE type = 'H'),
+           (SELECT count(*) FROM outbox.outbox_attachments WHERE attachment_id IS NOT NULL),
+           (SELECT count(*) FROM files_loaded WHERE attachment_id IS NOT NULL),
            NULL
+    UNION ALL
+    SELECT 5.5, 'pasted images', 'files of their part (data: images in bodies)', (SELECT count(*) FROM stage.part_image),
+           (SELECT count(*) FROM outbox.outbox_attachments WHERE image_n IS NOT NULL),
+           (SELECT count(*) FROM files_loaded WHERE image_n IS NOT NULL),
+           NULL
+    UNION ALL
+    SELECT 5.7, 'quoted mail history', 'not sent (listed)', (SELECT count(*) FROM stage.parts WHERE quoted_html IS NOT NULL),
+           0, NULL, NULL
     UNION ALL
     SELECT 6, 'activity events', 'admin notes (events = "notes" or "summary")', (SELECT count(*) FROM raw.thread_event),
            (SELECT coalesce(sum(events), 0) FROM outbox.outbox_ticket_events),

@@ -2,7 +2,8 @@
 -- Grain: one row per visible entry of each sampled ticket (stage.split_sample, `split --sample`).
 -- Why: splitting osTicket's entries into Intercom parts (quote removal, HTML cleaning, offloaded
 -- bodies) is where a migration can silently damage history; the customer reads the source text
--- beside the part it became and where it goes, and initials each line. Text is cut at 32,000
+-- beside the part it became, the body as it will be sent and which files ride on it, and
+-- initials each line. Text is cut at 32,000
 -- characters (a spreadsheet cell holds 32,767).
 CREATE OR REPLACE VIEW reports.rpt_thread_sample AS
 SELECT k.number AS ticket,
@@ -15,6 +16,11 @@ SELECT k.number AS ticket,
        s.source_format,
        left(s.source_body, 32000) AS source_body,
        left(s.body_text, 32000) AS part_text,
+       -- What Intercom will hold: the reply's body as sent (markers, title, edit mark), or the
+       -- description's text.
+       left(CASE WHEN s.entry_id = t.description_entry_id THEN o.payload->>'$.ticket_attributes._default_description_'
+                 ELSE p.payload->>'body' END, 32000) AS sent_body,
+       f.files,
        CASE WHEN s.entry_id = t.description_entry_id THEN 'ticket description'
             WHEN p.route IS NOT NULL THEN replace(p.route, '_', ' ')
             WHEN x.reason IS NOT NULL THEN 'not sent: ' || x.reason
@@ -27,5 +33,11 @@ FROM stage.split_sample s
 LEFT JOIN raw.ticket k ON k.ticket_id = s.ticket_id
 LEFT JOIN intermediate.int_tickets t ON t.ticket_id = s.ticket_id
 LEFT JOIN outbox.outbox_ticket_parts p ON p.entry_id = s.entry_id
+LEFT JOIN outbox.outbox_tickets o ON o.ticket_id = s.ticket_id
+LEFT JOIN (
+    SELECT entry_id,
+           string_agg(name || CASE carrier WHEN 'part' THEN ' (on this part)' ELSE ' (in the note after it)' END, ', ' ORDER BY n) AS files
+    FROM outbox.outbox_attachments GROUP BY entry_id
+) f ON f.entry_id = s.entry_id
 LEFT JOIN reports.rpt_part_exclusions x ON x.entry_id = s.entry_id
 ORDER BY s.stratum, k.number, s.seq;
