@@ -110,10 +110,50 @@ pub struct Outcome {
     pub severity: String,
     pub failing_rows: i64,
     pub description: String,
+    /// What a failure means and where to look (the check's `-- Why:` line).
+    pub why: String,
 }
 
-/// One test as (name, severity, description, failing-row query).
-fn all_queries() -> anyhow::Result<Vec<(String, String, String, String)>> {
+/// `text` broken into lines of at most `width` characters at spaces.
+fn wrap(text: &str, width: usize) -> String {
+    let mut out = String::new();
+    let mut line = 0;
+    for word in text.split_whitespace() {
+        let n = word.chars().count();
+        if line > 0 && line + 1 + n > width {
+            out.push('\n');
+            line = 0;
+        } else if line > 0 {
+            out.push(' ');
+            line += 1;
+        }
+        out.push_str(word);
+        line += n;
+    }
+    out
+}
+
+/// A check file's `-- Why:` paragraph: the line and the comment lines that continue it.
+fn why_of(sql: &str) -> String {
+    let mut lines = sql.lines().skip_while(|l| !l.starts_with("-- Why:"));
+    let Some(first) = lines.next() else {
+        return String::new();
+    };
+    let mut why = first.trim_start_matches("-- Why:").trim().to_string();
+    for l in lines.map_while(|l| l.strip_prefix("--")) {
+        why.push(' ');
+        why.push_str(l.trim());
+    }
+    why.trim().to_string()
+}
+
+/// What a failing generic test means: the models broke a promise they make.
+const GENERIC_WHY: &str = "a model broke its own contract (sql/models/tests.toml): run `ostmig transform` again; if it stays, report it with the failing rows";
+
+/// One test as (name, severity, description, why, failing-row query).
+type Query = (String, String, String, String, String);
+
+fn all_queries() -> anyhow::Result<Vec<Query>> {
     let mut out = Vec::new();
     let file: TestFile = toml::from_str(GENERIC).context("sql/models/tests.toml")?;
     for t in file.test {
@@ -123,6 +163,7 @@ fn all_queries() -> anyhow::Result<Vec<(String, String, String, String)>> {
                 format!("unique {rel}.{c}"),
                 "error".into(),
                 format!("{c} identifies one row of {rel}"),
+                GENERIC_WHY.into(),
                 format!(
                     "SELECT {c}, count(*) AS n FROM {rel} WHERE {c} IS NOT NULL GROUP BY {c} HAVING count(*) > 1",
                     c = ident(c)
@@ -134,6 +175,7 @@ fn all_queries() -> anyhow::Result<Vec<(String, String, String, String)>> {
                 format!("not_null {rel}.{c}"),
                 "error".into(),
                 format!("{c} is always set in {rel}"),
+                GENERIC_WHY.into(),
                 format!("SELECT * FROM {rel} WHERE {} IS NULL", ident(c)),
             ));
         }
@@ -147,6 +189,7 @@ fn all_queries() -> anyhow::Result<Vec<(String, String, String, String)>> {
                 format!("accepted_values {rel}.{c}"),
                 "error".into(),
                 format!("{c} is one of {}", t.values.join(", ")),
+                GENERIC_WHY.into(),
                 format!(
                     "SELECT {c}, count(*) AS n FROM {rel} WHERE {c} NOT IN ({}) GROUP BY {c}",
                     list.join(", "),
@@ -162,6 +205,7 @@ fn all_queries() -> anyhow::Result<Vec<(String, String, String, String)>> {
                 format!("relationship {rel}.{c} → {to}"),
                 "error".into(),
                 format!("every {c} exists in {to}"),
+                GENERIC_WHY.into(),
                 format!(
                     "SELECT {c} FROM {rel} WHERE {c} IS NOT NULL AND {c} NOT IN (SELECT {tc} FROM {to_rel})",
                     c = ident(c),
@@ -180,6 +224,7 @@ fn all_queries() -> anyhow::Result<Vec<(String, String, String, String)>> {
             name.trim_end_matches(".sql").to_string(),
             header("severity").unwrap_or_else(|| "error".into()),
             header("check").unwrap_or_default(),
+            why_of(sql),
             sql.trim().trim_end_matches(';').to_string(),
         ));
     }
@@ -198,7 +243,7 @@ pub fn run(db: &Path) -> anyhow::Result<Vec<Outcome>> {
         Connection::open_with_flags(db, Config::default().access_mode(AccessMode::ReadOnly)?)
             .with_context(|| format!("opening {} read-only", db.display()))?;
     let mut outcomes = Vec::new();
-    for (check, severity, description, sql) in all_queries()? {
+    for (check, severity, description, why, sql) in all_queries()? {
         let failing: i64 = conn
             .query_row(&format!("SELECT count(*) FROM ({sql})"), [], |r| r.get(0))
             .map_err(|e| {
@@ -212,13 +257,16 @@ pub fn run(db: &Path) -> anyhow::Result<Vec<Outcome>> {
             severity,
             failing_rows: failing,
             description,
+            why,
         });
     }
     Ok(outcomes)
 }
 
-/// Print the outcomes; true when an error-severity check failed.
-pub fn print(outcomes: &[Outcome], json: bool) -> anyhow::Result<bool> {
+/// Print the outcomes; true when an error-severity check failed. By default only what fails
+/// or warns, errors first, each with what it means, then one line for the rest; `verbose`
+/// prints every check.
+pub fn print(outcomes: &[Outcome], json: bool, verbose: bool) -> anyhow::Result<bool> {
     let failed = outcomes
         .iter()
         .any(|o| o.severity == "error" && o.failing_rows > 0);
@@ -226,18 +274,60 @@ pub fn print(outcomes: &[Outcome], json: bool) -> anyhow::Result<bool> {
         println!("{}", serde_json::to_string_pretty(outcomes)?);
         return Ok(failed);
     }
-    let mut table = comfy_table::Table::new();
-    table.load_style(comfy_table::presets::UTF8_FULL_CONDENSED);
-    table.set_header(["check", "severity", "failing rows", "what it means"]);
-    for o in outcomes {
-        table.add_row(vec![
-            comfy_table::Cell::new(&o.check),
-            comfy_table::Cell::new(&o.severity),
-            comfy_table::Cell::new(o.failing_rows).set_alignment(comfy_table::CellAlignment::Right),
-            comfy_table::Cell::new(&o.description),
-        ]);
+    let mut shown: Vec<&Outcome> = outcomes
+        .iter()
+        .filter(|o| verbose || o.failing_rows > 0)
+        .collect();
+    // Errors that fail first, then warnings, then (verbose) the rest, each in file order.
+    shown.sort_by_key(|o| (o.failing_rows == 0, o.severity != "error"));
+    if !shown.is_empty() {
+        let mut table = comfy_table::Table::new();
+        table.load_style(comfy_table::presets::UTF8_FULL_CONDENSED);
+        table.set_header(["check", "severity", "failing rows", "what it means"]);
+        for o in &shown {
+            let meaning = if o.failing_rows > 0 && !o.why.is_empty() {
+                format!("{}\n{}", o.description, wrap(&format!("→ {}", o.why), 80))
+            } else {
+                o.description.clone()
+            };
+            table.add_row(vec![
+                comfy_table::Cell::new(&o.check),
+                comfy_table::Cell::new(&o.severity),
+                comfy_table::Cell::new(o.failing_rows)
+                    .set_alignment(comfy_table::CellAlignment::Right),
+                comfy_table::Cell::new(meaning),
+            ]);
+        }
+        println!("{table}");
     }
-    println!("{table}");
+    let passed = outcomes.iter().filter(|o| o.failing_rows == 0).count();
+    let errors = outcomes
+        .iter()
+        .filter(|o| o.severity == "error" && o.failing_rows > 0)
+        .count();
+    let warnings = outcomes
+        .iter()
+        .filter(|o| o.severity != "error" && o.failing_rows > 0)
+        .count();
+    println!(
+        "{passed} of {} checks passed{}{}{}",
+        outcomes.len(),
+        if errors > 0 {
+            format!(", {errors} failed (the load refuses to start until they pass)")
+        } else {
+            String::new()
+        },
+        if warnings > 0 {
+            format!(", {warnings} warn")
+        } else {
+            String::new()
+        },
+        if verbose {
+            ""
+        } else {
+            " (--verbose lists every check)"
+        }
+    );
     Ok(failed)
 }
 

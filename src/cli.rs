@@ -11,10 +11,19 @@ use clap::{Args, Parser, Subcommand};
 ///
 /// Exit codes: 0 ok, 1 ran but found problems, 2 error.
 #[derive(Debug, Parser)]
-#[command(name = "ostmig", version, about, long_about)]
+#[command(
+    name = "ostmig",
+    version = concat!(env!("CARGO_PKG_VERSION"), " (Intercom REST API 2.16; osTicket 1.14 to 1.18)"),
+    about,
+    long_about
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// Print every table in full (each check, model and copied table). By default each stage
+    /// prints a short summary, and `check` only what fails or warns.
+    #[arg(long, short = 'v', global = true)]
+    pub verbose: bool,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -119,16 +128,29 @@ pub enum Command {
     Run(RunArgs),
     /// A complete migration in one command, on this machine, with no network and no setup.
     ///
-    /// Starts a private MariaDB (from the installed mariadbd, in --dir) holding a generated
-    /// osTicket help desk, and a local Intercom (`ostmig sim`) whose admins and teams match
-    /// it; then runs every stage — snapshot, split, transform, check, load, verify — and
-    /// writes the reports. Everything stays in --dir; nothing is installed or left running.
+    /// Generates an osTicket help desk — in a private MariaDB (from the installed mariadbd, in
+    /// --dir) when there is one, else straight into the staging file — and starts a local
+    /// Intercom (`ostmig sim`) whose admins and teams match it; then runs every stage —
+    /// snapshot, split, transform, check, load, verify — and writes the reports. Everything
+    /// stays in --dir; nothing is installed or left running.
     Demo(DemoArgs),
-    /// Write a deterministic, osTicket-1.18-shaped test database as SQL to stdout.
+    /// Write a deterministic, osTicket-1.18-shaped test database as SQL to stdout, or (--db)
+    /// straight into a staging file.
     ///
-    /// Pipe it into MariaDB: `ostmig fixture --tickets 200 | mysql osticket_fixture`. The same
-    /// seed and scale always give the same SQL.
+    /// Pipe it into MariaDB: `ostmig fixture --tickets 200 | mysql osticket_fixture`. Or skip
+    /// the database: `ostmig fixture --db rehearsal.duckdb` fills raw.* as a snapshot of it
+    /// would (recorded with kind 'fixture'), and split, transform and the rest run on it. The
+    /// same seed and scale always give the same help desk.
     Fixture(FixtureArgs),
+    /// Print shell completions: `ostmig completions bash > ~/.local/share/bash-completion/completions/ostmig`.
+    Completions(CompletionsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Args)]
@@ -264,6 +286,9 @@ pub struct LoadArgs {
     /// sends it again only if a search this long after the send still does not find it.
     #[arg(long, env = "OSTMIG_SEARCH_WINDOW", default_value_t = crate::load::DEFAULT_SEARCH_WINDOW, value_name = "SECONDS")]
     pub search_window: f64,
+    /// Print the result as JSON (for scripts) instead of a table.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -275,6 +300,9 @@ pub struct VerifyArgs {
     /// Verify the `load --sample` rehearsal instead of the migration.
     #[arg(long)]
     pub sample: bool,
+    /// Print the result as JSON (for scripts) instead of a table.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -292,6 +320,9 @@ pub struct RollbackArgs {
     /// Undo the `load --sample` rehearsal instead of the migration.
     #[arg(long)]
     pub sample: bool,
+    /// Print the result as JSON (for scripts) instead of a table.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -337,6 +368,9 @@ pub struct ReportArgs {
     /// Also write NAME.md beside each workbook: its sheets as Markdown tables (50 rows each).
     #[arg(long)]
     pub markdown: bool,
+    /// Print what was written as JSON (for scripts) instead of a summary.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -347,6 +381,15 @@ pub struct DemoArgs {
     /// Size of the generated osTicket help desk.
     #[arg(long, default_value_t = 200, value_name = "N")]
     pub tickets: u32,
+    /// Go through a private MariaDB (the real snapshot path) and fail if its server programs
+    /// are not installed. Without it the demo uses MariaDB when mariadbd is installed, and
+    /// otherwise writes the generated help desk straight into the staging file.
+    #[arg(long, conflicts_with = "no_mariadb")]
+    pub mariadb: bool,
+    /// Write the generated help desk straight into the staging file even where MariaDB is
+    /// installed (quicker; the snapshot from a real database is then not exercised).
+    #[arg(long)]
+    pub no_mariadb: bool,
 }
 
 #[derive(Debug, Args)]
@@ -362,8 +405,8 @@ pub struct SimArgs {
     /// and a "Support" team.
     #[arg(long, value_name = "FILE")]
     pub seed: Option<PathBuf>,
-    /// Intercom's OpenAPI description (api.intercom.io-2.16.yaml). Default:
-    /// OSTMIG_INTERCOM_SPEC, else ../shared/intercom-openapi/.
+    /// Intercom's OpenAPI description (api.intercom.io.yaml) to judge by. Default:
+    /// OSTMIG_INTERCOM_SPEC, else the 2.16 description built into ostmig.
     #[arg(long, value_name = "FILE")]
     pub spec: Option<PathBuf>,
     /// Fail this fraction of requests with a random 500/502/503 (half of them after applying
@@ -532,6 +575,9 @@ pub struct FixtureArgs {
     /// Size of the one large attachment in bytes (osTicket's limit checks need one over 10 MB).
     #[arg(long, default_value_t = 10 * 1024 * 1024 + 4321)]
     pub large_attachment_bytes: u64,
+    /// Write into this staging file's raw.* instead of printing SQL (no MariaDB needed).
+    #[arg(long, value_name = "FILE")]
+    pub db: Option<PathBuf>,
 }
 
 pub fn parse() -> Cli {

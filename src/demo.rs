@@ -1,8 +1,10 @@
-//! `ostmig demo`: a whole migration on one machine with no setup — a private MariaDB holding a
-//! generated osTicket help desk, a local Intercom, and `ostmig run --apply` between them.
+//! `ostmig demo`: a whole migration on one machine with no setup — a generated osTicket help
+//! desk, a local Intercom, and `ostmig run --apply` between them.
 //!
-//! The MariaDB server is the installed `mariadbd`, started on a fresh data directory inside
-//! --dir, listening on loopback only, and stopped when the demo ends (also on error). The
+//! The help desk lives in a private MariaDB when its server programs are installed: the
+//! installed `mariadbd`, started on a fresh data directory inside --dir, listening on loopback
+//! only, and stopped when the demo ends (also on error). Without them it is written straight
+//! into the staging file (`ostmig fixture --db`), which every later stage reads the same way. The
 //! simulator is this binary's `ostmig sim`, seeded with admins and teams that match the help
 //! desk's agents and departments, as a customer provisions them before a migration.
 
@@ -62,6 +64,13 @@ fn free_port() -> anyhow::Result<u16> {
     Ok(std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
         .port())
+}
+
+/// Whether MariaDB's server programs are installed (the demo then goes through a real one).
+fn have_mariadb() -> bool {
+    find(&["mariadbd", "mysqld"]).is_some()
+        && find(&["mariadb-install-db", "mysql_install_db"]).is_some()
+        && find(&["mariadb", "mysql"]).is_some()
 }
 
 fn missing_mariadb() -> anyhow::Error {
@@ -317,19 +326,51 @@ pub fn run(args: crate::cli::DemoArgs) -> anyhow::Result<Outcome> {
     let _ = std::fs::remove_file(&db);
     let _ = std::fs::remove_file(dir.join("migration.duckdb.wal"));
 
-    eprintln!(
-        "── a private MariaDB with a generated osTicket help desk ({} tickets) ──",
-        args.tickets
-    );
-    let mariadb = PrivateMariadb::start(&dir.join("mariadb"))?;
-    mariadb.load_fixture(args.tickets)?;
-    let source = mariadb.url();
-
     // Snapshot, split and a first transform: the local Intercom is seeded from the agents and
     // departments they stage. Each stage runs as its own `ostmig` command, as a user would
     // type it, with the demo's credentials in the environment, never on a command line.
     let d = db.to_string_lossy().to_string();
-    stage(&["snapshot", "--source", &source, "--db", &d], &[])?;
+    let tickets = args.tickets.to_string();
+    let mariadb = if args.mariadb || (!args.no_mariadb && have_mariadb()) {
+        eprintln!(
+            "── a private MariaDB with a generated osTicket help desk ({} tickets) ──",
+            args.tickets
+        );
+        let mariadb = PrivateMariadb::start(&dir.join("mariadb"))?;
+        mariadb.load_fixture(args.tickets)?;
+        stage(&["snapshot", "--source", &mariadb.url(), "--db", &d], &[])?;
+        Some(mariadb)
+    } else {
+        // The same help desk, written into raw.* as a snapshot of it would be: every later
+        // stage runs unchanged.
+        let why = if args.no_mariadb {
+            "--no-mariadb"
+        } else {
+            "no MariaDB server installed"
+        };
+        eprintln!(
+            "── {why}: the generated help desk ({} tickets) goes straight into the staging file ──",
+            args.tickets
+        );
+        eprintln!(
+            "   (for the real snapshot path install MariaDB's server, apt install mariadb-server, and pass --mariadb)"
+        );
+        stage(
+            &[
+                "fixture",
+                "--tickets",
+                &tickets,
+                "--seed",
+                "1",
+                "--large-attachment-bytes",
+                "11534336",
+                "--db",
+                &d,
+            ],
+            &[],
+        )?;
+        None
+    };
     stage(&["split", "--db", &d, "--sample", "50"], &[0, 1])?;
     stage(&["transform", "--db", &d], &[])?;
     let fallback = write_seed(&db, &dir.join("workspace.json"))?;
@@ -402,7 +443,7 @@ pub fn run(args: crate::cli::DemoArgs) -> anyhow::Result<Outcome> {
     drop(sim);
     drop(mariadb);
     eprintln!(
-        "\nDone. Everything is in {}:\n  migration.duckdb      the staging file: duckdb {} -c \"select * from load.phase_result\"\n  intercom-state.json   what the local Intercom holds now (ostmig sim --state … serves it again)\n  reports/              the customer's workbooks (scope, thread-sample, reconciliation, sla-map,\n                        automation-inventory .xlsx, each also as .md) and csv/ with every reports.* table",
+        "\nDone. What to look at next, all in {}:\n  reports/reconciliation.xlsx  every record from osTicket to Intercom, accounted for (also .md; the other workbooks beside it)\n  migration.duckdb             the staging file, every stage as SQL: duckdb {} -c \"select * from reports.rpt_reconciliation\"\n  intercom-state.json          what the local Intercom holds now (ostmig sim --state … serves it again)",
         dir.display(),
         db.display()
     );

@@ -112,31 +112,33 @@ pub fn print_snapshot_summary(s: &Summary, json: bool) -> anyhow::Result<()> {
     let mut table = Table::new();
     table.load_style(UTF8_FULL_CONDENSED);
     let delta = s.kind == "delta";
-    let mut header = vec!["table", "rows", "bytes", "zero dates", "listed values"];
-    if delta {
-        header.insert(2, "re-read");
-    }
-    table.set_header(header);
-    let right = |n: i64| Cell::new(group_digits(n)).set_alignment(CellAlignment::Right);
-    for t in s.tables.iter().filter(|t| t.rows_copied > 0) {
-        let mut row = vec![
-            Cell::new(&t.raw),
-            right(t.rows_copied),
-            right(t.bytes),
-            right(t.zero_dates),
-            right(t.issues),
-        ];
+    if crate::verbose() || delta {
+        let mut header = vec!["table", "rows", "bytes", "zero dates", "listed values"];
         if delta {
-            row.insert(
-                2,
-                t.delta_rows
-                    .map_or_else(|| Cell::new("all"), right)
-                    .set_alignment(CellAlignment::Right),
-            );
+            header.insert(2, "re-read");
         }
-        table.add_row(row);
+        table.set_header(header);
+        let right = |n: i64| Cell::new(group_digits(n)).set_alignment(CellAlignment::Right);
+        for t in s.tables.iter().filter(|t| t.rows_copied > 0) {
+            let mut row = vec![
+                Cell::new(&t.raw),
+                right(t.rows_copied),
+                right(t.bytes),
+                right(t.zero_dates),
+                right(t.issues),
+            ];
+            if delta {
+                row.insert(
+                    2,
+                    t.delta_rows
+                        .map_or_else(|| Cell::new("all"), right)
+                        .set_alignment(CellAlignment::Right),
+                );
+            }
+            table.add_row(row);
+        }
+        println!("{table}");
     }
-    println!("{table}");
     println!(
         "{} snapshot {}: osTicket {} on MySQL {}, prefix '{}', {} tables, {} rows, {} bytes read in {:.1} s",
         s.kind,

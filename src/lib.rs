@@ -87,7 +87,18 @@ pub fn init_logging() {
         .try_init();
 }
 
+/// `--verbose` anywhere in this process (a stage `ostmig run` starts inherits it).
+static VERBOSE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Whether the user asked for the full tables (`--verbose`).
+pub fn verbose() -> bool {
+    VERBOSE.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
+    if cli.verbose {
+        VERBOSE.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
     match cli.command {
         Command::Snapshot(args) if args.csv.is_some() || args.pages.is_some() => {
             let zone =
@@ -176,7 +187,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         }
         Command::Check(args) => {
             let outcomes = check::run(&args.db.db)?;
-            Ok(if check::print(&outcomes, args.json)? {
+            Ok(if check::print(&outcomes, args.json, verbose())? {
                 Outcome::Problems
             } else {
                 Outcome::Ok
@@ -224,7 +235,12 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
                 load::Target::Main
             };
             if !args.apply {
-                load::print(&load::plan(&args.db.db, target)?, true);
+                let plan = load::plan(&args.db.db, target)?;
+                if args.json {
+                    println!("{}", serde_json::to_string_pretty(&plan)?);
+                } else {
+                    load::print(&plan, true);
+                }
                 let blockers = load::blocking(&args.db.db)?;
                 if blockers.is_empty() {
                     eprintln!("nothing sent; add --apply to load");
@@ -243,7 +259,11 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
                 target,
                 search_window: std::time::Duration::from_secs_f64(args.search_window.max(0.0)),
             })?;
-            load::print(&results, false);
+            if args.json {
+                println!("{}", serde_json::to_string_pretty(&results)?);
+            } else {
+                load::print(&results, false);
+            }
             for f in load::failures(&args.db.db, 20, target)? {
                 eprintln!("failed: {f}");
             }
@@ -265,7 +285,11 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
                 &args.intercom.intercom_url,
                 target_of(args.sample),
             )?;
-            verify::print(&checked);
+            if args.json {
+                println!("{}", serde_json::to_string_pretty(&checked)?);
+            } else {
+                verify::print(&checked);
+            }
             if checked.iter().any(|c| c.mismatched > 0) {
                 eprintln!(
                     "differences: duckdb {} -c \"select * from load.verify_mismatch\"",
@@ -286,7 +310,12 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
                 .into());
             }
             if !args.apply {
-                rollback::print(&rollback::plan(&args.db.db, target_of(args.sample))?, true);
+                let plan = rollback::plan(&args.db.db, target_of(args.sample))?;
+                if args.json {
+                    println!("{}", serde_json::to_string_pretty(&plan)?);
+                } else {
+                    rollback::print(&plan, true);
+                }
                 eprintln!("nothing undone; add --apply to roll back");
                 return Ok(Outcome::Ok);
             }
@@ -296,7 +325,11 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
                 args.phase.as_deref(),
                 target_of(args.sample),
             )?;
-            rollback::print(&undone, false);
+            if args.json {
+                println!("{}", serde_json::to_string_pretty(&undone)?);
+            } else {
+                rollback::print(&undone, false);
+            }
             Ok(if undone.iter().any(|u| u.failed > 0 || u.kept > 0) {
                 Outcome::Problems
             } else {
@@ -431,26 +464,53 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
                 names: args.names.clone(),
                 markdown: args.markdown,
             })?;
-            report::print(&written, &args.out);
+            if args.json {
+                println!("{}", serde_json::to_string_pretty(&written)?);
+            } else {
+                report::print(&written, &args.out);
+            }
             Ok(if written.iter().any(|w| w.note.is_some()) {
                 Outcome::Problems
             } else {
                 Outcome::Ok
             })
         }
+        Command::Completions(args) => {
+            use clap::CommandFactory;
+            clap_complete::generate(
+                args.shell,
+                &mut Cli::command(),
+                "ostmig",
+                &mut std::io::stdout(),
+            );
+            Ok(Outcome::Ok)
+        }
         Command::Run(args) => pipeline::run(args),
         Command::Demo(args) => demo::run(args),
         Command::Fixture(args) => {
+            let spec = fixture::Spec {
+                tickets: args.tickets,
+                seed: args.seed,
+                prefix: args.prefix,
+                large_attachment_bytes: args.large_attachment_bytes,
+            };
+            if let Some(db) = &args.db {
+                let s = snapshot::fixture::run(db, &spec)?;
+                eprintln!(
+                    "generated help desk written to {} as snapshot {} (kind fixture): {} rows in {} tables, {} zero dates, {} repaired values, times from {} in {:.1} s",
+                    db.display(),
+                    s.snapshot_id,
+                    s.rows,
+                    s.tables,
+                    s.zero_dates,
+                    s.repaired,
+                    s.time_zone,
+                    s.seconds
+                );
+                return Ok(Outcome::Ok);
+            }
             let stdout = std::io::stdout().lock();
-            fixture::generate(
-                &fixture::Spec {
-                    tickets: args.tickets,
-                    seed: args.seed,
-                    prefix: args.prefix,
-                    large_attachment_bytes: args.large_attachment_bytes,
-                },
-                std::io::BufWriter::with_capacity(1 << 20, stdout),
-            )?;
+            fixture::generate(&spec, std::io::BufWriter::with_capacity(1 << 20, stdout))?;
             Ok(Outcome::Ok)
         }
     }

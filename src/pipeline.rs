@@ -13,7 +13,10 @@ fn stage(name: &str) {
 }
 
 fn step(command: Command) -> anyhow::Result<Outcome> {
-    crate::run(Cli { command })
+    crate::run(Cli {
+        command,
+        verbose: false,
+    })
 }
 
 /// Snapshot (or its delta) and split.
@@ -117,6 +120,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<Outcome> {
         concurrency: 8,
         sample: args.sample,
         search_window: args.search_window,
+        json: false,
     }))?;
     if !args.apply || load == Outcome::Problems {
         return Ok(load);
@@ -126,5 +130,6 @@ pub fn run(args: RunArgs) -> anyhow::Result<Outcome> {
         db,
         intercom,
         sample: args.sample.is_some(),
+        json: false,
     }))
 }

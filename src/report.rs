@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use duckdb::types::Value as Dv;
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, FormatAlign, Workbook, Worksheet};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::Hinted;
 use crate::warehouse::{self, ident, literal};
@@ -87,7 +87,7 @@ pub fn definition(name: &str) -> anyhow::Result<Workbook_> {
 }
 
 /// What one sheet held, for the terminal summary.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Written {
     pub workbook: String,
     pub sheet: String,
@@ -420,6 +420,33 @@ fn markdown(def: &Workbook_, source: &str, tables: &[(&Sheet, Vec<Vec<String>>)]
 }
 
 pub fn print(written: &[Written], out: &Path) {
+    if !crate::verbose() {
+        // One line per workbook; the notes (a sheet cut short, say) always show.
+        let mut books: Vec<(&str, usize, i64)> = Vec::new();
+        for w in written {
+            match books.iter_mut().find(|b| b.0 == w.workbook) {
+                Some(b) => {
+                    b.1 += 1;
+                    b.2 += w.rows as i64;
+                }
+                None => books.push((&w.workbook, 1, w.rows as i64)),
+            }
+        }
+        for (book, sheets, rows) in &books {
+            let s = if *sheets == 1 { "" } else { "s" };
+            println!("{book}: {sheets} sheet{s}, {rows} rows");
+        }
+        for w in written.iter().filter(|w| w.note.is_some()) {
+            println!(
+                "note: {} / {}: {}",
+                w.workbook,
+                w.sheet,
+                w.note.as_deref().unwrap_or_default()
+            );
+        }
+        eprintln!("written to {} (--verbose lists every sheet)", out.display());
+        return;
+    }
     let mut table = comfy_table::Table::new();
     table.load_style(comfy_table::presets::UTF8_FULL_CONDENSED);
     table.set_header(["workbook", "sheet", "rows", "note"]);

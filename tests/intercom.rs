@@ -20,7 +20,7 @@ fn runtime() -> tokio::runtime::Runtime {
 }
 
 fn client(sim: &Sim, concurrency: usize) -> Client {
-    let spec = Arc::new(Spec::load(&Spec::locate(None).unwrap()).unwrap());
+    let spec = Arc::new(Spec::open(None).unwrap());
     Client::new(&sim.url, "test-token".into(), concurrency)
         .unwrap()
         .with_contract(spec)
@@ -268,7 +268,7 @@ fn prism_finds_no_violation_in_requests_or_responses() {
 #[test]
 fn malformed_requests_get_intercoms_error_object() {
     let Some(sim) = Sim::start(&[]) else { return };
-    let spec = Spec::load(&Spec::locate(None).unwrap()).unwrap();
+    let spec = Spec::open(None).unwrap();
     let post = |path: &str, body: Value, version: &str, token: Option<&str>| {
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()

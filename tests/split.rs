@@ -124,7 +124,10 @@ fn fixture_threads_become_ordered_clean_parts() {
     snapshot(db, &path, &[]);
     let out = split(&path, &["--sample", "20"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("conversation parts"), "{stdout}");
+    assert!(
+        stdout.contains("thread entries →") && stdout.contains(" parts"),
+        "{stdout}"
+    );
     {
         let conn = duck(&path);
         assert_reconciles(&conn);

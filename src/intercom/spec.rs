@@ -1,8 +1,9 @@
 //! Intercom's official OpenAPI description, read at run time, as the judge of every request the
 //! client sends and every response the simulator returns.
 //!
-//! The schemas are never copied: the YAML in `../shared/intercom-openapi/` (or `--spec` /
-//! `OSTMIG_INTERCOM_SPEC`) is parsed and walked. The walker follows OpenAPI 3.0 semantics the way
+//! The schemas are never rewritten by hand: Intercom's own YAML, embedded in the binary from
+//! `src/intercom/openapi/` (MIT, provenance in its README), or the file `--spec` /
+//! `OSTMIG_INTERCOM_SPEC` names, is parsed and walked. The walker follows OpenAPI 3.0 semantics the way
 //! Prism's validator (ajv) does: `nullable`, `$ref`, `allOf` (all), `oneOf` (exactly one),
 //! `anyOf` (at least one), `enum`, `required`, `properties`, `additionalProperties`, `items`,
 //! array and string lengths, numeric bounds, `integer` vs `number`, and the string formats ajv
@@ -18,46 +19,54 @@ use crate::error::Hinted;
 /// The version this tool targets (sent as `Intercom-Version`).
 pub const VERSION: &str = "2.16";
 
-/// File name of the 2.16 description in `../shared/intercom-openapi/`.
-const FILE: &str = "api.intercom.io-2.16.yaml";
+/// The 2.16 description the binary carries (see `src/intercom/openapi/README.md`).
+const EMBEDDED: &str = include_str!("openapi/api.intercom.io-2.16.yaml");
+
+/// Where the embedded description lives in the source tree (for tools such as Prism that need
+/// a file; the binary itself never reads it).
+pub const EMBEDDED_FILE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/src/intercom/openapi/api.intercom.io-2.16.yaml"
+);
 
 pub struct Spec {
     doc: Value,
     /// (method, path template split on '/', pointer to the operation)
     ops: Vec<(String, Vec<String>, String)>,
-    pub path: PathBuf,
+    /// The file it was read from; None for the embedded description.
+    pub path: Option<PathBuf>,
 }
 
 impl Spec {
-    /// `explicit`, else `OSTMIG_INTERCOM_SPEC`, else `../shared/intercom-openapi/` beside the
-    /// working directory or the source tree.
-    pub fn locate(explicit: Option<&Path>) -> anyhow::Result<PathBuf> {
-        if let Some(p) = explicit {
-            return Ok(p.to_path_buf());
+    /// The description to judge by: the file `explicit` names, else `OSTMIG_INTERCOM_SPEC`'s,
+    /// else the one embedded in the binary.
+    pub fn open(explicit: Option<&Path>) -> anyhow::Result<Spec> {
+        match explicit
+            .map(Path::to_path_buf)
+            .or_else(|| std::env::var_os("OSTMIG_INTERCOM_SPEC").map(PathBuf::from))
+        {
+            Some(path) => Spec::load(&path),
+            None => Spec::parse(EMBEDDED, None),
         }
-        if let Some(p) = std::env::var_os("OSTMIG_INTERCOM_SPEC") {
-            return Ok(PathBuf::from(p));
-        }
-        let candidates = [
-            PathBuf::from("../shared/intercom-openapi").join(FILE),
-            Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("../shared/intercom-openapi")
-                .join(FILE),
-        ];
-        candidates.iter().find(|p| p.is_file()).cloned().ok_or_else(|| {
-            Hinted::new(
-                format!("Intercom's OpenAPI description ({FILE}) was not found"),
-                "pass --spec FILE or set OSTMIG_INTERCOM_SPEC to api.intercom.io-2.16.yaml from github.com/intercom/Intercom-OpenAPI (descriptions/2.16)",
-            )
-            .into()
-        })
     }
 
+    /// The description in the file `path`.
     pub fn load(path: &Path) -> anyhow::Result<Spec> {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read {}", path.display()))?;
-        let mut doc: Value = serde_yaml_ng::from_str(&text)
-            .with_context(|| format!("{} is not an OpenAPI YAML document", path.display()))?;
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            Hinted::new(
+                format!("cannot read Intercom's OpenAPI description {}: {e}", path.display()),
+                "name a readable api.intercom.io.yaml with --spec or OSTMIG_INTERCOM_SPEC, or leave both unset to use the one built in",
+            )
+        })?;
+        Spec::parse(&text, Some(path))
+    }
+
+    fn parse(text: &str, path: Option<&Path>) -> anyhow::Result<Spec> {
+        let name = path.map_or("the embedded description".to_string(), |p| {
+            p.display().to_string()
+        });
+        let mut doc: Value = serde_yaml_ng::from_str(text)
+            .with_context(|| format!("{name} is not an OpenAPI YAML document"))?;
         // The live API's shapes, where they differ from the schema (errata.toml).
         super::errata::apply(&mut doc);
         let mut ops = Vec::new();
@@ -80,7 +89,7 @@ impl Spec {
         Ok(Spec {
             doc,
             ops,
-            path: path.to_path_buf(),
+            path: path.map(Path::to_path_buf),
         })
     }
 
@@ -433,8 +442,7 @@ mod tests {
     use serde_json::json;
 
     fn spec() -> Option<Spec> {
-        let path = Spec::locate(None).ok()?;
-        Some(Spec::load(&path).unwrap())
+        Some(Spec::open(None).unwrap())
     }
 
     #[test]

@@ -116,7 +116,7 @@ pub fn url_from_banner(line: &str) -> Option<String> {
 
 /// Serve until ctrl-c / SIGTERM; the address actually bound is printed first (port 0 works).
 pub fn run(opts: Options) -> anyhow::Result<()> {
-    let spec = Spec::load(&Spec::locate(opts.spec.as_deref())?)?;
+    let spec = Spec::open(opts.spec.as_deref())?;
     let mut ws: Workspace = match &opts.state {
         Some(p) if p.is_file() => serde_json::from_slice(&std::fs::read(p)?).map_err(|e| {
             Hinted::new(

@@ -17,7 +17,6 @@ use duckdb::Connection;
 
 use super::convert::to_utc;
 use super::source::Zone;
-use super::typemap::kind_for;
 use crate::error::{Hinted, hinted};
 use crate::warehouse::{self, ident, literal};
 
@@ -120,35 +119,17 @@ pub fn latest_is_csv(duck: &Connection) -> bool {
 
 /// Each column of each table of the osTicket schema, typed as the database path types it.
 fn schema_tables() -> Vec<(String, Vec<(String, String)>)> {
-    let mut tables = Vec::new();
-    let mut current: Option<(String, Vec<(String, String)>)> = None;
-    for line in crate::fixture::SCHEMA.lines() {
-        let line = line.trim();
-        if let Some(rest) = line.strip_prefix("CREATE TABLE `%TABLE_PREFIX%") {
-            let name = rest.split('`').next().unwrap_or_default().to_string();
-            current = Some((name, Vec::new()));
-        } else if line.starts_with(')') {
-            tables.extend(current.take());
-        } else if let (Some((_, cols)), Some(rest)) = (current.as_mut(), line.strip_prefix('`')) {
-            let (name, def) = rest.split_once('`').unwrap_or((rest, ""));
-            let column_type = def
-                .trim()
-                .trim_end_matches(',')
-                .split_whitespace()
-                .take(2)
-                .collect::<Vec<_>>()
-                .join(" ");
-            let data_type = column_type
-                .split(|c: char| c == '(' || c == ',' || c.is_whitespace())
-                .next()
-                .unwrap_or_default()
-                .to_ascii_lowercase();
-            let charset = def.contains("CHARACTER SET binary").then_some("binary");
-            let kind = kind_for(&data_type, &column_type, charset);
-            cols.push((name.to_string(), kind.duckdb()));
-        }
-    }
-    tables
+    super::fixture::schema()
+        .into_iter()
+        .map(|t| {
+            let cols = t
+                .columns
+                .into_iter()
+                .map(|c| (c.name, c.kind.duckdb()))
+                .collect();
+            (t.raw, cols)
+        })
+        .collect()
 }
 
 /// The header of a CSV file as DuckDB reads it.

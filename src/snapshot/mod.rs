@@ -13,6 +13,7 @@ pub mod charset;
 pub mod convert;
 pub mod csv;
 pub mod delta;
+pub mod fixture;
 pub mod pages;
 pub mod source;
 pub mod typemap;

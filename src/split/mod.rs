@@ -1074,6 +1074,24 @@ pub fn print_summary(s: &Summary, json: bool) -> anyhow::Result<()> {
         println!("{}", serde_json::to_string_pretty(s)?);
         return Ok(());
     }
+    if !crate::verbose() {
+        println!(
+            "{} thread entries → {} parts, {} excluded, {} review only; {:.2} MB of cleaned HTML in {:.1} s",
+            s.entries,
+            s.parts,
+            s.excluded,
+            s.review_only,
+            s.html_bytes as f64 / 1e6,
+            s.seconds
+        );
+        if s.review_rows > 0 {
+            eprintln!(
+                "note: {} rows need a person: duckdb <file> -c \"select * from stage.review_queue\"",
+                s.review_rows
+            );
+        }
+        return Ok(());
+    }
     let mut table = comfy_table::Table::new();
     table.load_style(comfy_table::presets::UTF8_FULL_CONDENSED);
     table.set_header(["split", "count"]);

@@ -377,6 +377,27 @@ pub fn print(runs: &[ModelRun], json: bool) -> anyhow::Result<()> {
         println!("{}", serde_json::to_string_pretty(runs)?);
         return Ok(());
     }
+    if !crate::verbose() {
+        // What a user checks after a transform: how much each outbox will send.
+        let seconds: f64 = runs.iter().map(|r| r.seconds).sum();
+        let outbox: Vec<String> = runs
+            .iter()
+            .filter(|r| r.relation.starts_with("outbox."))
+            .map(|r| {
+                format!(
+                    "{} {}",
+                    r.rows,
+                    r.relation.trim_start_matches("outbox.outbox_")
+                )
+            })
+            .collect();
+        println!(
+            "{} models in {seconds:.1} s; the outboxes hold {} (--verbose lists every relation)",
+            runs.len(),
+            outbox.join(", ")
+        );
+        return Ok(());
+    }
     let mut table = comfy_table::Table::new();
     table.load_style(comfy_table::presets::UTF8_FULL_CONDENSED);
     table.set_header(["relation", "rows", "seconds"]);
