@@ -11,7 +11,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use duckdb::types::Value as Dv;
-use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, FormatAlign, Workbook, Worksheet};
+use rust_xlsxwriter::{
+    Chart, ChartType, DocProperties, ExcelDateTime, Format, FormatAlign, Workbook, Worksheet,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::error::Hinted;
@@ -54,6 +56,19 @@ pub struct Sheet {
     pub relation: String,
     pub about: String,
     pub columns: Vec<Column>,
+    /// A chart of this sheet's own cells, placed beside (or, for a wide sheet, below) them.
+    pub chart: Option<ChartDef>,
+}
+
+/// What a sheet's chart plots: one series per `values` field, labelled by `categories`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChartDef {
+    pub title: String,
+    /// `column`, `stacked` (stacked columns), `bar` or `stacked_bar`.
+    pub kind: String,
+    pub categories: String,
+    pub values: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -153,7 +168,14 @@ pub fn run(opts: &Options) -> anyhow::Result<Vec<Written>> {
         let mut tables = Vec::new();
         about_sheet(wb.add_worksheet(), def, &source)?;
         for sheet in &def.sheets {
-            let (rows, note) = data_sheet(&duck, wb.add_worksheet(), sheet)?;
+            let ws = wb.add_worksheet();
+            let (rows, note) = data_sheet(&duck, ws, sheet)?;
+            if let Some(chart) = &sheet.chart
+                && !rows.is_empty()
+            {
+                chart_of(ws, sheet, chart, rows.len())
+                    .with_context(|| format!("the chart of {} / {}", def.file, sheet.name))?;
+            }
             out.push(Written {
                 workbook: def.file.clone(),
                 sheet: sheet.name.clone(),
@@ -175,6 +197,60 @@ pub fn run(opts: &Options) -> anyhow::Result<Vec<Written>> {
         }
     }
     Ok(out)
+}
+
+/// Draw `def` from the sheet's own cells (rows 1..=`rows`), so the chart follows the numbers a
+/// reader may correct or filter.
+fn chart_of(ws: &mut Worksheet, sheet: &Sheet, def: &ChartDef, rows: usize) -> anyhow::Result<()> {
+    let column = |field: &str| {
+        sheet
+            .columns
+            .iter()
+            .position(|c| c.field == field)
+            .map(|i| i as u16)
+            .with_context(|| {
+                format!("the chart names {field:?}, which is not a column of the sheet")
+            })
+    };
+    let mut chart = Chart::new(match def.kind.as_str() {
+        "column" => ChartType::Column,
+        "stacked" => ChartType::ColumnStacked,
+        "bar" => ChartType::Bar,
+        "stacked_bar" => ChartType::BarStacked,
+        other => anyhow::bail!("chart kind {other:?}: use column, stacked, bar or stacked_bar"),
+    });
+    chart.title().set_name(&def.title);
+    let last = rows as u32;
+    let categories = column(&def.categories)?;
+    for field in &def.values {
+        let c = column(field)?;
+        chart
+            .add_series()
+            .set_name((sheet.name.as_str(), 0, c))
+            .set_categories((sheet.name.as_str(), 1, categories, last, categories))
+            .set_values((sheet.name.as_str(), 1, c, last, c));
+    }
+    // Bars read top-down in the table's order, each category tall enough for its series.
+    let height = if def.kind.contains("bar") {
+        chart.y_axis().set_reverse();
+        let per_category = if def.kind == "bar" {
+            10 + 12 * def.values.len() as u32
+        } else {
+            24
+        };
+        (120 + per_category * rows as u32).clamp(288, 1200)
+    } else {
+        360
+    };
+    chart.set_width(720).set_height(height);
+    // Beside a narrow table, below a wide one.
+    let (row, col) = if sheet.columns.len() <= 6 {
+        (1, sheet.columns.len() as u16 + 1)
+    } else {
+        (last + 2, 0)
+    };
+    ws.insert_chart(row, col, &chart)?;
+    Ok(())
 }
 
 fn about_sheet(ws: &mut Worksheet, def: &Workbook_, source: &str) -> anyhow::Result<()> {
@@ -517,6 +593,19 @@ mod tests {
                         s.name,
                         s.relation,
                         c.field
+                    );
+                }
+                // A chart plots the sheet's own columns.
+                if let Some(chart) = &s.chart {
+                    for field in std::iter::once(&chart.categories).chain(&chart.values) {
+                        assert!(
+                            s.columns.iter().any(|c| c.field == *field),
+                            "{name}/{}: the chart names {field}, not a column",
+                            s.name
+                        );
+                    }
+                    assert!(
+                        ["column", "stacked", "bar", "stacked_bar"].contains(&chart.kind.as_str())
                     );
                 }
             }

@@ -199,6 +199,13 @@ fn the_demo_needs_nothing_outside_the_binary() {
         "America/New_York"
     );
     assert!(duck_i64(&conn, "SELECT repaired_values FROM meta.snapshot") > 0);
+    assert_eq!(
+        duck_i64(
+            &conn,
+            "SELECT count(*) FROM meta.snapshot_issue WHERE problem = 'mojibake_repaired'"
+        ),
+        duck_i64(&conn, "SELECT repaired_values FROM meta.snapshot")
+    );
     assert!(duck_i64(&conn, "SELECT zero_dates FROM meta.snapshot") > 0);
     assert_eq!(
         duck_i64(

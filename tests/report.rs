@@ -226,6 +226,26 @@ fn the_workbooks_hold_the_help_desk_and_read_back() {
         );
     }
 
+    // The charts a reader expects: tickets per month, entries per agent and per department in
+    // the scope workbook, the reconciliation summary's per-object bars. (A zip keeps its
+    // member names in the clear: each chart is an xl/charts/chartN.xml part.)
+    for (file, charts) in [("scope.xlsx", 3), ("reconciliation.xlsx", 1)] {
+        let bytes = std::fs::read(out.join(file)).unwrap();
+        let has = |name: &str| bytes.windows(name.len()).any(|w| w == name.as_bytes());
+        for n in 1..=charts {
+            assert!(
+                has(&format!("xl/charts/chart{n}.xml")),
+                "{file} lacks chart {n}"
+            );
+        }
+        assert!(
+            !has(&format!("xl/charts/chart{}.xml", charts + 1)),
+            "{file}"
+        );
+    }
+    let months = sheet(&out.join("scope.xlsx"), "Tickets by month");
+    assert!(months.len() > 2, "{months:?}");
+
     // LibreOffice opens each without a repair prompt: a headless conversion succeeds.
     let Ok(lo) = which_libreoffice() else {
         assert!(

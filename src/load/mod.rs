@@ -787,6 +787,7 @@ async fn contacts(cx: &Context_) -> anyhow::Result<PhaseResult> {
         "SELECT external_id, NULL::VARCHAR, payload::VARCHAR, json_object('company_id', 'osticket-org-' || org_id)::VARCHAR
          FROM outbox.outbox_contacts ORDER BY user_id",
     )?;
+    let bar = progress("contacts", rows.len());
     let results: Vec<anyhow::Result<PhaseResult>> = futures::stream::iter(rows)
         .map(|row| async move {
             let row = &row;
@@ -863,8 +864,10 @@ async fn contacts(cx: &Context_) -> anyhow::Result<PhaseResult> {
             Ok(r)
         })
         .buffer_unordered(cx.concurrency)
+        .inspect(|_| bar.inc(1))
         .collect()
         .await;
+    bar.finish_and_clear();
     sum("contacts", results)
 }
 
@@ -1020,6 +1023,22 @@ fn adopted_before(cx: &Context_, external_id: &str) -> bool {
         .is_ok_and(|n| n > 0)
 }
 
+/// A bar for a long phase, on a terminal only (a pipe or a log gets the summary alone).
+fn progress(phase: &str, len: usize) -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    if !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(len as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(&format!(
+            "{phase:>9} {{bar:40}} {{pos}}/{{len}} {{per_sec}} eta {{eta}}"
+        ))
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar
+}
+
 fn sum(phase: &str, parts: Vec<anyhow::Result<PhaseResult>>) -> anyhow::Result<PhaseResult> {
     let mut total = phase_result(phase);
     for p in parts {
@@ -1073,6 +1092,7 @@ async fn tickets(cx: &Context_) -> anyhow::Result<PhaseResult> {
          FROM outbox.outbox_tickets ORDER BY ticket_id",
     )?;
     let number_attr = cx.attributes.get("osTicket number").map(|a| a.0.clone());
+    let bar = progress("tickets", tickets.len());
     let results: Vec<anyhow::Result<PhaseResult>> = futures::stream::iter(tickets)
         .map(|row| {
             let number_attr = number_attr.clone();
@@ -1153,8 +1173,10 @@ async fn tickets(cx: &Context_) -> anyhow::Result<PhaseResult> {
             }
         })
         .buffer_unordered(cx.concurrency)
+        .inspect(|_| bar.inc(1))
         .collect()
         .await;
+    bar.finish_and_clear();
     sum("tickets", results)
 }
 
@@ -1166,6 +1188,7 @@ async fn states(cx: &Context_) -> anyhow::Result<PhaseResult> {
              FROM outbox.outbox_tickets ORDER BY ticket_id"
         ),
     )?;
+    let bar = progress("states", tickets.len());
     let results: Vec<anyhow::Result<PhaseResult>> = futures::stream::iter(tickets)
         .map(|row| async move {
             let mut r = phase_result("states");
@@ -1215,8 +1238,10 @@ async fn states(cx: &Context_) -> anyhow::Result<PhaseResult> {
             Ok(r)
         })
         .buffer_unordered(cx.concurrency)
+        .inspect(|_| bar.inc(1))
         .collect()
         .await;
+    bar.finish_and_clear();
     sum("states", results)
 }
 

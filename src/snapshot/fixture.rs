@@ -196,7 +196,23 @@ pub fn run(db: &Path, spec: &crate::fixture::Spec) -> anyhow::Result<Summary> {
         let mut per_table = Vec::new();
         for (table, cols) in &tables {
             let (rows, zero, repaired) = match captured.tables.get(table.raw.as_str()) {
-                Some(t) => write_table(&duck, table, cols, t, &zone)?,
+                Some(t) => {
+                    let (rows, zero, repairs) = write_table(&duck, table, cols, t, &zone)?;
+                    // Every repair is listed, as the snapshot lists them.
+                    let mut app = duck.appender_to_db("snapshot_issue", "meta")?;
+                    for (key, column, detail) in &repairs {
+                        app.append_row(duckdb::params![
+                            snapshot_id,
+                            table.raw,
+                            key,
+                            column,
+                            "mojibake_repaired",
+                            detail
+                        ])?;
+                    }
+                    app.flush()?;
+                    (rows, zero, repairs.len() as i64)
+                }
                 None => (0, 0, 0),
             };
             summary.rows += rows;
@@ -233,14 +249,17 @@ pub fn run(db: &Path, spec: &crate::fixture::Spec) -> anyhow::Result<Summary> {
     }
 }
 
-/// Append one table's rows as the snapshot would have read them; (rows, zero dates, repaired).
+/// A repaired value: (row key as `col=value,…`, column, what was stored).
+type Repair = (String, String, String);
+
+/// Append one table's rows as the snapshot would have read them; (rows, zero dates, repairs).
 fn write_table(
     duck: &Connection,
     table: &Table,
     cols: &[Declared],
     rows: &crate::fixture::sql::Table,
     zone: &Zone,
-) -> anyhow::Result<(i64, i64, i64)> {
+) -> anyhow::Result<(i64, i64, Vec<Repair>)> {
     let given: HashMap<&str, usize> = rows
         .columns
         .iter()
@@ -257,7 +276,25 @@ fn write_table(
             table.raw
         );
     }
-    let (mut zero, mut repaired) = (0, 0);
+    let mut zero = 0;
+    let mut repairs = Vec::new();
+    // The row key as the snapshot writes it: the primary key's columns, `col=value,…`.
+    let key_of = |row: &[Value]| {
+        cols.iter()
+            .filter(|d| d.column.primary_key)
+            .map(|d| {
+                let v = given.get(d.column.name.as_str()).map(|&i| &row[i]);
+                let text = match v {
+                    Some(Value::Int(i)) => i.to_string(),
+                    Some(Value::UInt(u)) => u.to_string(),
+                    Some(Value::Text(t)) => t.clone(),
+                    _ => "NULL".to_string(),
+                };
+                format!("{}={text}", d.column.name)
+            })
+            .collect::<Vec<_>>()
+            .join(",")
+    };
     let mut arrays = Vec::with_capacity(cols.len());
     for d in cols {
         let mut b = Builder::new(d.column.kind);
@@ -280,7 +317,9 @@ fn write_table(
             };
             match note {
                 Note::ZeroDate => zero += 1,
-                Note::Repaired(_) => repaired += 1,
+                Note::Repaired(detail) => {
+                    repairs.push((key_of(row), d.column.name.clone(), detail));
+                }
                 Note::Problem(problem, detail) => anyhow::bail!(
                     "the generator wrote {}.{} = {detail:?}, which the snapshot cannot read ({problem})",
                     table.raw,
@@ -302,7 +341,7 @@ fn write_table(
     app.append_record_batch(batch)
         .with_context(|| format!("appending to raw.{}", table.raw))?;
     app.flush()?;
-    Ok((rows.rows.len() as i64, zero, repaired))
+    Ok((rows.rows.len() as i64, zero, repairs))
 }
 
 fn record(

@@ -186,6 +186,18 @@ pub const MODELS: &[(&str, &str)] = &[
         include_str!("../../sql/models/reports/rpt_readiness.sql"),
     ),
     (
+        "reports/rpt_tickets_by_month.sql",
+        include_str!("../../sql/models/reports/rpt_tickets_by_month.sql"),
+    ),
+    (
+        "reports/rpt_entries_by_agent.sql",
+        include_str!("../../sql/models/reports/rpt_entries_by_agent.sql"),
+    ),
+    (
+        "reports/rpt_entries_by_department.sql",
+        include_str!("../../sql/models/reports/rpt_entries_by_department.sql"),
+    ),
+    (
         "reports/rpt_thread_sample.sql",
         include_str!("../../sql/models/reports/rpt_thread_sample.sql"),
     ),
