@@ -267,9 +267,9 @@ pub struct LoadArgs {
     /// Send for real. Without it, print what each phase would send and what blocks the load.
     #[arg(long)]
     pub apply: bool,
-    /// Run only this phase (schema, companies, contacts, tickets, states).
-    #[arg(long, value_name = "NAME")]
-    pub phase: Option<String>,
+    /// Run only this phase.
+    #[arg(long, value_enum, value_name = "NAME")]
+    pub phase: Option<crate::load::Phase>,
     /// Go on to the next phase even when objects of this one failed.
     #[arg(long)]
     pub continue_on_error: bool,
@@ -314,9 +314,9 @@ pub struct RollbackArgs {
     /// Undo for real. Without it, print what would be undone.
     #[arg(long)]
     pub apply: bool,
-    /// Undo only what this load phase created (schema, companies, contacts, tickets).
-    #[arg(long, value_name = "NAME")]
-    pub phase: Option<String>,
+    /// Undo only what this load phase created (a ticket's state goes with the ticket).
+    #[arg(long, value_enum, value_name = "NAME")]
+    pub phase: Option<crate::load::Phase>,
     /// Undo the `load --sample` rehearsal instead of the migration.
     #[arg(long)]
     pub sample: bool,

@@ -15,28 +15,23 @@ use serde_json::Value;
 use crate::error::Hinted;
 use crate::intercom::client::{ApiError, Client};
 use crate::load::ledger::{Key, Ledger, Target};
+use crate::load::objects::{self, ObjectType, Phase};
 use crate::warehouse;
 
-/// Undo order (the reverse of the load's dependency order): object type, action, load phase.
-const ORDER: &[(&str, &str, &str)] = &[
-    ("ticket", "delete", "tickets"),
-    ("contact", "delete", "contacts"),
-    ("company", "delete", "companies"),
-    ("tag", "delete", "schema"),
-    ("ticket_type_attribute", "archive", "schema"),
-    ("ticket_type", "archive", "schema"),
-    ("data_attribute", "archive", "schema"),
-];
+/// What goes with a deleted ticket, as SQL list items.
+fn with_ticket_list() -> String {
+    objects::with_ticket()
+        .map(|o| warehouse::literal(o.name))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
 
-/// What goes with a deleted ticket.
-const WITH_TICKET: &[&str] = &[
-    "participant",
-    "cc_note",
-    "part",
-    "event",
-    "attachment_note",
-    "ticket_state",
-];
+fn action(o: &ObjectType) -> &'static str {
+    match o.undo {
+        objects::Undo::Archive => "archive",
+        _ => "delete",
+    }
+}
 
 #[derive(Debug, Default, Clone, Serialize)]
 pub struct Undo {
@@ -62,16 +57,17 @@ fn created(ledger: &Ledger, object_type: &str) -> anyhow::Result<Vec<(String, St
     })
 }
 
-/// The plan: how many objects of each type would be undone.
-pub fn plan(db: &Path, target: Target) -> anyhow::Result<Vec<Undo>> {
+/// The plan: how many objects of each type would be undone (of one load phase's, with
+/// `phase`).
+pub fn plan(db: &Path, phase: Option<Phase>, target: Target) -> anyhow::Result<Vec<Undo>> {
     let ledger = Ledger::new(warehouse::open(db)?, target);
-    ORDER
-        .iter()
-        .map(|(t, action, _)| {
+    objects::undo_order()
+        .filter(|o| phase.is_none_or(|p| p == o.phase))
+        .map(|o| {
             Ok(Undo {
-                object_type: t.to_string(),
-                action: action.to_string(),
-                to_undo: created(&ledger, t)?.len() as i64,
+                object_type: o.name.to_string(),
+                action: action(o).to_string(),
+                to_undo: created(&ledger, o.name)?.len() as i64,
                 ..Default::default()
             })
         })
@@ -79,24 +75,30 @@ pub fn plan(db: &Path, target: Target) -> anyhow::Result<Vec<Undo>> {
 }
 
 /// Undo what the ledger says was created; `phase` limits it to one load phase.
-pub fn run(db: &Path, url: &str, phase: Option<&str>, target: Target) -> anyhow::Result<Vec<Undo>> {
+pub fn run(
+    db: &Path,
+    url: &str,
+    phase: Option<Phase>,
+    target: Target,
+) -> anyhow::Result<Vec<Undo>> {
     let client = Client::new(url, crate::intercom::client::token_from_env()?, 4)?;
     let ledger = Ledger::new(warehouse::open(db)?, target);
     let rt = tokio::runtime::Runtime::new()?;
     rt.block_on(client.reachable())?;
     let deleting_tickets =
-        phase.is_none_or(|p| p == "tickets") && !created(&ledger, "ticket")?.is_empty();
+        phase.is_none_or(|p| p == Phase::Tickets) && !created(&ledger, "ticket")?.is_empty();
     if deleting_tickets {
         rt.block_on(deletes_allowed(&client))?;
     }
     let mut out = Vec::new();
-    for (object_type, action, load_phase) in ORDER {
-        if phase.is_some_and(|p| p != *load_phase) {
+    for o in objects::undo_order() {
+        if phase.is_some_and(|p| p != o.phase) {
             continue;
         }
+        let object_type = &o.name;
         let mut undo = Undo {
-            object_type: object_type.to_string(),
-            action: action.to_string(),
+            object_type: o.name.to_string(),
+            action: action(o).to_string(),
             ..Default::default()
         };
         // Whose tickets are still there, after the ticket step (or without it, with --phase).
@@ -142,7 +144,7 @@ pub fn run(db: &Path, url: &str, phase: Option<&str>, target: Target) -> anyhow:
                                 &ledger.sql(&format!(
                                     "UPDATE load.ledger SET status = 'rolled_back', last_at = now()::TIMESTAMP
                                      WHERE ticket_key = ? AND object_type IN ({})",
-                                    WITH_TICKET.iter().map(|t| warehouse::literal(t)).collect::<Vec<_>>().join(", ")
+                                    with_ticket_list()
                                 )),
                                 [&key],
                             )

@@ -259,6 +259,29 @@ fn the_demo_needs_nothing_outside_the_binary() {
         phases.iter().all(|p| p["sent"] == 0),
         "everything is loaded: {plan}"
     );
+    // One table of object types: an unknown phase is a usage error everywhere, and the
+    // rollback plan of one phase lists that phase's objects only.
+    for cmd in ["load", "rollback"] {
+        let out = std::process::Command::new(bin())
+            .args([cmd, "--db", db, "--phase", "tpyo"])
+            .current_dir(home.path())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{cmd}: {stderr}");
+        assert!(
+            stderr.contains("tpyo") && stderr.contains("tickets"),
+            "{stderr}"
+        );
+    }
+    let undo: Value = serde_json::from_str(&run(&[
+        "rollback", "--db", db, "--phase", "contacts", "--json",
+    ]))
+    .unwrap();
+    let undo = undo.as_array().unwrap();
+    assert_eq!(undo.len(), 1, "{undo:?}");
+    assert_eq!(undo[0]["object_type"], "contact");
+    assert!(undo[0]["to_undo"].as_i64().unwrap() > 0);
     let written: Value =
         serde_json::from_str(&run(&["report", "--db", db, "--out", "again", "--json"])).unwrap();
     assert!(

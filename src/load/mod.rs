@@ -8,6 +8,7 @@
 //! Without `--apply` it prints the plan and sends nothing.
 
 pub mod ledger;
+pub mod objects;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -24,17 +25,16 @@ use crate::intercom::live;
 use crate::warehouse;
 pub use ledger::Target;
 use ledger::{Entry, Key, Ledger, sha};
+pub use objects::Phase;
 
 /// Seconds Intercom's search is assumed to lag at most ("a few minutes" for contacts).
 pub const DEFAULT_SEARCH_WINDOW: f64 = 300.0;
-
-pub const PHASES: &[&str] = &["schema", "companies", "contacts", "tickets", "states"];
 
 pub struct Options {
     pub db: PathBuf,
     pub url: String,
     pub apply: bool,
-    pub phase: Option<String>,
+    pub phase: Option<Phase>,
     pub continue_on_error: bool,
     pub concurrency: usize,
     /// The migration, or a `--sample` rehearsal (see [`build_sample`]).
@@ -93,40 +93,28 @@ fn rows(ledger: &Ledger, sql: &str) -> anyhow::Result<Vec<Row>> {
     })
 }
 
-/// What the states phase sends for a ticket, as hashed in the ledger (the plan hashes the same).
-const STATE_PAYLOAD: &str =
-    "json_object('state', state_category, 'assignee', assignee_admin_id, 'tag', tag)";
-
-/// Object types whose changed payload the load sends as an update (see `once_or_update`).
-const UPDATABLE: &[&str] = &["company", "contact", "ticket", "ticket_state"];
-
 /// What each phase would send: new objects to create, created ones whose outbox payload changed
 /// since (to update, or listed when Intercom cannot edit them), and the rest already loaded.
 /// The payloads hashed here are the ones each phase hashes.
 pub fn plan(db: &std::path::Path, target: Target) -> anyhow::Result<Vec<PhaseResult>> {
     let duck = warehouse::open(db)?;
+    let staged: Vec<String> = objects::OBJECT_TYPES
+        .iter()
+        .map(|o| {
+            format!(
+                "SELECT '{}' AS phase, '{}' AS t, s.* FROM ({}) s",
+                o.phase.name(),
+                o.name,
+                o.staged
+            )
+        })
+        .collect();
     let sql = format!(
-        "
-        WITH staged AS (
-            SELECT 'schema' AS phase, 'data_attribute' AS t, attribute_name AS k, payload::VARCHAR AS p FROM outbox.outbox_data_attributes
-            UNION ALL SELECT 'schema', 'tag', tag, payload::VARCHAR FROM outbox.outbox_tags
-            UNION ALL SELECT 'schema', 'ticket_type', name, payload::VARCHAR FROM outbox.outbox_ticket_type
-            UNION ALL SELECT 'schema', 'ticket_type_attribute', name, payload::VARCHAR FROM outbox.outbox_ticket_type_attributes
-            UNION ALL SELECT 'companies', 'company', company_id, payload::VARCHAR FROM outbox.outbox_companies
-            UNION ALL SELECT 'contacts', 'contact', external_id, payload::VARCHAR FROM outbox.outbox_contacts
-            UNION ALL SELECT 'tickets', 'ticket', number, payload::VARCHAR FROM outbox.outbox_tickets
-            UNION ALL SELECT 'tickets', 'part', entry_id::VARCHAR, payload::VARCHAR FROM outbox.outbox_ticket_parts
-            UNION ALL SELECT 'tickets', 'event', event_key, payload::VARCHAR FROM outbox.outbox_ticket_events
-            UNION ALL SELECT 'tickets', CASE kind WHEN 'participant' THEN 'participant' ELSE 'cc_note' END,
-                participant_key, payload::VARCHAR FROM outbox.outbox_ticket_participants
-            UNION ALL SELECT 'tickets', 'attachment_note', entry_id || ':' || batch, any_value(note_payload)::VARCHAR
-                FROM outbox.outbox_attachments WHERE carrier = 'note' GROUP BY entry_id, batch
-            UNION ALL SELECT 'states', 'ticket_state', number,
-                {STATE_PAYLOAD}::VARCHAR FROM outbox.outbox_tickets
-        )
+        "WITH staged(phase, t, k, p) AS ({})
         SELECT s.phase, s.t, s.p, l.status, l.payload_sha256
         FROM staged s
-        LEFT JOIN load.ledger l ON l.object_type = s.t AND l.source_key = s.k"
+        LEFT JOIN load.ledger l ON l.object_type = s.t AND l.source_key = s.k",
+        staged.join("\n UNION ALL ")
     );
     let mut stmt = duck.prepare(&target.sql(&sql)).map_err(|e| {
         Hinted::new(
@@ -151,7 +139,7 @@ pub fn plan(db: &std::path::Path, target: Target) -> anyhow::Result<Vec<PhaseRes
                 let now = sha(&serde_json::from_str(&payload).unwrap_or(Value::Null));
                 if status.as_deref() == Some("existing") || hash.as_deref() == Some(now.as_str()) {
                     p.skipped += 1;
-                } else if UPDATABLE.contains(&object_type.as_str()) {
+                } else if objects::object_type(&object_type).is_some_and(|o| o.updatable) {
                     p.updated += 1;
                 } else {
                     p.stale += 1;
@@ -168,9 +156,13 @@ pub fn plan(db: &std::path::Path, target: Target) -> anyhow::Result<Vec<PhaseRes
             _ => p.sent += 1,
         }
     }
-    Ok(PHASES
+    Ok(Phase::ALL
         .iter()
-        .map(|p| by_phase.remove(*p).unwrap_or_else(|| phase_result(p)))
+        .map(|p| {
+            by_phase
+                .remove(p.name())
+                .unwrap_or_else(|| phase_result(p.name()))
+        })
         .collect())
 }
 
@@ -300,7 +292,7 @@ pub fn run(opts: &Options) -> anyhow::Result<Vec<PhaseResult>> {
     };
     let rt = tokio::runtime::Runtime::new()?;
     rt.block_on(cx.client.reachable())?;
-    if opts.phase.as_deref().is_none_or(|p| p == "schema") {
+    if opts.phase.is_none_or(|p| p == Phase::Schema) {
         rt.block_on(attribute_preflight(&cx))?;
     }
     let run_id: i32 = cx.ledger.with(|c| {
@@ -312,24 +304,23 @@ pub fn run(opts: &Options) -> anyhow::Result<Vec<PhaseResult>> {
         )
     })?;
     let mut results = Vec::new();
-    for phase in PHASES {
-        if opts.phase.as_deref().is_some_and(|p| p != *phase) {
+    for phase in Phase::ALL {
+        if opts.phase.is_some_and(|p| p != phase) {
             continue;
         }
         let result = rt.block_on(async {
-            match *phase {
-                "schema" => schema(&mut cx).await,
-                "companies" => companies(&cx).await,
-                "contacts" => contacts(&cx).await,
-                "tickets" => {
+            match phase {
+                Phase::Schema => schema(&mut cx).await,
+                Phase::Companies => companies(&cx).await,
+                Phase::Contacts => contacts(&cx).await,
+                Phase::Tickets => {
                     ticket_type(&mut cx).await?;
                     tickets(&cx).await
                 }
-                "states" => {
+                Phase::States => {
                     ticket_type(&mut cx).await?;
                     states(&cx).await
                 }
-                _ => unreachable!("PHASES lists every phase"),
             }
         })?;
         cx.ledger.with(|c| {
@@ -1181,13 +1172,7 @@ async fn tickets(cx: &Context_) -> anyhow::Result<PhaseResult> {
 }
 
 async fn states(cx: &Context_) -> anyhow::Result<PhaseResult> {
-    let tickets = rows(
-        &cx.ledger,
-        &format!(
-            "SELECT number, tag, {STATE_PAYLOAD}::VARCHAR, NULL::VARCHAR
-             FROM outbox.outbox_tickets ORDER BY ticket_id"
-        ),
-    )?;
+    let tickets = rows(&cx.ledger, objects::STATES_SQL)?;
     let bar = progress("states", tickets.len());
     let results: Vec<anyhow::Result<PhaseResult>> = futures::stream::iter(tickets)
         .map(|row| async move {

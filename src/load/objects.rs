@@ -1,0 +1,233 @@
+//! Every Intercom object type the load writes, described once: the phase that writes it, the
+//! outbox rows it comes from (for the plan), whether a changed payload is sent as an update, and
+//! how a rollback undoes it. The plan, the phases, rollback and verify read this table, so an
+//! object type cannot be known to one of them and forgotten by another.
+
+use serde::Serialize;
+
+/// The load's phases, in the order they run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Phase {
+    /// Data attributes, tags, the ticket type and its attributes (created only when missing).
+    Schema,
+    Companies,
+    /// Contacts, then their company link.
+    Contacts,
+    /// Each ticket, then its conversation: participants, parts, file notes, activity notes.
+    Tickets,
+    /// Each ticket's state, assignee and tag, after its history.
+    States,
+}
+
+impl Phase {
+    pub const ALL: [Phase; 5] = [
+        Phase::Schema,
+        Phase::Companies,
+        Phase::Contacts,
+        Phase::Tickets,
+        Phase::States,
+    ];
+
+    /// The name the ledger, `load.phase_result` and `--phase` use.
+    pub fn name(self) -> &'static str {
+        match self {
+            Phase::Schema => "schema",
+            Phase::Companies => "companies",
+            Phase::Contacts => "contacts",
+            Phase::Tickets => "tickets",
+            Phase::States => "states",
+        }
+    }
+}
+
+impl std::fmt::Display for Phase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// How a rollback undoes an object.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Undo {
+    Delete,
+    /// Intercom cannot delete it: archived instead.
+    Archive,
+    /// Gone with the ticket it is on (marked rolled back when the ticket is deleted).
+    WithTicket,
+}
+
+pub struct ObjectType {
+    /// `load.ledger.object_type`.
+    pub name: &'static str,
+    pub phase: Phase,
+    /// The staged objects as `SELECT key, payload` (text), hashed as the phase hashes them.
+    pub staged: &'static str,
+    /// A created object whose payload changed is sent as an update (else listed as stale).
+    pub updatable: bool,
+    pub undo: Undo,
+}
+
+/// What the states phase sends for a ticket, as hashed in the ledger (the plan hashes the same).
+macro_rules! state_payload {
+    () => {
+        "json_object('state', state_category, 'assignee', assignee_admin_id, 'tag', tag)"
+    };
+}
+
+/// The states phase's rows: (number, tag, payload).
+pub const STATES_SQL: &str = concat!(
+    "SELECT number, tag, ",
+    state_payload!(),
+    "::VARCHAR, NULL::VARCHAR FROM outbox.outbox_tickets ORDER BY ticket_id"
+);
+
+/// In dependency order; a rollback undoes the deletable and archivable ones in reverse.
+pub const OBJECT_TYPES: &[ObjectType] = &[
+    ObjectType {
+        name: "data_attribute",
+        phase: Phase::Schema,
+        staged: "SELECT attribute_name, payload::VARCHAR FROM outbox.outbox_data_attributes",
+        updatable: false,
+        undo: Undo::Archive,
+    },
+    ObjectType {
+        name: "ticket_type",
+        phase: Phase::Schema,
+        staged: "SELECT name, payload::VARCHAR FROM outbox.outbox_ticket_type",
+        updatable: false,
+        undo: Undo::Archive,
+    },
+    ObjectType {
+        name: "ticket_type_attribute",
+        phase: Phase::Schema,
+        staged: "SELECT name, payload::VARCHAR FROM outbox.outbox_ticket_type_attributes",
+        updatable: false,
+        undo: Undo::Archive,
+    },
+    ObjectType {
+        name: "tag",
+        phase: Phase::Schema,
+        staged: "SELECT tag, payload::VARCHAR FROM outbox.outbox_tags",
+        updatable: false,
+        undo: Undo::Delete,
+    },
+    ObjectType {
+        name: "company",
+        phase: Phase::Companies,
+        staged: "SELECT company_id, payload::VARCHAR FROM outbox.outbox_companies",
+        updatable: true,
+        undo: Undo::Delete,
+    },
+    ObjectType {
+        name: "contact",
+        phase: Phase::Contacts,
+        staged: "SELECT external_id, payload::VARCHAR FROM outbox.outbox_contacts",
+        updatable: true,
+        undo: Undo::Delete,
+    },
+    ObjectType {
+        name: "ticket",
+        phase: Phase::Tickets,
+        staged: "SELECT number, payload::VARCHAR FROM outbox.outbox_tickets",
+        updatable: true,
+        undo: Undo::Delete,
+    },
+    ObjectType {
+        name: "participant",
+        phase: Phase::Tickets,
+        staged: "SELECT participant_key, payload::VARCHAR FROM outbox.outbox_ticket_participants WHERE kind = 'participant'",
+        updatable: false,
+        undo: Undo::WithTicket,
+    },
+    ObjectType {
+        name: "cc_note",
+        phase: Phase::Tickets,
+        staged: "SELECT participant_key, payload::VARCHAR FROM outbox.outbox_ticket_participants WHERE kind = 'note'",
+        updatable: false,
+        undo: Undo::WithTicket,
+    },
+    ObjectType {
+        name: "part",
+        phase: Phase::Tickets,
+        staged: "SELECT entry_id::VARCHAR, payload::VARCHAR FROM outbox.outbox_ticket_parts",
+        updatable: false,
+        undo: Undo::WithTicket,
+    },
+    ObjectType {
+        name: "event",
+        phase: Phase::Tickets,
+        staged: "SELECT event_key, payload::VARCHAR FROM outbox.outbox_ticket_events",
+        updatable: false,
+        undo: Undo::WithTicket,
+    },
+    ObjectType {
+        name: "attachment_note",
+        phase: Phase::Tickets,
+        staged: "SELECT entry_id || ':' || batch, any_value(note_payload)::VARCHAR FROM outbox.outbox_attachments WHERE carrier = 'note' GROUP BY entry_id, batch",
+        updatable: false,
+        undo: Undo::WithTicket,
+    },
+    ObjectType {
+        name: "ticket_state",
+        phase: Phase::States,
+        staged: concat!(
+            "SELECT number, ",
+            state_payload!(),
+            "::VARCHAR FROM outbox.outbox_tickets"
+        ),
+        updatable: true,
+        undo: Undo::WithTicket,
+    },
+];
+
+/// The object type named `name` (a ledger row's).
+pub fn object_type(name: &str) -> Option<&'static ObjectType> {
+    OBJECT_TYPES.iter().find(|o| o.name == name)
+}
+
+/// The object types a rollback deletes or archives, in the order it does (the reverse of the
+/// load's).
+pub fn undo_order() -> impl Iterator<Item = &'static ObjectType> {
+    OBJECT_TYPES
+        .iter()
+        .rev()
+        .filter(|o| o.undo != Undo::WithTicket)
+}
+
+/// The object types that go with their ticket.
+pub fn with_ticket() -> impl Iterator<Item = &'static ObjectType> {
+    OBJECT_TYPES.iter().filter(|o| o.undo == Undo::WithTicket)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_phase_writes_something_and_names_round_trip() {
+        for phase in Phase::ALL {
+            assert!(OBJECT_TYPES.iter().any(|o| o.phase == phase), "{phase}");
+            let parsed = <Phase as clap::ValueEnum>::from_str(phase.name(), false).unwrap();
+            assert_eq!(parsed, phase);
+        }
+        // The rollback order is the reverse dependency order the ledger needs.
+        let order: Vec<&str> = undo_order().map(|o| o.name).collect();
+        assert_eq!(
+            order,
+            [
+                "ticket",
+                "contact",
+                "company",
+                "tag",
+                "ticket_type_attribute",
+                "ticket_type",
+                "data_attribute"
+            ]
+        );
+        let mut names: Vec<&str> = OBJECT_TYPES.iter().map(|o| o.name).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), OBJECT_TYPES.len());
+    }
+}
