@@ -583,3 +583,14 @@ pub struct FixtureArgs {
 pub fn parse() -> Cli {
     Cli::parse()
 }
+
+#[cfg(test)]
+mod tests {
+    /// clap's own consistency checks over every command and flag (conflicts, value names,
+    /// defaults of the right type), which would otherwise fail only when a user hits them.
+    #[test]
+    fn the_command_line_is_consistent() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
+}

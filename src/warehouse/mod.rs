@@ -131,6 +131,31 @@ pub fn migrate(conn: &Connection) -> anyhow::Result<()> {
              checksum VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp::TIMESTAMP);",
     )
     .context("creating meta.schema_migration")?;
+    // A newer ostmig applied migrations this one does not know: its tables may have changed
+    // shape, and writing with the older code could damage them.
+    let newest: Option<(i32, String)> = conn
+        .query_row(
+            "SELECT version, name FROM meta.schema_migration ORDER BY version DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .ok();
+    let known = MIGRATIONS
+        .iter()
+        .filter_map(|(n, _)| n[..4].parse::<i32>().ok())
+        .max()
+        .unwrap_or(0);
+    if let Some((version, name)) = newest.filter(|(v, _)| *v > known) {
+        return hinted(
+            format!(
+                "this staging file was written by a newer ostmig (it has migration {name}, this ostmig {} knows up to {known:04})",
+                env!("CARGO_PKG_VERSION")
+            ),
+            format!(
+                "use the ostmig that wrote it, or a newer one (cargo install --path . from an up-to-date checkout); migration {version} cannot be undone by an older version"
+            ),
+        );
+    }
     for (name, sql) in MIGRATIONS {
         let version: i32 = name[..4]
             .parse()
@@ -244,5 +269,24 @@ mod tests {
         )
         .unwrap();
         migrate(&conn).unwrap();
+    }
+
+    #[test]
+    fn a_file_from_a_newer_ostmig_is_refused_with_hint() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.duckdb");
+        let conn = open(&path).unwrap();
+        conn.execute(
+            "INSERT INTO meta.schema_migration (version, name, checksum) VALUES (9999, '9999_future.sql', 'x')",
+            [],
+        )
+        .unwrap();
+        drop(conn);
+        let err = open(&path).unwrap_err();
+        let text = crate::error::render(&err);
+        assert!(
+            text.contains("newer ostmig") && text.contains("9999_future.sql"),
+            "{text}"
+        );
     }
 }
