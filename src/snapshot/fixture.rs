@@ -391,23 +391,7 @@ fn record(
             repaired
         ])?;
     }
-    let mut insert =
-        duck.prepare("INSERT INTO meta.snapshot_column VALUES (?, ?, ?, ?, ?, ?, ?, ?)")?;
-    for t in tables {
-        for (i, c) in t.columns.iter().enumerate() {
-            insert.execute(duckdb::params![
-                s.snapshot_id,
-                t.raw,
-                i as i32 + 1,
-                c.name,
-                c.mysql_type,
-                c.character_set,
-                c.kind.duckdb(),
-                c.primary_key,
-            ])?;
-        }
-    }
-    Ok(())
+    super::record_columns(duck, s.snapshot_id, tables)
 }
 
 #[cfg(test)]

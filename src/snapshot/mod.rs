@@ -853,12 +853,17 @@ fn record_meta(
             st.delta_rows,
         ])?;
     }
+    record_columns(duck, s.snapshot_id, tables)
+}
+
+/// `meta.snapshot_column`: how each column of each copied table was typed.
+fn record_columns(duck: &Connection, snapshot_id: i32, tables: &[Table]) -> anyhow::Result<()> {
     let mut insert =
         duck.prepare("INSERT INTO meta.snapshot_column VALUES (?, ?, ?, ?, ?, ?, ?, ?)")?;
     for t in tables {
         for (i, c) in t.columns.iter().enumerate() {
             insert.execute(duckdb::params![
-                s.snapshot_id,
+                snapshot_id,
                 t.raw,
                 i as i32 + 1,
                 c.name,

@@ -1084,14 +1084,20 @@ pub fn print_summary(s: &Summary, json: bool) -> anyhow::Result<()> {
             s.html_bytes as f64 / 1e6,
             s.seconds
         );
-        if s.review_rows > 0 {
-            eprintln!(
-                "note: {} rows need a person: duckdb <file> -c \"select * from stage.review_queue\"",
-                s.review_rows
-            );
-        }
-        return Ok(());
+    } else {
+        print_table(s);
     }
+    if s.review_rows > 0 {
+        eprintln!(
+            "note: {} rows need a person: duckdb <file> -c \"select * from stage.review_queue\"",
+            s.review_rows
+        );
+    }
+    Ok(())
+}
+
+/// The split's counts in full (`--verbose`).
+fn print_table(s: &Summary) {
     let mut table = comfy_table::Table::new();
     table.load_style(comfy_table::presets::UTF8_FULL_CONDENSED);
     table.set_header(["split", "count"]);
@@ -1124,11 +1130,4 @@ pub fn print_summary(s: &Summary, json: bool) -> anyhow::Result<()> {
         s.html_bytes as f64 / 1e6,
         s.seconds
     );
-    if s.review_rows > 0 {
-        eprintln!(
-            "note: {} rows need a person: duckdb <file> -c \"select * from stage.review_queue\"",
-            s.review_rows
-        );
-    }
-    Ok(())
 }
