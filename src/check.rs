@@ -271,7 +271,7 @@ pub fn print(outcomes: &[Outcome], json: bool, verbose: bool) -> anyhow::Result<
         .iter()
         .any(|o| o.severity == "error" && o.failing_rows > 0);
     if json {
-        println!("{}", serde_json::to_string_pretty(outcomes)?);
+        crate::ui::json(outcomes)?;
         return Ok(failed);
     }
     let mut shown: Vec<&Outcome> = outcomes
@@ -281,9 +281,7 @@ pub fn print(outcomes: &[Outcome], json: bool, verbose: bool) -> anyhow::Result<
     // Errors that fail first, then warnings, then (verbose) the rest, each in file order.
     shown.sort_by_key(|o| (o.failing_rows == 0, o.severity != "error"));
     if !shown.is_empty() {
-        let mut table = comfy_table::Table::new();
-        table.load_style(comfy_table::presets::UTF8_FULL_CONDENSED);
-        table.set_header(["check", "severity", "failing rows", "what it means"]);
+        let mut table = crate::ui::table(["check", "severity", "failing rows", "what it means"]);
         for o in &shown {
             let meaning = if o.failing_rows > 0 && !o.why.is_empty() {
                 format!("{}\n{}", o.description, wrap(&format!("→ {}", o.why), 80))
@@ -298,7 +296,7 @@ pub fn print(outcomes: &[Outcome], json: bool, verbose: bool) -> anyhow::Result<
                 comfy_table::Cell::new(meaning),
             ]);
         }
-        println!("{table}");
+        crate::out!("{table}");
     }
     let passed = outcomes.iter().filter(|o| o.failing_rows == 0).count();
     let errors = outcomes
@@ -309,7 +307,7 @@ pub fn print(outcomes: &[Outcome], json: bool, verbose: bool) -> anyhow::Result<
         .iter()
         .filter(|o| o.severity != "error" && o.failing_rows > 0)
         .count();
-    println!(
+    crate::out!(
         "{passed} of {} checks passed{}{}{}",
         outcomes.len(),
         if errors > 0 {

@@ -3,7 +3,7 @@
 //! `meta.snapshot*`; writes only that view.
 use std::path::Path;
 
-use comfy_table::{Cell, CellAlignment, Table, presets::UTF8_FULL_CONDENSED};
+use comfy_table::{Cell, CellAlignment};
 use serde::Serialize;
 
 use crate::Outcome;
@@ -54,11 +54,9 @@ pub fn scope(db: &Path) -> anyhow::Result<Vec<Line>> {
 pub fn run(db: &Path, json: bool) -> anyhow::Result<Outcome> {
     let lines = scope(db)?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&lines)?);
+        crate::ui::json(&lines)?;
     } else {
-        let mut table = Table::new();
-        table.load_style(UTF8_FULL_CONDENSED);
-        table.set_header(vec!["section", "item", "count", "detail"]);
+        let mut table = crate::ui::table(vec!["section", "item", "count", "detail"]);
         for l in &lines {
             table.add_row(vec![
                 Cell::new(&l.section),
@@ -68,7 +66,7 @@ pub fn run(db: &Path, json: bool) -> anyhow::Result<Outcome> {
                 Cell::new(l.detail.as_deref().unwrap_or("")),
             ]);
         }
-        println!("{table}");
+        crate::out!("{table}");
     }
     Ok(Outcome::Ok)
 }
@@ -106,11 +104,10 @@ pub fn print_snapshot_summary(s: &Summary, json: bool) -> anyhow::Result<()> {
             "warnings": s.warnings,
             "seconds": s.seconds,
         });
-        println!("{}", serde_json::to_string_pretty(&v)?);
+        crate::ui::json(&v)?;
         return Ok(());
     }
-    let mut table = Table::new();
-    table.load_style(UTF8_FULL_CONDENSED);
+    let mut table = crate::ui::styled();
     let delta = s.kind == "delta";
     if crate::verbose() || delta {
         let mut header = vec!["table", "rows", "bytes", "zero dates", "listed values"];
@@ -137,9 +134,9 @@ pub fn print_snapshot_summary(s: &Summary, json: bool) -> anyhow::Result<()> {
             }
             table.add_row(row);
         }
-        println!("{table}");
+        crate::out!("{table}");
     }
-    println!(
+    crate::out!(
         "{} snapshot {}: osTicket {} on MySQL {}, prefix '{}', {} tables, {} rows, {} bytes read in {:.1} s",
         s.kind,
         s.snapshot_id,
@@ -164,12 +161,10 @@ pub fn print_csv_summary(s: &crate::snapshot::csv::Summary, json: bool) -> anyho
             "tables": s.tables.iter().filter(|(_, n)| *n > 0).map(|(t, n)| serde_json::json!({"table": t, "rows": n})).collect::<Vec<_>>(),
             "unused_columns": s.unused_columns,
         });
-        println!("{}", serde_json::to_string_pretty(&v)?);
+        crate::ui::json(&v)?;
         return Ok(());
     }
-    let mut table = Table::new();
-    table.load_style(UTF8_FULL_CONDENSED);
-    table.set_header(vec!["export", "file", "rows"]);
+    let mut table = crate::ui::table(vec!["export", "file", "rows"]);
     for (kind, file, rows) in &s.files {
         table.add_row(vec![
             Cell::new(kind),
@@ -177,21 +172,21 @@ pub fn print_csv_summary(s: &crate::snapshot::csv::Summary, json: bool) -> anyho
             Cell::new(group_digits(*rows)).set_alignment(CellAlignment::Right),
         ]);
     }
-    println!("{table}");
+    crate::out!("{table}");
     let filled: Vec<String> = s
         .tables
         .iter()
         .filter(|(_, n)| *n > 0)
         .map(|(t, n)| format!("raw.{t} {}", group_digits(*n)))
         .collect();
-    println!("csv snapshot {}: {}", s.snapshot_id, filled.join(", "));
+    crate::out!("csv snapshot {}: {}", s.snapshot_id, filled.join(", "));
     if !s.unused_columns.is_empty() {
-        println!(
+        crate::out!(
             "not imported (custom fields and counts): {}",
             s.unused_columns.join("; ")
         );
     }
-    println!(
+    crate::out!(
         "what CSV exports cannot carry: ostmig transform, then ostmig sql \"select * from reports.rpt_fallback_gaps\""
     );
     Ok(())

@@ -38,7 +38,7 @@ pub fn run(db: &Path, query: &str, output: Output) -> anyhow::Result<()> {
             let sql =
                 format!("SELECT coalesce(json_group_array(to_json(q)), '[]') FROM ({query}) q");
             let json: String = conn.query_row(&sql, [], |r| r.get(0)).map_err(explain)?;
-            println!("{json}");
+            crate::out!("{json}");
         }
         Output::Table | Output::Csv => {
             // Every column as text, keeping its name: DuckDB formats its own types best.
@@ -55,7 +55,7 @@ pub fn run(db: &Path, query: &str, output: Output) -> anyhow::Result<()> {
                 );
             }
             if output == Output::Csv {
-                println!(
+                crate::out!(
                     "{}",
                     names
                         .iter()
@@ -68,19 +68,17 @@ pub fn run(db: &Path, query: &str, output: Output) -> anyhow::Result<()> {
                         .iter()
                         .map(|v| v.as_deref().map(csv_field).unwrap_or_default())
                         .collect();
-                    println!("{}", fields.join(","));
+                    crate::out!("{}", fields.join(","));
                 }
             } else {
-                let mut table = comfy_table::Table::new();
-                table.load_style(comfy_table::presets::UTF8_FULL_CONDENSED);
-                table.set_header(names);
+                let mut table = crate::ui::table(names);
                 for row in data.iter() {
                     table.add_row(
                         row.iter()
                             .map(|v| v.clone().unwrap_or_else(|| "NULL".into())),
                     );
                 }
-                println!("{table}");
+                crate::out!("{table}");
                 eprintln!("{} rows", data.len());
             }
         }

@@ -510,10 +510,10 @@ pub fn print(written: &[Written], out: &Path) {
         }
         for (book, sheets, rows) in &books {
             let s = if *sheets == 1 { "" } else { "s" };
-            println!("{book}: {sheets} sheet{s}, {rows} rows");
+            crate::out!("{book}: {sheets} sheet{s}, {rows} rows");
         }
         for w in written.iter().filter(|w| w.note.is_some()) {
-            println!(
+            crate::out!(
                 "note: {} / {}: {}",
                 w.workbook,
                 w.sheet,
@@ -523,9 +523,7 @@ pub fn print(written: &[Written], out: &Path) {
         eprintln!("written to {} (--verbose lists every sheet)", out.display());
         return;
     }
-    let mut table = comfy_table::Table::new();
-    table.load_style(comfy_table::presets::UTF8_FULL_CONDENSED);
-    table.set_header(["workbook", "sheet", "rows", "note"]);
+    let mut table = crate::ui::table(["workbook", "sheet", "rows", "note"]);
     for w in written {
         table.add_row(vec![
             w.workbook.clone(),
@@ -534,7 +532,7 @@ pub fn print(written: &[Written], out: &Path) {
             w.note.clone().unwrap_or_default(),
         ]);
     }
-    println!("{table}");
+    crate::out!("{table}");
     eprintln!("written to {}", out.display());
 }
 

@@ -260,8 +260,7 @@ async fn undo_one(
 }
 
 pub fn print(undo: &[Undo], planned: bool) {
-    let mut table = comfy_table::Table::new();
-    table.load_style(comfy_table::presets::UTF8_FULL_CONDENSED);
+    let mut table = crate::ui::styled();
     if planned {
         table.set_header(["object", "action", "created by ostmig"]);
         for u in undo {
@@ -291,5 +290,5 @@ pub fn print(undo: &[Undo], planned: bool) {
             ]);
         }
     }
-    println!("{table}");
+    crate::out!("{table}");
 }

@@ -111,10 +111,7 @@ pub fn explain(method: &str, path: &str, finding: &str) -> Option<&'static Errat
 
 /// The table for people (`ostmig intercom errata`).
 pub fn print() {
-    let mut table = comfy_table::Table::new();
-    table.load_style(comfy_table::presets::UTF8_FULL_CONDENSED);
-    table.set_content_arrangement(comfy_table::ContentArrangement::Dynamic);
-    table.set_header(["id", "kind", "the live API", "evidence", "ostmig"]);
+    let mut table = crate::ui::table(["id", "kind", "the live API", "evidence", "ostmig"]);
     for e in all() {
         let live = if e.confirmed {
             e.live.clone()
@@ -129,7 +126,7 @@ pub fn print() {
             e.ostmig.clone(),
         ]);
     }
-    println!("{table}");
+    crate::out!("{table}");
 }
 
 #[cfg(test)]

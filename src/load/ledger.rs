@@ -31,6 +31,7 @@ impl Target {
                 .replace("load.ledger", "load.sample_ledger")
                 .replace("load.phase_result", "load.sample_phase_result")
                 .replace("load.verify_mismatch", "load.sample_verify_mismatch")
+                .replace("load.readback", "load.sample_readback")
                 .replace("load.contact_match", "load.sample_contact_match")
                 .replace("outbox.outbox_", "sample_outbox.outbox_"),
         }
@@ -77,6 +78,10 @@ impl Ledger {
             conn: Mutex::new(conn),
             target,
         }
+    }
+
+    pub fn target(&self) -> Target {
+        self.target
     }
 
     /// See [`Target::sql`].

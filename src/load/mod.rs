@@ -274,8 +274,7 @@ pub fn run(opts: &Options) -> anyhow::Result<Vec<PhaseResult>> {
     let duck = warehouse::open(&opts.db)?;
     let fallback_admin: Option<String> = duck
         .query_row(
-            "SELECT max(a.id) FROM raw_intercom.admin a JOIN config.setting s
-               ON s.key = 'admins.fallback' AND lower(trim(a.email)) = s.value",
+            "SELECT admin_id FROM intermediate.int_fallback_admin",
             [],
             |r| r.get(0),
         )
@@ -1307,8 +1306,7 @@ fn file_bytes(ledger: &Ledger, reference: &str) -> anyhow::Result<Vec<u8>> {
 }
 
 pub fn print(results: &[PhaseResult], planned: bool) {
-    let mut table = comfy_table::Table::new();
-    table.load_style(comfy_table::presets::UTF8_FULL_CONDENSED);
+    let mut table = crate::ui::styled();
     if planned {
         table.set_header([
             "phase",
@@ -1358,7 +1356,7 @@ pub fn print(results: &[PhaseResult], planned: bool) {
             ]);
         }
     }
-    println!("{table}");
+    crate::out!("{table}");
 }
 
 /// The objects that failed, with Intercom's answer (the first `limit`).

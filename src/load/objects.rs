@@ -66,6 +66,17 @@ pub struct ObjectType {
     /// A created object whose payload changed is sent as an update (else listed as stale).
     pub updatable: bool,
     pub undo: Undo,
+    /// How `ostmig verify` reads it back, if it does.
+    pub read_back: Option<ReadBack>,
+}
+
+/// `GET {path}/{id}` for every loaded object of a type, into `load.readback`.
+#[derive(Clone, Copy, Debug)]
+pub struct ReadBack {
+    pub path: &'static str,
+    /// Objects the load found already there (status `existing`) are read too: the load updates
+    /// them, so they must hold what was sent.
+    pub existing: bool,
 }
 
 /// What the states phase sends for a ticket, as hashed in the ledger (the plan hashes the same).
@@ -90,6 +101,7 @@ pub const OBJECT_TYPES: &[ObjectType] = &[
         staged: "SELECT attribute_name, payload::VARCHAR FROM outbox.outbox_data_attributes",
         updatable: false,
         undo: Undo::Archive,
+        read_back: None,
     },
     ObjectType {
         name: "ticket_type",
@@ -97,6 +109,10 @@ pub const OBJECT_TYPES: &[ObjectType] = &[
         staged: "SELECT name, payload::VARCHAR FROM outbox.outbox_ticket_type",
         updatable: false,
         undo: Undo::Archive,
+        read_back: Some(ReadBack {
+            path: "/ticket_types",
+            existing: true,
+        }),
     },
     ObjectType {
         name: "ticket_type_attribute",
@@ -104,6 +120,7 @@ pub const OBJECT_TYPES: &[ObjectType] = &[
         staged: "SELECT name, payload::VARCHAR FROM outbox.outbox_ticket_type_attributes",
         updatable: false,
         undo: Undo::Archive,
+        read_back: None,
     },
     ObjectType {
         name: "tag",
@@ -111,6 +128,7 @@ pub const OBJECT_TYPES: &[ObjectType] = &[
         staged: "SELECT tag, payload::VARCHAR FROM outbox.outbox_tags",
         updatable: false,
         undo: Undo::Delete,
+        read_back: None,
     },
     ObjectType {
         name: "company",
@@ -118,6 +136,10 @@ pub const OBJECT_TYPES: &[ObjectType] = &[
         staged: "SELECT company_id, payload::VARCHAR FROM outbox.outbox_companies",
         updatable: true,
         undo: Undo::Delete,
+        read_back: Some(ReadBack {
+            path: "/companies",
+            existing: false,
+        }),
     },
     ObjectType {
         name: "contact",
@@ -125,6 +147,10 @@ pub const OBJECT_TYPES: &[ObjectType] = &[
         staged: "SELECT external_id, payload::VARCHAR FROM outbox.outbox_contacts",
         updatable: true,
         undo: Undo::Delete,
+        read_back: Some(ReadBack {
+            path: "/contacts",
+            existing: true,
+        }),
     },
     ObjectType {
         name: "ticket",
@@ -132,6 +158,10 @@ pub const OBJECT_TYPES: &[ObjectType] = &[
         staged: "SELECT number, payload::VARCHAR FROM outbox.outbox_tickets",
         updatable: true,
         undo: Undo::Delete,
+        read_back: Some(ReadBack {
+            path: "/tickets",
+            existing: false,
+        }),
     },
     ObjectType {
         name: "participant",
@@ -139,6 +169,7 @@ pub const OBJECT_TYPES: &[ObjectType] = &[
         staged: "SELECT participant_key, payload::VARCHAR FROM outbox.outbox_ticket_participants WHERE kind = 'participant'",
         updatable: false,
         undo: Undo::WithTicket,
+        read_back: None,
     },
     ObjectType {
         name: "cc_note",
@@ -146,6 +177,7 @@ pub const OBJECT_TYPES: &[ObjectType] = &[
         staged: "SELECT participant_key, payload::VARCHAR FROM outbox.outbox_ticket_participants WHERE kind = 'note'",
         updatable: false,
         undo: Undo::WithTicket,
+        read_back: None,
     },
     ObjectType {
         name: "part",
@@ -153,6 +185,7 @@ pub const OBJECT_TYPES: &[ObjectType] = &[
         staged: "SELECT entry_id::VARCHAR, payload::VARCHAR FROM outbox.outbox_ticket_parts",
         updatable: false,
         undo: Undo::WithTicket,
+        read_back: None,
     },
     ObjectType {
         name: "event",
@@ -160,6 +193,7 @@ pub const OBJECT_TYPES: &[ObjectType] = &[
         staged: "SELECT event_key, payload::VARCHAR FROM outbox.outbox_ticket_events",
         updatable: false,
         undo: Undo::WithTicket,
+        read_back: None,
     },
     ObjectType {
         name: "attachment_note",
@@ -167,6 +201,7 @@ pub const OBJECT_TYPES: &[ObjectType] = &[
         staged: "SELECT entry_id || ':' || batch, any_value(note_payload)::VARCHAR FROM outbox.outbox_attachments WHERE carrier = 'note' GROUP BY entry_id, batch",
         updatable: false,
         undo: Undo::WithTicket,
+        read_back: None,
     },
     ObjectType {
         name: "ticket_state",
@@ -178,6 +213,7 @@ pub const OBJECT_TYPES: &[ObjectType] = &[
         ),
         updatable: true,
         undo: Undo::WithTicket,
+        read_back: None,
     },
 ];
 

@@ -153,7 +153,7 @@ pub fn run(opts: Options) -> anyhow::Result<()> {
                     "pick a free port: --listen 127.0.0.1:0 chooses one",
                 )
             })?;
-        println!("ostmig sim listening on http://{}", listener.local_addr()?);
+        crate::out!("ostmig sim listening on http://{}", listener.local_addr()?);
         let saver = shared.clone();
         tokio::spawn(async move {
             loop {

@@ -1071,11 +1071,11 @@ fn parts_batch(parts: &[(Box<Part>, i32)]) -> anyhow::Result<RecordBatch> {
 
 pub fn print_summary(s: &Summary, json: bool) -> anyhow::Result<()> {
     if json {
-        println!("{}", serde_json::to_string_pretty(s)?);
+        crate::ui::json(s)?;
         return Ok(());
     }
     if !crate::verbose() {
-        println!(
+        crate::out!(
             "{} thread entries → {} parts, {} excluded, {} review only; {:.2} MB of cleaned HTML in {:.1} s",
             s.entries,
             s.parts,
@@ -1098,9 +1098,7 @@ pub fn print_summary(s: &Summary, json: bool) -> anyhow::Result<()> {
 
 /// The split's counts in full (`--verbose`).
 fn print_table(s: &Summary) {
-    let mut table = comfy_table::Table::new();
-    table.load_style(comfy_table::presets::UTF8_FULL_CONDENSED);
-    table.set_header(["split", "count"]);
+    let mut table = crate::ui::table(["split", "count"]);
     let mut row = |k: String, v: i64| {
         table.add_row(vec![
             comfy_table::Cell::new(k),
@@ -1124,8 +1122,8 @@ fn print_table(s: &Summary) {
     if s.sampled_tickets > 0 {
         row("tickets in stage.split_sample".into(), s.sampled_tickets);
     }
-    println!("{table}");
-    println!(
+    crate::out!("{table}");
+    crate::out!(
         "{:.2} MB of cleaned HTML in {:.1} s",
         s.html_bytes as f64 / 1e6,
         s.seconds

@@ -54,6 +54,10 @@ pub const MODELS: &[(&str, &str)] = &[
         include_str!("../../sql/models/intermediate/int_agent_admins.sql"),
     ),
     (
+        "intermediate/int_fallback_admin.sql",
+        include_str!("../../sql/models/intermediate/int_fallback_admin.sql"),
+    ),
+    (
         "intermediate/int_attribute_map.sql",
         include_str!("../../sql/models/intermediate/int_attribute_map.sql"),
     ),
@@ -386,7 +390,7 @@ pub fn run(opts: &Options) -> anyhow::Result<Vec<ModelRun>> {
 
 pub fn print(runs: &[ModelRun], json: bool) -> anyhow::Result<()> {
     if json {
-        println!("{}", serde_json::to_string_pretty(runs)?);
+        crate::ui::json(runs)?;
         return Ok(());
     }
     if !crate::verbose() {
@@ -403,16 +407,14 @@ pub fn print(runs: &[ModelRun], json: bool) -> anyhow::Result<()> {
                 )
             })
             .collect();
-        println!(
+        crate::out!(
             "{} models in {seconds:.1} s; the outboxes hold {} (--verbose lists every relation)",
             runs.len(),
             outbox.join(", ")
         );
         return Ok(());
     }
-    let mut table = comfy_table::Table::new();
-    table.load_style(comfy_table::presets::UTF8_FULL_CONDENSED);
-    table.set_header(["relation", "rows", "seconds"]);
+    let mut table = crate::ui::table(["relation", "rows", "seconds"]);
     for r in runs {
         table.add_row(vec![
             comfy_table::Cell::new(&r.relation),
@@ -421,7 +423,7 @@ pub fn print(runs: &[ModelRun], json: bool) -> anyhow::Result<()> {
                 .set_alignment(comfy_table::CellAlignment::Right),
         ]);
     }
-    println!("{table}");
+    crate::out!("{table}");
     Ok(())
 }
 
@@ -479,6 +481,20 @@ mod tests {
                 "{model} must create {relation}"
             );
             assert!(sql.contains("-- Grain:"), "{model} must state its grain");
+            // dbt's shape: whatever the CTEs above it, the model ends by selecting its `final`
+            // one, so an analyst inspects any step by changing that one word.
+            let last = code
+                .trim_end()
+                .trim_end_matches(';')
+                .lines()
+                .last()
+                .unwrap_or_default()
+                .trim()
+                .to_ascii_lowercase();
+            assert!(
+                last.starts_with("select * from final"),
+                "{model} must end with `select * from final`, not `{last}`"
+            );
         }
     }
 }

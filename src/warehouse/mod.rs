@@ -64,6 +64,14 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0013_part_image.sql",
         include_str!("../../sql/migrations/0013_part_image.sql"),
     ),
+    (
+        "0014_verify_readback.sql",
+        include_str!("../../sql/migrations/0014_verify_readback.sql"),
+    ),
+    (
+        "0015_shared_sql.sql",
+        include_str!("../../sql/migrations/0015_shared_sql.sql"),
+    ),
 ];
 
 /// Storage format written into new staging files.

@@ -12,24 +12,32 @@
 -- An attribute name or type edited in the confirmed mapping (config.field_map, from
 -- `ostmig map confirm`) replaces the proposal; proposed_* keep what the rules chose.
 CREATE OR REPLACE TABLE intermediate.int_attribute_map AS
-WITH named AS (
+WITH
+settings AS (SELECT * FROM config.settings),
+stg_custom_fields AS (SELECT * FROM staging.stg_custom_fields),
+raw_form_entry_values AS (SELECT * FROM raw.form_entry_values),
+config_field_map AS (SELECT * FROM config.field_map),
+
+named AS (
     SELECT f.*,
            CASE f.form_type WHEN 'U' THEN 'contact' WHEN 'O' THEN 'company' ELSE 'ticket' END AS target,
            -- Contact and company attributes share one namespace in Intercom: org- keeps them apart.
-           (SELECT value FROM config.setting WHERE key = 'attributes.prefix')
+           (SELECT attributes_prefix FROM settings)
                || CASE f.form_type WHEN 'O' THEN 'org-' ELSE '' END
                || trim(regexp_replace(lower(f.name), '[^a-z0-9]+', '-', 'g'), '-') AS attribute_name
-    FROM staging.stg_custom_fields f
+    FROM stg_custom_fields f
 ),
+
 profile AS (
     SELECT v.field_id::BIGINT AS field_id, count(*) AS answers, count(DISTINCT trim(v.value)) AS distinct_values,
            count(try_strptime(trim(v.value), ['%Y-%m-%d', '%m/%d/%Y', '%d.%m.%Y'])) AS dates,
            max(length(trim(v.value))) AS longest,
            list(DISTINCT trim(v.value) ORDER BY trim(v.value)) AS values
-    FROM raw.form_entry_values v
+    FROM raw_form_entry_values v
     WHERE nullif(trim(v.value), '') IS NOT NULL
     GROUP BY 1
 ),
+
 proposed AS (
 SELECT n.field_id, n.form_type, n.form_title, n.name AS field_name, n.label, n.type AS field_type,
        n.target, n.attribute_name, n.enabled,
@@ -71,11 +79,16 @@ SELECT n.field_id, n.form_type, n.form_title, n.name AS field_name, n.label, n.t
        ) AS lossy
 FROM named n
 LEFT JOIN profile pr ON pr.field_id = n.field_id
+),
+
+final AS (
+    SELECT p.* REPLACE (
+               coalesce(fm.attribute_name, p.attribute_name) AS attribute_name,
+               coalesce(fm.data_type, p.data_type) AS data_type,
+               CASE WHEN coalesce(fm.data_type, p.data_type) = 'list' THEN p.options END AS options),
+           p.attribute_name AS proposed_attribute, p.data_type AS proposed_type
+    FROM proposed p
+    LEFT JOIN config_field_map fm ON fm.field_id = p.field_id
 )
-SELECT p.* REPLACE (
-           coalesce(fm.attribute_name, p.attribute_name) AS attribute_name,
-           coalesce(fm.data_type, p.data_type) AS data_type,
-           CASE WHEN coalesce(fm.data_type, p.data_type) = 'list' THEN p.options END AS options),
-       p.attribute_name AS proposed_attribute, p.data_type AS proposed_type
-FROM proposed p
-LEFT JOIN config.field_map fm ON fm.field_id = p.field_id;
+
+SELECT * FROM final;

@@ -6,11 +6,19 @@
 -- A user whose address Intercom would refuse (staging.stg_users.email_problem) is sent without
 -- it, known by external_id, and listed there for review.
 CREATE OR REPLACE TABLE intermediate.int_contacts AS
-SELECT u.user_id,
-       'osticket-user-' || u.user_id AS external_id,
-       coalesce(u.org_id, l.proposed_org_id) AS org_id,
-       CASE WHEN u.org_id IS NOT NULL THEN 'member' WHEN l.proposed_org_id IS NOT NULL THEN l.match_rule END AS company_rule,
-       u.email IS NULL AND u.email_problem IS NULL AS phone_only
-FROM staging.stg_users u
-LEFT JOIN intermediate.int_orphan_company_links l ON l.user_id = u.user_id
-WHERE u.email IS NOT NULL OR u.phone IS NOT NULL OR u.email_problem IS NOT NULL;
+WITH
+stg_users AS (SELECT * FROM staging.stg_users),
+int_orphan_company_links AS (SELECT * FROM intermediate.int_orphan_company_links),
+
+final AS (
+    SELECT u.user_id,
+           'osticket-user-' || u.user_id AS external_id,
+           coalesce(u.org_id, l.proposed_org_id) AS org_id,
+           CASE WHEN u.org_id IS NOT NULL THEN 'member' WHEN l.proposed_org_id IS NOT NULL THEN l.match_rule END AS company_rule,
+           u.email IS NULL AND u.email_problem IS NULL AS phone_only
+    FROM stg_users u
+    LEFT JOIN int_orphan_company_links l ON l.user_id = u.user_id
+    WHERE u.email IS NOT NULL OR u.phone IS NOT NULL OR u.email_problem IS NOT NULL
+)
+
+SELECT * FROM final;

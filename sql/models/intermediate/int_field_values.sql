@@ -7,18 +7,24 @@
 -- as one of the options (tickets: options without commas, as list_items is comma-delimited),
 -- and company attributes as strings only. `problem` says what could not be carried exactly.
 CREATE OR REPLACE TABLE intermediate.int_field_values AS
-WITH answers AS (
+WITH
+raw_form_entry AS (SELECT * FROM raw.form_entry),
+raw_form_entry_values AS (SELECT * FROM raw.form_entry_values),
+int_attribute_map AS (SELECT * FROM intermediate.int_attribute_map),
+
+answers AS (
     SELECT fe.object_type, fe.object_id::BIGINT AS object_id, m.field_id, m.target,
            m.attribute_name, m.data_type, m.field_type, trim(v.value) AS value
-    FROM raw.form_entry fe
-    JOIN raw.form_entry_values v ON v.entry_id = fe.id
-    JOIN intermediate.int_attribute_map m ON m.field_id = v.field_id
+    FROM raw_form_entry fe
+    JOIN raw_form_entry_values v ON v.entry_id = fe.id
+    JOIN int_attribute_map m ON m.field_id = v.field_id
     WHERE fe.object_type IN ('U', 'O', 'T')
       AND fe.object_id IS NOT NULL
       AND m.data_type IS NOT NULL
       AND m.data_type <> 'files'
       AND nullif(trim(v.value), '') IS NOT NULL
 ),
+
 parsed AS (
     SELECT a.*,
            CASE WHEN a.field_type = 'choices' OR a.field_type LIKE 'list-%' THEN
@@ -53,6 +59,7 @@ parsed AS (
            END AS tz_problem
     FROM answers a
 ),
+
 typed AS (
     SELECT p.*,
            CASE
@@ -63,26 +70,31 @@ typed AS (
            END AS value_text
     FROM parsed p
     WHERE p.field_type <> 'datetime' OR p.at IS NOT NULL
+),
+
+final AS (
+    SELECT t.object_type, t.object_id, t.field_id, t.target, t.attribute_name, t.data_type,
+           t.value AS source_value, t.value_text,
+           CASE
+               WHEN t.target = 'company' THEN to_json(t.value_text)
+               WHEN t.data_type = 'boolean' THEN to_json(t.value IN ('1', 'true', 'on'))
+               WHEN t.data_type IN ('date', 'datetime') THEN to_json(epoch(t.at)::BIGINT)
+               WHEN t.data_type IN ('float', 'decimal') THEN to_json(TRY_CAST(t.value AS DOUBLE))
+               WHEN t.data_type = 'integer' THEN to_json(TRY_CAST(t.value AS BIGINT))
+               WHEN t.data_type = 'list' AND t.target = 'ticket' THEN to_json(replace(t.labels[1], ',', ';'))
+               WHEN t.data_type = 'list' THEN to_json(t.labels[1])
+               ELSE to_json(t.value_text)
+           END AS value_json,
+           concat_ws('; ',
+               CASE WHEN t.data_type = 'list' AND len(t.labels) > 1
+                    THEN 'several choices; Intercom lists hold one: first kept' END,
+               CASE WHEN t.data_type IN ('float', 'decimal') AND TRY_CAST(t.value AS DOUBLE) IS NULL
+                    THEN 'not a number: sent empty' END,
+               CASE WHEN t.data_type IN ('date', 'datetime') AND t.at IS NULL
+                    THEN 'not a date: sent empty' END,
+               t.tz_problem
+           ) AS problem
+    FROM typed t
 )
-SELECT t.object_type, t.object_id, t.field_id, t.target, t.attribute_name, t.data_type,
-       t.value AS source_value, t.value_text,
-       CASE
-           WHEN t.target = 'company' THEN to_json(t.value_text)
-           WHEN t.data_type = 'boolean' THEN to_json(t.value IN ('1', 'true', 'on'))
-           WHEN t.data_type IN ('date', 'datetime') THEN to_json(epoch(t.at)::BIGINT)
-           WHEN t.data_type IN ('float', 'decimal') THEN to_json(TRY_CAST(t.value AS DOUBLE))
-           WHEN t.data_type = 'integer' THEN to_json(TRY_CAST(t.value AS BIGINT))
-           WHEN t.data_type = 'list' AND t.target = 'ticket' THEN to_json(replace(t.labels[1], ',', ';'))
-           WHEN t.data_type = 'list' THEN to_json(t.labels[1])
-           ELSE to_json(t.value_text)
-       END AS value_json,
-       concat_ws('; ',
-           CASE WHEN t.data_type = 'list' AND len(t.labels) > 1
-                THEN 'several choices; Intercom lists hold one: first kept' END,
-           CASE WHEN t.data_type IN ('float', 'decimal') AND TRY_CAST(t.value AS DOUBLE) IS NULL
-                THEN 'not a number: sent empty' END,
-           CASE WHEN t.data_type IN ('date', 'datetime') AND t.at IS NULL
-                THEN 'not a date: sent empty' END,
-           t.tz_problem
-       ) AS problem
-FROM typed t;
+
+SELECT * FROM final;

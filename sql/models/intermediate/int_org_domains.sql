@@ -2,10 +2,18 @@
 -- Grain: one row per (organization, domain); `owners` counts the organizations claiming it.
 -- Why: orphan users are linked by domain, and a domain claimed by two organizations is ambiguous.
 CREATE OR REPLACE TABLE intermediate.int_org_domains AS
-WITH d AS (
+WITH
+stg_organizations AS (SELECT * FROM staging.stg_organizations),
+
+d AS (
     SELECT org_id, ltrim(domain, '.') AS domain, starts_with(domain, '.') AS subdomains_only
-    FROM staging.stg_organizations, unnest(domains) AS t(domain)
+    FROM stg_organizations, unnest(domains) AS t(domain)
+),
+
+final AS (
+    SELECT org_id, domain, subdomains_only,
+           count(DISTINCT org_id) OVER (PARTITION BY domain) AS owners
+    FROM d
 )
-SELECT org_id, domain, subdomains_only,
-       count(DISTINCT org_id) OVER (PARTITION BY domain) AS owners
-FROM d;
+
+SELECT * FROM final;

@@ -7,15 +7,25 @@
 -- `fate` is 'send' or why the event is not sent: the ticket's creation is its first part, entry
 -- events are the entries themselves, views and logins are not activity on the ticket.
 CREATE OR REPLACE TABLE intermediate.int_ticket_events AS
-WITH ev AS (
+WITH
+raw_thread_event AS (SELECT * FROM raw.thread_event),
+raw_thread AS (SELECT * FROM raw.thread),
+raw_event AS (SELECT * FROM raw.event),
+raw_staff AS NOT MATERIALIZED (SELECT * FROM raw.staff),
+raw_team AS NOT MATERIALIZED (SELECT * FROM raw.team),
+stg_departments AS NOT MATERIALIZED (SELECT * FROM staging.stg_departments),
+int_tickets AS (SELECT * FROM intermediate.int_tickets),
+
+ev AS (
     SELECT te.id::BIGINT AS event_id, th.object_id::BIGINT AS ticket_id, lower(e.name) AS kind,
            te."timestamp" AS happened_at, te.annulled, te.uid_type, te.uid::BIGINT AS uid,
            trim(te.username) AS username,
            CASE WHEN json_valid(te.data) THEN te.data END AS data
-    FROM raw.thread_event te
-    JOIN raw.thread th ON th.id = te.thread_id AND th.object_type = 'T'
-    LEFT JOIN raw.event e ON e.id = te.event_id
+    FROM raw_thread_event te
+    JOIN raw_thread th ON th.id = te.thread_id AND th.object_type = 'T'
+    LEFT JOIN raw_event e ON e.id = te.event_id
 ),
+
 named AS (
     SELECT ev.*,
            CASE
@@ -28,9 +38,10 @@ named AS (
            END AS actor,
            CASE WHEN ev.uid_type = 'S' THEN s.staff_id::BIGINT END AS actor_staff_id
     FROM ev
-    LEFT JOIN raw.staff s ON ev.uid_type = 'S' AND s.staff_id = ev.uid
+    LEFT JOIN raw_staff s ON ev.uid_type = 'S' AND s.staff_id = ev.uid
     LEFT JOIN raw."user" u ON ev.uid_type = 'U' AND u.id = ev.uid
 ),
+
 said AS (
     SELECT n.*,
            CASE n.kind
@@ -43,12 +54,12 @@ said AS (
                            THEN 'Assigned to ' || json_extract_string(n.data, '$.staff[1]')
                        WHEN json_extract(n.data, '$.staff') IS NOT NULL
                            THEN 'Assigned to ' || coalesce(
-                               (SELECT trim(concat_ws(' ', trim(s.firstname), trim(s.lastname))) FROM raw.staff s
+                               (SELECT trim(concat_ws(' ', trim(s.firstname), trim(s.lastname))) FROM raw_staff s
                                 WHERE s.staff_id = TRY_CAST(json_extract_string(n.data, '$.staff') AS BIGINT)),
                                'agent #' || json_extract_string(n.data, '$.staff'))
                        WHEN json_extract(n.data, '$.team') IS NOT NULL
                            THEN 'Assigned to team ' || coalesce(
-                               (SELECT trim(t.name) FROM raw.team t
+                               (SELECT trim(t.name) FROM raw_team t
                                 WHERE t.team_id = TRY_CAST(json_extract_string(n.data, '$.team') AS BIGINT)),
                                '#' || json_extract_string(n.data, '$.team'))
                        ELSE 'Assigned'
@@ -56,15 +67,15 @@ said AS (
                WHEN 'released' THEN 'Unassigned'
                WHEN 'transferred' THEN 'Transferred to ' || coalesce(
                    CASE WHEN json_type(n.data, '$.dept') = 'VARCHAR' THEN json_extract_string(n.data, '$.dept') END,
-                   (SELECT d.full_name FROM staging.stg_departments d
+                   (SELECT d.full_name FROM stg_departments d
                     WHERE d.dept_id = TRY_CAST(json_extract_string(n.data, '$.dept') AS BIGINT)),
                    'another department')
                WHEN 'referred' THEN 'Referred to ' || coalesce(
-                   (SELECT 'department ' || d.full_name FROM staging.stg_departments d
+                   (SELECT 'department ' || d.full_name FROM stg_departments d
                     WHERE d.dept_id = TRY_CAST(json_extract_string(n.data, '$.dept') AS BIGINT)),
-                   (SELECT 'team ' || trim(t.name) FROM raw.team t
+                   (SELECT 'team ' || trim(t.name) FROM raw_team t
                     WHERE t.team_id = TRY_CAST(json_extract_string(n.data, '$.team') AS BIGINT)),
-                   (SELECT trim(concat_ws(' ', trim(s.firstname), trim(s.lastname))) FROM raw.staff s
+                   (SELECT trim(concat_ws(' ', trim(s.firstname), trim(s.lastname))) FROM raw_staff s
                     WHERE s.staff_id = TRY_CAST(json_extract_string(n.data, '$.staff') AS BIGINT)),
                    'another department')
                WHEN 'overdue' THEN 'Marked overdue'
@@ -99,20 +110,25 @@ said AS (
                ELSE upper(left(n.kind, 1)) || substr(n.kind, 2)
            END AS what
     FROM named n
+),
+
+final AS (
+    SELECT s.event_id, s.ticket_id, t.number, s.kind, s.happened_at, s.actor, s.actor_staff_id,
+           CASE WHEN s.actor IN ('the system', 'a ticket filter') AND s.kind = 'edited'
+                THEN s.what ELSE s.what || ' by ' || s.actor END AS sentence,
+           CASE
+               WHEN s.kind IS NULL THEN 'event kind unknown to osTicket''s event table'
+               WHEN s.kind = 'created' THEN 'the ticket''s creation is its first part'
+               WHEN s.kind IN ('message', 'note') THEN 'the entry itself is a part of the ticket'
+               WHEN s.kind IN ('viewed', 'login', 'logout', 'error') THEN 'not activity on the ticket'
+               WHEN s.annulled <> 0 THEN 'annulled in osTicket'
+               WHEN s.happened_at IS NULL THEN 'no time recorded (zero date)'
+               WHEN t.ticket_id IS NULL THEN 'the ticket is not in the snapshot'
+               WHEN t.outcome <> 'migrate' THEN 'the ticket is not migrated (' || t.outcome || ')'
+               ELSE 'send'
+           END AS fate
+    FROM said s
+    LEFT JOIN int_tickets t ON t.ticket_id = s.ticket_id
 )
-SELECT s.event_id, s.ticket_id, t.number, s.kind, s.happened_at, s.actor, s.actor_staff_id,
-       CASE WHEN s.actor IN ('the system', 'a ticket filter') AND s.kind = 'edited'
-            THEN s.what ELSE s.what || ' by ' || s.actor END AS sentence,
-       CASE
-           WHEN s.kind IS NULL THEN 'event kind unknown to osTicket''s event table'
-           WHEN s.kind = 'created' THEN 'the ticket''s creation is its first part'
-           WHEN s.kind IN ('message', 'note') THEN 'the entry itself is a part of the ticket'
-           WHEN s.kind IN ('viewed', 'login', 'logout', 'error') THEN 'not activity on the ticket'
-           WHEN s.annulled <> 0 THEN 'annulled in osTicket'
-           WHEN s.happened_at IS NULL THEN 'no time recorded (zero date)'
-           WHEN t.ticket_id IS NULL THEN 'the ticket is not in the snapshot'
-           WHEN t.outcome <> 'migrate' THEN 'the ticket is not migrated (' || t.outcome || ')'
-           ELSE 'send'
-       END AS fate
-FROM said s
-LEFT JOIN intermediate.int_tickets t ON t.ticket_id = s.ticket_id;
+
+SELECT * FROM final;

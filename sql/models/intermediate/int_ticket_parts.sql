@@ -14,10 +14,8 @@
 -- under another subject) is its first line, and an edited entry ends with osTicket's "Edited"
 -- mark, saying by whom and when.
 CREATE OR REPLACE TABLE intermediate.int_ticket_parts AS
-WITH fallback AS (
-    SELECT max(a.id) AS admin_id FROM raw_intercom.admin a
-    WHERE lower(trim(a.email)) = (SELECT value FROM config.setting WHERE key = 'admins.fallback')
-),
+WITH settings AS (SELECT * FROM config.settings),
+fallback AS (SELECT * FROM intermediate.int_fallback_admin),
 tickets AS (
     SELECT t.ticket_id, t.description_entry_id, t.user_id AS requester_id, s.subject
     FROM intermediate.int_tickets t
@@ -45,7 +43,7 @@ normalised AS (
            regexp_replace(lower(trim(coalesce(t.subject, ''))), '^((re|fwd?|aw|wg|sv)\s*:\s*)+', '') AS subject_key
     FROM parts p
     JOIN tickets t ON t.ticket_id = p.ticket_id
-    WHERE NOT (p.kind = 'note' AND (SELECT value FROM config.setting WHERE key = 'notes.policy') = 'skip'
+    WHERE NOT (p.kind = 'note' AND (SELECT notes_policy FROM settings) = 'skip'
                AND p.entry_id IS DISTINCT FROM t.description_entry_id)
 ),
 routed AS (
@@ -58,7 +56,7 @@ routed AS (
                -- message is a note naming them (see outbox_ticket_participants).
                WHEN p.kind = 'message' AND c.external_id IS NOT NULL
                     AND (p.user_id = p.requester_id
-                         OR coalesce((SELECT value FROM config.setting WHERE key = 'participants'), 'add') = 'add')
+                         OR (SELECT participants FROM settings) = 'add')
                     THEN 'contact_comment'
                WHEN p.kind = 'response' AND aa.admin_id IS NOT NULL THEN 'admin_comment'
                WHEN p.kind = 'response' AND p.staff_id IN (SELECT staff_id FROM raw.staff) THEN 'admin_comment'
@@ -91,16 +89,15 @@ final AS (
                     THEN '<p><em>From osTicket #' || p.origin_number || ' (merged into this ticket)</em></p>' END,
                CASE WHEN p.route = 'admin_note' AND (p.kind IN ('message', 'system') OR p.ghost_agent)
                     THEN '<p><em>' || CASE p.kind WHEN 'message' THEN 'Message' WHEN 'response' THEN 'Reply' ELSE 'Entry' END || ' from '
-                         || replace(replace(replace(coalesce(nullif(trim(p.poster), ''), 'an unknown sender'),
-                                                    '&', '&amp;'), '<', '&lt;'), '>', '&gt;')
+                         || html_escape(coalesce(nullif(trim(p.poster), ''), 'an unknown sender'))
                          || '</em></p>' END,
                CASE WHEN p.title_key <> '' AND p.title_key <> p.subject_key
-                    THEN '<p><b>' || replace(replace(replace(trim(p.title), '&', '&amp;'), '<', '&lt;'), '>', '&gt;') || '</b></p>' END,
+                    THEN '<p><b>' || html_escape(trim(p.title)) || '</b></p>' END,
                CASE WHEN trim(p.body_text) = '' AND p.body_html NOT LIKE '%<img%'
                     THEN '<p>(no text in osTicket)</p>' ELSE p.body_html END,
                CASE WHEN p.editor_name IS NOT NULL
                     THEN '<p><em>Edited in osTicket by '
-                         || replace(replace(replace(p.editor_name, '&', '&amp;'), '<', '&lt;'), '>', '&gt;')
+                         || html_escape(p.editor_name)
                          || coalesce(' on ' || strftime(p.edited_at, '%Y-%m-%d %H:%M UTC'), '') || '</em></p>' END
            ) AS body
     FROM routed p

@@ -15,10 +15,8 @@
 -- attachments.limit_bytes, stored outside the database or missing are in
 -- reports.rpt_attachment_exclusions.
 CREATE OR REPLACE TABLE outbox.outbox_attachments AS
-WITH RECURSIVE fallback AS (
-    SELECT max(a.id) AS admin_id FROM raw_intercom.admin a
-    WHERE lower(trim(a.email)) = (SELECT value FROM config.setting WHERE key = 'admins.fallback')
-),
+WITH RECURSIVE settings AS (SELECT * FROM config.settings),
+fallback AS (SELECT * FROM intermediate.int_fallback_admin),
 parts AS (
     SELECT * FROM intermediate.int_ticket_parts
 ),
@@ -52,7 +50,7 @@ files AS (
     JOIN stage.parts s ON s.entry_id = f.entry_id
 ),
 request_limit AS (
-    SELECT coalesce((SELECT value::BIGINT FROM config.setting WHERE key = 'attachments.request_bytes'), 8388608) AS bytes
+    SELECT (SELECT attachments_request_bytes FROM settings) AS bytes
 ),
 -- Greedy packing, file by file: a file opens a new batch when the current one holds 10 files
 -- or would pass the byte limit.
@@ -92,8 +90,7 @@ final AS (
                        -- Notes of one entry differ in text, so a lost answer finds the right one.
                        || CASE WHEN nb.notes > 1 THEN ' (' || nb.note_n || ' of ' || nb.notes || ')' ELSE '' END
                        || ' of the ' || CASE c.kind WHEN 'message' THEN 'message' WHEN 'response' THEN 'reply' ELSE 'note' END
-                       || ' from ' || replace(replace(replace(coalesce(nullif(trim(c.poster), ''), 'an unknown sender'),
-                                                              '&', '&amp;'), '<', '&lt;'), '>', '&gt;')
+                       || ' from ' || html_escape(coalesce(nullif(trim(c.poster), ''), 'an unknown sender'))
                        || ' of ' || strftime(c.created_at, '%Y-%m-%d %H:%M UTC') || '</em></p>',
                'created_at', epoch(c.created_at)::BIGINT,
                'skip_notifications', true,

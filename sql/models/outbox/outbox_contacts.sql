@@ -4,20 +4,29 @@
 -- Users with neither e-mail nor phone cannot be contacts: reports.rpt_contact_exclusions lists them.
 -- Every user-form answer rides along as a custom attribute (intermediate.int_field_values).
 CREATE OR REPLACE TABLE outbox.outbox_contacts AS
-SELECT c.user_id, c.external_id, c.org_id, c.company_rule, c.phone_only,
-       -- merge_patch drops null members: Intercom refuses "email": null (a phone-only user).
-       json_merge_patch('{}', json_object(
-           'role', 'user',
-           'external_id', c.external_id,
-           'email', u.email,
-           'phone', u.phone,
-           'name', u.name,
-           'signed_up_at', epoch(u.created)::BIGINT,
-           'custom_attributes', coalesce(
-               (SELECT ('{' || string_agg(to_json(v.attribute_name) || ':' || v.value_json, ',' ORDER BY v.field_id) || '}')::JSON
-                FROM intermediate.int_field_values v
-                WHERE v.target = 'contact' AND v.object_id = u.user_id),
-               '{}'::JSON)
-       )) AS payload
-FROM intermediate.int_contacts c
-JOIN staging.stg_users u ON u.user_id = c.user_id;
+WITH
+int_field_values AS (SELECT * FROM intermediate.int_field_values),
+int_contacts AS (SELECT * FROM intermediate.int_contacts),
+stg_users AS (SELECT * FROM staging.stg_users),
+
+final AS (
+    SELECT c.user_id, c.external_id, c.org_id, c.company_rule, c.phone_only,
+           -- merge_patch drops null members: Intercom refuses "email": null (a phone-only user).
+           json_merge_patch('{}', json_object(
+               'role', 'user',
+               'external_id', c.external_id,
+               'email', u.email,
+               'phone', u.phone,
+               'name', u.name,
+               'signed_up_at', epoch(u.created)::BIGINT,
+               'custom_attributes', coalesce(
+                   (SELECT ('{' || string_agg(to_json(v.attribute_name) || ':' || v.value_json, ',' ORDER BY v.field_id) || '}')::JSON
+                    FROM int_field_values v
+                    WHERE v.target = 'contact' AND v.object_id = u.user_id),
+                   '{}'::JSON)
+           )) AS payload
+    FROM int_contacts c
+    JOIN stg_users u ON u.user_id = c.user_id
+)
+
+SELECT * FROM final;

@@ -5,19 +5,27 @@
 -- list attributes are sent as data_type "options" with `options` (at least two; the spec's
 -- oneOf), the others with their `data_type`.
 CREATE OR REPLACE TABLE outbox.outbox_data_attributes AS
-SELECT field_id, target AS model, attribute_name,
-       CASE WHEN data_type = 'list'
-            THEN json_object('name', attribute_name, 'model', target, 'description', label,
-                             'data_type', 'options', 'options', (SELECT to_json(list(json_object('value', o))) FROM unnest(options) AS t(o)))
-            -- Company values are strings in the spec (erratum custom-attributes-must-exist), so
-            -- company attributes are created as strings.
-            ELSE json_object('name', attribute_name, 'model', target, 'description', label,
-                             'data_type', CASE WHEN target = 'company' THEN 'string' ELSE data_type END)
-       END AS payload
-FROM intermediate.int_attribute_map
-WHERE target IN ('contact', 'company') AND data_type IS NOT NULL
-UNION ALL
-SELECT NULL, 'company', p.value || 'org-domains',
-       json_object('name', p.value || 'org-domains', 'model', 'company',
-                   'description', 'E-mail domains of the osTicket organization', 'data_type', 'string')
-FROM config.setting p WHERE p.key = 'attributes.prefix';
+WITH
+int_attribute_map AS (SELECT * FROM intermediate.int_attribute_map),
+settings AS (SELECT * FROM config.settings),
+
+final AS (
+    SELECT field_id, target AS model, attribute_name,
+           CASE WHEN data_type = 'list'
+                THEN json_object('name', attribute_name, 'model', target, 'description', label,
+                                 'data_type', 'options', 'options', (SELECT to_json(list(json_object('value', o))) FROM unnest(options) AS t(o)))
+                -- Company values are strings in the spec (erratum custom-attributes-must-exist), so
+                -- company attributes are created as strings.
+                ELSE json_object('name', attribute_name, 'model', target, 'description', label,
+                                 'data_type', CASE WHEN target = 'company' THEN 'string' ELSE data_type END)
+           END AS payload
+    FROM int_attribute_map
+    WHERE target IN ('contact', 'company') AND data_type IS NOT NULL
+    UNION ALL
+    SELECT NULL, 'company', p.attributes_prefix || 'org-domains',
+           json_object('name', p.attributes_prefix || 'org-domains', 'model', 'company',
+                       'description', 'E-mail domains of the osTicket organization', 'data_type', 'string')
+    FROM settings p WHERE p.attributes_prefix IS NOT NULL
+)
+
+SELECT * FROM final;

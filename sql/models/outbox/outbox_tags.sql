@@ -3,5 +3,12 @@
 -- Why: Intercom has no help topics; tickets carry their topic as a tag, named by the topic's
 -- path ("Billing Question / Account Closure") or its own name (topics.naming = "flat").
 CREATE OR REPLACE TABLE outbox.outbox_tags AS
-SELECT topic_id, tag, json_object('name', tag) AS payload
-FROM staging.stg_help_topics;
+WITH
+stg_help_topics AS (SELECT * FROM staging.stg_help_topics),
+
+final AS (
+    SELECT topic_id, tag, json_object('name', tag) AS payload
+    FROM stg_help_topics
+)
+
+SELECT * FROM final;

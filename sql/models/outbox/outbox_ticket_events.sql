@@ -12,14 +12,12 @@
 -- the fallback admin's; each line names the actor either way. `event_key` is the ledger key:
 -- the first event's id, or 'summary:<ticket>'.
 CREATE OR REPLACE TABLE outbox.outbox_ticket_events AS
-WITH fallback AS (
-    SELECT max(a.id) AS admin_id FROM raw_intercom.admin a
-    WHERE lower(trim(a.email)) = (SELECT value FROM config.setting WHERE key = 'admins.fallback')
-),
-mode AS (SELECT coalesce((SELECT value FROM config.setting WHERE key = 'events'), 'notes') AS events),
+WITH settings AS (SELECT * FROM config.settings),
+fallback AS (SELECT * FROM intermediate.int_fallback_admin),
+mode AS (SELECT events FROM settings),
 sent AS (
     SELECT e.*, coalesce(aa.admin_id, (SELECT admin_id FROM fallback)) AS admin_id,
-           replace(replace(replace(e.sentence, '&', '&amp;'), '<', '&lt;'), '>', '&gt;') AS sentence_html,
+           html_escape(e.sentence) AS sentence_html,
            lag(e.happened_at) OVER w AS previous_at,
            lag(e.actor) OVER w AS previous_actor
     FROM intermediate.int_ticket_events e

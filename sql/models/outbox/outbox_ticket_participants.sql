@@ -13,11 +13,9 @@
 -- part. Collaborators who cannot be contacts (no e-mail, no phone) are in
 -- reports.rpt_contact_exclusions and only named in the notes fallback.
 CREATE OR REPLACE TABLE outbox.outbox_ticket_participants AS
-WITH fallback AS (
-    SELECT max(a.id) AS admin_id FROM raw_intercom.admin a
-    WHERE lower(trim(a.email)) = (SELECT value FROM config.setting WHERE key = 'admins.fallback')
-),
-mode AS (SELECT coalesce((SELECT value FROM config.setting WHERE key = 'participants'), 'add') AS participants),
+WITH settings AS (SELECT * FROM config.settings),
+fallback AS (SELECT * FROM intermediate.int_fallback_admin),
+mode AS (SELECT participants FROM settings),
 tickets AS (
     SELECT t.ticket_id, t.number, t.user_id AS requester_id, s.created AS created_at
     FROM intermediate.int_tickets t
@@ -61,10 +59,8 @@ final AS (
     SELECT ticket_id, any_value(number), 'note', any_value(number) || ':cc', any_value(created_at), count(*),
            json_object('message_type', 'note', 'type', 'admin', 'admin_id', (SELECT admin_id FROM fallback),
                        'body', '<p><em>Also on this ticket in osTicket (CC):</em> '
-                               || string_agg(replace(replace(replace(
-                                      coalesce(nullif(trim(name), ''), 'user ' || user_id)
-                                      || coalesce(' <' || email || '>', ''),
-                                      '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), ', ' ORDER BY since, user_id)
+                               || string_agg(html_escape(coalesce(nullif(trim(name), ''), 'user ' || user_id)
+                                      || coalesce(' <' || email || '>', '')), ', ' ORDER BY since, user_id)
                                || '</p>',
                        'created_at', epoch(any_value(created_at))::BIGINT,
                        'skip_notifications', true)

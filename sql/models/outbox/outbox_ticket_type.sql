@@ -4,12 +4,19 @@
 -- customer replies possible ("User replies are not allowed on Backoffice tickets") and holds
 -- the osTicket fields as its attributes (outbox.outbox_ticket_type_attributes).
 CREATE OR REPLACE TABLE outbox.outbox_ticket_type AS
-SELECT s.value AS name,
-       json_object(
-           'name', s.value,
-           'description', 'Tickets migrated from osTicket',
-           'category', 'Customer',
-           'is_internal', false
-       ) AS payload
-FROM config.setting s
-WHERE s.key = 'tickets.type_name';
+WITH
+settings AS (SELECT * FROM config.settings),
+
+final AS (
+    SELECT s.tickets_type_name AS name,
+           json_object(
+               'name', s.tickets_type_name,
+               'description', 'Tickets migrated from osTicket',
+               'category', 'Customer',
+               'is_internal', false
+           ) AS payload
+    FROM settings s
+    WHERE s.tickets_type_name IS NOT NULL
+)
+
+SELECT * FROM final;

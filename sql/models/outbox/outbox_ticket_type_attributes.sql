@@ -8,11 +8,18 @@
 -- are kept as values. list_items is comma-delimited: commas inside options become semicolons.
 -- json_merge_patch('{}', …) drops the keys whose value is NULL (the API wants them absent).
 CREATE OR REPLACE TABLE outbox.outbox_ticket_type_attributes AS
-WITH priorities AS (
+WITH
+raw_ticket_priority AS (SELECT * FROM raw.ticket_priority),
+config_priority_map AS (SELECT * FROM config.priority_map),
+int_attribute_map AS (SELECT * FROM intermediate.int_attribute_map),
+stg_custom_fields AS (SELECT * FROM staging.stg_custom_fields),
+
+priorities AS (
     SELECT string_agg(replace(coalesce(m.value, p.priority_desc), ',', ';'), ',' ORDER BY p.priority_urgency, p.priority_id) AS items
-    FROM raw.ticket_priority p
-    LEFT JOIN config.priority_map m ON lower(m.priority) = lower(p.priority)
+    FROM raw_ticket_priority p
+    LEFT JOIN config_priority_map m ON lower(m.priority) = lower(p.priority)
 ),
+
 fixed(position, name, description, data_type, list_items) AS (
     VALUES (1, 'osTicket number', 'Ticket number in osTicket (search by it to find a migrated ticket)', 'string', NULL),
            (2, 'osTicket ID', 'Internal ticket id in osTicket', 'integer', NULL),
@@ -23,22 +30,27 @@ fixed(position, name, description, data_type, list_items) AS (
            (7, 'Overdue in osTicket', 'osTicket had marked the ticket overdue', 'boolean', NULL),
            (8, 'Due at', 'Due date in osTicket (manual, else computed by the SLA)', 'datetime', NULL),
            (9, 'Closed at', 'When osTicket closed the ticket', 'datetime', NULL)
+),
+
+final AS (
+    SELECT position, NULL::BIGINT AS field_id, name, data_type,
+           json_merge_patch('{}', json_object('name', name, 'description', description, 'data_type', data_type,
+                       'required_to_create', false, 'visible_on_create', true,
+                       'visible_to_contacts', false, 'list_items', list_items)) AS payload
+    FROM fixed
+    UNION ALL
+    SELECT 100 + row_number() OVER (ORDER BY m.field_id), m.field_id, m.attribute_name, m.data_type,
+           json_merge_patch('{}', json_object('name', m.attribute_name,
+                       'description', coalesce(nullif(m.label, ''), m.field_name) || ' (' || m.form_title || ')',
+                       'data_type', m.data_type,
+                       'required_to_create', false, 'visible_on_create', true,
+                       'visible_to_contacts', f.flags & 256 <> 0,
+                       'multiline', CASE WHEN m.data_type = 'string' THEN m.multiline END,
+                       'list_items', CASE WHEN m.data_type = 'list'
+                                          THEN array_to_string(list_transform(m.options, lambda o: replace(o, ',', ';')), ',') END)) AS payload
+    FROM int_attribute_map m
+    JOIN stg_custom_fields f ON f.field_id = m.field_id
+    WHERE m.target = 'ticket' AND m.data_type IS NOT NULL AND m.data_type <> 'files'
 )
-SELECT position, NULL::BIGINT AS field_id, name, data_type,
-       json_merge_patch('{}', json_object('name', name, 'description', description, 'data_type', data_type,
-                   'required_to_create', false, 'visible_on_create', true,
-                   'visible_to_contacts', false, 'list_items', list_items)) AS payload
-FROM fixed
-UNION ALL
-SELECT 100 + row_number() OVER (ORDER BY m.field_id), m.field_id, m.attribute_name, m.data_type,
-       json_merge_patch('{}', json_object('name', m.attribute_name,
-                   'description', coalesce(nullif(m.label, ''), m.field_name) || ' (' || m.form_title || ')',
-                   'data_type', m.data_type,
-                   'required_to_create', false, 'visible_on_create', true,
-                   'visible_to_contacts', f.flags & 256 <> 0,
-                   'multiline', CASE WHEN m.data_type = 'string' THEN m.multiline END,
-                   'list_items', CASE WHEN m.data_type = 'list'
-                                      THEN array_to_string(list_transform(m.options, lambda o: replace(o, ',', ';')), ',') END)) AS payload
-FROM intermediate.int_attribute_map m
-JOIN staging.stg_custom_fields f ON f.field_id = m.field_id
-WHERE m.target = 'ticket' AND m.data_type IS NOT NULL AND m.data_type <> 'files';
+
+SELECT * FROM final;

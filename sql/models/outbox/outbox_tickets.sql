@@ -7,44 +7,58 @@
 -- description the first visible entry (its part is not sent again as a reply); list attributes
 -- carry the option label, which the loader swaps for the list item id Intercom wants.
 CREATE OR REPLACE TABLE outbox.outbox_tickets AS
-WITH custom AS (
+WITH
+int_field_values AS (SELECT * FROM intermediate.int_field_values),
+stage_parts AS (SELECT * FROM stage.parts),
+int_tickets AS (SELECT * FROM intermediate.int_tickets),
+stg_tickets AS (SELECT * FROM staging.stg_tickets),
+raw_sla AS (SELECT * FROM raw.sla),
+config_priority_map AS (SELECT * FROM config.priority_map),
+
+custom AS (
     SELECT object_id AS ticket_id, ('{' || string_agg(to_json(attribute_name) || ':' || value_json, ',' ORDER BY field_id) || '}')::JSON AS attrs
-    FROM intermediate.int_field_values
+    FROM int_field_values
     WHERE target = 'ticket'
     GROUP BY object_id
 ),
+
 description AS (
     SELECT p.entry_id,
            CASE WHEN trim(p.body_text) = '' THEN '(no text in osTicket)' ELSE p.body_text END AS body
-    FROM stage.parts p
+    FROM stage_parts p
+),
+
+final AS (
+    SELECT t.ticket_id, t.number, t.contact_external_id, t.company_id, t.assignee_admin_id, t.team_id,
+           t.state_category, t.state_category <> 'resolved' AS open, t.tag, t.description_entry_id,
+           json_merge_patch('{}', json_object(
+               'contacts', [json_object('external_id', t.contact_external_id)],
+               'ticket_attributes', json_merge_patch(
+                   json_object(
+                       '_default_title_', t.title,
+                       '_default_description_', coalesce(d.body, '(no message in osTicket)'),
+                       'osTicket number', s.number,
+                       'osTicket ID', s.ticket_id,
+                       'Source channel', s.source,
+                       'Priority', coalesce(pm.value, s.priority_label),
+                       'SLA plan', sla.name,
+                       'SLA grace hours', sla.grace_period::BIGINT,
+                       'Overdue in osTicket', s.overdue,
+                       'Due at', epoch(s.due_at)::BIGINT,
+                       'Closed at', CASE WHEN s.state IN ('closed', 'archived') THEN epoch(s.closed)::BIGINT END),
+                   coalesce(c.attrs, '{}'::JSON)),
+               'created_at', epoch(s.created)::BIGINT,
+               'assignment', CASE WHEN t.assignee_admin_id IS NOT NULL OR t.team_id IS NOT NULL THEN
+                   json_object('admin_assignee_id', t.assignee_admin_id, 'team_assignee_id', t.team_id) END,
+               'skip_notifications', true
+           )) AS payload
+    FROM int_tickets t
+    JOIN stg_tickets s ON s.ticket_id = t.ticket_id
+    LEFT JOIN raw_sla sla ON sla.id = s.sla_id
+    LEFT JOIN config_priority_map pm ON lower(pm.priority) = s.priority
+    LEFT JOIN custom c ON c.ticket_id = t.ticket_id
+    LEFT JOIN description d ON d.entry_id = t.description_entry_id
+    WHERE t.outcome = 'migrate'
 )
-SELECT t.ticket_id, t.number, t.contact_external_id, t.company_id, t.assignee_admin_id, t.team_id,
-       t.state_category, t.state_category <> 'resolved' AS open, t.tag, t.description_entry_id,
-       json_merge_patch('{}', json_object(
-           'contacts', [json_object('external_id', t.contact_external_id)],
-           'ticket_attributes', json_merge_patch(
-               json_object(
-                   '_default_title_', t.title,
-                   '_default_description_', coalesce(d.body, '(no message in osTicket)'),
-                   'osTicket number', s.number,
-                   'osTicket ID', s.ticket_id,
-                   'Source channel', s.source,
-                   'Priority', coalesce(pm.value, s.priority_label),
-                   'SLA plan', sla.name,
-                   'SLA grace hours', sla.grace_period::BIGINT,
-                   'Overdue in osTicket', s.overdue,
-                   'Due at', epoch(s.due_at)::BIGINT,
-                   'Closed at', CASE WHEN s.state IN ('closed', 'archived') THEN epoch(s.closed)::BIGINT END),
-               coalesce(c.attrs, '{}'::JSON)),
-           'created_at', epoch(s.created)::BIGINT,
-           'assignment', CASE WHEN t.assignee_admin_id IS NOT NULL OR t.team_id IS NOT NULL THEN
-               json_object('admin_assignee_id', t.assignee_admin_id, 'team_assignee_id', t.team_id) END,
-           'skip_notifications', true
-       )) AS payload
-FROM intermediate.int_tickets t
-JOIN staging.stg_tickets s ON s.ticket_id = t.ticket_id
-LEFT JOIN raw.sla sla ON sla.id = s.sla_id
-LEFT JOIN config.priority_map pm ON lower(pm.priority) = s.priority
-LEFT JOIN custom c ON c.ticket_id = t.ticket_id
-LEFT JOIN description d ON d.entry_id = t.description_entry_id
-WHERE t.outcome = 'migrate';
+
+SELECT * FROM final;

@@ -4,7 +4,11 @@
 -- Why: on shared hosting without database access the fallback is the only way, and its
 -- trade-offs must be stated plainly, not discovered after the load.
 CREATE OR REPLACE TABLE reports.rpt_fallback_gaps AS
-WITH latest AS (SELECT kind FROM meta.snapshot ORDER BY snapshot_id DESC LIMIT 1),
+WITH
+meta_snapshot AS (SELECT * FROM meta.snapshot),
+
+latest AS (SELECT kind FROM meta_snapshot ORDER BY snapshot_id DESC LIMIT 1),
+
 gaps (sort, object, missing, consequence) AS (VALUES
     (1, 'tickets, users, organizations', 'osTicket''s internal ids',
         'ids are assigned by ostmig in name/address order; contacts get external_id osticket-user-<that id>, so never mix a CSV run and a database run into one workspace'),
@@ -30,7 +34,12 @@ gaps (sort, object, missing, consequence) AS (VALUES
         'not in the exports: every exported ticket is its own ticket'),
     (12, 'times', 'the time zone of exported dates',
         'read in --source-timezone (default UTC): set it to osTicket''s zone')
+),
+
+final AS (
+    SELECT g.sort, g.object, g.missing, g.consequence
+    FROM gaps g, latest l WHERE l.kind = 'csv'
+    ORDER BY g.sort
 )
-SELECT g.sort, g.object, g.missing, g.consequence
-FROM gaps g, latest l WHERE l.kind = 'csv'
-ORDER BY g.sort;
+
+SELECT * FROM final;

@@ -4,7 +4,22 @@
 -- moves with the data. The customer's admin rebuilds each as an Intercom workflow from this
 -- list. Rule fields `field.<id>` name a form field; actions carry their target in JSON.
 CREATE OR REPLACE TABLE reports.rpt_filters AS
-WITH rules AS (
+WITH
+raw_filter_rule AS (SELECT * FROM raw.filter_rule),
+raw_form_field AS (SELECT * FROM raw.form_field),
+raw_filter_action AS (SELECT * FROM raw.filter_action),
+stg_departments AS (SELECT * FROM staging.stg_departments),
+raw_ticket_priority AS (SELECT * FROM raw.ticket_priority),
+raw_team AS (SELECT * FROM raw.team),
+stg_staff AS (SELECT * FROM staging.stg_staff),
+raw_sla AS (SELECT * FROM raw.sla),
+stg_help_topics AS (SELECT * FROM staging.stg_help_topics),
+raw_ticket_status AS (SELECT * FROM raw.ticket_status),
+raw_canned_response AS (SELECT * FROM raw.canned_response),
+int_team_inboxes AS (SELECT * FROM intermediate.int_team_inboxes),
+raw_filter AS (SELECT * FROM raw.filter),
+
+rules AS (
     SELECT r.filter_id,
            string_agg(
                CASE
@@ -20,10 +35,11 @@ WITH rules AS (
                || ' "' || r.val || '"'
                || CASE WHEN r.isactive = 0 THEN ' (rule disabled)' ELSE '' END,
                '; ' ORDER BY r.id) AS rules
-    FROM raw.filter_rule r
-    LEFT JOIN raw.form_field ff ON r.what = 'field.' || ff.id
+    FROM raw_filter_rule r
+    LEFT JOIN raw_form_field ff ON r.what = 'field.' || ff.id
     GROUP BY 1
 ),
+
 actions AS (
     SELECT a.filter_id, a.sort, a.id, a.type,
            json_extract_string(CASE WHEN json_valid(a.configuration) THEN a.configuration END, '$.' || CASE a.type
@@ -31,22 +47,24 @@ actions AS (
                WHEN 'agent' THEN 'staff_id' WHEN 'sla' THEN 'sla_id' WHEN 'topic' THEN 'topic_id'
                WHEN 'status' THEN 'status_id' WHEN 'canned' THEN 'canned_id' WHEN 'email' THEN 'recipients'
                ELSE 'x' END) AS target_id
-    FROM raw.filter_action a
+    FROM raw_filter_action a
 ),
+
 named AS (
     SELECT a.*,
            CASE a.type
-               WHEN 'dept' THEN (SELECT d.full_name FROM staging.stg_departments d WHERE d.dept_id::VARCHAR = a.target_id)
-               WHEN 'pri' THEN (SELECT p.priority FROM raw.ticket_priority p WHERE p.priority_id::VARCHAR = a.target_id)
-               WHEN 'team' THEN (SELECT t.name FROM raw.team t WHERE t.team_id::VARCHAR = a.target_id)
-               WHEN 'agent' THEN (SELECT s.name FROM staging.stg_staff s WHERE s.staff_id::VARCHAR = a.target_id)
-               WHEN 'sla' THEN (SELECT l.name FROM raw.sla l WHERE l.id::VARCHAR = a.target_id)
-               WHEN 'topic' THEN (SELECT h.full_name FROM staging.stg_help_topics h WHERE h.topic_id::VARCHAR = a.target_id)
-               WHEN 'status' THEN (SELECT s.name FROM raw.ticket_status s WHERE s.id::VARCHAR = a.target_id)
-               WHEN 'canned' THEN (SELECT c.title FROM raw.canned_response c WHERE c.canned_id::VARCHAR = a.target_id)
+               WHEN 'dept' THEN (SELECT d.full_name FROM stg_departments d WHERE d.dept_id::VARCHAR = a.target_id)
+               WHEN 'pri' THEN (SELECT p.priority FROM raw_ticket_priority p WHERE p.priority_id::VARCHAR = a.target_id)
+               WHEN 'team' THEN (SELECT t.name FROM raw_team t WHERE t.team_id::VARCHAR = a.target_id)
+               WHEN 'agent' THEN (SELECT s.name FROM stg_staff s WHERE s.staff_id::VARCHAR = a.target_id)
+               WHEN 'sla' THEN (SELECT l.name FROM raw_sla l WHERE l.id::VARCHAR = a.target_id)
+               WHEN 'topic' THEN (SELECT h.full_name FROM stg_help_topics h WHERE h.topic_id::VARCHAR = a.target_id)
+               WHEN 'status' THEN (SELECT s.name FROM raw_ticket_status s WHERE s.id::VARCHAR = a.target_id)
+               WHEN 'canned' THEN (SELECT c.title FROM raw_canned_response c WHERE c.canned_id::VARCHAR = a.target_id)
                ELSE a.target_id END AS target
     FROM actions a
 ),
+
 words AS (
     SELECT filter_id,
            string_agg(CASE type
@@ -68,7 +86,7 @@ words AS (
                WHEN 'replyto' THEN 'nothing (Intercom replies to the contact)'
                WHEN 'noresp' THEN 'leave out the auto-reply step'
                WHEN 'canned' THEN 'send the macro "' || coalesce(target, '?') || '" as a reply'
-               WHEN 'dept' THEN 'assign to team inbox "' || coalesce((SELECT i.expected_team FROM intermediate.int_team_inboxes i WHERE i.dept_id::VARCHAR = target_id), target, '?') || '"'
+               WHEN 'dept' THEN 'assign to team inbox "' || coalesce((SELECT i.expected_team FROM int_team_inboxes i WHERE i.dept_id::VARCHAR = target_id), target, '?') || '"'
                WHEN 'pri' THEN 'set the ticket attribute Priority to ' || coalesce(target, '?')
                WHEN 'team' THEN 'assign to team inbox "' || coalesce(target, '?') || '"'
                WHEN 'agent' THEN 'assign to teammate ' || coalesce(target, '?')
@@ -78,26 +96,31 @@ words AS (
                WHEN 'email' THEN 'notify with a teammate mention or an external webhook'
                ELSE 'review by hand' END, '; ' ORDER BY sort, id) AS rebuild
     FROM named GROUP BY 1
+),
+
+final AS (
+    SELECT f.id::BIGINT AS filter_id,
+           f.execorder::BIGINT AS run_order,
+           f.name,
+           f.isactive <> 0 AS active,
+           CASE f.target WHEN 'Any' THEN 'every channel' WHEN 'Web' THEN 'web portal' WHEN 'Email' THEN 'e-mail'
+                         WHEN 'API' THEN 'API' ELSE f.target END AS applies_to,
+           CASE WHEN f.match_all_rules <> 0 THEN 'all rules' ELSE 'any rule' END AS matches,
+           coalesce(r.rules, '(no rules)') AS rules,
+           coalesce(w.actions, '(no actions)') AS actions,
+           f.stop_onmatch <> 0 AS stops_later_filters,
+           nullif(trim(f.notes), '') AS notes,
+           CASE WHEN f.isactive = 0 THEN 'nothing (inactive): skip it'
+                ELSE 'Workflow (Settings › Automation › Workflows) on "customer sends a new message"'
+                     || CASE f.target WHEN 'Email' THEN ' by e-mail' WHEN 'Web' THEN ' in the Messenger' ELSE '' END
+                     || '; if ' || CASE WHEN f.match_all_rules <> 0 THEN 'all' ELSE 'any' END || ' of: '
+                     || coalesce(r.rules, 'always') || '; then: ' || coalesce(w.rebuild, 'nothing')
+                     || CASE WHEN f.stop_onmatch <> 0 THEN '; put it above the workflows after it' ELSE '' END
+           END AS rebuild_in_intercom
+    FROM raw_filter f
+    LEFT JOIN rules r ON r.filter_id = f.id
+    LEFT JOIN words w ON w.filter_id = f.id
+    ORDER BY f.execorder, f.id
 )
-SELECT f.id::BIGINT AS filter_id,
-       f.execorder::BIGINT AS run_order,
-       f.name,
-       f.isactive <> 0 AS active,
-       CASE f.target WHEN 'Any' THEN 'every channel' WHEN 'Web' THEN 'web portal' WHEN 'Email' THEN 'e-mail'
-                     WHEN 'API' THEN 'API' ELSE f.target END AS applies_to,
-       CASE WHEN f.match_all_rules <> 0 THEN 'all rules' ELSE 'any rule' END AS matches,
-       coalesce(r.rules, '(no rules)') AS rules,
-       coalesce(w.actions, '(no actions)') AS actions,
-       f.stop_onmatch <> 0 AS stops_later_filters,
-       nullif(trim(f.notes), '') AS notes,
-       CASE WHEN f.isactive = 0 THEN 'nothing (inactive): skip it'
-            ELSE 'Workflow (Settings › Automation › Workflows) on "customer sends a new message"'
-                 || CASE f.target WHEN 'Email' THEN ' by e-mail' WHEN 'Web' THEN ' in the Messenger' ELSE '' END
-                 || '; if ' || CASE WHEN f.match_all_rules <> 0 THEN 'all' ELSE 'any' END || ' of: '
-                 || coalesce(r.rules, 'always') || '; then: ' || coalesce(w.rebuild, 'nothing')
-                 || CASE WHEN f.stop_onmatch <> 0 THEN '; put it above the workflows after it' ELSE '' END
-       END AS rebuild_in_intercom
-FROM raw.filter f
-LEFT JOIN rules r ON r.filter_id = f.id
-LEFT JOIN words w ON w.filter_id = f.id
-ORDER BY f.execorder, f.id;
+
+SELECT * FROM final;

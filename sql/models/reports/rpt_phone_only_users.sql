@@ -3,9 +3,18 @@
 -- Why: they become contacts identified by phone only; Intercom cannot e-mail them and the
 -- customer may want to collect addresses first.
 CREATE OR REPLACE TABLE reports.rpt_phone_only_users AS
-SELECT u.user_id, u.name, u.phone, c.external_id,
-       (SELECT count(*) FROM raw.ticket t WHERE t.user_id = u.user_id) AS tickets
-FROM intermediate.int_contacts c
-JOIN staging.stg_users u ON u.user_id = c.user_id
-WHERE c.phone_only
-ORDER BY u.user_id;
+WITH
+raw_ticket AS (SELECT * FROM raw.ticket),
+int_contacts AS (SELECT * FROM intermediate.int_contacts),
+stg_users AS (SELECT * FROM staging.stg_users),
+
+final AS (
+    SELECT u.user_id, u.name, u.phone, c.external_id,
+           (SELECT count(*) FROM raw_ticket t WHERE t.user_id = u.user_id) AS tickets
+    FROM int_contacts c
+    JOIN stg_users u ON u.user_id = c.user_id
+    WHERE c.phone_only
+    ORDER BY u.user_id
+)
+
+SELECT * FROM final;

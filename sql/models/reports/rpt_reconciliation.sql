@@ -5,106 +5,142 @@
 -- in review; then what the load confirmed and what the last verify found different. A view, so
 -- the load and verify columns are current whenever the report is written.
 CREATE OR REPLACE VIEW reports.rpt_reconciliation AS
-WITH loaded AS (
-    SELECT object_type, count(*) AS n FROM load.ledger
+WITH
+load_ledger AS NOT MATERIALIZED (SELECT * FROM load.ledger),
+outbox_attachments AS NOT MATERIALIZED (SELECT * FROM outbox.outbox_attachments),
+load_verify_run AS (SELECT * FROM load.verify_run),
+rpt_ticket_exclusions AS (SELECT * FROM reports.rpt_ticket_exclusions),
+rpt_contact_exclusions AS (SELECT * FROM reports.rpt_contact_exclusions),
+rpt_part_exclusions AS (SELECT * FROM reports.rpt_part_exclusions),
+stage_split_excluded AS NOT MATERIALIZED (SELECT * FROM stage.split_excluded),
+rpt_attachment_exclusions AS NOT MATERIALIZED (SELECT * FROM reports.rpt_attachment_exclusions),
+stage_parts AS NOT MATERIALIZED (SELECT * FROM stage.parts),
+stage_part_attachment AS NOT MATERIALIZED (SELECT * FROM stage.part_attachment),
+raw_attachment AS NOT MATERIALIZED (SELECT * FROM raw.attachment),
+int_ticket_events AS NOT MATERIALIZED (SELECT * FROM intermediate.int_ticket_events),
+settings AS (SELECT * FROM config.settings),
+raw_thread_event AS NOT MATERIALIZED (SELECT * FROM raw.thread_event),
+stage_review_queue AS (SELECT * FROM stage.review_queue),
+raw_organization AS (SELECT * FROM raw.organization),
+outbox_companies AS (SELECT * FROM outbox.outbox_companies),
+outbox_contacts AS (SELECT * FROM outbox.outbox_contacts),
+raw_ticket AS (SELECT * FROM raw.ticket),
+outbox_tickets AS NOT MATERIALIZED (SELECT * FROM outbox.outbox_tickets),
+raw_thread_entry AS (SELECT * FROM raw.thread_entry),
+outbox_ticket_parts AS (SELECT * FROM outbox.outbox_ticket_parts),
+int_tickets AS NOT MATERIALIZED (SELECT * FROM intermediate.int_tickets),
+stage_part_image AS (SELECT * FROM stage.part_image),
+outbox_ticket_events AS NOT MATERIALIZED (SELECT * FROM outbox.outbox_ticket_events),
+
+loaded AS (
+    SELECT object_type, count(*) AS n FROM load_ledger
     WHERE status IN ('created', 'existing') GROUP BY 1
 ),
--- Files whose carrier (their reply or note, or the file note after it) the load settled.
+
 files_loaded AS (
-    SELECT a.attachment_id, a.image_n FROM outbox.outbox_attachments a JOIN load.ledger l
+    SELECT a.attachment_id, a.image_n FROM outbox_attachments a JOIN load_ledger l
       ON (a.carrier = 'note' AND l.object_type = 'attachment_note' AND l.source_key = a.entry_id || ':' || a.batch)
       OR (a.carrier = 'part' AND l.object_type = 'part' AND l.source_key = a.entry_id::VARCHAR)
     WHERE l.status IN ('created', 'existing')
 ),
+
 verify AS (
-    SELECT object_type, checked, mismatched FROM load.verify_run WHERE NOT sample
+    SELECT object_type, checked, mismatched FROM load_verify_run WHERE NOT sample
     QUALIFY row_number() OVER (PARTITION BY object_type ORDER BY run_at DESC) = 1
 ),
+
 reasons AS (
-    SELECT 'tickets' AS object, reason, count(*) AS n FROM reports.rpt_ticket_exclusions GROUP BY ALL
-    UNION ALL SELECT 'users', reason, count(*) FROM reports.rpt_contact_exclusions WHERE outcome = 'excluded' GROUP BY ALL
-    UNION ALL SELECT 'thread entries', reason, count(*) FROM reports.rpt_part_exclusions GROUP BY ALL
-    UNION ALL SELECT 'thread entries', reason, count(*) FROM stage.split_excluded GROUP BY ALL
-    UNION ALL SELECT 'files', reason, count(*) FROM reports.rpt_attachment_exclusions WHERE attachment_id IS NOT NULL GROUP BY ALL
-    UNION ALL SELECT 'pasted images', reason, count(*) FROM reports.rpt_attachment_exclusions WHERE attachment_id IS NULL GROUP BY ALL
+    SELECT 'tickets' AS object, reason, count(*) AS n FROM rpt_ticket_exclusions GROUP BY ALL
+    UNION ALL SELECT 'users', reason, count(*) FROM rpt_contact_exclusions WHERE outcome = 'excluded' GROUP BY ALL
+    UNION ALL SELECT 'thread entries', reason, count(*) FROM rpt_part_exclusions GROUP BY ALL
+    UNION ALL SELECT 'thread entries', reason, count(*) FROM stage_split_excluded GROUP BY ALL
+    UNION ALL SELECT 'files', reason, count(*) FROM rpt_attachment_exclusions WHERE attachment_id IS NOT NULL GROUP BY ALL
+    UNION ALL SELECT 'pasted images', reason, count(*) FROM rpt_attachment_exclusions WHERE attachment_id IS NULL GROUP BY ALL
     UNION ALL SELECT 'quoted mail history', 'kept in stage.parts.quoted_html, not sent: it quotes earlier mail, mostly the thread''s own messages', count(*)
-        FROM stage.parts WHERE quoted_html IS NOT NULL HAVING count(*) > 0
+        FROM stage_parts WHERE quoted_html IS NOT NULL HAVING count(*) > 0
     UNION ALL SELECT 'files', 'holds the text of its entry (sent as that part''s body)', count(*)
-        FROM stage.part_attachment WHERE role = 'body' HAVING count(*) > 0
+        FROM stage_part_attachment WHERE role = 'body' HAVING count(*) > 0
     UNION ALL SELECT 'files', 'on an entry that is not sent (a superseded edit or a task)', count(*)
-        FROM raw.attachment a WHERE a.type = 'H'
-          AND NOT EXISTS (SELECT 1 FROM stage.part_attachment p WHERE p.attachment_id = a.id) HAVING count(*) > 0
-    UNION ALL SELECT 'activity events', fate, count(*) FROM intermediate.int_ticket_events WHERE fate <> 'send' GROUP BY ALL
-    UNION ALL SELECT 'activity events', 'events = "skip" in ostmig.toml', count(*) FROM intermediate.int_ticket_events
-        WHERE fate = 'send' AND (SELECT value FROM config.setting WHERE key = 'events') = 'skip' HAVING count(*) > 0
-    UNION ALL SELECT 'activity events', 'on a thread that is not a ticket''s (a task, or a deleted ticket)', count(*) FROM raw.thread_event te
-        WHERE te.id NOT IN (SELECT event_id FROM intermediate.int_ticket_events) HAVING count(*) > 0
+        FROM raw_attachment a WHERE a.type = 'H'
+          AND NOT EXISTS (SELECT 1 FROM stage_part_attachment p WHERE p.attachment_id = a.id) HAVING count(*) > 0
+    UNION ALL SELECT 'activity events', fate, count(*) FROM int_ticket_events WHERE fate <> 'send' GROUP BY ALL
+    UNION ALL SELECT 'activity events', 'events = "skip" in ostmig.toml', count(*) FROM int_ticket_events
+        WHERE fate = 'send' AND (SELECT events FROM settings) = 'skip' HAVING count(*) > 0
+    UNION ALL SELECT 'activity events', 'on a thread that is not a ticket''s (a task, or a deleted ticket)', count(*) FROM raw_thread_event te
+        WHERE te.id NOT IN (SELECT event_id FROM int_ticket_events) HAVING count(*) > 0
 ),
+
 excluded AS (
     SELECT object, sum(n)::BIGINT AS n,
            string_agg(reason || ' (' || n || ')', '; ' ORDER BY n DESC, reason) AS why
     FROM reasons GROUP BY 1
 ),
--- Held for review and neither staged nor excluded (a review item can also be sent, flagged).
+
 review AS (
-    SELECT 'thread entries' AS object, count(*) AS n FROM stage.review_queue q
+    SELECT 'thread entries' AS object, count(*) AS n FROM stage_review_queue q
     WHERE q.object_type = 'thread_entry'
-      AND q.object_id NOT IN (SELECT entry_id FROM stage.parts)
-      AND q.object_id NOT IN (SELECT entry_id FROM stage.split_excluded)
+      AND q.object_id NOT IN (SELECT entry_id FROM stage_parts)
+      AND q.object_id NOT IN (SELECT entry_id FROM stage_split_excluded)
 ),
+
 counts AS (
     SELECT 1 AS ord, 'organizations' AS object, 'companies' AS becomes,
-           (SELECT count(*) FROM raw.organization) AS in_osticket,
-           (SELECT count(*) FROM outbox.outbox_companies) AS staged,
+           (SELECT count(*) FROM raw_organization) AS in_osticket,
+           (SELECT count(*) FROM outbox_companies) AS staged,
            (SELECT n FROM loaded WHERE object_type = 'company') AS loaded,
            'company' AS verified_as
     UNION ALL
     SELECT 2, 'users', 'contacts', (SELECT count(*) FROM raw."user"),
-           (SELECT count(*) FROM outbox.outbox_contacts),
+           (SELECT count(*) FROM outbox_contacts),
            (SELECT n FROM loaded WHERE object_type = 'contact'), 'contact'
     UNION ALL
-    SELECT 3, 'tickets', 'tickets', (SELECT count(*) FROM raw.ticket),
-           (SELECT count(*) FROM outbox.outbox_tickets),
+    SELECT 3, 'tickets', 'tickets', (SELECT count(*) FROM raw_ticket),
+           (SELECT count(*) FROM outbox_tickets),
            (SELECT n FROM loaded WHERE object_type = 'ticket'), 'ticket'
     UNION ALL
-    SELECT 4, 'thread entries', 'descriptions, replies and notes', (SELECT count(*) FROM raw.thread_entry),
-           (SELECT count(*) FROM outbox.outbox_ticket_parts)
-             + (SELECT count(*) FROM outbox.outbox_tickets t JOIN intermediate.int_tickets i USING (ticket_id)
+    SELECT 4, 'thread entries', 'descriptions, replies and notes', (SELECT count(*) FROM raw_thread_entry),
+           (SELECT count(*) FROM outbox_ticket_parts)
+             + (SELECT count(*) FROM outbox_tickets t JOIN int_tickets i USING (ticket_id)
                 WHERE i.description_entry_id IS NOT NULL),
            (SELECT n FROM loaded WHERE object_type = 'part')
-             + (SELECT count(*) FROM load.ledger l JOIN outbox.outbox_tickets t ON t.number = l.source_key
-                JOIN intermediate.int_tickets i USING (ticket_id)
+             + (SELECT count(*) FROM load_ledger l JOIN outbox_tickets t ON t.number = l.source_key
+                JOIN int_tickets i USING (ticket_id)
                 WHERE l.object_type = 'ticket' AND l.status IN ('created', 'existing') AND i.description_entry_id IS NOT NULL),
            NULL
     UNION ALL
-    SELECT 5, 'files', 'files of their reply or note, or of the note right after it', (SELECT count(*) FROM raw.attachment WHERE type = 'H'),
-           (SELECT count(*) FROM outbox.outbox_attachments WHERE attachment_id IS NOT NULL),
+    SELECT 5, 'files', 'files of their reply or note, or of the note right after it', (SELECT count(*) FROM raw_attachment WHERE type = 'H'),
+           (SELECT count(*) FROM outbox_attachments WHERE attachment_id IS NOT NULL),
            (SELECT count(*) FROM files_loaded WHERE attachment_id IS NOT NULL),
            NULL
     UNION ALL
-    SELECT 5.5, 'pasted images', 'files of their part (data: images in bodies)', (SELECT count(*) FROM stage.part_image),
-           (SELECT count(*) FROM outbox.outbox_attachments WHERE image_n IS NOT NULL),
+    SELECT 5.5, 'pasted images', 'files of their part (data: images in bodies)', (SELECT count(*) FROM stage_part_image),
+           (SELECT count(*) FROM outbox_attachments WHERE image_n IS NOT NULL),
            (SELECT count(*) FROM files_loaded WHERE image_n IS NOT NULL),
            NULL
     UNION ALL
-    SELECT 5.7, 'quoted mail history', 'not sent (listed)', (SELECT count(*) FROM stage.parts WHERE quoted_html IS NOT NULL),
+    SELECT 5.7, 'quoted mail history', 'not sent (listed)', (SELECT count(*) FROM stage_parts WHERE quoted_html IS NOT NULL),
            0, NULL, NULL
     UNION ALL
-    SELECT 6, 'activity events', 'admin notes (events = "notes" or "summary")', (SELECT count(*) FROM raw.thread_event),
-           (SELECT coalesce(sum(events), 0) FROM outbox.outbox_ticket_events),
-           (SELECT coalesce(sum(o.events), 0) FROM outbox.outbox_ticket_events o JOIN load.ledger l
+    SELECT 6, 'activity events', 'admin notes (events = "notes" or "summary")', (SELECT count(*) FROM raw_thread_event),
+           (SELECT coalesce(sum(events), 0) FROM outbox_ticket_events),
+           (SELECT coalesce(sum(o.events), 0) FROM outbox_ticket_events o JOIN load_ledger l
               ON l.object_type = 'event' AND l.source_key = o.event_key
             WHERE l.status IN ('created', 'existing')),
            NULL
+),
+
+final AS (
+    SELECT c.object, c.becomes, c.in_osticket, c.staged,
+           coalesce(e.n, 0) AS excluded, e.why AS excluded_because,
+           coalesce(r.n, 0) AS in_review,
+           c.in_osticket - c.staged - coalesce(e.n, 0) - coalesce(r.n, 0) AS unaccounted,
+           coalesce(c.loaded, 0) AS loaded,
+           v.checked AS verified, v.mismatched AS with_differences
+    FROM counts c
+    LEFT JOIN excluded e USING (object)
+    LEFT JOIN review r USING (object)
+    LEFT JOIN verify v ON v.object_type = c.verified_as
+    ORDER BY c.ord
 )
-SELECT c.object, c.becomes, c.in_osticket, c.staged,
-       coalesce(e.n, 0) AS excluded, e.why AS excluded_because,
-       coalesce(r.n, 0) AS in_review,
-       c.in_osticket - c.staged - coalesce(e.n, 0) - coalesce(r.n, 0) AS unaccounted,
-       coalesce(c.loaded, 0) AS loaded,
-       v.checked AS verified, v.mismatched AS with_differences
-FROM counts c
-LEFT JOIN excluded e USING (object)
-LEFT JOIN review r USING (object)
-LEFT JOIN verify v ON v.object_type = c.verified_as
-ORDER BY c.ord;
+
+SELECT * FROM final;

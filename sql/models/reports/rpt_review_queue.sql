@@ -2,7 +2,15 @@
 -- Grain: one row per stage.review_queue item.
 -- Why: nothing is dropped silently; these items wait for the customer (or analyst).
 CREATE OR REPLACE VIEW reports.rpt_review_queue AS
-SELECT q.stage, q.object_type, q.object_id, t.number AS ticket, q.reason, q.detail
-FROM stage.review_queue q
-LEFT JOIN raw.ticket t ON t.ticket_id = q.ticket_id
-ORDER BY q.stage, q.reason, t.number, q.object_id;
+WITH
+stage_review_queue AS (SELECT * FROM stage.review_queue),
+raw_ticket AS (SELECT * FROM raw.ticket),
+
+final AS (
+    SELECT q.stage, q.object_type, q.object_id, t.number AS ticket, q.reason, q.detail
+    FROM stage_review_queue q
+    LEFT JOIN raw_ticket t ON t.ticket_id = q.ticket_id
+    ORDER BY q.stage, q.reason, t.number, q.object_id
+)
+
+SELECT * FROM final;

@@ -4,38 +4,63 @@
 -- snapshot exactly as copied (raw.*), with no mapping applied yet. Runs as-is in the duckdb shell;
 -- `ostmig discover` runs the query below the CREATE line straight after a snapshot.
 CREATE OR REPLACE VIEW reports.rpt_scope_audit AS
-with snap as (
-    select * from meta.snapshot order by snapshot_id desc limit 1
+WITH
+meta_snapshot AS (SELECT * FROM meta.snapshot),
+meta_snapshot_table AS (SELECT * FROM meta.snapshot_table),
+raw_ticket AS NOT MATERIALIZED (SELECT * FROM raw.ticket),
+raw_ticket_status AS (SELECT * FROM raw.ticket_status),
+raw_thread_entry AS NOT MATERIALIZED (SELECT * FROM raw.thread_entry),
+raw_form_field AS (SELECT * FROM raw.form_field),
+raw_form AS (SELECT * FROM raw.form),
+raw_attachment AS NOT MATERIALIZED (SELECT * FROM raw.attachment),
+raw_file AS (SELECT * FROM raw.file),
+raw_thread AS (SELECT * FROM raw.thread),
+raw_user_email AS (SELECT * FROM raw.user_email),
+raw_organization AS (SELECT * FROM raw.organization),
+raw_staff AS NOT MATERIALIZED (SELECT * FROM raw.staff),
+raw_department AS (SELECT * FROM raw.department),
+raw_team AS (SELECT * FROM raw.team),
+raw_sla AS (SELECT * FROM raw.sla),
+raw_help_topic AS (SELECT * FROM raw.help_topic),
+
+snap AS (
+    select * from meta_snapshot order by snapshot_id desc limit 1
 ),
-tables as (
-    select * from meta.snapshot_table where snapshot_id = (select snapshot_id from snap)
+
+tables AS (
+    select * from meta_snapshot_table where snapshot_id = (select snapshot_id from snap)
 ),
-ticket_state as (
+
+ticket_state AS (
     select coalesce(s.state, 'unknown status ' || t.status_id) as state, count(*) as n
-    from raw.ticket t left join raw.ticket_status s on s.id = t.status_id
+    from raw_ticket t left join raw_ticket_status s on s.id = t.status_id
     group by all
 ),
-entry_type as (
+
+entry_type AS (
     select case type when 'M' then 'messages' when 'R' then 'responses' when 'N' then 'notes'
                 else 'type ' || type end as item, count(*) as n
-    from raw.thread_entry where flags & 4 = 0 group by all
+    from raw_thread_entry where flags & 4 = 0 group by all
 ),
-field_inventory as (
+
+field_inventory AS (
     select case f.type when 'T' then 'ticket' when 'U' then 'contact' when 'O' then 'organization'
                 when 'A' then 'task' when 'G' then 'help topic' else 'form type ' || f.type end
            || ' form "' || coalesce(f.title, '') || '": ' || ff.type as item,
            count(*) as n,
            string_agg(coalesce(ff.name, ff.label, ''), ', ' order by ff.sort) as names
-    from raw.form_field ff join raw.form f on f.id = ff.form_id
+    from raw_form_field ff join raw_form f on f.id = ff.form_id
     where ff.type not in ('break', 'info')
     group by all
 ),
-ticket_files as (
+
+ticket_files AS (
     select distinct f.id, f.size
-    from raw.attachment a join raw.file f on f.id = a.file_id
+    from raw_attachment a join raw_file f on f.id = a.file_id
     where a.type = 'H'
 ),
-final as (
+
+audit AS (
     select 1 as ord, 'source' as section, 'osTicket version' as item, null::bigint as n, osticket_version as detail from snap
     union all select 2, 'source', 'schema signature', null, schema_signature from snap
     union all select 3, 'source', 'MySQL version', null, mysql_version from snap
@@ -48,30 +73,35 @@ final as (
     union all select 10, 'size', 'bytes copied', sum(bytes)::bigint, null from tables
     union all select 11, 'size', 'zero dates read as NULL', sum(zero_dates)::bigint, null from tables
     union all select 12, 'size', 'values repaired or listed (meta.snapshot_issue)', sum(issues)::bigint, null from tables
-    union all select 20, 'tickets', 'tickets', count(*), null from raw.ticket
+    union all select 20, 'tickets', 'tickets', count(*), null from raw_ticket
     union all select 21, 'tickets', 'state ' || state, n, null from ticket_state
-    union all select 22, 'tickets', 'merged into another ticket', count(*), null from raw.thread where object_type = 'C'
-    union all select 23, 'tickets', 'linked or merged children (ticket_pid set)', count(*), null from raw.ticket where ticket_pid is not null
+    union all select 22, 'tickets', 'merged into another ticket', count(*), null from raw_thread where object_type = 'C'
+    union all select 23, 'tickets', 'linked or merged children (ticket_pid set)', count(*), null from raw_ticket where ticket_pid is not null
     union all select 30, 'thread entries', item, n, null from entry_type
-    union all select 31, 'thread entries', 'superseded edits (hidden)', count(*), null from raw.thread_entry where flags & 4 <> 0
-    union all select 32, 'thread entries', 'moved from merged tickets', count(*), null from raw.thread_entry where flags & 1024 <> 0
-    union all select 33, 'thread entries', 'system / unidentified sender', count(*), null from raw.thread_entry where flags & 128 <> 0 and flags & 4 = 0
+    union all select 31, 'thread entries', 'superseded edits (hidden)', count(*), null from raw_thread_entry where flags & 4 <> 0
+    union all select 32, 'thread entries', 'moved from merged tickets', count(*), null from raw_thread_entry where flags & 1024 <> 0
+    union all select 33, 'thread entries', 'system / unidentified sender', count(*), null from raw_thread_entry where flags & 128 <> 0 and flags & 4 = 0
     union all select 40, 'people', 'users', count(*), null from raw."user"
     union all select 41, 'people', 'users without email', count(*), null from raw."user" u
-        where not exists (select 1 from raw.user_email e where e.user_id = u.id)
+        where not exists (select 1 from raw_user_email e where e.user_id = u.id)
     union all select 42, 'people', 'users without organization', count(*), null from raw."user" where org_id = 0
-    union all select 43, 'people', 'organizations', count(*), null from raw.organization
-    union all select 44, 'people', 'agents', count(*), null from raw.staff
-    union all select 45, 'people', 'agents inactive', count(*), null from raw.staff where isactive = 0
-    union all select 50, 'configuration', 'departments', count(*), null from raw.department
-    union all select 51, 'configuration', 'teams', count(*), null from raw.team
-    union all select 52, 'configuration', 'SLA plans', count(*), null from raw.sla
-    union all select 53, 'configuration', 'help topics', count(*), null from raw.help_topic
+    union all select 43, 'people', 'organizations', count(*), null from raw_organization
+    union all select 44, 'people', 'agents', count(*), null from raw_staff
+    union all select 45, 'people', 'agents inactive', count(*), null from raw_staff where isactive = 0
+    union all select 50, 'configuration', 'departments', count(*), null from raw_department
+    union all select 51, 'configuration', 'teams', count(*), null from raw_team
+    union all select 52, 'configuration', 'SLA plans', count(*), null from raw_sla
+    union all select 53, 'configuration', 'help topics', count(*), null from raw_help_topic
     union all select 60, 'custom fields', item, n, names from field_inventory
-    union all select 70, 'attachments', 'ticket attachments (links)', count(*), null from raw.attachment where type = 'H'
-    union all select 71, 'attachments', 'inline images and offloaded bodies', count(*), null from raw.attachment where type = 'H' and inline = 1
+    union all select 70, 'attachments', 'ticket attachments (links)', count(*), null from raw_attachment where type = 'H'
+    union all select 71, 'attachments', 'inline images and offloaded bodies', count(*), null from raw_attachment where type = 'H' and inline = 1
     union all select 72, 'attachments', 'distinct files', count(*), null from ticket_files
     union all select 73, 'attachments', 'total bytes of distinct files', coalesce(sum(size), 0)::bigint, null from ticket_files
     union all select 74, 'attachments', 'files over 10 MB', count(*), null from ticket_files where size > 10 * 1024 * 1024
+),
+
+final AS (
+    select section, item, n, detail from audit order by ord, item
 )
-select section, item, n, detail from final order by ord, item
+
+SELECT * FROM final;

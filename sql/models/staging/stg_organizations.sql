@@ -3,12 +3,19 @@
 -- Why: organization.domain is a comma list; a leading dot (".initech-labs.example") means
 -- "this domain's subdomains" in osTicket's auto-membership, so it is kept as a flag.
 CREATE OR REPLACE TABLE staging.stg_organizations AS
-SELECT o.id::BIGINT AS org_id,
-       trim(o.name) AS name,
-       list_filter(
-           list_transform(string_split(coalesce(o.domain, ''), ','), lambda d: lower(trim(d))),
-           lambda d: d <> ''
-       ) AS domains,
-       o.created,
-       o.updated
-FROM raw.organization o;
+WITH
+raw_organization AS (SELECT * FROM raw.organization),
+
+final AS (
+    SELECT o.id::BIGINT AS org_id,
+           trim(o.name) AS name,
+           list_filter(
+               list_transform(string_split(coalesce(o.domain, ''), ','), lambda d: lower(trim(d))),
+               lambda d: d <> ''
+           ) AS domains,
+           o.created,
+           o.updated
+    FROM raw_organization o
+)
+
+SELECT * FROM final;

@@ -7,20 +7,31 @@
 -- lower id: Intercom keeps one contact per address, osTicket's index may not have) is not sent:
 -- `email` is then NULL, `email_problem` says why and `source_email` keeps it for the review list.
 CREATE OR REPLACE TABLE staging.stg_users AS
-WITH phone AS (
+WITH
+raw_form_entry AS (SELECT * FROM raw.form_entry),
+raw_form AS (SELECT * FROM raw.form),
+raw_form_field AS (SELECT * FROM raw.form_field),
+raw_form_entry_values AS (SELECT * FROM raw.form_entry_values),
+raw_user AS NOT MATERIALIZED (SELECT * FROM raw.user),
+raw_user_email AS (SELECT * FROM raw.user_email),
+raw_organization AS (SELECT * FROM raw.organization),
+
+phone AS (
     SELECT fe.object_id::BIGINT AS user_id, max(v.value) AS phone
-    FROM raw.form_entry fe
-    JOIN raw.form f ON f.id = fe.form_id AND f.type = 'U'
-    JOIN raw.form_field ff ON ff.form_id = f.id AND ff.name = 'phone'
-    JOIN raw.form_entry_values v ON v.entry_id = fe.id AND v.field_id = ff.id
+    FROM raw_form_entry fe
+    JOIN raw_form f ON f.id = fe.form_id AND f.type = 'U'
+    JOIN raw_form_field ff ON ff.form_id = f.id AND ff.name = 'phone'
+    JOIN raw_form_entry_values v ON v.entry_id = fe.id AND v.field_id = ff.id
     WHERE fe.object_type = 'U' AND nullif(trim(v.value), '') IS NOT NULL
     GROUP BY fe.object_id
 ),
+
 address AS (
     SELECT u.id AS user_id, nullif(lower(trim(e.address)), '') AS address
-    FROM raw.user u
-    LEFT JOIN raw.user_email e ON e.id = u.default_email_id
+    FROM raw_user u
+    LEFT JOIN raw_user_email e ON e.id = u.default_email_id
 ),
+
 checked AS (
     SELECT user_id, address,
            -- One @; a local part without spaces, quotes or brackets and without stray dots; a
@@ -30,25 +41,31 @@ checked AS (
                AND NOT regexp_matches(address, '(^\.|\.\.|\.@|@-|-\.|\.-)') AS valid
     FROM address
 ),
+
 ranked AS (
     SELECT *, CASE WHEN valid THEN row_number() OVER (PARTITION BY address, valid ORDER BY user_id) END AS nth,
            CASE WHEN valid THEN min(user_id) OVER (PARTITION BY address, valid) END AS first_user
     FROM checked
+),
+
+final AS (
+    SELECT u.id::BIGINT AS user_id,
+           -- An organization that no longer exists is no organization (reports.rpt_broken_references).
+           CASE WHEN u.org_id IN (SELECT id FROM raw_organization) THEN u.org_id END::BIGINT AS org_id,
+           trim(u.name) AS name,
+           CASE WHEN a.valid AND a.nth = 1 THEN a.address END AS email,
+           CASE WHEN a.valid THEN split_part(a.address, '@', 2) END AS email_domain,
+           replace(p.phone, 'X', ' ext. ') AS phone,
+           u.created,
+           u.updated,
+           a.address AS source_email,
+           CASE WHEN a.address IS NULL THEN NULL
+                WHEN NOT a.valid THEN 'invalid_email'
+                WHEN a.nth > 1 THEN 'duplicate_email' END AS email_problem,
+           CASE WHEN a.nth > 1 THEN a.first_user END AS email_owner
+    FROM raw_user u
+    LEFT JOIN ranked a ON a.user_id = u.id
+    LEFT JOIN phone p ON p.user_id = u.id
 )
-SELECT u.id::BIGINT AS user_id,
-       -- An organization that no longer exists is no organization (reports.rpt_broken_references).
-       CASE WHEN u.org_id IN (SELECT id FROM raw.organization) THEN u.org_id END::BIGINT AS org_id,
-       trim(u.name) AS name,
-       CASE WHEN a.valid AND a.nth = 1 THEN a.address END AS email,
-       CASE WHEN a.valid THEN split_part(a.address, '@', 2) END AS email_domain,
-       replace(p.phone, 'X', ' ext. ') AS phone,
-       u.created,
-       u.updated,
-       a.address AS source_email,
-       CASE WHEN a.address IS NULL THEN NULL
-            WHEN NOT a.valid THEN 'invalid_email'
-            WHEN a.nth > 1 THEN 'duplicate_email' END AS email_problem,
-       CASE WHEN a.nth > 1 THEN a.first_user END AS email_owner
-FROM raw.user u
-LEFT JOIN ranked a ON a.user_id = u.id
-LEFT JOIN phone p ON p.user_id = u.id;
+
+SELECT * FROM final;

@@ -1,0 +1,87 @@
+//! `ostmig load` (the plan, or with --apply the load itself) and `ostmig verify`.
+use crate::cli::{LoadArgs, VerifyArgs};
+use crate::{Outcome, load, ui, verify};
+
+pub fn run(args: LoadArgs) -> anyhow::Result<Outcome> {
+    let target = match args.sample {
+        Some(n) => {
+            let strata = load::build_sample(&args.db.db, n)?;
+            let parts: Vec<String> = strata.iter().map(|(s, n)| format!("{n} {s}")).collect();
+            eprintln!(
+                "sample of {} tickets: {}",
+                strata.iter().map(|s| s.1).sum::<i64>(),
+                parts.join(" · ")
+            );
+            load::Target::Sample
+        }
+        None => load::Target::Main,
+    };
+    if !args.apply {
+        return plan(&args, target);
+    }
+    let results = load::run(&load::Options {
+        db: args.db.db.clone(),
+        url: args.intercom.intercom_url.clone(),
+        apply: true,
+        phase: args.phase,
+        continue_on_error: args.continue_on_error,
+        concurrency: args.concurrency,
+        target,
+        search_window: std::time::Duration::from_secs_f64(args.search_window.max(0.0)),
+    })?;
+    if args.json {
+        ui::json(&results)?;
+    } else {
+        load::print(&results, false);
+    }
+    for f in load::failures(&args.db.db, 20, target)? {
+        eprintln!("failed: {f}");
+    }
+    let parked: i64 = results.iter().map(|r| r.unknown).sum();
+    if parked > 0 {
+        eprintln!(
+            "{parked} tickets were sent but their answer was lost and search has not found them yet (load.ledger status 'unknown'); run the load again once Intercom's search has caught up: it finds them, or sends them if they are still absent"
+        );
+    }
+    Ok(super::problems_if(&results, |r| {
+        r.failed > 0 || r.unknown > 0
+    }))
+}
+
+/// Without --apply: what the load would send, and whether a check blocks it.
+fn plan(args: &LoadArgs, target: load::Target) -> anyhow::Result<Outcome> {
+    let plan = load::plan(&args.db.db, target)?;
+    if args.json {
+        ui::json(&plan)?;
+    } else {
+        load::print(&plan, true);
+    }
+    let blockers = load::blocking(&args.db.db)?;
+    if blockers.is_empty() {
+        eprintln!("nothing sent; add --apply to load");
+        return Ok(Outcome::Ok);
+    }
+    eprintln!("blocking: {} (see `ostmig check`)", blockers.join(", "));
+    Ok(Outcome::Problems)
+}
+
+pub fn verify(args: VerifyArgs) -> anyhow::Result<Outcome> {
+    let checked = verify::run(
+        &args.db.db,
+        &args.intercom.intercom_url,
+        super::target_of(args.sample),
+    )?;
+    if args.json {
+        ui::json(&checked)?;
+    } else {
+        verify::print(&checked);
+    }
+    if checked.iter().any(|c| c.mismatched > 0) {
+        eprintln!(
+            "differences: duckdb {} -c \"select * from load.verify_mismatch\"",
+            args.db.db.display()
+        );
+        return Ok(Outcome::Problems);
+    }
+    Ok(Outcome::Ok)
+}

@@ -1,0 +1,35 @@
+//! `ostmig sim`: the local Intercom.
+use crate::cli::SimArgs;
+use crate::error::Hinted;
+use crate::{Outcome, sim};
+
+pub fn run(args: SimArgs) -> anyhow::Result<Outcome> {
+    let rate_limit = sim::parse_rate(&args.rate_limit)
+        .map_err(|e| Hinted::new(e, "for example --rate-limit 1666/10s"))?;
+    let lose_answers = args
+        .lose_answers
+        .iter()
+        .map(|l| sim::parse_lose(l))
+        .collect::<Result<_, _>>()
+        .map_err(|e| Hinted::new(e, "for example --lose-answers \"POST /tickets=1\""))?;
+    sim::run(sim::Options {
+        listen: args.listen,
+        state: args.state,
+        seed: args.seed,
+        spec: args.spec,
+        fail_rate: args.fail_rate,
+        latency_ms: args.latency_ms,
+        drop_connections: args.drop_connections,
+        timeout_rate: args.timeout_rate,
+        hang_seconds: args.hang_seconds,
+        storm_rate: args.storm_rate,
+        rate_limit,
+        behaviour: sim::workspace::Behaviour {
+            search_lag: args.search_lag.max(0.0),
+            restrict_deletes: args.restrict_deletes,
+            raw_bodies: args.raw_bodies,
+        },
+        lose_answers,
+    })?;
+    Ok(Outcome::Ok)
+}

@@ -1,0 +1,168 @@
+//! `ostmig verify` as data: the read-backs are rows in `load.readback` and the comparisons SQL
+//! over them, so this test changes what "Intercom answered" (and what the outbox holds) in the
+//! staging file and runs the comparisons again — no HTTP — to prove each rule sees a loss.
+mod common;
+
+use common::*;
+use ostmig::load::ledger::{Ledger, Target};
+
+/// A whole demo migration (no MariaDB needed): loaded, read back, verified clean.
+fn migrated() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = ostmig(
+        &[
+            "demo",
+            "--dir",
+            dir.path().to_str().unwrap(),
+            "--tickets",
+            "40",
+            "--no-mariadb",
+        ],
+        &[],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let db = dir.path().join("migration.duckdb");
+    (dir, db)
+}
+
+fn compare(db: &std::path::Path) -> duckdb::Connection {
+    let ledger = Ledger::new(ostmig::warehouse::open(db).unwrap(), Target::Main);
+    let checked = ostmig::verify::compare(&ledger, chrono::Utc::now().naive_utc()).unwrap();
+    assert_eq!(
+        checked
+            .iter()
+            .map(|c| c.object_type.as_str())
+            .collect::<Vec<_>>(),
+        ["contact", "company", "ticket"]
+    );
+    drop(ledger);
+    duck(db)
+}
+
+#[test]
+fn verify_compares_stored_read_backs_with_the_outbox_and_with_osticket() {
+    let (_dir, db) = migrated();
+    let conn = duck(&db);
+    // The demo's verify read everything back and found nothing.
+    for kind in ["contact", "company", "ticket"] {
+        assert!(
+            duck_i64(
+                &conn,
+                &format!("SELECT count(*) FROM load.readback WHERE object_type = '{kind}'")
+            ) > 0,
+            "{kind}"
+        );
+    }
+    assert_eq!(
+        duck_i64(&conn, "SELECT count(*) FROM load.verify_mismatch"),
+        0
+    );
+    // Each comparison runs as-is in an analyst's shell: none finds a difference either.
+    for (name, sql) in ostmig::verify::COMPARISONS {
+        assert_eq!(
+            duck_i64(
+                &conn,
+                &format!(
+                    "SELECT count(*) FROM ({}) WHERE verdict = 'differs'",
+                    sql.trim().trim_end_matches(';')
+                )
+            ),
+            0,
+            "{name}"
+        );
+    }
+
+    // Now Intercom "answers" otherwise: a contact renamed, a ticket's first posted part gone
+    // from its read, a state changed; and a part is dropped from the outbox before the load
+    // could send it.
+    let contact = duck_str(
+        &conn,
+        "SELECT min(source_key) FROM load.readback WHERE object_type = 'contact'",
+    )
+    .unwrap();
+    conn.execute(
+        "UPDATE load.readback SET body = json_merge_patch(body, '{\"name\": \"Somebody Else\"}')
+         WHERE object_type = 'contact' AND source_key = ?",
+        [&contact],
+    )
+    .unwrap();
+    let (ticket, part_id): (String, String) = conn
+        .query_row(
+            "SELECT ticket_key, intercom_id FROM load.ledger
+             WHERE object_type = 'part' AND status = 'created' ORDER BY ticket_key, source_key LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    conn.execute(
+        "UPDATE load.readback SET body = json_merge_patch(body, json_object('ticket_parts', json_object(
+             'type', 'ticket_part.list',
+             'ticket_parts', (SELECT to_json(list(p)) FROM (
+                 SELECT unnest(json_extract(body, '$.ticket_parts.ticket_parts[*]')) AS p) WHERE p->>'$.id' <> ?),
+             'total_count', json_array_length(body, '$.ticket_parts.ticket_parts') - 1)),
+             '{\"ticket_state\": {\"category\": \"submitted\"}}')
+         WHERE object_type = 'ticket' AND source_key = ?",
+        [&part_id, &ticket],
+    )
+    .unwrap();
+    let lost_entry: i64 = conn
+        .query_row(
+            "SELECT min(p.entry_id) FROM outbox.outbox_ticket_parts p
+             JOIN outbox.outbox_tickets t USING (ticket_id)
+             WHERE t.number <> ? AND t.number IN (SELECT source_key FROM load.readback WHERE object_type = 'ticket')",
+            [&ticket],
+            |r| r.get(0),
+        )
+        .unwrap();
+    conn.execute(
+        "DELETE FROM outbox.outbox_ticket_parts WHERE entry_id = ?",
+        [lost_entry],
+    )
+    .unwrap();
+    drop(conn);
+
+    let conn = compare(&db);
+    let found = |sql: &str| duck_i64(&conn, sql);
+    assert_eq!(
+        found(&format!(
+            "SELECT count(*) FROM load.verify_mismatch WHERE object_type = 'contact' AND source_key = '{contact}'
+               AND field = 'name' AND actual = 'Somebody Else'"
+        )),
+        1
+    );
+    assert_eq!(
+        found(&format!(
+            "SELECT count(*) FROM load.verify_mismatch WHERE source_key = '{ticket}'
+               AND field LIKE 'part %' AND expected = '{part_id}' AND actual = ''"
+        )),
+        1
+    );
+    assert_eq!(
+        found(&format!(
+            "SELECT count(*) FROM load.verify_mismatch WHERE source_key = '{ticket}'
+               AND field = 'state' AND actual = 'submitted'"
+        )),
+        1
+    );
+    // The entry dropped before the load: only the comparison with osTicket's thread sees it.
+    assert_eq!(
+        found(&format!(
+            "SELECT count(*) FROM load.verify_mismatch
+             WHERE field LIKE 'osTicket entry {lost_entry} %' AND actual LIKE 'not in the outbox%'"
+        )),
+        1
+    );
+    // Nothing else differs, and the run is counted per object.
+    assert_eq!(found("SELECT count(*) FROM load.verify_mismatch"), 4);
+    assert_eq!(
+        found(
+            "SELECT mismatched FROM load.verify_run WHERE object_type = 'ticket' ORDER BY run_at DESC LIMIT 1"
+        ),
+        2
+    );
+}
