@@ -48,7 +48,7 @@ pub const COMPARISONS: &[(&str, &str)] = &[
     ("05_source.sql", include_str!("../sql/verify/05_source.sql")),
 ];
 
-/// The object types verify reads back, and how many it compares (the ticket type is read for
+/// The object types verify compares, in the order it reports them (the ticket type is read for
 /// its list options only).
 const COMPARED: &[&str] = &["contact", "company", "ticket"];
 
@@ -195,4 +195,24 @@ pub fn print(checked: &[Checked]) {
         ]);
     }
     crate::out!("{table}");
+}
+
+#[cfg(test)]
+mod tests {
+    /// The staging file's `same_value` macro, which the comparisons in sql/verify use.
+    #[test]
+    fn values_compare_by_meaning() {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = crate::warehouse::open(&dir.path().join("t.duckdb")).unwrap();
+        let same = |a: &str, b: &str| -> bool {
+            conn.query_row(&format!("SELECT same_value({a}, {b})"), [], |r| r.get(0))
+                .unwrap()
+        };
+        assert!(same("'5.0'", "'5'"));
+        assert!(same("'5'", "' 5'"));
+        assert!(same("'true'", "'true'"));
+        assert!(!same("'5.5'", "'5'"));
+        assert!(!same("'a'", "'b'"));
+        assert!(same("NULL", "''"));
+    }
 }
