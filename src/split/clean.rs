@@ -583,6 +583,28 @@ fn pasted(mime_type: &str, uri: &str) -> Keep {
     }
 }
 
+/// A kept URL as one token: no whitespace inside (a mail client's wrapped link, a typo), as a
+/// browser reads it — tab and line breaks dropped, other whitespace percent-encoded — so no
+/// reader (Intercom's sanitizer above all) splits it into several attributes.
+fn url_kept(value: &str) -> Keep {
+    let v = value.trim();
+    if !v.chars().any(char::is_whitespace) {
+        return Keep::Yes;
+    }
+    let mut out = String::with_capacity(v.len() + 8);
+    for c in v.chars().filter(|c| !matches!(c, '\t' | '\n' | '\r')) {
+        if c.is_whitespace() {
+            let mut buf = [0u8; 4];
+            for b in c.encode_utf8(&mut buf).bytes() {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    Keep::Rewrite(out)
+}
+
 fn keep_attribute(element: &str, attr: &str, value: &str, files: &InlineFiles) -> Keep {
     match (element, attr) {
         ("a", "href") => {
@@ -592,7 +614,7 @@ fn keep_attribute(element: &str, attr: &str, value: &str, files: &InlineFiles) -
                 .iter()
                 .any(|s| lower.starts_with(s))
             {
-                Keep::Yes
+                url_kept(value)
             } else {
                 // javascript:, data:, relative links into the old helpdesk: keep the text only.
                 Keep::Unwrap
@@ -613,7 +635,7 @@ fn keep_attribute(element: &str, attr: &str, value: &str, files: &InlineFiles) -
             }) {
                 pasted(image, v)
             } else if ["https://", "http://"].iter().any(|p| lower.starts_with(p)) {
-                Keep::Yes
+                url_kept(value)
             } else {
                 Keep::DropElement
             }
@@ -1028,6 +1050,16 @@ mod tests {
         insta::assert_snapshot!(c.html, @r#"<p>Hi click <a href="https://x.example/a?b=1">ok</a></p>"#);
         assert_eq!(c.text, "Hi click ok (https://x.example/a?b=1)");
         assert_eq!(c.problems, vec!["removed_active_content"]);
+    }
+
+    /// Found by tests/fuzz.rs (seed 5878440999524486431): a link with a space in it read, to
+    /// anything splitting a tag on whitespace, as carrying an `onload=` handler.
+    #[test]
+    fn a_url_with_whitespace_in_it_is_kept_as_one_token() {
+        let c = html(
+            "<p><a href=\"https://docs.acme-helpdesk onload=.example/usage\n#billing\">docs</a> <img src=\"https://x.example/a b.png\"></p>",
+        );
+        insta::assert_snapshot!(c.html, @r#"<p><a href="https://docs.acme-helpdesk%20onload=.example/usage#billing">docs</a> <img src="https://x.example/a%20b.png"></p>"#);
     }
 
     #[test]
