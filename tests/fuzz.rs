@@ -69,11 +69,21 @@ const TOKENS: &[&str] = &[
     "<table>",
 ];
 
+/// The generator's seed: `OSTMIG_FUZZ_SEED` if set; in CI a fixed one, so a red build is a
+/// finding anyone can replay rather than a coin toss on what lands; otherwise a fresh one, so
+/// every local run explores new inputs.
 fn seed() -> u64 {
+    const CI_SEED: u64 = 9969198557096007700;
     let seed = std::env::var("OSTMIG_FUZZ_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or_else(rand::random);
+        .unwrap_or_else(|| {
+            if std::env::var_os("CI").is_some() {
+                CI_SEED
+            } else {
+                rand::random()
+            }
+        });
     eprintln!("fuzz seed {seed} (OSTMIG_FUZZ_SEED to replay)");
     seed
 }
@@ -159,28 +169,169 @@ fn fuzz(name: &str, corpus: &[Vec<u8>], mut check: impl FnMut(&[u8])) -> usize {
     runs
 }
 
-/// Every tag left in cleaned HTML is one of the allowed ones, with no handler and no
-/// `javascript:` URL (text `<` and `>` are escaped by the cleaner, so `<…>` is a tag).
+/// Every tag left in cleaned HTML is one of the allowed ones, with no handler and no URL a
+/// browser would run (text `<` and `>` are escaped by the cleaner, so `<…>` is a tag). The tag
+/// is read as a browser reads it — attribute by attribute, entities decoded, the scheme taken
+/// from the URL's start — so a safe `https://` link whose text merely contains `javascript:`
+/// (fuzz seed 9969198557096007700) is not mistaken for a script.
 fn assert_clean(html: &str) {
     let mut rest = html;
     while let Some(lt) = rest.find('<') {
         let end = rest[lt..].find('>').map_or(rest.len(), |g| lt + g + 1);
-        let tag = rest[lt..end].to_ascii_lowercase();
-        let name: String = tag[1..]
-            .trim_start_matches('/')
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric())
-            .collect();
+        let tag = &rest[lt..end];
+        let (name, attributes) = read_tag(tag);
         assert!(ALLOWED_TAGS.contains(&name.as_str()), "tag {tag} in {html}");
-        assert!(
-            !tag.contains("javascript:") && !tag.contains("data:"),
-            "{tag}"
-        );
-        assert!(
-            !tag.split_whitespace().skip(1).any(|a| a.starts_with("on")),
-            "{tag}"
-        );
+        for (attr, value) in attributes {
+            assert!(!attr.starts_with("on"), "handler {attr} in {tag}");
+            if matches!(
+                attr.as_str(),
+                "href" | "src" | "action" | "formaction" | "xlink:href"
+            ) {
+                let scheme = url_scheme(&decode_entities(&value));
+                assert!(
+                    matches!(
+                        scheme.as_str(),
+                        "" | "http" | "https" | "mailto" | "tel" | "cid"
+                    ),
+                    "{scheme}: URL in {tag}"
+                );
+            }
+        }
         rest = &rest[end..];
+    }
+}
+
+/// A tag's lower-case name and its attributes (names lower-cased, values as written).
+fn read_tag(tag: &str) -> (String, Vec<(String, String)>) {
+    let inner = tag.trim_start_matches('<').trim_end_matches('>');
+    let inner = inner.trim_start_matches('/');
+    let name_len = inner
+        .find(|c: char| !c.is_ascii_alphanumeric())
+        .unwrap_or(inner.len());
+    let name = inner[..name_len].to_ascii_lowercase();
+    let mut attributes = Vec::new();
+    let mut chars = inner[name_len..].chars().peekable();
+    loop {
+        while chars.peek().is_some_and(|c| c.is_whitespace() || *c == '/') {
+            chars.next();
+        }
+        let mut attr = String::new();
+        while let Some(&c) = chars.peek() {
+            if c.is_whitespace() || c == '=' || c == '/' {
+                break;
+            }
+            attr.push(c.to_ascii_lowercase());
+            chars.next();
+        }
+        if attr.is_empty() {
+            break;
+        }
+        while chars.peek().is_some_and(|c| c.is_whitespace()) {
+            chars.next();
+        }
+        let mut value = String::new();
+        if chars.peek() == Some(&'=') {
+            chars.next();
+            while chars.peek().is_some_and(|c| c.is_whitespace()) {
+                chars.next();
+            }
+            match chars.peek().copied() {
+                Some(q @ ('"' | '\'')) => {
+                    chars.next();
+                    for c in chars.by_ref() {
+                        if c == q {
+                            break;
+                        }
+                        value.push(c);
+                    }
+                }
+                _ => {
+                    while let Some(&c) = chars.peek() {
+                        if c.is_whitespace() {
+                            break;
+                        }
+                        value.push(c);
+                        chars.next();
+                    }
+                }
+            }
+        }
+        attributes.push((attr, value));
+    }
+    (name, attributes)
+}
+
+/// Numeric character references and the named ones that can spell a scheme's colon or hide a
+/// break, as a browser decodes an attribute value before it reads the URL.
+fn decode_entities(value: &str) -> String {
+    let mut out = String::new();
+    let mut rest = value;
+    while let Some(amp) = rest.find('&') {
+        out.push_str(&rest[..amp]);
+        rest = &rest[amp..];
+        let end = rest.find(';').unwrap_or(rest.len());
+        let entity = rest[1..end].to_ascii_lowercase();
+        let decoded = match entity.as_str() {
+            "colon" => Some(':'),
+            "tab" => Some('\t'),
+            "newline" => Some('\n'),
+            e if e.starts_with("#x") => u32::from_str_radix(&e[2..], 16)
+                .ok()
+                .and_then(char::from_u32),
+            e if e.starts_with('#') => e[1..].parse().ok().and_then(char::from_u32),
+            _ => None,
+        };
+        match decoded {
+            Some(c) if end < rest.len() => {
+                out.push(c);
+                rest = &rest[end + 1..];
+            }
+            _ => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The scheme a browser reads from a URL: leading controls and spaces skipped, tab and line
+/// breaks removed anywhere, then letters, digits, `+`, `-`, `.` up to the first `:`
+/// (empty for a relative URL).
+fn url_scheme(url: &str) -> String {
+    let url: String = url
+        .trim_start_matches(|c: char| c <= ' ')
+        .chars()
+        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+        .collect();
+    match url.find(':') {
+        Some(colon)
+            if colon > 0
+                && url[..colon]
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)) =>
+        {
+            url[..colon].to_ascii_lowercase()
+        }
+        _ => String::new(),
+    }
+}
+
+#[test]
+fn the_clean_html_check_reads_urls_as_a_browser_does() {
+    // The check itself must catch what a browser would run, and pass what it would not.
+    assert_clean(r#"<a href="https://docsjavascript:.acme-helpdesk.example/usage#billing">x</a>"#);
+    assert_clean(r#"<a href="https://x.example/?q=a%20onload=1" title="see onload">x</a>"#);
+    for bad in [
+        r#"<a href="javascript:alert(1)">x</a>"#,
+        r#"<a href=" JaVa&#x09;script&colon;alert(1)">x</a>"#,
+        r#"<img src='data:text/html,x'>"#,
+        r#"<p onclick="x()">x</p>"#,
+        r#"<script>x</script>"#,
+    ] {
+        let caught = std::panic::catch_unwind(|| assert_clean(bad)).is_err();
+        assert!(caught, "{bad} passes the check");
     }
 }
 

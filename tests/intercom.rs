@@ -160,7 +160,7 @@ async fn full_sequence(c: &Client, sim: &Sim) {
     )
     .await
     .unwrap();
-    c.tag_ticket(&ticket_id, tag["id"].as_str().unwrap(), &admin_id)
+    c.tag_ticket(&ticket_id, &json!({"id": tag["id"], "admin_id": admin_id}))
         .await
         .unwrap();
     let read = c.get_ticket(&ticket_id).await.unwrap();

@@ -6,30 +6,6 @@ mod common;
 use common::*;
 use ostmig::load::ledger::{Ledger, Target};
 
-/// A whole demo migration (no MariaDB needed): loaded, read back, verified clean.
-fn migrated() -> (tempfile::TempDir, std::path::PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let out = ostmig(
-        &[
-            "demo",
-            "--dir",
-            dir.path().to_str().unwrap(),
-            "--tickets",
-            "40",
-            "--no-mariadb",
-        ],
-        &[],
-    );
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let db = dir.path().join("migration.duckdb");
-    (dir, db)
-}
-
 fn compare(db: &std::path::Path) -> duckdb::Connection {
     let ledger = Ledger::new(ostmig::warehouse::open(db).unwrap(), Target::Main);
     let checked = ostmig::verify::compare(&ledger, chrono::Utc::now().naive_utc()).unwrap();
@@ -46,7 +22,7 @@ fn compare(db: &std::path::Path) -> duckdb::Connection {
 
 #[test]
 fn verify_compares_stored_read_backs_with_the_outbox_and_with_osticket() {
-    let (_dir, db) = migrated();
+    let (_dir, db) = demo_migration(40);
     let conn = duck(&db);
     // The demo's verify read everything back and found nothing.
     for kind in ["contact", "company", "ticket"] {

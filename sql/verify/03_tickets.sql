@@ -16,6 +16,10 @@ outbox as (
     select * from outbox.outbox_tickets
 ),
 
+states as (
+    select * from outbox.outbox_ticket_states
+),
+
 ticket_types as (
     select * from load.readback where object_type = 'ticket_type'
 ),
@@ -30,10 +34,12 @@ option_labels as (
 ),
 
 sent as (
-    select l.source_key, r.intercom_id, o.payload, o.state_category, o.tag, r.body
+    select l.source_key, r.intercom_id, o.payload, o.state_category, o.tag,
+           s.payload as state_payload, r.body
     from ledger l
     join readback r on r.source_key = l.source_key
     join outbox o on o.number = l.source_key
+    left join states s on s.number = l.source_key
 ),
 
 -- Every attribute sent: title, description, osTicket number, priority, SLA, dates and each
@@ -82,9 +88,10 @@ fields as (
     select source_key, intercom_id, 'created_at', json_extract_string(payload, '$.created_at'), json_extract_string(body, '$.created_at')
     from sent where json_extract_string(payload, '$.created_at') is not null
     union all
+    -- The agent is assigned with the state, after the history (outbox_ticket_states).
     select source_key, intercom_id, 'admin_assignee_id',
-           json_extract_string(payload, '$.assignment.admin_assignee_id'), json_extract_string(body, '$.admin_assignee_id')
-    from sent where json_type(payload, '$.assignment.admin_assignee_id') = 'VARCHAR'
+           json_extract_string(state_payload, '$.assignee_id'), json_extract_string(body, '$.admin_assignee_id')
+    from sent where json_type(state_payload, '$.assignee_id') = 'VARCHAR'
 ),
 
 final as (

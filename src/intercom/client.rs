@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 use tokio::sync::{Mutex, Semaphore};
 
 use crate::error::Hinted;
+use crate::intercom::retry::{self, Class, Policy};
 use crate::intercom::spec::{Spec, VERSION};
 
 /// The real API.
@@ -55,7 +56,7 @@ impl ApiError {
 
     /// The request may or may not have been applied (no answer, or a server error).
     pub fn ambiguous(&self) -> bool {
-        self.status.is_none_or(|s| s >= 500 || s == 408) && self.code() != Some(PARKED)
+        retry::classify(self.status, self.code()) == Class::Ambiguous
     }
 
     /// Not an answer: the loader's own word that an object's fate is unknown and that it will
@@ -104,7 +105,8 @@ pub struct Client {
     /// When set, every request is checked against the spec before it is sent and every response
     /// after it arrives (tests and `--check-contract`).
     spec: Option<Arc<Spec>>,
-    pub max_attempts: u32,
+    /// When a request is sent again and how long to wait first.
+    pub retry: Policy,
     /// Requests sent, 429s received, retries made (for the benchmark and the load summary).
     pub stats: std::sync::Mutex<Stats>,
     /// The first `sl-violations` headers seen, with the request they answered.
@@ -166,7 +168,7 @@ impl Client {
             permits: Semaphore::new(concurrency.max(1)),
             timeout,
             spec: None,
-            max_attempts: 10,
+            retry: Policy::default(),
             stats: Default::default(),
             violation_log: Default::default(),
         })
@@ -197,14 +199,16 @@ impl Client {
         loop {
             attempt += 1;
             let err = match self.exchange(&method, path, body).await {
-                Ok((status, value)) if status < 500 && status != 408 => {
+                Ok((status, value)) if retry::classify(Some(status), None) == Class::Final => {
                     return self.finish(&method, path, body, status, value);
                 }
                 Ok((status, value)) => self.failure(&method, path, body, status, &value),
                 Err(e) => e,
             };
-            // An untrusted certificate stays untrusted: retrying only delays the answer.
-            if attempt >= self.max_attempts || err.code() == Some(TLS_CERTIFICATE) {
+            if !self
+                .retry
+                .retry(attempt, retry::classify(err.status, err.code()))
+            {
                 return Err(err);
             }
             self.backoff(attempt).await;
@@ -418,9 +422,8 @@ impl Client {
 
     async fn backoff(&self, attempt: u32) {
         self.count(|s| s.retries += 1);
-        let base = 100u64 << attempt.min(7);
-        let jitter = rand::rng().random_range(0..=base);
-        tokio::time::sleep(Duration::from_millis(base / 2 + jitter)).await;
+        let wait = self.retry.delay(attempt, &mut rand::rng());
+        tokio::time::sleep(wait).await;
     }
 
     async fn observe(&self, headers: &reqwest::header::HeaderMap) {
@@ -622,7 +625,7 @@ impl Client {
                     if let Some(found) = lookup().await? {
                         return Ok((found, e.status == Some(409) && tries == 1));
                     }
-                    if e.status == Some(409) || tries >= self.max_attempts {
+                    if e.status == Some(409) || !self.retry.retry(tries, Class::Ambiguous) {
                         return Err(e);
                     }
                     self.backoff(tries).await;
@@ -795,18 +798,10 @@ impl Client {
         value: &str,
         deadline: std::time::Instant,
     ) -> Result<Option<Value>, ApiError> {
-        let mut wait = Duration::from_millis(500);
-        loop {
-            if let Some(found) = self.find_ticket(attribute_id, value).await? {
-                return Ok(Some(found));
-            }
-            let now = std::time::Instant::now();
-            if now >= deadline {
-                return Ok(None);
-            }
-            tokio::time::sleep(wait.min(deadline - now)).await;
-            wait = (wait * 2).min(Duration::from_secs(30));
-        }
+        retry::until_deadline(tokio::time::Instant::from_std(deadline), || {
+            self.find_ticket(attribute_id, value)
+        })
+        .await
     }
 
     pub async fn get_ticket(&self, id: &str) -> Result<Value, ApiError> {
@@ -858,18 +853,10 @@ impl Client {
             }))
     }
 
-    pub async fn tag_ticket(
-        &self,
-        id: &str,
-        tag_id: &str,
-        admin_id: &str,
-    ) -> Result<Value, ApiError> {
-        self.call(
-            Method::POST,
-            &format!("/tickets/{id}/tags"),
-            Some(&json!({"id": tag_id, "admin_id": admin_id})),
-        )
-        .await
+    /// `POST /tickets/{id}/tags` with `body` as sent: `{"id": tag id, "admin_id": who tags}`.
+    pub async fn tag_ticket(&self, id: &str, body: &Value) -> Result<Value, ApiError> {
+        self.call(Method::POST, &format!("/tickets/{id}/tags"), Some(body))
+            .await
     }
 
     pub async fn delete_ticket(&self, id: &str) -> Result<Value, ApiError> {

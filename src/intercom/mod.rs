@@ -6,6 +6,7 @@ pub mod admins;
 pub mod client;
 pub mod errata;
 pub mod live;
+pub mod retry;
 pub mod spec;
 pub mod teams;
 

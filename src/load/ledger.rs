@@ -33,6 +33,7 @@ impl Target {
                 .replace("load.verify_mismatch", "load.sample_verify_mismatch")
                 .replace("load.readback", "load.sample_readback")
                 .replace("load.contact_match", "load.sample_contact_match")
+                .replace("load.plan", "load.sample_plan")
                 .replace("outbox.outbox_", "sample_outbox.outbox_"),
         }
     }
@@ -68,8 +69,62 @@ pub struct Key<'a> {
     pub ticket: Option<&'a str>,
 }
 
-pub fn sha(payload: &serde_json::Value) -> String {
+/// The hash ostmig kept before 0016_sql_hash: of serde_json's text of the payload (keys sorted).
+fn legacy_sha(payload_text: &str) -> String {
+    let payload: serde_json::Value =
+        serde_json::from_str(payload_text).unwrap_or(serde_json::Value::Null);
     hex::encode(Sha256::digest(payload.to_string().as_bytes()))
+}
+
+/// Bring the hashes 0016_sql_hash listed to the outboxes' own (`payload_sha256`), once, after
+/// the outboxes are built: a row whose old hash is that of the current outbox row's old text
+/// gets the current row's hash (unchanged, so not sent again); any other row keeps its hash,
+/// which matches nothing now (the object changed since it was sent, so it is a change either
+/// way). The sample ledger is compared with the migration's outboxes, which its own are copies
+/// of. Returns how many rows were re-hashed.
+pub fn rehash_legacy(conn: &Connection) -> anyhow::Result<usize> {
+    let pending: i64 = conn.query_row("SELECT count(*) FROM load.legacy_hash", [], |r| r.get(0))?;
+    if pending == 0 {
+        return Ok(0);
+    }
+    conn.execute_batch(
+        "CREATE OR REPLACE TEMP TABLE rehashed (target VARCHAR, object_type VARCHAR, source_key VARCHAR, payload_sha256 VARCHAR)",
+    )?;
+    for (target, ledger) in [("main", "load.ledger"), ("sample", "load.sample_ledger")] {
+        for o in super::objects::OBJECT_TYPES {
+            let mut stmt = conn.prepare(&format!(
+                "WITH legacy(k, text) AS ({}), current(k, hash) AS ({})
+                 SELECT l.source_key, l.payload_sha256, legacy.text, current.hash
+                 FROM {ledger} l
+                 JOIN load.legacy_hash h ON h.target = '{target}' AND h.object_type = l.object_type AND h.source_key = l.source_key
+                 JOIN legacy ON legacy.k = l.source_key
+                 JOIN current ON current.k = l.source_key
+                 WHERE l.object_type = '{}'",
+                o.legacy, o.staged, o.name
+            ))?;
+            let mut rows = stmt.query([])?;
+            let mut insert = conn.prepare("INSERT INTO rehashed VALUES (?, ?, ?, ?)")?;
+            while let Some(r) = rows.next()? {
+                let (key, stored, text, current): (String, String, String, String) =
+                    (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
+                if legacy_sha(&text) == stored {
+                    insert.execute(params![target, o.name, key, current])?;
+                }
+            }
+        }
+    }
+    let mut n = 0;
+    for (target, ledger) in [("main", "load.ledger"), ("sample", "load.sample_ledger")] {
+        n += conn.execute(
+            &format!(
+                "UPDATE {ledger} l SET payload_sha256 = r.payload_sha256 FROM rehashed r
+                 WHERE r.target = '{target}' AND r.object_type = l.object_type AND r.source_key = l.source_key"
+            ),
+            [],
+        )?;
+    }
+    conn.execute_batch("DELETE FROM load.legacy_hash; DROP TABLE rehashed;")?;
+    Ok(n)
 }
 
 impl Ledger {

@@ -61,8 +61,11 @@ pub struct ObjectType {
     /// `load.ledger.object_type`.
     pub name: &'static str,
     pub phase: Phase,
-    /// The staged objects as `SELECT key, payload` (text), hashed as the phase hashes them.
+    /// The staged objects as `SELECT key, payload_sha256` (the outboxes hash what is sent).
     pub staged: &'static str,
+    /// What ostmig before 0016_sql_hash hashed, as `SELECT key, text` (serde_json's text of it was
+    /// hashed): the payload, where it is unchanged since.
+    pub legacy: &'static str,
     /// A created object whose payload changed is sent as an update (else listed as stale).
     pub updatable: bool,
     pub undo: Undo,
@@ -79,26 +82,13 @@ pub struct ReadBack {
     pub existing: bool,
 }
 
-/// What the states phase sends for a ticket, as hashed in the ledger (the plan hashes the same).
-macro_rules! state_payload {
-    () => {
-        "json_object('state', state_category, 'assignee', assignee_admin_id, 'tag', tag)"
-    };
-}
-
-/// The states phase's rows: (number, tag, payload).
-pub const STATES_SQL: &str = concat!(
-    "SELECT number, tag, ",
-    state_payload!(),
-    "::VARCHAR, NULL::VARCHAR FROM outbox.outbox_tickets ORDER BY ticket_id"
-);
-
 /// In dependency order; a rollback undoes the deletable and archivable ones in reverse.
 pub const OBJECT_TYPES: &[ObjectType] = &[
     ObjectType {
         name: "data_attribute",
         phase: Phase::Schema,
-        staged: "SELECT attribute_name, payload::VARCHAR FROM outbox.outbox_data_attributes",
+        staged: "SELECT attribute_name, payload_sha256 FROM outbox.outbox_data_attributes",
+        legacy: "SELECT attribute_name, payload::VARCHAR FROM outbox.outbox_data_attributes",
         updatable: false,
         undo: Undo::Archive,
         read_back: None,
@@ -106,7 +96,8 @@ pub const OBJECT_TYPES: &[ObjectType] = &[
     ObjectType {
         name: "ticket_type",
         phase: Phase::Schema,
-        staged: "SELECT name, payload::VARCHAR FROM outbox.outbox_ticket_type",
+        staged: "SELECT name, payload_sha256 FROM outbox.outbox_ticket_type",
+        legacy: "SELECT name, payload::VARCHAR FROM outbox.outbox_ticket_type",
         updatable: false,
         undo: Undo::Archive,
         read_back: Some(ReadBack {
@@ -117,7 +108,8 @@ pub const OBJECT_TYPES: &[ObjectType] = &[
     ObjectType {
         name: "ticket_type_attribute",
         phase: Phase::Schema,
-        staged: "SELECT name, payload::VARCHAR FROM outbox.outbox_ticket_type_attributes",
+        staged: "SELECT name, payload_sha256 FROM outbox.outbox_ticket_type_attributes",
+        legacy: "SELECT name, payload::VARCHAR FROM outbox.outbox_ticket_type_attributes",
         updatable: false,
         undo: Undo::Archive,
         read_back: None,
@@ -125,7 +117,8 @@ pub const OBJECT_TYPES: &[ObjectType] = &[
     ObjectType {
         name: "tag",
         phase: Phase::Schema,
-        staged: "SELECT tag, payload::VARCHAR FROM outbox.outbox_tags",
+        staged: "SELECT tag, payload_sha256 FROM outbox.outbox_tags",
+        legacy: "SELECT tag, payload::VARCHAR FROM outbox.outbox_tags",
         updatable: false,
         undo: Undo::Delete,
         read_back: None,
@@ -133,7 +126,8 @@ pub const OBJECT_TYPES: &[ObjectType] = &[
     ObjectType {
         name: "company",
         phase: Phase::Companies,
-        staged: "SELECT company_id, payload::VARCHAR FROM outbox.outbox_companies",
+        staged: "SELECT company_id, payload_sha256 FROM outbox.outbox_companies",
+        legacy: "SELECT company_id, payload::VARCHAR FROM outbox.outbox_companies",
         updatable: true,
         undo: Undo::Delete,
         read_back: Some(ReadBack {
@@ -144,7 +138,8 @@ pub const OBJECT_TYPES: &[ObjectType] = &[
     ObjectType {
         name: "contact",
         phase: Phase::Contacts,
-        staged: "SELECT external_id, payload::VARCHAR FROM outbox.outbox_contacts",
+        staged: "SELECT external_id, payload_sha256 FROM outbox.outbox_contacts",
+        legacy: "SELECT external_id, payload::VARCHAR FROM outbox.outbox_contacts",
         updatable: true,
         undo: Undo::Delete,
         read_back: Some(ReadBack {
@@ -155,7 +150,9 @@ pub const OBJECT_TYPES: &[ObjectType] = &[
     ObjectType {
         name: "ticket",
         phase: Phase::Tickets,
-        staged: "SELECT number, payload::VARCHAR FROM outbox.outbox_tickets",
+        staged: "SELECT number, payload_sha256 FROM outbox.outbox_tickets",
+        // The admin assignee was in the payload (the load took it out).
+        legacy: "SELECT number, CASE WHEN assignee_admin_id IS NULL THEN payload ELSE json_merge_patch(payload, json_object('assignment', json_object('admin_assignee_id', assignee_admin_id))) END::VARCHAR FROM outbox.outbox_tickets",
         updatable: true,
         undo: Undo::Delete,
         read_back: Some(ReadBack {
@@ -166,7 +163,8 @@ pub const OBJECT_TYPES: &[ObjectType] = &[
     ObjectType {
         name: "participant",
         phase: Phase::Tickets,
-        staged: "SELECT participant_key, payload::VARCHAR FROM outbox.outbox_ticket_participants WHERE kind = 'participant'",
+        staged: "SELECT participant_key, payload_sha256 FROM outbox.outbox_ticket_participants WHERE kind = 'participant'",
+        legacy: "SELECT participant_key, payload::VARCHAR FROM outbox.outbox_ticket_participants WHERE kind = 'participant'",
         updatable: false,
         undo: Undo::WithTicket,
         read_back: None,
@@ -174,7 +172,8 @@ pub const OBJECT_TYPES: &[ObjectType] = &[
     ObjectType {
         name: "cc_note",
         phase: Phase::Tickets,
-        staged: "SELECT participant_key, payload::VARCHAR FROM outbox.outbox_ticket_participants WHERE kind = 'note'",
+        staged: "SELECT participant_key, payload_sha256 FROM outbox.outbox_ticket_participants WHERE kind = 'note'",
+        legacy: "SELECT participant_key, payload::VARCHAR FROM outbox.outbox_ticket_participants WHERE kind = 'note'",
         updatable: false,
         undo: Undo::WithTicket,
         read_back: None,
@@ -182,7 +181,8 @@ pub const OBJECT_TYPES: &[ObjectType] = &[
     ObjectType {
         name: "part",
         phase: Phase::Tickets,
-        staged: "SELECT entry_id::VARCHAR, payload::VARCHAR FROM outbox.outbox_ticket_parts",
+        staged: "SELECT entry_id::VARCHAR, payload_sha256 FROM outbox.outbox_ticket_parts",
+        legacy: "SELECT entry_id::VARCHAR, payload::VARCHAR FROM outbox.outbox_ticket_parts",
         updatable: false,
         undo: Undo::WithTicket,
         read_back: None,
@@ -190,7 +190,8 @@ pub const OBJECT_TYPES: &[ObjectType] = &[
     ObjectType {
         name: "event",
         phase: Phase::Tickets,
-        staged: "SELECT event_key, payload::VARCHAR FROM outbox.outbox_ticket_events",
+        staged: "SELECT event_key, payload_sha256 FROM outbox.outbox_ticket_events",
+        legacy: "SELECT event_key, payload::VARCHAR FROM outbox.outbox_ticket_events",
         updatable: false,
         undo: Undo::WithTicket,
         read_back: None,
@@ -198,7 +199,8 @@ pub const OBJECT_TYPES: &[ObjectType] = &[
     ObjectType {
         name: "attachment_note",
         phase: Phase::Tickets,
-        staged: "SELECT entry_id || ':' || batch, any_value(note_payload)::VARCHAR FROM outbox.outbox_attachments WHERE carrier = 'note' GROUP BY entry_id, batch",
+        staged: "SELECT entry_id || ':' || batch, any_value(note_payload_sha256) FROM outbox.outbox_attachments WHERE carrier = 'note' GROUP BY entry_id, batch",
+        legacy: "SELECT entry_id || ':' || batch, any_value(note_payload)::VARCHAR FROM outbox.outbox_attachments WHERE carrier = 'note' GROUP BY entry_id, batch",
         updatable: false,
         undo: Undo::WithTicket,
         read_back: None,
@@ -206,11 +208,8 @@ pub const OBJECT_TYPES: &[ObjectType] = &[
     ObjectType {
         name: "ticket_state",
         phase: Phase::States,
-        staged: concat!(
-            "SELECT number, ",
-            state_payload!(),
-            "::VARCHAR FROM outbox.outbox_tickets"
-        ),
+        staged: "SELECT number, payload_sha256 FROM outbox.outbox_ticket_states",
+        legacy: "SELECT number, json_object('state', state_category, 'assignee', assignee_admin_id, 'tag', tag)::VARCHAR FROM outbox.outbox_ticket_states",
         updatable: true,
         undo: Undo::WithTicket,
         read_back: None,

@@ -72,6 +72,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0015_shared_sql.sql",
         include_str!("../../sql/migrations/0015_shared_sql.sql"),
     ),
+    (
+        "0016_sql_hash.sql",
+        include_str!("../../sql/migrations/0016_sql_hash.sql"),
+    ),
 ];
 
 /// Storage format written into new staging files.

@@ -159,6 +159,39 @@ pub fn ostmig(args: &[&str], env: &[(&str, &str)]) -> Output {
     cmd.output().unwrap()
 }
 
+/// `out` exited with `code`; if not, the failure shows the command's whole output.
+pub fn expect_exit(out: &Output, code: i32, what: &str) {
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "{what}: exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A whole demo migration of `tickets` tickets (no MariaDB needed): snapshot, transform, load
+/// into the simulator, verified clean. Returns the directory (keep it alive) and the staging file.
+pub fn demo_migration(tickets: u32) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let tickets = tickets.to_string();
+    let out = ostmig(
+        &[
+            "demo",
+            "--dir",
+            dir.path().to_str().unwrap(),
+            "--tickets",
+            &tickets,
+            "--no-mariadb",
+        ],
+        &[],
+    );
+    expect_exit(&out, 0, "ostmig demo");
+    let db = dir.path().join("migration.duckdb");
+    (dir, db)
+}
+
 pub fn url(user: &str, db: &str) -> String {
     format!("mysql://{user}@{HOST}:{}/{db}", port())
 }

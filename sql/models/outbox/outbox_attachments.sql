@@ -81,7 +81,7 @@ notes AS (
     WHERE carrier = 'note'
     GROUP BY entry_id, batch
 ),
-final AS (
+payloads AS (
     SELECT c.ticket_id, c.entry_id, c.seq, c.created_at, c.batch, c.carrier, c.n, c.attachment_id,
            c.file_id, c.image_n, c.data_ref, c.name, c.mime_type, c.size, c.role, c.admin_id,
            CASE WHEN c.carrier = 'note' THEN json_object(
@@ -97,5 +97,11 @@ final AS (
                'attachment_files', nb.attachment_files) END AS note_payload
     FROM carried c
     LEFT JOIN notes nb ON nb.entry_id = c.entry_id AND nb.batch = c.batch
+),
+
+-- What the ledger records of a sent object: when this hash changes, so did the request.
+final AS (
+    SELECT *, sha256(note_payload::VARCHAR) AS note_payload_sha256 FROM payloads
 )
+
 SELECT * FROM final;

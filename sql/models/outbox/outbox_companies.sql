@@ -11,7 +11,7 @@ settings AS (SELECT * FROM config.settings),
 int_field_values AS (SELECT * FROM intermediate.int_field_values),
 stg_organizations AS (SELECT * FROM staging.stg_organizations),
 
-final AS (
+payloads AS (
     SELECT org_id,
            'osticket-org-' || org_id AS company_id,
            json_merge_patch('{}', json_object(
@@ -30,6 +30,11 @@ final AS (
                )
            )) AS payload
     FROM stg_organizations
+),
+
+-- What the ledger records of a sent object: when this hash changes, so did the request.
+final AS (
+    SELECT *, sha256(payload::VARCHAR) AS payload_sha256 FROM payloads
 )
 
 SELECT * FROM final;

@@ -9,7 +9,7 @@ int_field_values AS (SELECT * FROM intermediate.int_field_values),
 int_contacts AS (SELECT * FROM intermediate.int_contacts),
 stg_users AS (SELECT * FROM staging.stg_users),
 
-final AS (
+payloads AS (
     SELECT c.user_id, c.external_id, c.org_id, c.company_rule, c.phone_only,
            -- merge_patch drops null members: Intercom refuses "email": null (a phone-only user).
            json_merge_patch('{}', json_object(
@@ -27,6 +27,11 @@ final AS (
            )) AS payload
     FROM int_contacts c
     JOIN stg_users u ON u.user_id = c.user_id
+),
+
+-- What the ledger records of a sent object: when this hash changes, so did the request.
+final AS (
+    SELECT *, sha256(payload::VARCHAR) AS payload_sha256 FROM payloads
 )
 
 SELECT * FROM final;

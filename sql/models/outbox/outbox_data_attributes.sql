@@ -9,7 +9,7 @@ WITH
 int_attribute_map AS (SELECT * FROM intermediate.int_attribute_map),
 settings AS (SELECT * FROM config.settings),
 
-final AS (
+payloads AS (
     SELECT field_id, target AS model, attribute_name,
            CASE WHEN data_type = 'list'
                 THEN json_object('name', attribute_name, 'model', target, 'description', label,
@@ -26,6 +26,11 @@ final AS (
            json_object('name', p.attributes_prefix || 'org-domains', 'model', 'company',
                        'description', 'E-mail domains of the osTicket organization', 'data_type', 'string')
     FROM settings p WHERE p.attributes_prefix IS NOT NULL
+),
+
+-- What the ledger records of a sent object: when this hash changes, so did the request.
+final AS (
+    SELECT *, sha256(payload::VARCHAR) AS payload_sha256 FROM payloads
 )
 
 SELECT * FROM final;

@@ -6,9 +6,14 @@ CREATE OR REPLACE TABLE outbox.outbox_tags AS
 WITH
 stg_help_topics AS (SELECT * FROM staging.stg_help_topics),
 
-final AS (
+payloads AS (
     SELECT topic_id, tag, json_object('name', tag) AS payload
     FROM stg_help_topics
+),
+
+-- What the ledger records of a sent object: when this hash changes, so did the request.
+final AS (
+    SELECT *, sha256(payload::VARCHAR) AS payload_sha256 FROM payloads
 )
 
 SELECT * FROM final;

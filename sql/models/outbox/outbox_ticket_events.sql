@@ -62,10 +62,16 @@ notes AS (
     FROM sent WHERE (SELECT events FROM mode) = 'summary'
     GROUP BY ticket_id
 ),
-final AS (
+payloads AS (
     SELECT r.ticket_id, r.event_key, r.happened_at, r.admin_id, r.events, r.event_ids,
            json_object('message_type', 'note', 'type', 'admin', 'admin_id', r.admin_id, 'body', r.body,
                        'created_at', epoch(r.happened_at)::BIGINT, 'skip_notifications', true) AS payload
     FROM notes r
+),
+
+-- What the ledger records of a sent object: when this hash changes, so did the request.
+final AS (
+    SELECT *, sha256(payload::VARCHAR) AS payload_sha256 FROM payloads
 )
+
 SELECT * FROM final;

@@ -48,7 +48,7 @@ named AS (
     LEFT JOIN intermediate.int_contacts c ON c.user_id = p.user_id
     LEFT JOIN staging.stg_users u ON u.user_id = p.user_id
 ),
-final AS (
+payloads AS (
     SELECT ticket_id, number, 'participant' AS kind, number || ':' || external_id AS participant_key,
            created_at, 1 AS people,
            json_object('admin_id', (SELECT admin_id FROM fallback),
@@ -67,5 +67,11 @@ final AS (
     FROM named
     WHERE (SELECT participants FROM mode) = 'notes'
     GROUP BY ticket_id
+),
+
+-- What the ledger records of a sent object: when this hash changes, so did the request.
+final AS (
+    SELECT *, sha256(payload::VARCHAR) AS payload_sha256 FROM payloads
 )
+
 SELECT * FROM final;

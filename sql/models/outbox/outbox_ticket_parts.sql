@@ -20,7 +20,7 @@ carried AS (
     WHERE carrier = 'part'
     GROUP BY entry_id
 ),
-final AS (
+payloads AS (
     SELECT p.ticket_id, p.entry_id, p.seq, p.created_at, p.kind, p.route, p.admin_id, p.author_external_id,
            json_merge_patch('{}', CASE WHEN p.route = 'contact_comment' THEN
                json_object('message_type', 'comment', 'type', 'user', 'user_id', p.author_external_id,
@@ -33,5 +33,11 @@ final AS (
            END) AS payload
     FROM parts p
     LEFT JOIN carried c ON c.entry_id = p.entry_id
+),
+
+-- What the ledger records of a sent object: when this hash changes, so did the request.
+final AS (
+    SELECT *, sha256(payload::VARCHAR) AS payload_sha256 FROM payloads
 )
+
 SELECT * FROM final;

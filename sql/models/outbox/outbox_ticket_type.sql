@@ -7,7 +7,7 @@ CREATE OR REPLACE TABLE outbox.outbox_ticket_type AS
 WITH
 settings AS (SELECT * FROM config.settings),
 
-final AS (
+payloads AS (
     SELECT s.tickets_type_name AS name,
            json_object(
                'name', s.tickets_type_name,
@@ -17,6 +17,11 @@ final AS (
            ) AS payload
     FROM settings s
     WHERE s.tickets_type_name IS NOT NULL
+),
+
+-- What the ledger records of a sent object: when this hash changes, so did the request.
+final AS (
+    SELECT *, sha256(payload::VARCHAR) AS payload_sha256 FROM payloads
 )
 
 SELECT * FROM final;

@@ -32,7 +32,7 @@ fixed(position, name, description, data_type, list_items) AS (
            (9, 'Closed at', 'When osTicket closed the ticket', 'datetime', NULL)
 ),
 
-final AS (
+payloads AS (
     SELECT position, NULL::BIGINT AS field_id, name, data_type,
            json_merge_patch('{}', json_object('name', name, 'description', description, 'data_type', data_type,
                        'required_to_create', false, 'visible_on_create', true,
@@ -51,6 +51,11 @@ final AS (
     FROM int_attribute_map m
     JOIN stg_custom_fields f ON f.field_id = m.field_id
     WHERE m.target = 'ticket' AND m.data_type IS NOT NULL AND m.data_type <> 'files'
+),
+
+-- What the ledger records of a sent object: when this hash changes, so did the request.
+final AS (
+    SELECT *, sha256(payload::VARCHAR) AS payload_sha256 FROM payloads
 )
 
 SELECT * FROM final;

@@ -1,5 +1,5 @@
--- outbox.outbox_tickets: the tickets the loader creates (POST /tickets), then updates to their
--- state (PUT /tickets/{id}) and tags (POST /tickets/{id}/tags).
+-- outbox.outbox_tickets: the tickets the loader creates (POST /tickets); their state, agent and
+-- tag follow in outbox_ticket_states, after their history.
 -- Grain: one row per ticket whose int_tickets.outcome is 'migrate'.
 -- Why: `payload` is the create request as sent, except the ids that exist only once the loader
 -- has created them: `ticket_type_id` (outbox_ticket_type) and `company_id` (the Intercom id of
@@ -28,7 +28,7 @@ description AS (
     FROM stage_parts p
 ),
 
-final AS (
+payloads AS (
     SELECT t.ticket_id, t.number, t.contact_external_id, t.company_id, t.assignee_admin_id, t.team_id,
            t.state_category, t.state_category <> 'resolved' AS open, t.tag, t.description_entry_id,
            json_merge_patch('{}', json_object(
@@ -48,8 +48,9 @@ final AS (
                        'Closed at', CASE WHEN s.state IN ('closed', 'archived') THEN epoch(s.closed)::BIGINT END),
                    coalesce(c.attrs, '{}'::JSON)),
                'created_at', epoch(s.created)::BIGINT,
-               'assignment', CASE WHEN t.assignee_admin_id IS NOT NULL OR t.team_id IS NOT NULL THEN
-                   json_object('admin_assignee_id', t.assignee_admin_id, 'team_assignee_id', t.team_id) END,
+               -- Only the team inbox now: the agent is assigned with the state, after the
+               -- history (outbox_ticket_states), so the conversation is complete when they see it.
+               'assignment', CASE WHEN t.team_id IS NOT NULL THEN json_object('team_assignee_id', t.team_id) END,
                'skip_notifications', true
            )) AS payload
     FROM int_tickets t
@@ -59,6 +60,11 @@ final AS (
     LEFT JOIN custom c ON c.ticket_id = t.ticket_id
     LEFT JOIN description d ON d.entry_id = t.description_entry_id
     WHERE t.outcome = 'migrate'
+),
+
+-- What the ledger records of a sent object: when this hash changes, so did the request.
+final AS (
+    SELECT *, sha256(payload::VARCHAR) AS payload_sha256 FROM payloads
 )
 
 SELECT * FROM final;

@@ -1,0 +1,207 @@
+//! The tickets phase: each ticket, then its conversation in osTicket's order — participants,
+//! parts with their files, file notes, activity notes.
+
+use anyhow::Context;
+use base64::Engine;
+use futures::StreamExt;
+use serde_json::{Value, json};
+
+use super::ledger::{Entry, Ledger};
+use super::once::{once, once_or_update, rows};
+use super::{Context_, PhaseResult, id, key, phase_result, progress, sum};
+use crate::intercom::client::ApiError;
+
+/// The create request as sent: ids that exist only now, list labels swapped for item ids.
+fn ticket_request(cx: &Context_, payload: &Value, company: Option<&str>) -> anyhow::Result<Value> {
+    let mut p = payload.clone();
+    p["ticket_type_id"] = json!(cx.ticket_type.clone().unwrap_or_default());
+    if let Some(company) = company.and_then(|c| cx.ledger.id_of("company", c).ok().flatten()) {
+        p["company_id"] = json!(company);
+    }
+    if let Some(attrs) = p["ticket_attributes"].as_object_mut() {
+        attrs.retain(|_, v| !v.is_null());
+        for (name, value) in attrs.iter_mut() {
+            if let Some((_, kind, options)) = cx.attributes.get(name)
+                && kind == "list"
+            {
+                let label = value.as_str().unwrap_or_default();
+                *value = json!(options.get(label).with_context(|| format!(
+                    "ticket attribute {name:?} has no option {label:?}: re-run the schema phase"
+                ))?);
+            }
+        }
+    }
+    Ok(p)
+}
+
+pub(super) async fn tickets(cx: &Context_) -> anyhow::Result<PhaseResult> {
+    let tickets = rows(
+        &cx.ledger,
+        "SELECT number, ticket_id::VARCHAR, payload::VARCHAR, json_object('company_id', company_id)::VARCHAR, payload_sha256
+         FROM outbox.outbox_tickets ORDER BY ticket_id",
+    )?;
+    let number_attr = cx.attributes.get("osTicket number").map(|a| a.0.clone());
+    let bar = progress("tickets", tickets.len());
+    let results: Vec<anyhow::Result<PhaseResult>> = futures::stream::iter(tickets)
+        .map(|row| {
+            let number_attr = number_attr.clone();
+            async move {
+                let mut r = phase_result("tickets");
+                let c = &cx.client;
+                let request = &ticket_request(cx, &row.payload, row.extra["company_id"].as_str())?;
+                let number = row.key.as_str();
+                let window = cx.window;
+                let Some(ticket_id) = once_or_update(cx, key("ticket", &row.key, "tickets", None), &row.hash, &mut r, |earlier: Option<Entry>| async move {
+                    // Without the number attribute a lost answer could never be looked up.
+                    let Some(attr) = number_attr.as_deref() else {
+                        return Err(ApiError::refused("POST", "/tickets", "no_lookup",
+                            "the ticket type has no \"osTicket number\" attribute: re-run the schema phase"));
+                    };
+                    if let Some(e) = earlier {
+                        // Sent before and its fate unknown: search, and trust an absence only
+                        // from a search made a whole window after that send (search lags).
+                        let left = window.saturating_sub(std::time::Duration::from_secs_f64(e.age_seconds));
+                        if let Some(found) = c.search_ticket_until(attr, number, std::time::Instant::now() + left).await? {
+                            return Ok((id(&found), false));
+                        }
+                    }
+                    match c.create_ticket(request, (attr, number), window).await? {
+                        Some(t) => Ok((id(&t), false)),
+                        None => Err(ApiError::parked("POST", "/tickets", format!(
+                            "osTicket #{number} was sent, its answer was lost and search has not found it within {} s; the next run searches again and sends it only if it is still absent",
+                            window.as_secs()))),
+                    }
+                }, Some(|id: String| async move {
+                    // Title and attributes changed in osTicket after the ticket was loaded.
+                    let change = json!({"ticket_attributes": request["ticket_attributes"], "skip_notifications": true});
+                    c.update_ticket(&id, &change).await.map(drop)
+                }))
+                .await?
+                else {
+                    return Ok(r);
+                };
+                let source_ticket = row.ticket.as_deref().unwrap_or("0").parse::<i64>().unwrap_or(0);
+                // The people on the ticket first, then one conversation in osTicket's order;
+                // a gap stops it, so nothing is posted over a missing part.
+                let thread = rows(&cx.ledger, &thread_sql(source_ticket))?;
+                // Read once per ticket and kept up to date as parts are posted.
+                let mut claimed = cx.ledger.claimed(&row.key)?;
+                for item in thread {
+                    let (item, ticket_id) = (&item, ticket_id.clone());
+                    let kind = item.extra.as_str().unwrap_or("part");
+                    let seen = &claimed;
+                    let ledger = &cx.ledger;
+                    let sent = once(cx, key(kind, &item.key, "tickets", Some(&row.key)), &item.hash, &mut r, |earlier: Option<Entry>| async move {
+                        if kind == "participant" {
+                            // Adding someone twice changes nothing: a retry needs no lookup.
+                            let who = item.payload["customer"]["user_id"].as_str().unwrap_or_default();
+                            let admin = item.payload["admin_id"].as_str();
+                            return c.add_participant(&ticket_id, who, admin).await.map(|_| (format!("{ticket_id}:{who}"), false));
+                        }
+                        // The request as sent: the files' bytes in place of their names.
+                        let request = with_file_bytes(ledger, &item.payload).map_err(|e| {
+                            ApiError::refused("POST", "/tickets/{id}/reply", "file_unreadable", format!("{e:#}: re-run `ostmig snapshot` and `ostmig split`"))
+                        })?;
+                        if earlier.is_some() && let Some(p) = c.find_part(&ticket_id, &request, seen).await? {
+                            return Ok((id(&p), false));
+                        }
+                        c.reply_ticket(&ticket_id, &request, seen).await.map(|p| (id(&p), false))
+                    })
+                    .await?;
+                    if let Some(posted) = &sent
+                        && kind != "participant"
+                    {
+                        claimed.insert(posted.clone());
+                    }
+                    // Parts are a conversation: never post a later one over a gap.
+                    if sent.is_none() {
+                        break;
+                    }
+                }
+                Ok(r)
+            }
+        })
+        .buffer_unordered(cx.concurrency)
+        .inspect(|_| bar.inc(1))
+        .collect()
+        .await;
+    bar.finish_and_clear();
+    sum("tickets", results)
+}
+
+/// Everything posted on ticket `ticket_id` after its create, as (key, NULL, payload, object
+/// type, hash), in the order osTicket's thread shows it: the participants first (before anyone
+/// replies), then by time the entries, each followed by the notes carrying its files, with the
+/// activity notes of a moment after its entries. Ties keep osTicket's entry order (`seq`).
+fn thread_sql(ticket_id: i64) -> String {
+    format!(
+        "SELECT key, NULL::VARCHAR, payload, kind, payload_sha256 FROM (
+             SELECT participant_key AS key, payload::VARCHAR AS payload,
+                    CASE kind WHEN 'participant' THEN '\"participant\"' ELSE '\"cc_note\"' END AS kind,
+                    payload_sha256, NULL::TIMESTAMP AS posted_at, 0 AS class, NULL::INTEGER AS seq, 0 AS sub,
+                    NULL::BIGINT AS event
+             FROM outbox.outbox_ticket_participants WHERE ticket_id = {ticket_id}
+             UNION ALL
+             SELECT entry_id::VARCHAR, payload::VARCHAR, '\"part\"', payload_sha256, created_at, 1, seq, 0, NULL
+             FROM outbox.outbox_ticket_parts WHERE ticket_id = {ticket_id}
+             UNION ALL
+             SELECT entry_id || ':' || batch, any_value(note_payload)::VARCHAR, '\"attachment_note\"',
+                    any_value(note_payload_sha256), any_value(created_at), 1, any_value(seq), 1 + batch, NULL
+             FROM outbox.outbox_attachments WHERE ticket_id = {ticket_id} AND carrier = 'note'
+             GROUP BY entry_id, batch
+             UNION ALL
+             SELECT event_key, payload::VARCHAR, '\"event\"', payload_sha256, happened_at, 2, NULL, 0, event_ids[1]
+             FROM outbox.outbox_ticket_events WHERE ticket_id = {ticket_id})
+         ORDER BY posted_at NULLS FIRST, class, seq, sub, event, key"
+    )
+}
+
+/// `payload` with each `attachment_files` item's `data` — a name for the bytes, `file:<id>`
+/// or `image:<entry>:<n>` (see outbox_attachments) — replaced by the bytes in base64.
+fn with_file_bytes(ledger: &Ledger, payload: &Value) -> anyhow::Result<Value> {
+    let Some(files) = payload["attachment_files"].as_array() else {
+        return Ok(payload.clone());
+    };
+    let mut request = payload.clone();
+    let mut sent = Vec::with_capacity(files.len());
+    for f in files {
+        let reference = f["data"].as_str().unwrap_or_default();
+        let bytes = file_bytes(ledger, reference)
+            .with_context(|| format!("the bytes of {} ({reference})", f["name"]))?;
+        let mut f = f.clone();
+        f["data"] = json!(base64::engine::general_purpose::STANDARD.encode(bytes));
+        sent.push(f);
+    }
+    request["attachment_files"] = Value::Array(sent);
+    Ok(request)
+}
+
+/// A file's bytes by the name outbox_attachments gives them: `file:<id>` from the snapshot
+/// (osTicket keeps them in file_chunk, 256 KB per row), `image:<entry>:<n>` a pasted image the
+/// split decoded.
+fn file_bytes(ledger: &Ledger, reference: &str) -> anyhow::Result<Vec<u8>> {
+    let parts: Vec<&str> = reference.split(':').collect();
+    ledger.with(|c| match parts.as_slice() {
+        ["file", id] => {
+            let id: i64 = id.parse()?;
+            let mut stmt = c.prepare(
+                "SELECT filedata FROM raw.file_chunk WHERE file_id = ? ORDER BY chunk_id",
+            )?;
+            let mut out = Vec::new();
+            for chunk in stmt.query_map([id], |r| r.get::<_, Vec<u8>>(0))? {
+                out.extend(chunk?);
+            }
+            Ok(out)
+        }
+        ["image", entry, n] => {
+            let (entry, n): (i64, i32) = (entry.parse()?, n.parse()?);
+            c.query_row(
+                "SELECT data FROM stage.part_image WHERE entry_id = ? AND n = ?",
+                duckdb::params![entry, n],
+                |r| r.get::<_, Vec<u8>>(0),
+            )
+            .map_err(Into::into)
+        }
+        _ => anyhow::bail!("{reference:?} names no file"),
+    })
+}
