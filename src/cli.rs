@@ -31,7 +31,7 @@ pub struct DbArg {
     /// The DuckDB staging file of this migration (created if missing).
     #[arg(
         long,
-        env = "OSTMIG_DB",
+        env = crate::settings::ENV_DB,
         default_value = "migration.duckdb",
         value_name = "PATH"
     )]
@@ -227,9 +227,6 @@ pub struct SplitArgs {
     /// --rendered splits a folder of them.
     #[arg(long)]
     pub pages: bool,
-    /// Attachments larger than this many bytes are flagged over_limit.
-    #[arg(long, value_name = "BYTES", default_value_t = 10 * 1024 * 1024)]
-    pub attachment_limit: u64,
     /// Print a JSON summary on stdout instead of a table.
     #[arg(long)]
     pub json: bool,
@@ -254,7 +251,7 @@ pub struct IntercomArg {
     /// read from OSTMIG_INTERCOM_TOKEN (or the file named by OSTMIG_INTERCOM_TOKEN_FILE).
     /// https:// certificates are always checked (OSTMIG_CA_FILE adds a PEM CA, for a
     /// TLS-inspecting proxy); plain http:// only to this machine.
-    #[arg(long, env = "OSTMIG_INTERCOM_URL", default_value = crate::intercom::client::DEFAULT_URL, value_name = "URL")]
+    #[arg(long, env = crate::settings::ENV_INTERCOM_URL, default_value = crate::intercom::client::DEFAULT_URL, value_name = "URL")]
     pub intercom_url: String,
 }
 
@@ -284,7 +281,7 @@ pub struct LoadArgs {
     /// How long Intercom's search may lag behind a create. A ticket whose create answer was
     /// lost is searched for this long, then parked (status unknown) for the next run, which
     /// sends it again only if a search this long after the send still does not find it.
-    #[arg(long, env = "OSTMIG_SEARCH_WINDOW", default_value_t = crate::load::DEFAULT_SEARCH_WINDOW, value_name = "SECONDS")]
+    #[arg(long, env = crate::settings::ENV_SEARCH_WINDOW, default_value_t = crate::load::DEFAULT_SEARCH_WINDOW, value_name = "SECONDS")]
     pub search_window: f64,
     /// Print the result as JSON (for scripts) instead of a table.
     #[arg(long)]
@@ -351,7 +348,7 @@ pub struct RunArgs {
     #[arg(long)]
     pub skip_snapshot: bool,
     /// How long Intercom's search may lag behind a create (see `ostmig load --help`).
-    #[arg(long, env = "OSTMIG_SEARCH_WINDOW", default_value_t = crate::load::DEFAULT_SEARCH_WINDOW, value_name = "SECONDS")]
+    #[arg(long, env = crate::settings::ENV_SEARCH_WINDOW, default_value_t = crate::load::DEFAULT_SEARCH_WINDOW, value_name = "SECONDS")]
     pub search_window: f64,
 }
 

@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 
 use crate::error::Hinted;
+use crate::settings;
 use crate::{Outcome, warehouse};
 
 /// The demo's database and login. The server runs with grant tables off, on loopback, for
@@ -284,10 +285,10 @@ fn write_seed(db: &Path, file: &Path) -> anyhow::Result<String> {
 fn stage(args: &[&str], ok: &[i32]) -> anyhow::Result<i32> {
     let status = Command::new(std::env::current_exe()?)
         .args(args)
-        .env("OSTMIG_MYSQL_PASSWORD", DEMO_PASSWORD)
-        .env("OSTMIG_INTERCOM_TOKEN", DEMO_TOKEN)
-        .env_remove("OSTMIG_DB")
-        .env_remove("OSTMIG_INTERCOM_URL")
+        .env(settings::ENV_MYSQL_PASSWORD, DEMO_PASSWORD)
+        .env(settings::ENV_INTERCOM_TOKEN, DEMO_TOKEN)
+        .env_remove(settings::ENV_DB)
+        .env_remove(settings::ENV_INTERCOM_URL)
         .status()?;
     let code = status.code().unwrap_or(2);
     if code == 0 || ok.contains(&code) {

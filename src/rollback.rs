@@ -81,7 +81,7 @@ pub fn run(
     phase: Option<Phase>,
     target: Target,
 ) -> anyhow::Result<Vec<Undo>> {
-    let client = Client::new(url, crate::intercom::client::token_from_env()?, 4)?;
+    let client = Client::new(url, crate::settings::intercom_token()?, 4)?;
     let ledger = Ledger::new(warehouse::open(db)?, target);
     let rt = tokio::runtime::Runtime::new()?;
     rt.block_on(client.reachable())?;

@@ -1,16 +1,93 @@
-//! Where settings come from: flags, then environment. Secrets (the MySQL password, later the
-//! Intercom token) are read from the environment only and held in [`Secret`], whose `Debug` and
-//! `Display` never show the value, so they cannot leak into logs, errors or the DuckDB file.
+//! Where settings come from: flags, then environment. Secrets (the MySQL password, the
+//! Intercom token, the agent password) are read from the environment (or a file it names) only
+//! and held in [`Secret`], whose `Debug` and `Display` never show the value, so they cannot leak
+//! into logs, errors or the DuckDB file. Every environment variable ostmig reads is named here,
+//! once (a test fails on an `OSTMIG_` literal anywhere else in `src/`).
 use std::fmt;
 
 use url::Url;
 
-use crate::error::hinted;
+use crate::error::{Hinted, hinted};
 
-/// Environment variable holding the source URL (may contain the password).
+/// The source URL (may contain the password).
 pub const ENV_SOURCE_URL: &str = "OSTMIG_SOURCE_URL";
-/// Environment variable holding the MySQL password.
+/// The MySQL password.
 pub const ENV_MYSQL_PASSWORD: &str = "OSTMIG_MYSQL_PASSWORD";
+/// The staging file, for `--db`.
+pub const ENV_DB: &str = "OSTMIG_DB";
+/// The Intercom base URL, for `--intercom-url`.
+pub const ENV_INTERCOM_URL: &str = "OSTMIG_INTERCOM_URL";
+/// The Intercom access token.
+pub const ENV_INTERCOM_TOKEN: &str = "OSTMIG_INTERCOM_TOKEN";
+/// A file holding the Intercom access token (read when `OSTMIG_INTERCOM_TOKEN` is unset).
+pub const ENV_INTERCOM_TOKEN_FILE: &str = "OSTMIG_INTERCOM_TOKEN_FILE";
+/// Seconds to wait for one Intercom answer.
+pub const ENV_INTERCOM_TIMEOUT: &str = "OSTMIG_INTERCOM_TIMEOUT";
+/// An OpenAPI description to judge requests by instead of the embedded one.
+pub const ENV_INTERCOM_SPEC: &str = "OSTMIG_INTERCOM_SPEC";
+/// How long Intercom's search may lag behind a create, for `--search-window`.
+pub const ENV_SEARCH_WINDOW: &str = "OSTMIG_SEARCH_WINDOW";
+/// DuckDB's memory cap.
+pub const ENV_DUCKDB_MEMORY: &str = "OSTMIG_DUCKDB_MEMORY";
+/// The osTicket agent's password, for `snapshot --pages`.
+pub const ENV_AGENT_PASSWORD: &str = "OSTMIG_AGENT_PASSWORD";
+/// A PEM file of extra CA certificates to trust (a TLS-inspecting proxy's, an internal CA).
+pub const ENV_CA_FILE: &str = "OSTMIG_CA_FILE";
+/// The log filter (`tracing`'s syntax, e.g. `ostmig=debug`); warnings only by default.
+pub const ENV_LOG: &str = "OSTMIG_LOG";
+
+/// What a user may set, in the order of the README's environment table (a test checks that the
+/// README names each).
+pub const USER_ENVIRONMENT: &[&str] = &[
+    ENV_SOURCE_URL,
+    ENV_MYSQL_PASSWORD,
+    ENV_DB,
+    ENV_INTERCOM_URL,
+    ENV_INTERCOM_TOKEN,
+    ENV_INTERCOM_TOKEN_FILE,
+    ENV_INTERCOM_TIMEOUT,
+    ENV_INTERCOM_SPEC,
+    ENV_SEARCH_WINDOW,
+    ENV_DUCKDB_MEMORY,
+    ENV_AGENT_PASSWORD,
+    ENV_CA_FILE,
+    ENV_LOG,
+];
+
+/// Test hooks, not for users. Pause the snapshot's writer forever after this many rows, so a
+/// test can SIGKILL a snapshot at a known point mid-way.
+pub const ENV_FAULT_PAUSE_AFTER_ROWS: &str = "OSTMIG_FAULT_PAUSE_AFTER_ROWS";
+/// Pause the snapshot's reader before it copies this raw table until the file named by
+/// `OSTMIG_FAULT_RESUME_FILE` exists, so a test can break the source (restart it, kill the
+/// session, drop a table) at a known point mid-snapshot.
+pub const ENV_FAULT_PAUSE_BEFORE_TABLE: &str = "OSTMIG_FAULT_PAUSE_BEFORE_TABLE";
+pub const ENV_FAULT_RESUME_FILE: &str = "OSTMIG_FAULT_RESUME_FILE";
+
+/// The Intercom access token, from `OSTMIG_INTERCOM_TOKEN` or the file `OSTMIG_INTERCOM_TOKEN_FILE`
+/// names; never from the command line, where every user of the machine can read it.
+pub fn intercom_token() -> anyhow::Result<Secret> {
+    if let Ok(t) = std::env::var(ENV_INTERCOM_TOKEN)
+        && !t.trim().is_empty()
+    {
+        return Ok(Secret::new(t.trim()));
+    }
+    if let Some(file) = std::env::var_os(ENV_INTERCOM_TOKEN_FILE) {
+        let t = std::fs::read_to_string(&file).map_err(|e| {
+            Hinted::new(
+                format!("cannot read {ENV_INTERCOM_TOKEN_FILE}: {e}"),
+                "point it at a file holding only the access token",
+            )
+        })?;
+        return Ok(Secret::new(t.trim()));
+    }
+    Err(Hinted::new(
+        "no Intercom access token",
+        format!(
+            "export {ENV_INTERCOM_TOKEN}=… (or {ENV_INTERCOM_TOKEN_FILE}=path); it is never read from the command line"
+        ),
+    )
+    .into())
+}
 
 /// A value that must never be printed.
 #[derive(Clone, PartialEq, Eq)]
@@ -23,6 +100,12 @@ impl Secret {
     /// The only way to read the value: call sites are easy to audit with grep.
     pub fn expose(&self) -> &str {
         &self.0
+    }
+}
+
+impl From<&str> for Secret {
+    fn from(value: &str) -> Self {
+        Self::new(value)
     }
 }
 
@@ -181,6 +264,49 @@ mod tests {
         let s = Source::resolve(Some("mysql://ro@db/ost"), None, Some("x".into())).unwrap();
         assert_eq!(s.port, 3306);
         assert_eq!(s.password.unwrap().expose(), "x");
+    }
+
+    /// Every `OSTMIG_` name is a constant above: a literal elsewhere (a lookup, a hint) is a
+    /// setting with two spellings waiting to drift apart.
+    #[test]
+    fn every_environment_name_is_spelled_here_only() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut stray = Vec::new();
+        let mut dirs = vec![root.clone()];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else if path.extension().is_some_and(|e| e == "rs")
+                    && !path.ends_with("settings.rs")
+                {
+                    let text = std::fs::read_to_string(&path).unwrap();
+                    for (n, line) in text.lines().enumerate() {
+                        // Doc comments may name a variable (they become --help); code may not.
+                        if line.contains("OSTMIG_") && !line.trim_start().starts_with("//") {
+                            stray.push(format!("{}:{}: {}", path.display(), n + 1, line.trim()));
+                        }
+                    }
+                }
+            }
+        }
+        assert!(
+            stray.is_empty(),
+            "use a settings::ENV_* constant:\n{}",
+            stray.join("\n")
+        );
+    }
+
+    #[test]
+    fn the_readme_names_every_variable_a_user_may_set() {
+        let readme = include_str!("../README.md");
+        for name in USER_ENVIRONMENT {
+            assert!(
+                readme.contains(&format!("`{name}`")),
+                "README does not name `{name}`"
+            );
+        }
     }
 
     #[test]

@@ -4,8 +4,7 @@
 //! machine.
 use crate::error::Hinted;
 
-/// A PEM file of extra CA certificates to trust (a TLS-inspecting proxy's, an internal CA).
-pub const ENV_CA_FILE: &str = "OSTMIG_CA_FILE";
+use crate::settings::ENV_CA_FILE;
 
 /// A client builder that trusts the built-in roots and the CAs named by `OSTMIG_CA_FILE`.
 pub fn client_builder() -> anyhow::Result<reqwest::ClientBuilder> {

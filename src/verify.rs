@@ -53,7 +53,7 @@ pub const COMPARISONS: &[(&str, &str)] = &[
 const COMPARED: &[&str] = &["contact", "company", "ticket"];
 
 pub fn run(db: &Path, url: &str, target: Target) -> anyhow::Result<Vec<Checked>> {
-    let client = Client::new(url, crate::intercom::client::token_from_env()?, 4)?;
+    let client = Client::new(url, crate::settings::intercom_token()?, 4)?;
     let ledger = Ledger::new(warehouse::open(db)?, target);
     let rt = tokio::runtime::Runtime::new()?;
     rt.block_on(client.reachable())?;

@@ -400,7 +400,7 @@ fn real_osticket_117_threads_split_as_its_readme_says() {
     assert_eq!(
         duck_str(
             &conn,
-            "SELECT string_agg(DISTINCT p.ticket_id || ':' || a.name, ' ') FROM stage.part_attachment a JOIN stage.parts p USING (entry_id) WHERE a.over_limit"
+            "SELECT string_agg(DISTINCT p.ticket_id || ':' || a.name, ' ') FROM stage.part_attachment a JOIN stage.parts p USING (entry_id) WHERE a.size > 10 * 1024 * 1024"
         )
         .unwrap(),
         "22:full-diagnostics-2025-09.log"

@@ -648,6 +648,34 @@ fn tickets_parts_and_attachments_map_from_the_real_database() {
         .starts_with("full-diagnostics-2025-09.log: larger than attachments.limit_bytes")
     );
     drop(conn);
+    // The limit applied is the one configured (and the one the report states): raised past the
+    // 13 MB file, it is sent; lowered, the smaller files are listed with the new figure.
+    let conn = run("[attachments]\nlimit_bytes = 20000000\n");
+    assert_eq!(
+        duck_i64(&conn, "SELECT count(*) FROM outbox.outbox_attachments"),
+        40
+    );
+    assert_eq!(
+        duck_i64(
+            &conn,
+            "SELECT count(*) FROM reports.rpt_attachment_exclusions"
+        ),
+        0
+    );
+    drop(conn);
+    let conn = run("[attachments]\nlimit_bytes = 1000\n");
+    let listed = duck_i64(
+        &conn,
+        "SELECT count(*) FROM reports.rpt_attachment_exclusions WHERE reason LIKE 'larger than attachments.limit_bytes (1000 bytes)%' AND size > 1000",
+    );
+    let sent_over = duck_i64(
+        &conn,
+        "SELECT count(*) FROM outbox.outbox_attachments WHERE size > 1000",
+    );
+    assert!(listed > 1, "{listed}");
+    assert_eq!(sent_over, 0);
+    drop(conn);
+    run("");
     let check = || ostmig(&["check", "--db", path.to_str().unwrap()], &[]);
     let out = check();
     assert_eq!(

@@ -13,7 +13,6 @@ pub fn run(args: SplitArgs) -> anyhow::Result<Outcome> {
             (None, false) => None,
         },
         sample: args.sample,
-        attachment_limit: args.attachment_limit,
         progress: std::io::stderr().is_terminal(),
     })?;
     split::print_summary(&summary, args.json)?;

@@ -17,6 +17,7 @@ use tokio::sync::{Mutex, Semaphore};
 use crate::error::Hinted;
 use crate::intercom::retry::{self, Class, Policy};
 use crate::intercom::spec::{Spec, VERSION};
+use crate::settings::Secret;
 
 /// The real API.
 pub const DEFAULT_URL: &str = "https://api.intercom.io";
@@ -97,7 +98,7 @@ struct Governor {
 pub struct Client {
     http: reqwest::Client,
     base: String,
-    token: String,
+    token: Secret,
     governor: Mutex<Governor>,
     permits: Semaphore,
     /// How long one ordinary answer may take (OSTMIG_INTERCOM_TIMEOUT).
@@ -124,31 +125,8 @@ pub struct Stats {
     pub explained: u64,
 }
 
-/// Read the token from the environment (or the file it names).
-pub fn token_from_env() -> anyhow::Result<String> {
-    if let Ok(t) = std::env::var("OSTMIG_INTERCOM_TOKEN")
-        && !t.trim().is_empty()
-    {
-        return Ok(t.trim().to_string());
-    }
-    if let Some(file) = std::env::var_os("OSTMIG_INTERCOM_TOKEN_FILE") {
-        let t = std::fs::read_to_string(&file).map_err(|e| {
-            Hinted::new(
-                format!("cannot read OSTMIG_INTERCOM_TOKEN_FILE: {e}"),
-                "point it at a file holding only the access token",
-            )
-        })?;
-        return Ok(t.trim().to_string());
-    }
-    Err(Hinted::new(
-        "no Intercom access token",
-        "export OSTMIG_INTERCOM_TOKEN=… (or OSTMIG_INTERCOM_TOKEN_FILE=path); it is never read from the command line",
-    )
-    .into())
-}
-
 impl Client {
-    pub fn new(base: &str, token: String, concurrency: usize) -> anyhow::Result<Client> {
+    pub fn new(base: &str, token: Secret, concurrency: usize) -> anyhow::Result<Client> {
         crate::tls::require_tls_off_loopback(
             base,
             "--intercom-url",
@@ -258,7 +236,7 @@ impl Client {
             let mut req = self
                 .http
                 .request(method.clone(), format!("{}{path}", self.base))
-                .bearer_auth(&self.token)
+                .bearer_auth(self.token.expose())
                 .header("Intercom-Version", VERSION)
                 .header("Accept", "application/json");
             if let Some(b) = body {
@@ -890,7 +868,7 @@ fn upload_time(bytes: usize) -> Duration {
 /// that times out is retried like a lost answer (looked up first where a create is not safe
 /// to repeat).
 fn answer_timeout() -> anyhow::Result<Duration> {
-    match std::env::var("OSTMIG_INTERCOM_TIMEOUT") {
+    match std::env::var(crate::settings::ENV_INTERCOM_TIMEOUT) {
         Err(_) => Ok(Duration::from_secs(60)),
         Ok(v) => v
             .trim()
@@ -900,7 +878,10 @@ fn answer_timeout() -> anyhow::Result<Duration> {
             .map(Duration::from_secs_f64)
             .ok_or_else(|| {
                 Hinted::new(
-                    format!("OSTMIG_INTERCOM_TIMEOUT={v} is not a number of seconds"),
+                    format!(
+                        "{}={v} is not a number of seconds",
+                        crate::settings::ENV_INTERCOM_TIMEOUT
+                    ),
                     "set it to the seconds to wait for one answer, for example 60",
                 )
                 .into()

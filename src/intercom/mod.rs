@@ -114,19 +114,23 @@ pub fn explain(e: client::ApiError, url: &str) -> anyhow::Error {
     let hint = match e.status {
         None if e.code() == Some(client::TLS_CERTIFICATE) => format!(
             "{url} presented a certificate this machine does not trust, and ostmig always checks certificates: check --intercom-url; behind a TLS-inspecting proxy, put its CA certificate (PEM) in a file and name it in {}",
-            crate::tls::ENV_CA_FILE
+            crate::settings::ENV_CA_FILE
         ),
         None => format!(
             "check --intercom-url ({url}) and that this machine can reach it; to rehearse offline, run `ostmig sim` and point --intercom-url at it"
         ),
-        Some(401) | Some(403) => "check the access token in OSTMIG_INTERCOM_TOKEN (or OSTMIG_INTERCOM_TOKEN_FILE): it is refused".to_string(),
+        Some(401) | Some(403) => format!(
+            "check the access token in {} (or {}): it is refused",
+            crate::settings::ENV_INTERCOM_TOKEN,
+            crate::settings::ENV_INTERCOM_TOKEN_FILE
+        ),
         Some(_) => return e.into(),
     };
     Hinted::new(e.to_string(), hint).into()
 }
 
 pub fn pull(db: &Path, url: &str) -> anyhow::Result<(usize, usize)> {
-    let client = client::Client::new(url, client::token_from_env()?, 2)?;
+    let client = client::Client::new(url, crate::settings::intercom_token()?, 2)?;
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;

@@ -43,7 +43,7 @@ impl Spec {
     pub fn open(explicit: Option<&Path>) -> anyhow::Result<Spec> {
         match explicit
             .map(Path::to_path_buf)
-            .or_else(|| std::env::var_os("OSTMIG_INTERCOM_SPEC").map(PathBuf::from))
+            .or_else(|| std::env::var_os(crate::settings::ENV_INTERCOM_SPEC).map(PathBuf::from))
         {
             Some(path) => Spec::load(&path),
             None => Spec::parse(EMBEDDED, None),
@@ -55,7 +55,7 @@ impl Spec {
         let text = std::fs::read_to_string(path).map_err(|e| {
             Hinted::new(
                 format!("cannot read Intercom's OpenAPI description {}: {e}", path.display()),
-                "name a readable api.intercom.io.yaml with --spec or OSTMIG_INTERCOM_SPEC, or leave both unset to use the one built in",
+                format!("name a readable api.intercom.io.yaml with --spec or {}, or leave both unset to use the one built in", crate::settings::ENV_INTERCOM_SPEC),
             )
         })?;
         Spec::parse(&text, Some(path))

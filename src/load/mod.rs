@@ -103,7 +103,7 @@ pub fn run(opts: &Options) -> anyhow::Result<Vec<PhaseResult>> {
     if opts.apply && opts.target == Target::Main {
         crate::map::gate(&opts.db)?;
     }
-    let token = crate::intercom::client::token_from_env()?;
+    let token = crate::settings::intercom_token()?;
     let client = Client::new(&opts.url, token, opts.concurrency)?;
     let duck = warehouse::open(&opts.db)?;
     plan::refuse_legacy_hashes(&duck, opts.target)?;

@@ -45,14 +45,12 @@ const BATCH_BYTES: usize = 32 * 1024 * 1024;
 /// How timestamps are passed to DuckDB as text (it takes at most microseconds).
 const TS_FORMAT: &str = "%Y-%m-%d %H:%M:%S%.6f";
 
-/// Test hooks, not for users. Pause the writer forever after this many rows, so a test can
-/// SIGKILL a snapshot at a known point mid-way.
-const FAULT_PAUSE_ENV: &str = "OSTMIG_FAULT_PAUSE_AFTER_ROWS";
-/// Pause the reader before it copies this raw table until the file named by
-/// `OSTMIG_FAULT_RESUME_FILE` exists, so a test can break the source (restart it, kill the
-/// session, drop a table) at a known point mid-snapshot.
-const FAULT_BEFORE_TABLE_ENV: &str = "OSTMIG_FAULT_PAUSE_BEFORE_TABLE";
-const FAULT_RESUME_ENV: &str = "OSTMIG_FAULT_RESUME_FILE";
+/// Test hooks, not for users (see `settings`).
+use crate::settings::{
+    ENV_FAULT_PAUSE_AFTER_ROWS as FAULT_PAUSE_ENV,
+    ENV_FAULT_PAUSE_BEFORE_TABLE as FAULT_BEFORE_TABLE_ENV,
+    ENV_FAULT_RESUME_FILE as FAULT_RESUME_ENV,
+};
 /// `OSTMIG_FAULT_PAUSE_BEFORE_TABLE` value that pauses the side count (see [`count_beside`])
 /// before its snapshot starts, so a test can commit a write between the two snapshots.
 const FAULT_COUNTS: &str = "(counts)";

@@ -24,7 +24,7 @@ use crate::error::{Hinted, hinted};
 use crate::split::rendered;
 use crate::warehouse;
 
-pub const ENV_AGENT_PASSWORD: &str = "OSTMIG_AGENT_PASSWORD";
+use crate::settings::ENV_AGENT_PASSWORD;
 
 pub struct Options {
     /// The help desk's address, e.g. https://help.example.com/ (the folder holding scp/).
@@ -64,7 +64,7 @@ struct Fetched {
 struct Session {
     http: reqwest::Client,
     base: url::Url,
-    agent: Option<(String, String)>,
+    agent: Option<(String, crate::settings::Secret)>,
     cookies: Mutex<HashMap<String, String>>,
     /// The earliest moment the next request may start (the rate limit).
     next_slot: Mutex<Instant>,
@@ -191,7 +191,7 @@ impl Session {
                     ("__CSRFToken__", token.as_str()),
                     ("do", "scplogin"),
                     ("userid", agent.as_str()),
-                    ("passwd", password.as_str()),
+                    ("passwd", password.expose()),
                 ]),
             )
             .await?;
@@ -346,7 +346,7 @@ async fn run_async(opts: Options) -> anyhow::Result<Summary> {
                     ),
                 )
             })?;
-            Some((a.clone(), password))
+            Some((a.clone(), crate::settings::Secret::new(password)))
         }
     };
     let duck = warehouse::open(&opts.db)?;

@@ -68,8 +68,6 @@ pub struct Options {
     pub rendered: Option<Pages>,
     /// Pick this many tickets into `stage.split_sample` after splitting.
     pub sample: Option<u32>,
-    /// Attachments larger than this are flagged over-limit (Intercom's upload limit).
-    pub attachment_limit: u64,
     pub progress: bool,
 }
 
@@ -237,7 +235,7 @@ pub fn run(opts: &Options) -> anyhow::Result<Summary> {
                         seq.1 += 1;
                         summary.parts += 1;
                         summary.html_bytes += p.cleaned.html.len() as i64;
-                        writer.part(p, seq.1, &files, opts.attachment_limit);
+                        writer.part(p, seq.1, &files);
                     }
                     Fate::Excluded(id, reason, detail) => {
                         summary.excluded += 1;
@@ -488,7 +486,7 @@ fn run_rendered(opts: &Options, from: &Pages) -> anyhow::Result<Summary> {
                     summary.entries += 1;
                     summary.parts += 1;
                     summary.html_bytes += part.cleaned.html.len() as i64;
-                    writer.part(part, seq as i32 + 1, &files, opts.attachment_limit);
+                    writer.part(part, seq as i32 + 1, &files);
                 }
                 writer.flush(&duck)?;
             }
@@ -807,8 +805,8 @@ fn review_reason(code: &str) -> Option<&'static str> {
 struct Writer {
     parts: Vec<(Box<Part>, i32)>,
     attachments: Vec<AttachmentRow>,
-    /// Pasted images: (entry, n, over the limit, image).
-    images: Vec<(i64, i32, bool, clean::DataImage)>,
+    /// Pasted images: (entry, n, image).
+    images: Vec<(i64, i32, clean::DataImage)>,
     excluded: Vec<(i64, &'static str, String)>,
     review: Vec<(&'static str, i64, Option<i64>, &'static str, String)>,
     review_total: i64,
@@ -819,11 +817,10 @@ struct AttachmentRow {
     file: FileRow,
     role: &'static str,
     cid_resolved: bool,
-    over_limit: bool,
 }
 
 impl Writer {
-    fn part(&mut self, p: Box<Part>, seq: i32, files: &HashMap<i64, Vec<FileRow>>, limit: u64) {
+    fn part(&mut self, p: Box<Part>, seq: i32, files: &HashMap<i64, Vec<FileRow>>) {
         let e = &p.entry;
         for f in files.get(&e.entry_id).into_iter().flatten() {
             let resolved = f.file_id.is_some_and(|id| p.cleaned.resolved.contains(&id));
@@ -838,7 +835,6 @@ impl Writer {
             } else {
                 "attachment"
             };
-            let over_limit = f.size.is_some_and(|s| s as u64 > limit);
             if !f.exists {
                 self.review.push((
                     "attachment",
@@ -880,13 +876,12 @@ impl Writer {
                 file: f.clone(),
                 role,
                 cid_resolved: resolved,
-                over_limit,
             });
         }
         for (i, image) in p.cleaned.images.iter().enumerate() {
-            let over_limit = image.data.len() as u64 > limit;
-            self.images
-                .push((e.entry_id, i as i32 + 1, over_limit, image.clone()));
+            // Whether a file is over attachments.limit_bytes is decided in SQL, where the
+            // setting is, so the limit a report states is the one applied.
+            self.images.push((e.entry_id, i as i32 + 1, image.clone()));
         }
         for code in &p.cleaned.problems {
             if let Some(why) = review_reason(code) {
@@ -925,7 +920,6 @@ impl Writer {
                     a.file.inline,
                     a.role,
                     a.cid_resolved,
-                    a.over_limit,
                     a.file.storage
                 ])?;
             }
@@ -933,14 +927,13 @@ impl Writer {
         }
         if !self.images.is_empty() {
             let mut app = duck.appender_to_db("part_image", "stage")?;
-            for (entry, n, over_limit, image) in &self.images {
+            for (entry, n, image) in &self.images {
                 app.append_row(duckdb::params![
                     entry,
                     n,
                     image.name,
                     image.mime_type,
                     image.data.len() as i64,
-                    over_limit,
                     image.data
                 ])?;
             }

@@ -355,7 +355,8 @@ pub fn run(opts: &Options) -> anyhow::Result<Vec<ModelRun>> {
                     return anyhow::Error::from(crate::error::Hinted::new(
                         format!("model sql/models/{model} ran out of memory: {e}"),
                         format!(
-                            "raise DuckDB's cap, e.g. OSTMIG_DUCKDB_MEMORY=4GB (default {})",
+                            "raise DuckDB's cap, e.g. {}=4GB (default {})",
+                            crate::settings::ENV_DUCKDB_MEMORY,
                             warehouse::DEFAULT_MEMORY_LIMIT
                         ),
                     ));

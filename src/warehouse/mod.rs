@@ -76,6 +76,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0016_sql_hash.sql",
         include_str!("../../sql/migrations/0016_sql_hash.sql"),
     ),
+    (
+        "0017_limit_in_sql.sql",
+        include_str!("../../sql/migrations/0017_limit_in_sql.sql"),
+    ),
 ];
 
 /// Storage format written into new staging files.
@@ -103,7 +107,7 @@ pub fn open(path: &Path) -> anyhow::Result<Connection> {
         // peaks at 0.71 GB resident instead of 1.06 GB for 5 % more time, and DuckDB spills
         // what does not fit to disk. Bigger machines and sources can raise it.
         .and_then(|c| {
-            let limit = std::env::var("OSTMIG_DUCKDB_MEMORY")
+            let limit = std::env::var(crate::settings::ENV_DUCKDB_MEMORY)
                 .unwrap_or_else(|_| DEFAULT_MEMORY_LIMIT.to_string());
             c.with("memory_limit", &limit)
         })

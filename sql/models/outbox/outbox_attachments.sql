@@ -26,7 +26,7 @@ stored AS (
            'file:' || pa.file_id AS data_ref
     FROM stage.part_attachment pa
     WHERE pa.role IN ('attachment', 'inline_image')
-      AND NOT pa.over_limit
+      AND coalesce(pa.size, 0) <= (SELECT attachments_limit_bytes FROM settings)
       AND coalesce(pa.storage, 'D') = 'D'
       -- An attachment row whose file osTicket lost has no bytes to send (never an empty file).
       AND pa.file_id IN (SELECT id FROM raw.file)
@@ -36,7 +36,7 @@ pasted AS (
            i.n AS image_n, i.name, i.mime_type, i.size, 'pasted_image' AS role,
            'image:' || i.entry_id || ':' || i.n AS data_ref
     FROM stage.part_image i
-    WHERE NOT i.over_limit
+    WHERE i.size <= (SELECT attachments_limit_bytes FROM settings)
 ),
 files AS (
     SELECT f.*, p.ticket_id, p.seq, p.created_at, p.kind, p.route, p.is_description, s.poster,

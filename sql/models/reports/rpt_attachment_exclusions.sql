@@ -21,7 +21,7 @@ final AS (
            CASE
                WHEN pa.file_id NOT IN (SELECT id FROM raw_file) THEN 'file ' || pa.file_id
                     || ' does not exist in osTicket (see the review queue, missing_file): nothing to upload'
-               WHEN pa.over_limit THEN 'larger than attachments.limit_bytes ('
+               WHEN pa.size > (SELECT attachments_limit_bytes FROM settings) THEN 'larger than attachments.limit_bytes ('
                     || (SELECT attachments_limit_bytes FROM settings)
                     || ' bytes): send it by another channel or raise the limit'
                WHEN coalesce(pa.storage, 'D') <> 'D' THEN 'stored outside the database (file.bk = '
@@ -36,7 +36,7 @@ final AS (
     UNION ALL
     SELECT p.ticket_id, s.number, i.entry_id, NULL, NULL, i.name, i.mime_type, i.size,
            CASE
-               WHEN i.over_limit THEN 'a pasted image larger than attachments.limit_bytes ('
+               WHEN i.size > (SELECT attachments_limit_bytes FROM settings) THEN 'a pasted image larger than attachments.limit_bytes ('
                     || (SELECT attachments_limit_bytes FROM settings)
                     || ' bytes): send it by another channel or raise the limit'
                ELSE 'its part is not migrated (see reports.rpt_part_exclusions)'
