@@ -290,15 +290,9 @@ async fn handle(
         let (s, b) = error(401, "unauthorized", "Access Token Invalid");
         return json_response(s, &b, &[]);
     }
-    let chance = |rate: f64| rate > 0.0 && rand::rng().random_bool(rate.min(1.0));
-    let (fail, after, cut) = (
-        chance(opts.fail_rate),
-        chance(0.5),
-        chance(opts.drop_connections),
-    );
-    let (hang, storm) = (chance(opts.timeout_rate), chance(opts.storm_rate));
+    let dice = Dice::roll(opts);
     let hang_for = Duration::from_secs(opts.hang_seconds);
-    if hang && !after {
+    if dice.hang && !dice.after {
         shared
             .0
             .lock()
@@ -307,183 +301,244 @@ async fn handle(
             .hung += 1;
         tokio::time::sleep(hang_for).await;
     }
-    let (fail_before, fail_after) = (fail && !after, fail && after);
-    // The workspace is locked in this block only: a request hung after its change was applied
-    // leaves it with the headers to answer with once the hang is over.
-    let hang_headers = 'locked: {
-        let mut sim = shared.0.lock().unwrap_or_else(|e| e.into_inner());
-
-        // Rate limit: a budget per fixed window; headers on every authenticated response.
-        let (limit, window) = opts.rate_limit;
-        let now = chrono::Utc::now().timestamp();
-        let start = now - now.rem_euclid(window as i64);
-        if start != sim.window_start {
-            sim.window_start = start;
-            sim.used = 0;
-        }
-        if storm && now >= sim.storm_until {
-            sim.storm_until = now + STORM_SECONDS;
-            sim.faults.storms += 1;
-        }
-        let storming = now < sim.storm_until;
-        let over = storming || sim.used >= limit;
-        if !over {
-            sim.used += 1;
-        }
-        let rate_headers = vec![
-            ("X-RateLimit-Limit".to_string(), limit.to_string()),
-            (
-                "X-RateLimit-Remaining".to_string(),
-                if storming {
-                    "0".to_string()
-                } else {
-                    limit.saturating_sub(sim.used).to_string()
-                },
-            ),
-            (
-                "X-RateLimit-Reset".to_string(),
-                if storming {
-                    sim.storm_until
-                } else {
-                    start + window as i64
-                }
-                .to_string(),
-            ),
-        ];
-        if over {
-            sim.faults.throttled += 1;
-            let (s, b) = error(
-                429,
-                "rate_limit_exceeded",
-                format!("Exceeded rate limit of {limit} in {window}_seconds"),
-            );
-            return json_response(s, &b, &rate_headers);
-        }
-        if fail_before {
-            sim.faults.server_errors += 1;
-            return injected(&rate_headers);
-        }
-        let version = headers
+    let request = Request {
+        method: method.as_str().to_string(),
+        path,
+        query,
+        version: headers
             .get("intercom-version")
             .and_then(|v| v.to_str().ok())
-            .unwrap_or("");
-        if !version.is_empty() && !sim.versions.iter().any(|v| v == version) {
+            .unwrap_or("")
+            .to_string(),
+        body,
+    };
+    // The workspace is locked in this call only: a request hung after its change was applied
+    // comes back with the headers to answer with once the hang is over.
+    let hang_headers = {
+        let mut sim = shared.0.lock().unwrap_or_else(|e| e.into_inner());
+        match sim.serve(opts, &dice, &request) {
+            Ok(response) => return response,
+            Err(hang_headers) => hang_headers,
+        }
+    };
+    tokio::time::sleep(hang_for).await;
+    injected(&hang_headers)
+}
+
+/// What one request asks, taken from the HTTP layer.
+struct Request {
+    method: String,
+    path: String,
+    query: BTreeMap<String, String>,
+    version: String,
+    body: Bytes,
+}
+
+/// The faults drawn for one request (`--fail-rate`, `--drop-connections`, `--timeout-rate`,
+/// `--storm-rate`); `after` puts a failure or hang after the change is applied, not before.
+struct Dice {
+    fail: bool,
+    after: bool,
+    cut: bool,
+    hang: bool,
+    storm: bool,
+}
+
+impl Dice {
+    fn roll(opts: &Options) -> Dice {
+        let chance = |rate: f64| rate > 0.0 && rand::rng().random_bool(rate.min(1.0));
+        Dice {
+            fail: chance(opts.fail_rate),
+            after: chance(0.5),
+            cut: chance(opts.drop_connections),
+            hang: chance(opts.timeout_rate),
+            storm: chance(opts.storm_rate),
+        }
+    }
+}
+
+type Headers = Vec<(String, String)>;
+
+impl Sim {
+    /// Answer one authenticated request, or (`Err`) hand back the headers of a request to hang
+    /// after its change was applied.
+    fn serve(&mut self, opts: &Options, dice: &Dice, req: &Request) -> Result<Response, Headers> {
+        let (rate_headers, throttled) = self.spend_budget(opts, dice.storm);
+        if let Some((s, b)) = throttled {
+            return Ok(json_response(s, &b, &rate_headers));
+        }
+        if dice.fail && !dice.after {
+            self.faults.server_errors += 1;
+            return Ok(injected(&rate_headers));
+        }
+        if !req.version.is_empty() && !self.versions.contains(&req.version) {
             let (s, b) = error(
                 400,
                 "intercom_version_invalid",
                 format!(
-                    "Requested version {version} is not valid; use one of {}",
-                    sim.versions.join(", ")
+                    "Requested version {} is not valid; use one of {}",
+                    req.version,
+                    self.versions.join(", ")
                 ),
             );
-            return json_response(s, &b, &rate_headers);
+            return Ok(json_response(s, &b, &rate_headers));
         }
-        let parsed: Option<Value> = if body.is_empty() {
+        let parsed: Option<Value> = if req.body.is_empty() {
             None
         } else {
-            match serde_json::from_slice(&body) {
+            match serde_json::from_slice(&req.body) {
                 Ok(v) => Some(v),
                 Err(e) => {
                     let (s, b) = error(400, "parameter_invalid", format!("Body is not JSON: {e}"));
-                    return json_response(s, &b, &rate_headers);
+                    return Ok(json_response(s, &b, &rate_headers));
                 }
             }
         };
-        let method = method.as_str().to_string();
-        let problems = sim.spec.check_request(&method, &path, parsed.as_ref());
-        let (status, reply): Reply = if !problems.is_empty() {
-            // A value of the wrong kind is invalid; only a body that merely lacks a field is "not found".
-            let wrong_value = problems.iter().any(|p| {
-                p.contains("is not one of") || p.contains(": must be") || p.contains("not allowed")
-            });
-            let code = if !wrong_value && problems.iter().any(|p| p.contains("required property")) {
-                "parameter_not_found"
-            } else {
-                "parameter_invalid"
-            };
-            let not_api = problems.iter().any(|p| p.contains("is not an operation"));
-            error(
-                if not_api { 404 } else { 400 },
-                if not_api { "not_found" } else { code },
-                problems.join("; "),
-            )
-        } else {
-            let before = sim.ws.next_id;
-            let out = sim.ws.handle(
-                &method,
-                &path,
-                &query,
-                parsed.as_ref().unwrap_or(&Value::Null),
-            );
-            if method != "GET" || sim.ws.next_id != before {
-                sim.dirty = true;
-            }
-            // A write that could have said skip_notifications and did not would have e-mailed
-            // someone (erratum notifications).
-            if method != "GET"
-                && (200..300).contains(&out.0)
-                && parsed.as_ref().and_then(|b| b.get("skip_notifications")) != Some(&json!(true))
-                && sim
-                    .spec
-                    .request_accepts(&method, &path, "skip_notifications")
-            {
-                let op = sim.spec.template(&method, &path).unwrap_or_default();
-                *sim.ws.notifications.entry(op).or_default() += 1;
-            }
-            out
-        };
-        let lose_this = (200..300).contains(&status)
-            && !sim.lose.is_empty()
-            && sim
-                .spec
-                .template(&method, &path)
-                .and_then(|op| sim.lose.get_mut(&op))
-                .is_some_and(|left| {
-                    let lose = *left > 0;
-                    *left = left.saturating_sub(1);
-                    lose
-                });
-        if lose_this {
-            sim.faults.lost_answers += 1;
-            return cut_connection();
+        let (status, reply) = self.answer(req, parsed.as_ref());
+        if (200..300).contains(&status) && self.lose_answer(&req.method, &req.path) {
+            self.faults.lost_answers += 1;
+            return Ok(cut_connection());
         }
-        if fail_after {
-            sim.faults.server_errors += 1;
-            return injected(&rate_headers);
+        if dice.fail && dice.after {
+            self.faults.server_errors += 1;
+            return Ok(injected(&rate_headers));
         }
-        if cut {
-            sim.faults.cut_connections += 1;
-            return cut_connection();
+        if dice.cut {
+            self.faults.cut_connections += 1;
+            return Ok(cut_connection());
         }
-        if hang && after {
-            sim.faults.hung += 1;
-            break 'locked rate_headers;
+        if dice.hang && dice.after {
+            self.faults.hung += 1;
+            return Err(rate_headers);
         }
         // Held to the spec on the way out too.
-        if !reply.is_null() {
-            let violations = sim.spec.check_response(&method, &path, status, &reply);
-            // An answer the live API gives beyond the spec (errata.toml) is known, not wrong.
-            let documented_elsewhere =
-                crate::intercom::errata::status(&method, &path, status).is_some();
-            if !violations.is_empty()
-                && !documented_elsewhere
-                && !violations[0].contains("lists no response")
-            {
-                let (s, b) = error(
-                    500,
-                    "server_error",
-                    format!(
-                        "simulator response violates the spec: {}",
-                        violations.join("; ")
-                    ),
-                );
-                return json_response(s, &b, &rate_headers);
-            }
+        if let Some(violations) = self.violations(&req.method, &req.path, status, &reply) {
+            let (s, b) = error(
+                500,
+                "server_error",
+                format!("simulator response violates the spec: {violations}"),
+            );
+            return Ok(json_response(s, &b, &rate_headers));
         }
-        return json_response(status, &reply, &rate_headers);
+        Ok(json_response(status, &reply, &rate_headers))
+    }
+
+    /// Rate limit: a budget per fixed window (or none during a storm), with the headers every
+    /// authenticated response carries, and the 429 to answer when the budget is spent.
+    fn spend_budget(&mut self, opts: &Options, storm: bool) -> (Headers, Option<Reply>) {
+        let (limit, window) = opts.rate_limit;
+        let now = chrono::Utc::now().timestamp();
+        let start = now - now.rem_euclid(window as i64);
+        if start != self.window_start {
+            self.window_start = start;
+            self.used = 0;
+        }
+        if storm && now >= self.storm_until {
+            self.storm_until = now + STORM_SECONDS;
+            self.faults.storms += 1;
+        }
+        let storming = now < self.storm_until;
+        let over = storming || self.used >= limit;
+        if !over {
+            self.used += 1;
+        }
+        let (remaining, reset) = if storming {
+            (0, self.storm_until)
+        } else {
+            (limit.saturating_sub(self.used), start + window as i64)
+        };
+        let headers = vec![
+            ("X-RateLimit-Limit".to_string(), limit.to_string()),
+            ("X-RateLimit-Remaining".to_string(), remaining.to_string()),
+            ("X-RateLimit-Reset".to_string(), reset.to_string()),
+        ];
+        if over {
+            self.faults.throttled += 1;
+            let throttled = error(
+                429,
+                "rate_limit_exceeded",
+                format!("Exceeded rate limit of {limit} in {window}_seconds"),
+            );
+            return (headers, Some(throttled));
+        }
+        (headers, None)
+    }
+
+    /// The workspace's answer to a request the spec allows, or the spec's refusal.
+    fn answer(&mut self, req: &Request, body: Option<&Value>) -> Reply {
+        let (method, path) = (req.method.as_str(), req.path.as_str());
+        let problems = self.spec.check_request(method, path, body);
+        if !problems.is_empty() {
+            return refusal(&problems);
+        }
+        let before = self.ws.next_id;
+        let out = self
+            .ws
+            .handle(method, path, &req.query, body.unwrap_or(&Value::Null));
+        if method != "GET" || self.ws.next_id != before {
+            self.dirty = true;
+        }
+        // A write that could have said skip_notifications and did not would have e-mailed
+        // someone (erratum notifications).
+        if method != "GET"
+            && (200..300).contains(&out.0)
+            && body.and_then(|b| b.get("skip_notifications")) != Some(&json!(true))
+            && self
+                .spec
+                .request_accepts(method, path, "skip_notifications")
+        {
+            let op = self.spec.template(method, path).unwrap_or_default();
+            *self.ws.notifications.entry(op).or_default() += 1;
+        }
+        out
+    }
+
+    /// Whether `--lose-answers` still has an answer of this operation to lose (and count it).
+    fn lose_answer(&mut self, method: &str, path: &str) -> bool {
+        if self.lose.is_empty() {
+            return false;
+        }
+        self.spec
+            .template(method, path)
+            .and_then(|op| self.lose.get_mut(&op))
+            .is_some_and(|left| {
+                let lose = *left > 0;
+                *left = left.saturating_sub(1);
+                lose
+            })
+    }
+
+    /// What in an answer the spec does not allow and no erratum explains (errata.toml: the
+    /// live API answers so), joined; `None` when it is fine.
+    fn violations(&self, method: &str, path: &str, status: u16, reply: &Value) -> Option<String> {
+        if reply.is_null() || crate::intercom::errata::status(method, path, status).is_some() {
+            return None;
+        }
+        let violations = self.spec.check_response(method, path, status, reply);
+        if violations.is_empty() || violations[0].contains("lists no response") {
+            return None;
+        }
+        Some(violations.join("; "))
+    }
+}
+
+/// Intercom's answer to a request its description refuses: a value of the wrong kind is
+/// invalid; only a body that merely lacks a field is "not found"; an unknown path is a 404.
+fn refusal(problems: &[String]) -> Reply {
+    let wrong_value = problems.iter().any(|p| {
+        p.contains("is not one of") || p.contains(": must be") || p.contains("not allowed")
+    });
+    let code = if !wrong_value && problems.iter().any(|p| p.contains("required property")) {
+        "parameter_not_found"
+    } else {
+        "parameter_invalid"
     };
-    tokio::time::sleep(hang_for).await;
-    injected(&hang_headers)
+    let not_api = problems.iter().any(|p| p.contains("is not an operation"));
+    error(
+        if not_api { 404 } else { 400 },
+        if not_api { "not_found" } else { code },
+        problems.join("; "),
+    )
 }
 
 /// Headers go out, then the body fails: hyper resets the connection and the client sees no

@@ -261,7 +261,34 @@ impl Workspace {
             })
             .collect();
         let segs: Vec<&str> = decoded.iter().map(String::as_str).collect();
-        match (method, segs.as_slice()) {
+        // One router per resource family; each answers None for a path it does not serve.
+        let routes = [
+            Self::route_people,
+            Self::route_attributes,
+            Self::route_ticket_types,
+            Self::route_tickets,
+        ];
+        for route in routes {
+            if let Some(reply) = route(self, method, &segs, query, body) {
+                return reply;
+            }
+        }
+        error(
+            404,
+            "not_found",
+            format!("{method} /{} is not simulated", segs.join("/")),
+        )
+    }
+
+    /// Admins, teams, companies and contacts (and adding a contact to a conversation).
+    fn route_people(
+        &mut self,
+        method: &str,
+        segs: &[&str],
+        query: &BTreeMap<String, String>,
+        body: &Value,
+    ) -> Option<Reply> {
+        Some(match (method, segs) {
             ("GET", ["admins"]) => (200, json!({"type": "admin.list", "admins": self.admins})),
             ("GET", ["teams"]) => (200, json!({"type": "team.list", "teams": self.teams})),
             ("POST", ["companies"]) => self.upsert_company(body),
@@ -323,12 +350,25 @@ impl Workspace {
                 Some(c) => (
                     200,
                     json!({"type": "contact", "id": id,
-                    "external_id": c["external_id"], "deleted": true}),
+                        "external_id": c["external_id"], "deleted": true}),
                 ),
                 None => not_found("contact", id),
             },
             ("POST", ["contacts", id, "companies"]) => self.attach_company(id, body),
             ("PUT", ["contacts", id]) => self.update_contact(id, body),
+            _ => return None,
+        })
+    }
+
+    /// Data attributes and tags.
+    fn route_attributes(
+        &mut self,
+        method: &str,
+        segs: &[&str],
+        query: &BTreeMap<String, String>,
+        body: &Value,
+    ) -> Option<Reply> {
+        Some(match (method, segs) {
             ("GET", ["data_attributes"]) => {
                 let model = query.get("model");
                 let data: Vec<Value> = self
@@ -369,21 +409,34 @@ impl Workspace {
                         .is_some_and(|a| a.iter().any(|g| g["id"] == *id))
                 });
                 if used {
-                    return error(
+                    return Some(error(
                         400,
                         "tag_has_dependent_objects",
                         "Unable to delete Tag with dependent objects. Tickets",
-                    );
+                    ));
                 }
                 match self.tags.remove(*id) {
                     Some(_) => (200, Value::Null),
                     None => not_found("tag", id),
                 }
             }
+            _ => return None,
+        })
+    }
+
+    /// Ticket types, their attributes and the ticket states.
+    fn route_ticket_types(
+        &mut self,
+        method: &str,
+        segs: &[&str],
+        _query: &BTreeMap<String, String>,
+        body: &Value,
+    ) -> Option<Reply> {
+        Some(match (method, segs) {
             ("GET", ["ticket_types"]) => (
                 200,
                 json!({"type": "list", "data": self.ticket_types.values()
-                    .map(|t| with_states(t.clone(), &self.ticket_states)).collect::<Vec<_>>()}),
+                        .map(|t| with_states(t.clone(), &self.ticket_states)).collect::<Vec<_>>()}),
             ),
             ("POST", ["ticket_types"]) => self.create_ticket_type(body),
             ("GET", ["ticket_types", id]) => match self.ticket_types.get(*id) {
@@ -406,7 +459,7 @@ impl Workspace {
             }
             ("PUT", ["ticket_types", id, "attributes", attr]) => {
                 let Some(tt) = self.ticket_types.get_mut(*id) else {
-                    return not_found("ticket_type", id);
+                    return Some(not_found("ticket_type", id));
                 };
                 let list = tt["ticket_type_attributes"]["data"]
                     .as_array_mut()
@@ -429,6 +482,19 @@ impl Workspace {
                 }
             }
             ("GET", ["ticket_states"]) => (200, self.ticket_states_detailed()),
+            _ => return None,
+        })
+    }
+
+    /// Tickets, their replies and tags, and deleting them (conversations too).
+    fn route_tickets(
+        &mut self,
+        method: &str,
+        segs: &[&str],
+        _query: &BTreeMap<String, String>,
+        body: &Value,
+    ) -> Option<Reply> {
+        Some(match (method, segs) {
             ("POST", ["tickets"]) => self.create_ticket(body),
             ("POST", ["tickets", "search"]) => {
                 let found = self.search(self.tickets.values(), body);
@@ -451,12 +517,8 @@ impl Workspace {
             },
             ("POST", ["tickets", id, "reply"]) => self.reply(id, body),
             ("POST", ["tickets", id, "tags"]) => self.tag_ticket(id, body),
-            _ => error(
-                404,
-                "not_found",
-                format!("{method} /{} is not simulated", segs.join("/")),
-            ),
-        }
+            _ => return None,
+        })
     }
 
     fn upsert_company(&mut self, body: &Value) -> Reply {

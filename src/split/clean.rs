@@ -339,121 +339,10 @@ fn rewrite(chunks: &[&[u8]], files: &InlineFiles, out: &mut Cleaned) -> String {
             .append_element_content_handler((
                 Cow::Borrowed(&*ALL_ELEMENTS),
                 ElementContentHandlers::default().element(on_element(|el| {
-                    let name = el.tag_name();
-                    if DROPPED.contains(&name.as_str()) || is_hidden(el.get_attribute("style")) {
-                        if name == "script" || name == "iframe" || name == "object" {
-                            found.borrow_mut().problems.push("removed_active_content");
-                        }
-                        el.remove();
+                    if restructure(el, &quote_depth, &found) {
                         return Ok(());
                     }
-                    if name == "blockquote" {
-                        let top = *quote_depth.borrow() == 0;
-                        *quote_depth.borrow_mut() += 1;
-                        if top {
-                            el.before(QUOTE_OPEN, ContentType::Html);
-                        }
-                        let depth = quote_depth.clone();
-                        if let Some(handlers) = el.end_tag_handlers() {
-                            handlers.push(end_tag!(move |end| {
-                                let mut d = depth.borrow_mut();
-                                *d = d.saturating_sub(1);
-                                end.after("<br>", ContentType::Html);
-                                if *d == 0 {
-                                    end.after(QUOTE_CLOSE, ContentType::Html);
-                                }
-                                Ok(())
-                            }));
-                        }
-                        el.remove_and_keep_content();
-                        return Ok(());
-                    }
-                    if name == "br" {
-                        el.replace("<br>", ContentType::Html);
-                        return Ok(());
-                    }
-                    if name == "hr" {
-                        el.replace("<br>", ContentType::Html);
-                        return Ok(());
-                    }
-                    if BLOCKS.contains(&name.as_str()) || name == "td" || name == "th" {
-                        let gap = if name == "td" || name == "th" {
-                            " "
-                        } else {
-                            "<br>"
-                        };
-                        if let Some(handlers) = el.end_tag_handlers() {
-                            handlers.push(end_tag!(move |end| {
-                                end.after(gap, ContentType::Html);
-                                Ok(())
-                            }));
-                        }
-                        el.remove_and_keep_content();
-                        return Ok(());
-                    }
-                    if !KEPT.contains(&name.as_str()) {
-                        el.remove_and_keep_content();
-                        return Ok(());
-                    }
-                    let names: Vec<String> = el.attributes().iter().map(|a| a.name()).collect();
-                    for attr in names {
-                        let value = el.get_attribute(&attr).unwrap_or_default();
-                        match keep_attribute(&name, &attr, &value, files) {
-                            Keep::Yes => {}
-                            Keep::No => el.remove_attribute(&attr),
-                            Keep::Rewrite(v) => {
-                                el.set_attribute(&attr, &v)?;
-                            }
-                            Keep::Resolved(file_id, name) => {
-                                // Intercom cannot show an image it has no URL for: the file
-                                // travels as an attachment, and its place in the text names it.
-                                found.borrow_mut().resolved.push(file_id);
-                                el.replace(&format!("[image: {name}]"), ContentType::Text);
-                                return Ok(());
-                            }
-                            Keep::Pasted(mime_type, data) => {
-                                let mut f = found.borrow_mut();
-                                let n = images_before + f.images.len() + 1;
-                                let ext = mime_type.rsplit('/').next().unwrap_or("bin");
-                                let ext = if ext == "jpeg" { "jpg" } else { ext };
-                                let name = format!("image-{n}.{ext}");
-                                el.replace(&format!("[image: {name}]"), ContentType::Text);
-                                f.images.push(DataImage {
-                                    name,
-                                    mime_type,
-                                    data,
-                                });
-                                return Ok(());
-                            }
-                            Keep::BadPaste => {
-                                found.borrow_mut().problems.push("undecodable_data_image");
-                                el.replace("[image missing]", ContentType::Text);
-                                return Ok(());
-                            }
-                            Keep::Unresolved(key) => {
-                                found.borrow_mut().unresolved.push(key);
-                                el.replace("[image missing]", ContentType::Text);
-                                return Ok(());
-                            }
-                            Keep::DropElement => {
-                                el.remove();
-                                return Ok(());
-                            }
-                            Keep::Unwrap => {
-                                el.remove_and_keep_content();
-                                return Ok(());
-                            }
-                        }
-                    }
-                    if name == "a" && !el.has_attribute("href") {
-                        el.remove_and_keep_content();
-                        return Ok(());
-                    }
-                    if name == "img" && !el.has_attribute("src") {
-                        el.remove();
-                        return Ok(());
-                    }
-                    Ok(())
+                    keep_attributes(el, files, &found, images_before)
                 })),
             ))
             .append_document_content_handler(doc_text!(|t| {
@@ -515,6 +404,137 @@ fn rewrite(chunks: &[&[u8]], files: &InlineFiles, out: &mut Cleaned) -> String {
             text_to_html(&TAG.replace_all(&String::from_utf8_lossy(&raw), " "))
         }
     }
+}
+
+type El<'r, 't> = Element<'r, 't, LocalHandlerTypes>;
+
+/// What an element becomes in Intercom's subset by its name alone: dropped (with its content),
+/// a quote marker, a line break, a gap after a block, or unwrapped. True when that settled it;
+/// false for a kept element, whose attributes [`keep_attributes`] then judges.
+fn restructure(el: &mut El, quote_depth: &Rc<RefCell<u32>>, found: &RefCell<Found>) -> bool {
+    let name = el.tag_name();
+    if DROPPED.contains(&name.as_str()) || is_hidden(el.get_attribute("style")) {
+        if name == "script" || name == "iframe" || name == "object" {
+            found.borrow_mut().problems.push("removed_active_content");
+        }
+        el.remove();
+        return true;
+    }
+    if name == "blockquote" {
+        let top = *quote_depth.borrow() == 0;
+        *quote_depth.borrow_mut() += 1;
+        if top {
+            el.before(QUOTE_OPEN, ContentType::Html);
+        }
+        let depth = quote_depth.clone();
+        if let Some(handlers) = el.end_tag_handlers() {
+            handlers.push(end_tag!(move |end| {
+                let mut d = depth.borrow_mut();
+                *d = d.saturating_sub(1);
+                end.after("<br>", ContentType::Html);
+                if *d == 0 {
+                    end.after(QUOTE_CLOSE, ContentType::Html);
+                }
+                Ok(())
+            }));
+        }
+        el.remove_and_keep_content();
+        return true;
+    }
+    if name == "br" || name == "hr" {
+        el.replace("<br>", ContentType::Html);
+        return true;
+    }
+    if BLOCKS.contains(&name.as_str()) || name == "td" || name == "th" {
+        let gap = if name == "td" || name == "th" {
+            " "
+        } else {
+            "<br>"
+        };
+        if let Some(handlers) = el.end_tag_handlers() {
+            handlers.push(end_tag!(move |end| {
+                end.after(gap, ContentType::Html);
+                Ok(())
+            }));
+        }
+        el.remove_and_keep_content();
+        return true;
+    }
+    if !KEPT.contains(&name.as_str()) {
+        el.remove_and_keep_content();
+        return true;
+    }
+    false
+}
+
+/// A kept element's attributes: each kept, dropped or rewritten ([`keep_attribute`]); an image
+/// resolved to a file or pasted as data: becomes a marker naming the file.
+fn keep_attributes(
+    el: &mut El,
+    files: &InlineFiles,
+    found: &RefCell<Found>,
+    images_before: usize,
+) -> HandlerResult {
+    let name = el.tag_name();
+    let names: Vec<String> = el.attributes().iter().map(|a| a.name()).collect();
+    for attr in names {
+        let value = el.get_attribute(&attr).unwrap_or_default();
+        match keep_attribute(&name, &attr, &value, files) {
+            Keep::Yes => {}
+            Keep::No => el.remove_attribute(&attr),
+            Keep::Rewrite(v) => {
+                el.set_attribute(&attr, &v)?;
+            }
+            Keep::Resolved(file_id, name) => {
+                // Intercom cannot show an image it has no URL for: the file
+                // travels as an attachment, and its place in the text names it.
+                found.borrow_mut().resolved.push(file_id);
+                el.replace(&format!("[image: {name}]"), ContentType::Text);
+                return Ok(());
+            }
+            Keep::Pasted(mime_type, data) => {
+                let mut f = found.borrow_mut();
+                let n = images_before + f.images.len() + 1;
+                let ext = mime_type.rsplit('/').next().unwrap_or("bin");
+                let ext = if ext == "jpeg" { "jpg" } else { ext };
+                let name = format!("image-{n}.{ext}");
+                el.replace(&format!("[image: {name}]"), ContentType::Text);
+                f.images.push(DataImage {
+                    name,
+                    mime_type,
+                    data,
+                });
+                return Ok(());
+            }
+            Keep::BadPaste => {
+                found.borrow_mut().problems.push("undecodable_data_image");
+                el.replace("[image missing]", ContentType::Text);
+                return Ok(());
+            }
+            Keep::Unresolved(key) => {
+                found.borrow_mut().unresolved.push(key);
+                el.replace("[image missing]", ContentType::Text);
+                return Ok(());
+            }
+            Keep::DropElement => {
+                el.remove();
+                return Ok(());
+            }
+            Keep::Unwrap => {
+                el.remove_and_keep_content();
+                return Ok(());
+            }
+        }
+    }
+    if name == "a" && !el.has_attribute("href") {
+        el.remove_and_keep_content();
+        return Ok(());
+    }
+    if name == "img" && !el.has_attribute("src") {
+        el.remove();
+        return Ok(());
+    }
+    Ok(())
 }
 
 static TAG: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?s)<[^>]*>").unwrap());
