@@ -113,80 +113,19 @@ async fn run_async(opts: Options) -> anyhow::Result<Summary> {
     let clock = Instant::now();
     let src = &opts.source;
     let mut my = source::connect(src).await?;
-    let mysql_version = source::rows(&mut my, "SELECT VERSION()")
-        .await?
-        .into_iter()
-        .next()
-        .and_then(|r| r[0].clone())
-        .unwrap_or_default();
-    let catalog = source::catalog(&mut my).await?;
-    let (prefix, signature) =
-        source::detect_prefix(&mut my, &catalog, opts.prefix.as_deref(), &src.database).await?;
-    let mut warnings = Vec::new();
-    let osticket_version = match signature.as_deref().and_then(version::release_line) {
-        Some(line) if version::supported(line) => line.to_string(),
-        Some(line) => {
-            warnings.push(format!("osTicket {line} is older than the 1.14–1.18 range this tool is tested on; check the results closely"));
-            line.to_string()
-        }
-        None => {
-            warnings.push(format!(
-                "unknown osTicket schema_signature {}; copying anyway, treat the result as unverified",
-                signature.as_deref().unwrap_or("(none)")
-            ));
-            "unknown".to_string()
-        }
-    };
-    let grants = source::write_grants(&mut my, &src.database).await;
-    if !grants.is_empty() {
-        warnings.push(format!(
-            "user '{}' may write to the source ({}); ostmig only reads, but a read-only user is safer: GRANT SELECT ON `{}`.* TO a dedicated user",
-            src.user,
-            grants.join("; "),
-            src.database
-        ));
-    }
-    let (zone, zone_origin) = match &opts.source_timezone {
-        Some(name) => (source::zone_arg(name)?, "--source-timezone".to_string()),
-        None => source::time_zone(&mut my, &format!("{prefix}config")).await?,
-    };
-    let tables: Vec<Table> = catalog
-        .into_iter()
-        .filter(|t| t.source.starts_with(&prefix) && t.source.len() > prefix.len())
-        .map(|mut t| {
-            t.raw = t.source[prefix.len()..].to_string();
-            t
-        })
-        .collect();
+    let Inspected {
+        mysql_version,
+        prefix,
+        signature,
+        osticket_version,
+        zone,
+        zone_origin,
+        tables,
+        mut warnings,
+    } = inspect(&mut my, &opts).await?;
 
     // One consistent, read-only view of the source for every table and count below.
-    my.execute("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY")
-        .await
-        .map_err(|e| source::explain(e, src))?;
-    let non_transactional: Vec<String> = tables
-        .iter()
-        .filter(|t| {
-            t.engine
-                .as_deref()
-                .is_some_and(|e| !e.eq_ignore_ascii_case("InnoDB"))
-        })
-        .map(|t| format!("{} ({})", t.source, t.engine.as_deref().unwrap_or("")))
-        .collect();
-    if !non_transactional.is_empty() {
-        warnings.push(format!(
-            "tables outside InnoDB are not covered by the consistent snapshot: {}",
-            non_transactional.join(", ")
-        ));
-    }
-    // Open every table once in this transaction: it then holds their metadata locks to the end,
-    // so a DROP or ALTER waits for the snapshot instead of tearing it (or deadlocking with it).
-    for t in &tables {
-        sqlx::raw_sql(AssertSqlSafe(format!("{} LIMIT 0", source::select_all(t))))
-            .execute(&mut my)
-            .await
-            .map_err(|e| source::explain(e, src))
-            .with_context(|| format!("opening {}", t.source))?;
-    }
+    hold_consistent_view(&mut my, src, &tables, &mut warnings).await?;
     // Counting every table costs the server seconds at scale: a second connection counts them
     // while this one copies, instead of before it (see `count_beside`).
     let counted = Arc::new(std::sync::Mutex::new(vec![None; tables.len()]));
@@ -202,91 +141,11 @@ async fn run_async(opts: Options) -> anyhow::Result<Summary> {
         [],
         |r| r.get(0),
     )?;
-    let (modes, previous) = if opts.delta {
-        let prev = delta::Previous::load(&duck)?;
-        if prev.database != src.database || prev.prefix != prefix {
-            return hinted(
-                format!(
-                    "this staging file holds a snapshot of database '{}' (prefix '{}'), not '{}' (prefix '{prefix}')",
-                    prev.database, prev.prefix, src.database
-                ),
-                "a delta re-reads the same osTicket database: check --source, or use a new --db for a different one",
-            );
-        }
-        let merges = tables
-            .iter()
-            .find(|t| t.raw == "thread_entry_merge")
-            .map(|t| t.source.clone());
-        let modes: Vec<delta::Mode> = tables
-            .iter()
-            .map(|t| prev.mode(&duck, t, merges.as_deref()))
-            .collect();
-        begin_delta(&duck, &tables, &modes)?;
-        (modes, Some(prev.snapshot_id))
-    } else {
-        begin_replace_raw(&duck, &tables)?;
-        (vec![delta::Mode::Full; tables.len()], None)
-    };
-
+    let (modes, previous) = begin_staging(&duck, &opts, &prefix, &tables)?;
     let (tx, rx) = tokio::sync::mpsc::channel::<Msg>(4);
-    let raw_names: Vec<String> = tables.iter().map(|t| t.raw.clone()).collect();
-    let has_updated: Vec<bool> = tables
-        .iter()
-        .map(|t| {
-            t.columns.iter().any(|c| {
-                c.name == "updated"
-                    && matches!(
-                        c.kind,
-                        typemap::Kind::LocalDateTime | typemap::Kind::UtcTimestamp
-                    )
-            })
-        })
-        .collect();
-    let writer_modes = modes.clone();
-    let writer = std::thread::spawn(move || {
-        write_batches(
-            duck,
-            rx,
-            Targets {
-                raw_names,
-                has_updated,
-                modes: writer_modes,
-                previous,
-            },
-            snapshot_id,
-        )
-    });
-
-    let bars = MultiProgress::with_draw_target(if opts.progress {
-        ProgressDrawTarget::stderr()
-    } else {
-        ProgressDrawTarget::hidden()
-    });
-    let mut stats = Vec::with_capacity(tables.len());
-    let mut read_error = None;
-    for (i, t) in tables.iter().enumerate() {
-        let known = lock(&counted)[i];
-        let bar = bars.add(ProgressBar::new(
-            known.unwrap_or(t.estimated_rows).max(0) as u64
-        ));
-        bar.set_style(
-            ProgressStyle::with_template("{prefix:>24} {bar:30} {pos}/{len} rows {msg}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
-        );
-        bar.set_prefix(t.raw.clone());
-        fault_pause_before(&t.raw).await;
-        match copy_table(&mut my, src, i, t, &modes[i], &zone, &tx, &bar).await {
-            Ok(s) => {
-                bar.finish_and_clear();
-                stats.push(s);
-            }
-            Err(e) => {
-                bar.abandon();
-                read_error = Some(e.context(format!("copying table {}", t.source)));
-                break;
-            }
-        }
-    }
+    let writer = spawn_writer(duck, rx, &tables, modes.clone(), previous, snapshot_id);
+    let (mut stats, read_error) =
+        copy_all(&mut my, &opts, &tables, &modes, &zone, &tx, &counted).await;
     drop(tx);
     let written = writer
         .join()
@@ -323,25 +182,9 @@ async fn run_async(opts: Options) -> anyhow::Result<Summary> {
         }
         (None, Ok(pair)) => pair,
     };
-    if let Err(e) = checked {
+    if let Err(e) = checked.and_then(|()| copied_all_counted(&stats, &tables)) {
         let _ = duck.execute_batch("ROLLBACK");
         return Err(e);
-    }
-    for (s, t) in stats.iter().zip(&tables) {
-        if s.rows_copied != s.rows_counted
-            && t.engine
-                .as_deref()
-                .is_some_and(|e| e.eq_ignore_ascii_case("InnoDB"))
-        {
-            let _ = duck.execute_batch("ROLLBACK");
-            return hinted(
-                format!(
-                    "table {} counted {} rows but copied {}",
-                    t.source, s.rows_counted, s.rows_copied
-                ),
-                "the snapshot was rolled back; retry, and report this if it repeats",
-            );
-        }
     }
     let summary = Summary {
         snapshot_id,
@@ -371,6 +214,256 @@ async fn run_async(opts: Options) -> anyhow::Result<Summary> {
     duck.execute_batch("COMMIT; CHECKPOINT;")
         .context("committing the snapshot")?;
     Ok(summary)
+}
+
+/// What the source is: its versions, table prefix, time zone and the tables to copy, with
+/// warnings about what may make the copy less than it seems.
+struct Inspected {
+    mysql_version: String,
+    prefix: String,
+    signature: Option<String>,
+    osticket_version: String,
+    zone: Zone,
+    zone_origin: String,
+    tables: Vec<Table>,
+    warnings: Vec<String>,
+}
+
+async fn inspect(
+    my: &mut sqlx::mysql::MySqlConnection,
+    opts: &Options,
+) -> anyhow::Result<Inspected> {
+    let src = &opts.source;
+    let mysql_version = source::rows(my, "SELECT VERSION()")
+        .await?
+        .into_iter()
+        .next()
+        .and_then(|r| r[0].clone())
+        .unwrap_or_default();
+    let catalog = source::catalog(my).await?;
+    let (prefix, signature) =
+        source::detect_prefix(my, &catalog, opts.prefix.as_deref(), &src.database).await?;
+    let mut warnings = Vec::new();
+    let osticket_version = match signature.as_deref().and_then(version::release_line) {
+        Some(line) if version::supported(line) => line.to_string(),
+        Some(line) => {
+            warnings.push(format!("osTicket {line} is older than the 1.14–1.18 range this tool is tested on; check the results closely"));
+            line.to_string()
+        }
+        None => {
+            warnings.push(format!(
+                "unknown osTicket schema_signature {}; copying anyway, treat the result as unverified",
+                signature.as_deref().unwrap_or("(none)")
+            ));
+            "unknown".to_string()
+        }
+    };
+    let grants = source::write_grants(my, &src.database).await;
+    if !grants.is_empty() {
+        warnings.push(format!(
+            "user '{}' may write to the source ({}); ostmig only reads, but a read-only user is safer: GRANT SELECT ON `{}`.* TO a dedicated user",
+            src.user,
+            grants.join("; "),
+            src.database
+        ));
+    }
+    let (zone, zone_origin) = match &opts.source_timezone {
+        Some(name) => (source::zone_arg(name)?, "--source-timezone".to_string()),
+        None => source::time_zone(my, &format!("{prefix}config")).await?,
+    };
+    let tables: Vec<Table> = catalog
+        .into_iter()
+        .filter(|t| t.source.starts_with(&prefix) && t.source.len() > prefix.len())
+        .map(|mut t| {
+            t.raw = t.source[prefix.len()..].to_string();
+            t
+        })
+        .collect();
+
+    Ok(Inspected {
+        mysql_version,
+        prefix,
+        signature,
+        osticket_version,
+        zone,
+        zone_origin,
+        tables,
+        warnings,
+    })
+}
+
+/// Start the read-only consistent snapshot and open every table in it.
+async fn hold_consistent_view(
+    my: &mut sqlx::mysql::MySqlConnection,
+    src: &Source,
+    tables: &[Table],
+    warnings: &mut Vec<String>,
+) -> anyhow::Result<()> {
+    my.execute("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY")
+        .await
+        .map_err(|e| source::explain(e, src))?;
+    let non_transactional: Vec<String> = tables
+        .iter()
+        .filter(|t| {
+            t.engine
+                .as_deref()
+                .is_some_and(|e| !e.eq_ignore_ascii_case("InnoDB"))
+        })
+        .map(|t| format!("{} ({})", t.source, t.engine.as_deref().unwrap_or("")))
+        .collect();
+    if !non_transactional.is_empty() {
+        warnings.push(format!(
+            "tables outside InnoDB are not covered by the consistent snapshot: {}",
+            non_transactional.join(", ")
+        ));
+    }
+    // Open every table once in this transaction: it then holds their metadata locks to the end,
+    // so a DROP or ALTER waits for the snapshot instead of tearing it (or deadlocking with it).
+    for t in tables {
+        sqlx::raw_sql(AssertSqlSafe(format!("{} LIMIT 0", source::select_all(t))))
+            .execute(&mut *my)
+            .await
+            .map_err(|e| source::explain(e, src))
+            .with_context(|| format!("opening {}", t.source))?;
+    }
+    Ok(())
+}
+
+/// Open the staging file's transaction: raw.* replaced, or for a delta each table's mode (the
+/// previous snapshot must be of the same database and prefix).
+fn begin_staging(
+    duck: &Connection,
+    opts: &Options,
+    prefix: &str,
+    tables: &[Table],
+) -> anyhow::Result<(Vec<delta::Mode>, Option<i32>)> {
+    let src = &opts.source;
+    Ok(if opts.delta {
+        let prev = delta::Previous::load(duck)?;
+        if prev.database != src.database || prev.prefix != prefix {
+            return hinted(
+                format!(
+                    "this staging file holds a snapshot of database '{}' (prefix '{}'), not '{}' (prefix '{prefix}')",
+                    prev.database, prev.prefix, src.database
+                ),
+                "a delta re-reads the same osTicket database: check --source, or use a new --db for a different one",
+            );
+        }
+        let merges = tables
+            .iter()
+            .find(|t| t.raw == "thread_entry_merge")
+            .map(|t| t.source.clone());
+        let modes: Vec<delta::Mode> = tables
+            .iter()
+            .map(|t| prev.mode(duck, t, merges.as_deref()))
+            .collect();
+        begin_delta(duck, tables, &modes)?;
+        (modes, Some(prev.snapshot_id))
+    } else {
+        begin_replace_raw(duck, tables)?;
+        (vec![delta::Mode::Full; tables.len()], None)
+    })
+}
+
+/// The DuckDB writer on its own thread, fed the batches through `rx`.
+fn spawn_writer(
+    duck: Connection,
+    rx: tokio::sync::mpsc::Receiver<Msg>,
+    tables: &[Table],
+    writer_modes: Vec<delta::Mode>,
+    previous: Option<i32>,
+    snapshot_id: i32,
+) -> std::thread::JoinHandle<WriterResult> {
+    let raw_names: Vec<String> = tables.iter().map(|t| t.raw.clone()).collect();
+    let has_updated: Vec<bool> = tables
+        .iter()
+        .map(|t| {
+            t.columns.iter().any(|c| {
+                c.name == "updated"
+                    && matches!(
+                        c.kind,
+                        typemap::Kind::LocalDateTime | typemap::Kind::UtcTimestamp
+                    )
+            })
+        })
+        .collect();
+    std::thread::spawn(move || {
+        write_batches(
+            duck,
+            rx,
+            Targets {
+                raw_names,
+                has_updated,
+                modes: writer_modes,
+                previous,
+            },
+            snapshot_id,
+        )
+    })
+}
+
+/// Copy every table in turn, a progress bar each; stops at the first read error.
+async fn copy_all(
+    my: &mut sqlx::mysql::MySqlConnection,
+    opts: &Options,
+    tables: &[Table],
+    modes: &[delta::Mode],
+    zone: &Zone,
+    tx: &tokio::sync::mpsc::Sender<Msg>,
+    counted: &std::sync::Mutex<Vec<Option<i64>>>,
+) -> (Vec<TableStats>, Option<anyhow::Error>) {
+    let src = &opts.source;
+    let bars = MultiProgress::with_draw_target(if opts.progress {
+        ProgressDrawTarget::stderr()
+    } else {
+        ProgressDrawTarget::hidden()
+    });
+    let mut stats = Vec::with_capacity(tables.len());
+    let mut read_error = None;
+    for (i, t) in tables.iter().enumerate() {
+        let known = lock(counted)[i];
+        let bar = bars.add(ProgressBar::new(
+            known.unwrap_or(t.estimated_rows).max(0) as u64
+        ));
+        bar.set_style(
+            ProgressStyle::with_template("{prefix:>24} {bar:30} {pos}/{len} rows {msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        bar.set_prefix(t.raw.clone());
+        fault_pause_before(&t.raw).await;
+        match copy_table(my, src, i, t, &modes[i], zone, tx, &bar).await {
+            Ok(s) => {
+                bar.finish_and_clear();
+                stats.push(s);
+            }
+            Err(e) => {
+                bar.abandon();
+                read_error = Some(e.context(format!("copying table {}", t.source)));
+                break;
+            }
+        }
+    }
+    (stats, read_error)
+}
+
+/// A transactional table whose copy and count differ was not copied whole.
+fn copied_all_counted(stats: &[TableStats], tables: &[Table]) -> anyhow::Result<()> {
+    for (s, t) in stats.iter().zip(tables) {
+        if s.rows_copied != s.rows_counted
+            && t.engine
+                .as_deref()
+                .is_some_and(|e| e.eq_ignore_ascii_case("InnoDB"))
+        {
+            return hinted(
+                format!(
+                    "table {} counted {} rows but copied {}",
+                    t.source, s.rows_counted, s.rows_copied
+                ),
+                "the snapshot was rolled back; retry, and report this if it repeats",
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Count every table on a second connection with its own consistent snapshot, publishing each

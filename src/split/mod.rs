@@ -142,46 +142,15 @@ pub fn run(opts: &Options) -> anyhow::Result<Summary> {
     let started = Instant::now();
     let started_at = chrono::Utc::now().naive_utc();
     let duck = warehouse::open(&opts.db)?;
-    let has_raw: i64 = duck.query_row(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'raw' AND table_name = 'thread_entry'",
-        [],
-        |r| r.get(0),
-    )?;
-    if has_raw == 0 {
-        return hinted(
-            format!(
-                "{} holds no snapshot (raw.thread_entry is missing)",
-                opts.db.display()
-            ),
-            "run `ostmig snapshot` into this file first",
-        );
-    }
+    require_snapshot(&duck, &opts.db)?;
     for sql in VIEWS {
         duck.execute_batch(sql)
             .context("creating the split views")?;
     }
-    let separator: String = duck
-        .query_row(
-            "SELECT value FROM raw.config WHERE namespace = 'core' AND \"key\" = 'reply_separator'",
-            [],
-            |r| r.get::<_, Option<String>>(0),
-        )
-        .ok()
-        .flatten()
-        .filter(|s| !s.trim().is_empty())
-        .unwrap_or_else(|| DEFAULT_SEPARATOR.to_string());
+    let separator = reply_separator(&duck);
     let files = load_files(&duck)?;
     let total: i64 = duck.query_row("SELECT count(*) FROM raw.thread_entry", [], |r| r.get(0))?;
-    let bar = if opts.progress {
-        let b = ProgressBar::new(total as u64);
-        b.set_style(
-            ProgressStyle::with_template("split {bar:40} {pos}/{len} entries {per_sec} eta {eta}")
-                .unwrap(),
-        );
-        b
-    } else {
-        ProgressBar::hidden()
-    };
+    let bar = progress_bar(opts.progress, total);
 
     // The view joins merges and threads over every entry; evaluate it once, in conversation
     // order, so each window below reads a contiguous, zone-map-pruned slice.
@@ -194,29 +163,7 @@ pub fn run(opts: &Options) -> anyhow::Result<Summary> {
     let result = (|| -> anyhow::Result<Summary> {
         let mut summary = Summary::default();
         let mut writer = Writer::default();
-        let (lo, hi): (Option<i64>, Option<i64>) = duck
-            .query_row(
-                "SELECT min(ticket_id), max(ticket_id) FROM split_input WHERE ticket_exists",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .context("finding the ticket range")?;
-        let mut windows: Vec<(String, Vec<i64>)> = Vec::new();
-        if let (Some(lo), Some(hi)) = (lo, hi) {
-            let mut from = lo;
-            while from <= hi {
-                windows.push((
-                    "ticket_exists AND ticket_id BETWEEN ? AND ? ORDER BY ticket_id, created, entry_id"
-                        .into(),
-                    vec![from, from + WINDOW_TICKETS - 1],
-                ));
-                from += WINDOW_TICKETS;
-            }
-        }
-        windows.push((
-            "NOT ticket_exists OR ticket_id IS NULL ORDER BY entry_id".into(),
-            vec![],
-        ));
+        let windows = windows(&duck)?;
         let mut seq: (i64, i32) = (i64::MIN, 0);
         for (filter, params) in windows {
             let entries = read_entries(&duck, &filter, &params)
@@ -280,6 +227,98 @@ pub fn run(opts: &Options) -> anyhow::Result<Summary> {
         );
     }
     summary.seconds = started.elapsed().as_secs_f64();
+    record_run(&duck, started_at, &summary)?;
+    duck.execute_batch("COMMIT; CHECKPOINT;")
+        .context("committing the split")?;
+    summary.problems = counts(
+        &duck,
+        "SELECT p, count(*) FROM (SELECT unnest(problems) AS p FROM stage.parts) GROUP BY p ORDER BY p",
+    )?;
+    summary.exclusions = counts(
+        &duck,
+        "SELECT reason, count(*) FROM stage.split_excluded GROUP BY reason ORDER BY reason",
+    )?;
+    Ok(summary)
+}
+
+fn require_snapshot(duck: &Connection, db: &std::path::Path) -> anyhow::Result<()> {
+    let has_raw: i64 = duck.query_row(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'raw' AND table_name = 'thread_entry'",
+        [],
+        |r| r.get(0),
+    )?;
+    if has_raw == 0 {
+        return hinted(
+            format!(
+                "{} holds no snapshot (raw.thread_entry is missing)",
+                db.display()
+            ),
+            "run `ostmig snapshot` into this file first",
+        );
+    }
+    Ok(())
+}
+
+fn progress_bar(shown: bool, entries: i64) -> ProgressBar {
+    if !shown {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(entries as u64);
+    bar.set_style(
+        ProgressStyle::with_template("split {bar:40} {pos}/{len} entries {per_sec} eta {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar
+}
+
+/// osTicket's reply separator (Settings → Emails), or its default.
+fn reply_separator(duck: &Connection) -> String {
+    duck.query_row(
+        "SELECT value FROM raw.config WHERE namespace = 'core' AND \"key\" = 'reply_separator'",
+        [],
+        |r| r.get::<_, Option<String>>(0),
+    )
+    .ok()
+    .flatten()
+    .filter(|s| !s.trim().is_empty())
+    .unwrap_or_else(|| DEFAULT_SEPARATOR.to_string())
+}
+
+/// The slices of `split_input` to split in turn: windows of WINDOW_TICKETS tickets, in
+/// conversation order, then the entries of no existing ticket.
+fn windows(duck: &Connection) -> anyhow::Result<Vec<(String, Vec<i64>)>> {
+    let (lo, hi): (Option<i64>, Option<i64>) = duck
+        .query_row(
+            "SELECT min(ticket_id), max(ticket_id) FROM split_input WHERE ticket_exists",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .context("finding the ticket range")?;
+    let mut windows: Vec<(String, Vec<i64>)> = Vec::new();
+    if let (Some(lo), Some(hi)) = (lo, hi) {
+        let mut from = lo;
+        while from <= hi {
+            windows.push((
+                "ticket_exists AND ticket_id BETWEEN ? AND ? ORDER BY ticket_id, created, entry_id"
+                    .into(),
+                vec![from, from + WINDOW_TICKETS - 1],
+            ));
+            from += WINDOW_TICKETS;
+        }
+    }
+    windows.push((
+        "NOT ticket_exists OR ticket_id IS NULL ORDER BY entry_id".into(),
+        vec![],
+    ));
+    Ok(windows)
+}
+
+/// Record the run in meta.split_run (inside the split's transaction).
+fn record_run(
+    duck: &Connection,
+    started_at: chrono::NaiveDateTime,
+    summary: &Summary,
+) -> anyhow::Result<()> {
     let snapshot_id: Option<i32> = duck
         .query_row("SELECT max(snapshot_id) FROM meta.snapshot", [], |r| {
             r.get(0)
@@ -299,17 +338,7 @@ pub fn run(opts: &Options) -> anyhow::Result<Summary> {
         ],
     )
     .context("recording the split run")?;
-    duck.execute_batch("COMMIT; CHECKPOINT;")
-        .context("committing the split")?;
-    summary.problems = counts(
-        &duck,
-        "SELECT p, count(*) FROM (SELECT unnest(problems) AS p FROM stage.parts) GROUP BY p ORDER BY p",
-    )?;
-    summary.exclusions = counts(
-        &duck,
-        "SELECT reason, count(*) FROM stage.split_excluded GROUP BY reason ORDER BY reason",
-    )?;
-    Ok(summary)
+    Ok(())
 }
 
 /// The pages to split, each with a name for messages: files of a folder, or the stored ones.
@@ -440,48 +469,7 @@ fn run_rendered(opts: &Options, from: &Pages) -> anyhow::Result<Summary> {
                     rows.extend(pe.images.iter().map(|(key, (id, name))| {
                         page_file(*id, name, true, Some(key.clone()), &fetched)
                     }));
-                    // `system` replaces the type on the page; treat it as osTicket's system notes
-                    // (internal), the safe reading when a customer-facing message cannot be told apart.
-                    let (kind_code, flags) = match pe.class.as_str() {
-                        "message" => ("M", 0),
-                        "response" => ("R", 0),
-                        "note" => ("N", 0),
-                        _ => ("N", FLAG_SYSTEM),
-                    };
-                    let entry = Entry {
-                        entry_id: pe.entry_id,
-                        thread_type: Some("T".into()),
-                        ticket_id: Some(page.ticket_id),
-                        origin_ticket_id: Some(page.ticket_id),
-                        ticket_exists: true,
-                        kind_code: kind_code.into(),
-                        flags: flags | if pe.edited { FLAG_EDITED } else { 0 },
-                        format: if pe.text_format { "text" } else { "html" }.into(),
-                        poster: Some(pe.poster.clone()),
-                        user_id: 0,
-                        staff_id: 0,
-                        title: pe.title.clone(),
-                        body: Some(pe.body.clone()),
-                        created: pe.created_at,
-                    };
-                    let Fate::Part(mut part) = decide(&entry, Some(&rows), None, DEFAULT_SEPARATOR)
-                    else {
-                        anyhow::bail!("entry {} of {} could not be split", pe.entry_id, path);
-                    };
-                    // The page names people but not their ids: authorship comes from the class.
-                    part.author_type = match (kind_code, flags) {
-                        ("M", _) => "contact",
-                        (_, 0) => "admin",
-                        _ => "system",
-                    };
-                    part.kind = match pe.class.as_str() {
-                        "message" => "message",
-                        "response" => "response",
-                        "note" => "note",
-                        _ => "system",
-                    };
-                    part.body_origin = "page";
-                    part.cleaned.problems.retain(|p| *p != "unknown_author");
+                    let part = page_part(pe, page.ticket_id, &rows, path)?;
                     files.insert(pe.entry_id, rows);
                     summary.entries += 1;
                     summary.parts += 1;
@@ -501,6 +489,58 @@ fn run_rendered(opts: &Options, from: &Pages) -> anyhow::Result<Summary> {
         "SELECT p, count(*) FROM (SELECT unnest(problems) AS p FROM stage.parts) GROUP BY p ORDER BY p",
     )?;
     Ok(summary)
+}
+
+/// One entry of a saved ticket page as a part: the page names people but not their ids, so
+/// authorship comes from the entry's class.
+fn page_part(
+    pe: &rendered::PageEntry,
+    ticket_id: i64,
+    rows: &Vec<FileRow>,
+    path: &str,
+) -> anyhow::Result<Box<Part>> {
+    // `system` replaces the type on the page; treat it as osTicket's system notes
+    // (internal), the safe reading when a customer-facing message cannot be told apart.
+    let (kind_code, flags) = match pe.class.as_str() {
+        "message" => ("M", 0),
+        "response" => ("R", 0),
+        "note" => ("N", 0),
+        _ => ("N", FLAG_SYSTEM),
+    };
+    let entry = Entry {
+        entry_id: pe.entry_id,
+        thread_type: Some("T".into()),
+        ticket_id: Some(ticket_id),
+        origin_ticket_id: Some(ticket_id),
+        ticket_exists: true,
+        kind_code: kind_code.into(),
+        flags: flags | if pe.edited { FLAG_EDITED } else { 0 },
+        format: if pe.text_format { "text" } else { "html" }.into(),
+        poster: Some(pe.poster.clone()),
+        user_id: 0,
+        staff_id: 0,
+        title: pe.title.clone(),
+        body: Some(pe.body.clone()),
+        created: pe.created_at,
+    };
+    let Fate::Part(mut part) = decide(&entry, Some(rows), None, DEFAULT_SEPARATOR) else {
+        anyhow::bail!("entry {} of {} could not be split", pe.entry_id, path);
+    };
+    // The page names people but not their ids: authorship comes from the class.
+    part.author_type = match (kind_code, flags) {
+        ("M", _) => "contact",
+        (_, 0) => "admin",
+        _ => "system",
+    };
+    part.kind = match pe.class.as_str() {
+        "message" => "message",
+        "response" => "response",
+        "note" => "note",
+        _ => "system",
+    };
+    part.body_origin = "page";
+    part.cleaned.problems.retain(|p| *p != "unknown_author");
+    Ok(part)
 }
 
 /// A file known only from a page link: its id there is the attachment's, not the file's.
