@@ -367,13 +367,18 @@ pub fn validate(text: &str, proposal: &[Entry]) -> Result<Vec<Confirmed>, Vec<St
             e.to_string().trim_end().replace('\n', " ")
         )]
     })?;
-    let mut errors = Vec::new();
-    let mut out = Vec::new();
-    let by_key: HashMap<(&str, &str), &Entry> = proposal
-        .iter()
-        .map(|e| ((e.class.as_str(), e.key.as_str()), e))
-        .collect();
-    let mut seen: HashMap<(String, String), usize> = HashMap::new();
+    let mut check = Checker {
+        text,
+        proposal,
+        by_key: proposal
+            .iter()
+            .map(|e| ((e.class.as_str(), e.key.as_str()), e))
+            .collect(),
+        seen: HashMap::new(),
+        attributes: HashMap::new(),
+        errors: Vec::new(),
+        out: Vec::new(),
+    };
     let simple = [
         ("status", &file.status),
         ("priority", &file.priority),
@@ -381,88 +386,128 @@ pub fn validate(text: &str, proposal: &[Entry]) -> Result<Vec<Confirmed>, Vec<St
         ("topic", &file.topic),
         ("sla", &file.sla),
     ];
-    // Proposal keys of the simple classes are their names; statuses are keyed by id.
     for (class, items) in simple {
         for item in items {
-            let line = line_of(text, item.source.span().start);
-            let name = item.source.get_ref();
-            let found = proposal
-                .iter()
-                .find(|e| e.class == class && e.source.eq_ignore_ascii_case(name));
-            let Some(entry) = found else {
-                errors.push(format!(
-                    "line {line}: {class} {name:?} is not in the staged data; remove it, or run `ostmig map propose` again"
-                ));
-                continue;
-            };
-            if let Some(first) = seen.insert((class.to_string(), entry.key.clone()), line) {
-                errors.push(format!(
-                    "line {line}: {class} {name:?} is listed twice (first on line {first})"
-                ));
-                continue;
-            }
-            let to = item.to.get_ref().trim();
-            let to_line = line_of(text, item.to.span().start);
-            let problem = match class {
-                "status" if !STATE_CATEGORIES.contains(&to) && to != entry.to => {
-                    Some(format!("use one of {}", STATE_CATEGORIES.join(", ")))
-                }
-                "priority" if to.is_empty() || to.contains(',') => Some(
-                    "the value must be non-empty and without commas (it becomes a list option)"
-                        .into(),
-                ),
-                "department" if to.is_empty() => Some("name the Intercom team inbox".into()),
-                "topic" | "sla" if to != entry.to => Some(format!(
-                    "{class} destinations cannot be edited here ({}); put back {:?}",
-                    if class == "topic" {
-                        "rename tags with topics.naming in ostmig.toml"
-                    } else {
-                        "rebuild the SLA in Intercom's settings"
-                    },
-                    entry.to
-                )),
-                _ => None,
-            };
-            if let Some(p) = problem {
-                errors.push(format!(
-                    "line {to_line}: {class} {name:?}: to = {to:?}: {p}"
-                ));
-                continue;
-            }
-            out.push(Confirmed {
-                class: class.into(),
-                key: entry.key.clone(),
-                field: "to".into(),
-                value: Some(to.to_string()),
-                proposed: Some(entry.to.clone()),
-            });
+            check.simple(class, item);
         }
     }
-    let mut attributes: HashMap<(String, String), (usize, String)> = HashMap::new();
     for item in &file.field {
-        let line = line_of(text, item.field_id.span().start);
+        check.field(item);
+    }
+    for e in proposal {
+        if !check.seen.contains_key(&(e.class.clone(), e.key.clone())) {
+            check.errors.push(format!(
+                "{} {:?} is missing from the file; add it back (`ostmig map propose` writes it)",
+                e.class, e.source
+            ));
+        }
+    }
+    if check.errors.is_empty() {
+        Ok(check.out)
+    } else {
+        Err(check.errors)
+    }
+}
+
+/// What [`validate`] has seen of a mapping file so far: the entries confirmed and the problems.
+struct Checker<'a> {
+    text: &'a str,
+    proposal: &'a [Entry],
+    by_key: HashMap<(&'a str, &'a str), &'a Entry>,
+    /// (class, key) → the line it was first listed on.
+    seen: HashMap<(String, String), usize>,
+    /// (attribute namespace, lowercased name) → the line and field that took it.
+    attributes: HashMap<(String, String), (usize, String)>,
+    errors: Vec<String>,
+    out: Vec<Confirmed>,
+}
+
+impl Checker<'_> {
+    /// One entry of a simple class. Proposal keys of the simple classes are their names;
+    /// statuses are keyed by id.
+    fn simple(&mut self, class: &str, item: &Simple) {
+        let line = line_of(self.text, item.source.span().start);
+        let name = item.source.get_ref();
+        let found = self
+            .proposal
+            .iter()
+            .find(|e| e.class == class && e.source.eq_ignore_ascii_case(name));
+        let Some(entry) = found else {
+            self.errors.push(format!(
+            "line {line}: {class} {name:?} is not in the staged data; remove it, or run `ostmig map propose` again"
+        ));
+            return;
+        };
+        if let Some(first) = self
+            .seen
+            .insert((class.to_string(), entry.key.clone()), line)
+        {
+            self.errors.push(format!(
+                "line {line}: {class} {name:?} is listed twice (first on line {first})"
+            ));
+            return;
+        }
+        let to = item.to.get_ref().trim();
+        let to_line = line_of(self.text, item.to.span().start);
+        let problem = match class {
+            "status" if !STATE_CATEGORIES.contains(&to) && to != entry.to => {
+                Some(format!("use one of {}", STATE_CATEGORIES.join(", ")))
+            }
+            "priority" if to.is_empty() || to.contains(',') => Some(
+                "the value must be non-empty and without commas (it becomes a list option)".into(),
+            ),
+            "department" if to.is_empty() => Some("name the Intercom team inbox".into()),
+            "topic" | "sla" if to != entry.to => Some(format!(
+                "{class} destinations cannot be edited here ({}); put back {:?}",
+                if class == "topic" {
+                    "rename tags with topics.naming in ostmig.toml"
+                } else {
+                    "rebuild the SLA in Intercom's settings"
+                },
+                entry.to
+            )),
+            _ => None,
+        };
+        if let Some(p) = problem {
+            self.errors.push(format!(
+                "line {to_line}: {class} {name:?}: to = {to:?}: {p}"
+            ));
+            return;
+        }
+        self.out.push(Confirmed {
+            class: class.into(),
+            key: entry.key.clone(),
+            field: "to".into(),
+            value: Some(to.to_string()),
+            proposed: Some(entry.to.clone()),
+        });
+    }
+
+    /// One custom field: its Intercom type must be possible and its attribute name free.
+    fn field(&mut self, item: &Field) {
+        let line = line_of(self.text, item.field_id.span().start);
         let id = item.field_id.get_ref().to_string();
-        let Some(entry) = by_key.get(&("field", id.as_str())) else {
-            errors.push(format!(
+        let Some(entry) = self.by_key.get(&("field", id.as_str())) else {
+            self.errors.push(format!(
                 "line {line}: field_id {id} is not a custom field of the staged data; remove it, or run `ostmig map propose` again"
             ));
-            continue;
+            return;
         };
-        if let Some(first) = seen.insert(("field".into(), id.clone()), line) {
-            errors.push(format!(
+        if let Some(first) = self.seen.insert(("field".into(), id.clone()), line) {
+            self.errors.push(format!(
                 "line {line}: field_id {id} is listed twice (first on line {first})"
             ));
-            continue;
+            return;
         }
         let ty = item.data_type.get_ref().trim();
-        let ty_line = line_of(text, item.data_type.span().start);
+        let ty_line = line_of(self.text, item.data_type.span().start);
         let allowed = allowed_types(entry);
         let ty = if ty.is_empty() && allowed.is_empty() {
             None
         } else if allowed.contains(&ty) {
             Some(ty.to_string())
         } else {
-            errors.push(format!(
+            self.errors.push(format!(
                 "line {ty_line}: field {:?} (osTicket {}, {}): type = {ty:?} is impossible; {}",
                 entry.source,
                 entry.source_type.as_deref().unwrap_or("?"),
@@ -473,42 +518,42 @@ pub fn validate(text: &str, proposal: &[Entry]) -> Result<Vec<Confirmed>, Vec<St
                     format!("use one of {}", allowed.join(", "))
                 }
             ));
-            continue;
+            return;
         };
         let attr = item.attribute.get_ref().trim();
-        let attr_line = line_of(text, item.attribute.span().start);
+        let attr_line = line_of(self.text, item.attribute.span().start);
         if ty.is_some()
             && (attr.is_empty()
                 || attr
                     .chars()
                     .any(|c| !c.is_ascii_alphanumeric() && c != '-' && c != '_'))
         {
-            errors.push(format!(
+            self.errors.push(format!(
                 "line {attr_line}: field {:?}: attribute = {attr:?}: use letters, digits, - and _ only",
                 entry.source
             ));
-            continue;
+            return;
         }
         let object = entry.object.clone().unwrap_or_default();
         // Contacts and companies share Intercom's data attribute namespace.
         let namespace = if object == "ticket" { "ticket" } else { "data" };
         if ty.is_some()
-            && let Some((first, other)) = attributes.insert(
+            && let Some((first, other)) = self.attributes.insert(
                 (namespace.to_string(), attr.to_lowercase()),
                 (attr_line, entry.source.clone()),
             )
         {
-            errors.push(format!(
+            self.errors.push(format!(
                 "line {attr_line}: field {:?} and field {other:?} (line {first}) both map to attribute {attr:?}; give one another name",
                 entry.source
             ));
-            continue;
+            return;
         }
         for (field, value, proposed) in [
             ("attribute", Some(attr.to_string()), entry.attribute.clone()),
             ("type", ty.clone(), entry.data_type.clone()),
         ] {
-            out.push(Confirmed {
+            self.out.push(Confirmed {
                 class: "field".into(),
                 key: id.clone(),
                 field: field.into(),
@@ -516,19 +561,6 @@ pub fn validate(text: &str, proposal: &[Entry]) -> Result<Vec<Confirmed>, Vec<St
                 proposed,
             });
         }
-    }
-    for e in proposal {
-        if !seen.contains_key(&(e.class.clone(), e.key.clone())) {
-            errors.push(format!(
-                "{} {:?} is missing from the file; add it back (`ostmig map propose` writes it)",
-                e.class, e.source
-            ));
-        }
-    }
-    if errors.is_empty() {
-        Ok(out)
-    } else {
-        Err(errors)
     }
 }
 
