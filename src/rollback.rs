@@ -260,35 +260,20 @@ async fn undo_one(
 }
 
 pub fn print(undo: &[Undo], planned: bool) {
-    let mut table = crate::ui::styled();
-    if planned {
-        table.set_header(["object", "action", "created by ostmig"]);
-        for u in undo {
-            table.add_row(vec![
-                u.object_type.clone(),
-                u.action.clone(),
-                u.to_undo.to_string(),
-            ]);
-        }
-    } else {
-        table.set_header([
-            "object",
-            "action",
-            "to undo",
-            "undone",
-            "failed",
-            "kept (ticket still there)",
-        ]);
-        for u in undo {
-            table.add_row(vec![
-                u.object_type.clone(),
-                u.action.clone(),
-                u.to_undo.to_string(),
-                u.undone.to_string(),
-                u.failed.to_string(),
-                u.kept.to_string(),
-            ]);
-        }
-    }
-    crate::out!("{table}");
+    use crate::ui::Column;
+    const PLANNED: &[Column<Undo>] = &[
+        ("object", |u| u.object_type.clone()),
+        ("action", |u| u.action.clone()),
+        ("created by ostmig", |u| u.to_undo.to_string()),
+    ];
+    const APPLIED: &[Column<Undo>] = &[
+        ("object", |u| u.object_type.clone()),
+        ("action", |u| u.action.clone()),
+        ("to undo", |u| u.to_undo.to_string()),
+        ("undone", |u| u.undone.to_string()),
+        ("failed", |u| u.failed.to_string()),
+        ("kept (ticket still there)", |u| u.kept.to_string()),
+    ];
+    let columns = if planned { PLANNED } else { APPLIED };
+    crate::out!("{}", crate::ui::columns(columns, undo));
 }

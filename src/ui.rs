@@ -26,6 +26,19 @@ pub fn styled() -> comfy_table::Table {
     table
 }
 
+/// A column of a table of `T` rows: its header and what a row shows in it.
+pub type Column<T> = (&'static str, fn(&T) -> String);
+
+/// A table with one column per entry of `columns` and a line per row.
+pub fn columns<T>(columns: &[Column<T>], rows: &[T]) -> comfy_table::Table {
+    let mut table = styled();
+    table.set_header(columns.iter().map(|(header, _)| *header));
+    for row in rows {
+        table.add_row(columns.iter().map(|(_, show)| show(row)));
+    }
+    table
+}
+
 /// A number, right-aligned in its column.
 pub fn num(n: impl Display) -> comfy_table::Cell {
     comfy_table::Cell::new(n).set_alignment(comfy_table::CellAlignment::Right)

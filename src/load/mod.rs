@@ -236,57 +236,30 @@ pub(super) fn sum(
 }
 
 pub fn print(results: &[PhaseResult], planned: bool) {
-    let mut table = crate::ui::styled();
-    if planned {
-        table.set_header([
-            "phase",
-            "staged",
-            "already loaded",
-            "to create",
-            "to update",
-            "changed, not updatable",
-            "failed before",
-            "fate unknown",
-        ]);
-        for r in results {
-            table.add_row(vec![
-                r.phase.clone(),
-                r.staged.to_string(),
-                r.skipped.to_string(),
-                r.sent.to_string(),
-                r.updated.to_string(),
-                r.stale.to_string(),
-                r.failed.to_string(),
-                r.unknown.to_string(),
-            ]);
-        }
-    } else {
-        table.set_header([
-            "phase",
-            "staged",
-            "sent",
-            "confirmed",
-            "of which updates",
-            "skipped",
-            "changed, not updatable",
-            "failed",
-            "parked (fate unknown)",
-        ]);
-        for r in results {
-            table.add_row(vec![
-                r.phase.clone(),
-                r.staged.to_string(),
-                r.sent.to_string(),
-                r.confirmed.to_string(),
-                r.updated.to_string(),
-                r.skipped.to_string(),
-                r.stale.to_string(),
-                r.failed.to_string(),
-                r.unknown.to_string(),
-            ]);
-        }
-    }
-    crate::out!("{table}");
+    use crate::ui::Column;
+    const PLANNED: &[Column<PhaseResult>] = &[
+        ("phase", |r| r.phase.clone()),
+        ("staged", |r| r.staged.to_string()),
+        ("already loaded", |r| r.skipped.to_string()),
+        ("to create", |r| r.sent.to_string()),
+        ("to update", |r| r.updated.to_string()),
+        ("changed, not updatable", |r| r.stale.to_string()),
+        ("failed before", |r| r.failed.to_string()),
+        ("fate unknown", |r| r.unknown.to_string()),
+    ];
+    const APPLIED: &[Column<PhaseResult>] = &[
+        ("phase", |r| r.phase.clone()),
+        ("staged", |r| r.staged.to_string()),
+        ("sent", |r| r.sent.to_string()),
+        ("confirmed", |r| r.confirmed.to_string()),
+        ("of which updates", |r| r.updated.to_string()),
+        ("skipped", |r| r.skipped.to_string()),
+        ("changed, not updatable", |r| r.stale.to_string()),
+        ("failed", |r| r.failed.to_string()),
+        ("parked (fate unknown)", |r| r.unknown.to_string()),
+    ];
+    let columns = if planned { PLANNED } else { APPLIED };
+    crate::out!("{}", crate::ui::columns(columns, results));
 }
 
 /// The objects that failed, with Intercom's answer (the first `limit`).
