@@ -290,34 +290,7 @@ fn data_sheet(
     sheet: &Sheet,
 ) -> anyhow::Result<(Vec<Vec<String>>, Option<String>)> {
     ws.set_name(&sheet.name)?;
-    let header = Format::new()
-        .set_bold()
-        .set_text_wrap()
-        .set_background_color("#DDEBF7")
-        .set_align(FormatAlign::Top);
-    let formats: Vec<Format> = sheet
-        .columns
-        .iter()
-        .map(|c| {
-            let mut f = Format::new().set_align(FormatAlign::Top);
-            if let Some(n) = &c.format {
-                f = f.set_num_format(n);
-            }
-            if c.wrap {
-                f = f.set_text_wrap();
-            }
-            f
-        })
-        .collect();
-    for (i, c) in sheet.columns.iter().enumerate() {
-        ws.set_column_width(i as u16, c.width)?;
-        ws.write_string_with_format(0, i as u16, &c.title, &header)?;
-    }
-    ws.set_freeze_panes(1, 0)?;
-    // Printed (or converted to PDF): landscape, as wide as one page, the header on every page.
-    ws.set_landscape();
-    ws.set_print_fit_to_pages(1, 0);
-    ws.set_repeat_rows(0, 0)?;
+    let formats = header_and_formats(ws, sheet)?;
     let fields: Vec<String> = sheet.columns.iter().map(|c| ident(&c.field)).collect();
     let (schema, table) = sheet
         .relation
@@ -346,62 +319,10 @@ fn data_sheet(
     while let Some(row) = rows.next()? {
         let mut texts = Vec::with_capacity(fields.len());
         for (i, f) in formats.iter().enumerate() {
-            let c = i as u16;
-            let text = match row.get::<_, Dv>(i)? {
-                Dv::Null => String::new(),
-                Dv::Boolean(b) => {
-                    let t = if b { "yes" } else { "no" };
-                    ws.write_string_with_format(r, c, t, f)?;
-                    t.to_string()
-                }
-                Dv::TinyInt(v) => number(ws, r, c, v as f64, f)?,
-                Dv::SmallInt(v) => number(ws, r, c, v as f64, f)?,
-                Dv::Int(v) => number(ws, r, c, v as f64, f)?,
-                Dv::BigInt(v) => number(ws, r, c, v as f64, f)?,
-                Dv::UTinyInt(v) => number(ws, r, c, v as f64, f)?,
-                Dv::USmallInt(v) => number(ws, r, c, v as f64, f)?,
-                Dv::UInt(v) => number(ws, r, c, v as f64, f)?,
-                Dv::UBigInt(v) => number(ws, r, c, v as f64, f)?,
-                Dv::HugeInt(v) => number(ws, r, c, v as f64, f)?,
-                Dv::Float(v) => number(ws, r, c, v as f64, f)?,
-                Dv::Double(v) => number(ws, r, c, v, f)?,
-                Dv::Timestamp(unit, v) => {
-                    let secs = unit.to_micros(v).div_euclid(1_000_000);
-                    let dt = ExcelDateTime::from_timestamp(secs)?;
-                    ws.write_datetime_with_format(r, c, &dt, f)?;
-                    chrono::DateTime::from_timestamp(secs, 0)
-                        .map(|d| d.format("%Y-%m-%d %H:%M").to_string())
-                        .unwrap_or_default()
-                }
-                Dv::List(items) => {
-                    let t = items.iter().map(value_text).collect::<Vec<_>>().join(", ");
-                    ws.write_string_with_format(r, c, cut(&t), f)?;
-                    t
-                }
-                other => {
-                    let t = value_text(&other);
-                    ws.write_string_with_format(r, c, cut(&t), f)?;
-                    t
-                }
-            };
+            let text = write_cell(ws, r, i as u16, row.get::<_, Dv>(i)?, f)?;
             texts.push(text);
         }
-        // Wrapped text needs its row height set: neither Excel nor LibreOffice grows a row
-        // written with a default height. Estimate the lines from the column width (in
-        // characters), capped at Excel's maximum row height.
-        let lines = sheet
-            .columns
-            .iter()
-            .zip(&texts)
-            .filter(|(c, _)| c.wrap)
-            .map(|(c, t)| {
-                let per_line = (c.width * 1.1).max(1.0) as usize;
-                t.lines()
-                    .map(|l| l.chars().count().div_ceil(per_line).max(1))
-                    .sum::<usize>()
-            })
-            .max()
-            .unwrap_or(1);
+        let lines = wrapped_lines(sheet, &texts);
         if lines > 1 {
             ws.set_row_height(r, (15.0 * lines as f64).min(409.0))?;
         }
@@ -415,6 +336,99 @@ fn data_sheet(
         sheet.columns.len() as u16 - 1,
     )?;
     Ok((rows_text, None))
+}
+
+/// One cell, written with its column's format; returns its text for Markdown.
+fn write_cell(ws: &mut Worksheet, r: u32, c: u16, value: Dv, f: &Format) -> anyhow::Result<String> {
+    Ok(match value {
+        Dv::Null => String::new(),
+        Dv::Boolean(b) => {
+            let t = if b { "yes" } else { "no" };
+            ws.write_string_with_format(r, c, t, f)?;
+            t.to_string()
+        }
+        Dv::TinyInt(v) => number(ws, r, c, v as f64, f)?,
+        Dv::SmallInt(v) => number(ws, r, c, v as f64, f)?,
+        Dv::Int(v) => number(ws, r, c, v as f64, f)?,
+        Dv::BigInt(v) => number(ws, r, c, v as f64, f)?,
+        Dv::UTinyInt(v) => number(ws, r, c, v as f64, f)?,
+        Dv::USmallInt(v) => number(ws, r, c, v as f64, f)?,
+        Dv::UInt(v) => number(ws, r, c, v as f64, f)?,
+        Dv::UBigInt(v) => number(ws, r, c, v as f64, f)?,
+        Dv::HugeInt(v) => number(ws, r, c, v as f64, f)?,
+        Dv::Float(v) => number(ws, r, c, v as f64, f)?,
+        Dv::Double(v) => number(ws, r, c, v, f)?,
+        Dv::Timestamp(unit, v) => {
+            let secs = unit.to_micros(v).div_euclid(1_000_000);
+            let dt = ExcelDateTime::from_timestamp(secs)?;
+            ws.write_datetime_with_format(r, c, &dt, f)?;
+            chrono::DateTime::from_timestamp(secs, 0)
+                .map(|d| d.format("%Y-%m-%d %H:%M").to_string())
+                .unwrap_or_default()
+        }
+        Dv::List(items) => {
+            let t = items.iter().map(value_text).collect::<Vec<_>>().join(", ");
+            ws.write_string_with_format(r, c, cut(&t), f)?;
+            t
+        }
+        other => {
+            let t = value_text(&other);
+            ws.write_string_with_format(r, c, cut(&t), f)?;
+            t
+        }
+    })
+}
+
+/// The lines the tallest wrapped cell of a row needs. Wrapped text needs its row height set:
+/// neither Excel nor LibreOffice grows a row written with a default height. Estimated from the
+/// column width (in characters).
+fn wrapped_lines(sheet: &Sheet, texts: &[String]) -> usize {
+    sheet
+        .columns
+        .iter()
+        .zip(texts)
+        .filter(|(c, _)| c.wrap)
+        .map(|(c, t)| {
+            let per_line = (c.width * 1.1).max(1.0) as usize;
+            t.lines()
+                .map(|l| l.chars().count().div_ceil(per_line).max(1))
+                .sum::<usize>()
+        })
+        .max()
+        .unwrap_or(1)
+}
+
+/// The header row, column widths, frozen header and print setup; returns each column's format.
+fn header_and_formats(ws: &mut Worksheet, sheet: &Sheet) -> anyhow::Result<Vec<Format>> {
+    let header = Format::new()
+        .set_bold()
+        .set_text_wrap()
+        .set_background_color("#DDEBF7")
+        .set_align(FormatAlign::Top);
+    let formats: Vec<Format> = sheet
+        .columns
+        .iter()
+        .map(|c| {
+            let mut f = Format::new().set_align(FormatAlign::Top);
+            if let Some(n) = &c.format {
+                f = f.set_num_format(n);
+            }
+            if c.wrap {
+                f = f.set_text_wrap();
+            }
+            f
+        })
+        .collect();
+    for (i, c) in sheet.columns.iter().enumerate() {
+        ws.set_column_width(i as u16, c.width)?;
+        ws.write_string_with_format(0, i as u16, &c.title, &header)?;
+    }
+    ws.set_freeze_panes(1, 0)?;
+    // Printed (or converted to PDF): landscape, as wide as one page, the header on every page.
+    ws.set_landscape();
+    ws.set_print_fit_to_pages(1, 0);
+    ws.set_repeat_rows(0, 0)?;
+    Ok(formats)
 }
 
 fn number(ws: &mut Worksheet, r: u32, c: u16, v: f64, f: &Format) -> anyhow::Result<String> {

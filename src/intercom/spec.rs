@@ -246,6 +246,48 @@ impl Spec {
             errs.push(format!("{at}: null is not allowed"));
             return;
         }
+        self.combinators(s, value, at, errs);
+        if let Some(choices) = s.get("enum").and_then(Value::as_array)
+            && !choices.contains(value)
+        {
+            errs.push(format!(
+                "{at}: {value} is not one of {}",
+                Value::Array(choices.clone())
+            ));
+        }
+        // Without a `type`, the object keywords still apply to objects (JSON Schema).
+        let kind = s.get("type").and_then(Value::as_str).or(
+            if value.is_object() && (s.get("properties").is_some() || s.get("required").is_some()) {
+                Some("object")
+            } else {
+                None
+            },
+        );
+        match kind {
+            Some("object") => self.validate_object(s, value, at, errs),
+            Some("array") => self.validate_array(s, value, at, errs),
+            Some("string") => validate_string(s, value, at, errs),
+            Some("integer") => {
+                if !(value.is_i64() || value.is_u64()) {
+                    errs.push(format!("{at}: must be an integer, got {value}"));
+                }
+                self.bounds(s, value, at, errs);
+            }
+            Some("number") => {
+                if !value.is_number() {
+                    errs.push(format!("{at}: must be a number, got {value}"));
+                }
+                self.bounds(s, value, at, errs);
+            }
+            Some("boolean") if !value.is_boolean() => {
+                errs.push(format!("{at}: must be a boolean, got {value}"));
+            }
+            _ => {}
+        }
+    }
+
+    /// allOf, oneOf and anyOf.
+    fn combinators(&self, s: &Value, value: &Value, at: &str, errs: &mut Vec<String>) {
         if let Some(all) = s.get("allOf").and_then(Value::as_array) {
             for sub in all {
                 self.validate(sub, value, at, errs);
@@ -284,109 +326,56 @@ impl Spec {
                 errs.push(format!("{at}: matches no schema in anyOf"));
             }
         }
-        if let Some(choices) = s.get("enum").and_then(Value::as_array)
-            && !choices.contains(value)
-        {
-            errs.push(format!(
-                "{at}: {value} is not one of {}",
-                Value::Array(choices.clone())
-            ));
+    }
+
+    fn validate_object(&self, s: &Value, value: &Value, at: &str, errs: &mut Vec<String>) {
+        let Some(obj) = value.as_object() else {
+            errs.push(format!("{at}: must be an object"));
+            return;
+        };
+        if let Some(req) = s.get("required").and_then(Value::as_array) {
+            for r in req.iter().filter_map(Value::as_str) {
+                if !obj.contains_key(r) {
+                    errs.push(format!("{at}: must have required property '{r}'"));
+                }
+            }
         }
-        // Without a `type`, the object keywords still apply to objects (JSON Schema).
-        let kind = s.get("type").and_then(Value::as_str).or(
-            if value.is_object() && (s.get("properties").is_some() || s.get("required").is_some()) {
-                Some("object")
-            } else {
-                None
-            },
-        );
-        match kind {
-            Some("object") => {
-                let Some(obj) = value.as_object() else {
-                    errs.push(format!("{at}: must be an object"));
-                    return;
-                };
-                if let Some(req) = s.get("required").and_then(Value::as_array) {
-                    for r in req.iter().filter_map(Value::as_str) {
-                        if !obj.contains_key(r) {
-                            errs.push(format!("{at}: must have required property '{r}'"));
-                        }
+        let props = s.get("properties").and_then(Value::as_object);
+        for (k, v) in obj {
+            match props.and_then(|p| p.get(k)) {
+                Some(ps) => self.validate(ps, v, &format!("{at}.{k}"), errs),
+                None => match s.get("additionalProperties") {
+                    Some(Value::Bool(false)) => {
+                        errs.push(format!("{at}: property '{k}' is not allowed"))
                     }
-                }
-                let props = s.get("properties").and_then(Value::as_object);
-                for (k, v) in obj {
-                    match props.and_then(|p| p.get(k)) {
-                        Some(ps) => self.validate(ps, v, &format!("{at}.{k}"), errs),
-                        None => match s.get("additionalProperties") {
-                            Some(Value::Bool(false)) => {
-                                errs.push(format!("{at}: property '{k}' is not allowed"))
-                            }
-                            Some(extra @ Value::Object(_)) => {
-                                self.validate(extra, v, &format!("{at}.{k}"), errs)
-                            }
-                            _ => {}
-                        },
+                    Some(extra @ Value::Object(_)) => {
+                        self.validate(extra, v, &format!("{at}.{k}"), errs)
                     }
-                }
+                    _ => {}
+                },
             }
-            Some("array") => {
-                let Some(items) = value.as_array() else {
-                    errs.push(format!("{at}: must be an array"));
-                    return;
-                };
-                if let Some(max) = s.get("maxItems").and_then(Value::as_u64)
-                    && items.len() as u64 > max
-                {
-                    errs.push(format!("{at}: at most {max} items, got {}", items.len()));
-                }
-                if let Some(min) = s.get("minItems").and_then(Value::as_u64)
-                    && (items.len() as u64) < min
-                {
-                    errs.push(format!("{at}: at least {min} items, got {}", items.len()));
-                }
-                if let Some(item_schema) = s.get("items") {
-                    for (i, v) in items.iter().enumerate() {
-                        self.validate(item_schema, v, &format!("{at}[{i}]"), errs);
-                    }
-                }
+        }
+    }
+
+    fn validate_array(&self, s: &Value, value: &Value, at: &str, errs: &mut Vec<String>) {
+        let Some(items) = value.as_array() else {
+            errs.push(format!("{at}: must be an array"));
+            return;
+        };
+        if let Some(max) = s.get("maxItems").and_then(Value::as_u64)
+            && items.len() as u64 > max
+        {
+            errs.push(format!("{at}: at most {max} items, got {}", items.len()));
+        }
+        if let Some(min) = s.get("minItems").and_then(Value::as_u64)
+            && (items.len() as u64) < min
+        {
+            errs.push(format!("{at}: at least {min} items, got {}", items.len()));
+        }
+        if let Some(item_schema) = s.get("items") {
+            for (i, v) in items.iter().enumerate() {
+                self.validate(item_schema, v, &format!("{at}[{i}]"), errs);
             }
-            Some("string") => match value.as_str() {
-                None => errs.push(format!("{at}: must be a string, got {value}")),
-                Some(text) => {
-                    let n = text.chars().count() as u64;
-                    if let Some(max) = s.get("maxLength").and_then(Value::as_u64)
-                        && n > max
-                    {
-                        errs.push(format!("{at}: longer than {max} characters"));
-                    }
-                    if let Some(min) = s.get("minLength").and_then(Value::as_u64)
-                        && n < min
-                    {
-                        errs.push(format!("{at}: shorter than {min} characters"));
-                    }
-                    if let Some(f) = s.get("format").and_then(Value::as_str)
-                        && !format_ok(f, text)
-                    {
-                        errs.push(format!("{at}: {text:?} is not a valid {f}"));
-                    }
-                }
-            },
-            Some("integer") => {
-                if !(value.is_i64() || value.is_u64()) {
-                    errs.push(format!("{at}: must be an integer, got {value}"));
-                }
-                self.bounds(s, value, at, errs);
-            }
-            Some("number") => {
-                if !value.is_number() {
-                    errs.push(format!("{at}: must be a number, got {value}"));
-                }
-                self.bounds(s, value, at, errs);
-            }
-            Some("boolean") if !value.is_boolean() => {
-                errs.push(format!("{at}: must be a boolean, got {value}"));
-            }
-            _ => {}
         }
     }
 
@@ -401,6 +390,31 @@ impl Spec {
             && x < min
         {
             errs.push(format!("{at}: must be ≥ {min}"));
+        }
+    }
+}
+
+/// A string's length and format.
+fn validate_string(s: &Value, value: &Value, at: &str, errs: &mut Vec<String>) {
+    match value.as_str() {
+        None => errs.push(format!("{at}: must be a string, got {value}")),
+        Some(text) => {
+            let n = text.chars().count() as u64;
+            if let Some(max) = s.get("maxLength").and_then(Value::as_u64)
+                && n > max
+            {
+                errs.push(format!("{at}: longer than {max} characters"));
+            }
+            if let Some(min) = s.get("minLength").and_then(Value::as_u64)
+                && n < min
+            {
+                errs.push(format!("{at}: shorter than {min} characters"));
+            }
+            if let Some(f) = s.get("format").and_then(Value::as_str)
+                && !format_ok(f, text)
+            {
+                errs.push(format!("{at}: {text:?} is not a valid {f}"));
+            }
         }
     }
 }
