@@ -281,6 +281,98 @@ fn write_seed(db: &Path, file: &Path) -> anyhow::Result<String> {
         .context("the generated help desk has no agent with an e-mail address")
 }
 
+/// The help desk into the staging file: snapshotted from a private MariaDB loaded with the
+/// generated help desk, or (no MariaDB here, or --no-mariadb) generated straight into raw.*.
+fn stage_source(
+    args: &crate::cli::DemoArgs,
+    dir: &Path,
+    d: &str,
+) -> anyhow::Result<Option<PrivateMariadb>> {
+    let tickets = args.tickets.to_string();
+    Ok(if args.mariadb || (!args.no_mariadb && have_mariadb()) {
+        eprintln!(
+            "── a private MariaDB with a generated osTicket help desk ({} tickets) ──",
+            args.tickets
+        );
+        let mariadb = PrivateMariadb::start(&dir.join("mariadb"))?;
+        mariadb.load_fixture(args.tickets)?;
+        stage(&["snapshot", "--source", &mariadb.url(), "--db", d], &[])?;
+        Some(mariadb)
+    } else {
+        // The same help desk, written into raw.* as a snapshot of it would be: every later
+        // stage runs unchanged.
+        let why = if args.no_mariadb {
+            "--no-mariadb"
+        } else {
+            "no MariaDB server installed"
+        };
+        eprintln!(
+            "── {why}: the generated help desk ({} tickets) goes straight into the staging file ──",
+            args.tickets
+        );
+        eprintln!(
+            "   (for the real snapshot path install MariaDB's server, apt install mariadb-server, and pass --mariadb)"
+        );
+        stage(
+            &[
+                "fixture",
+                "--tickets",
+                &tickets,
+                "--seed",
+                "1",
+                "--large-attachment-bytes",
+                "11534336",
+                "--db",
+                d,
+            ],
+            &[],
+        )?;
+        None
+    })
+}
+
+/// The sign-off a customer gives before anything moves: the demo confirms the proposal as is.
+fn sign_off(d: &str, mapping: &Path) -> anyhow::Result<()> {
+    let mapping = mapping.to_string_lossy().to_string();
+    stage(&["map", "propose", "--db", d, "--file", &mapping], &[])?;
+    stage(
+        &[
+            "map",
+            "confirm",
+            "--db",
+            d,
+            "--file",
+            &mapping,
+            "--by",
+            "ostmig demo",
+        ],
+        &[],
+    )?;
+    Ok(())
+}
+
+/// The workbooks (with Markdown) and every report table as CSV.
+fn write_reports(db: &Path, d: &str, reports: &Path) -> anyhow::Result<()> {
+    eprintln!("\n── reports ──");
+    stage(
+        &[
+            "report",
+            "--db",
+            d,
+            "--out",
+            &reports.to_string_lossy(),
+            "--markdown",
+        ],
+        &[],
+    )?;
+    let written = crate::report::export_csv(db, &reports.join("csv"))?;
+    eprintln!(
+        "and {written} report tables as CSV in {}",
+        reports.join("csv").display()
+    );
+    Ok(())
+}
+
 /// Run `ostmig ARGS` with the demo's credentials; an exit code outside `ok` is an error.
 fn stage(args: &[&str], ok: &[i32]) -> anyhow::Result<i32> {
     let status = Command::new(std::env::current_exe()?)
@@ -331,47 +423,7 @@ pub fn run(args: crate::cli::DemoArgs) -> anyhow::Result<Outcome> {
     // departments they stage. Each stage runs as its own `ostmig` command, as a user would
     // type it, with the demo's credentials in the environment, never on a command line.
     let d = db.to_string_lossy().to_string();
-    let tickets = args.tickets.to_string();
-    let mariadb = if args.mariadb || (!args.no_mariadb && have_mariadb()) {
-        eprintln!(
-            "── a private MariaDB with a generated osTicket help desk ({} tickets) ──",
-            args.tickets
-        );
-        let mariadb = PrivateMariadb::start(&dir.join("mariadb"))?;
-        mariadb.load_fixture(args.tickets)?;
-        stage(&["snapshot", "--source", &mariadb.url(), "--db", &d], &[])?;
-        Some(mariadb)
-    } else {
-        // The same help desk, written into raw.* as a snapshot of it would be: every later
-        // stage runs unchanged.
-        let why = if args.no_mariadb {
-            "--no-mariadb"
-        } else {
-            "no MariaDB server installed"
-        };
-        eprintln!(
-            "── {why}: the generated help desk ({} tickets) goes straight into the staging file ──",
-            args.tickets
-        );
-        eprintln!(
-            "   (for the real snapshot path install MariaDB's server, apt install mariadb-server, and pass --mariadb)"
-        );
-        stage(
-            &[
-                "fixture",
-                "--tickets",
-                &tickets,
-                "--seed",
-                "1",
-                "--large-attachment-bytes",
-                "11534336",
-                "--db",
-                &d,
-            ],
-            &[],
-        )?;
-        None
-    };
+    let mariadb = stage_source(&args, &dir, &d)?;
     stage(&["split", "--db", &d, "--sample", "50"], &[0, 1])?;
     stage(&["transform", "--db", &d], &[])?;
     let fallback = write_seed(&db, &dir.join("workspace.json"))?;
@@ -387,22 +439,7 @@ pub fn run(args: crate::cli::DemoArgs) -> anyhow::Result<Outcome> {
         &dir.join("intercom-state.json"),
     )?;
     eprintln!("listening on {url}");
-    // The sign-off a customer gives before anything moves: the demo confirms the proposal as is.
-    let mapping = dir.join("mapping.toml").to_string_lossy().to_string();
-    stage(&["map", "propose", "--db", &d, "--file", &mapping], &[])?;
-    stage(
-        &[
-            "map",
-            "confirm",
-            "--db",
-            &d,
-            "--file",
-            &mapping,
-            "--by",
-            "ostmig demo",
-        ],
-        &[],
-    )?;
+    sign_off(&d, &dir.join("mapping.toml"))?;
     let code = stage(
         &[
             "run",
@@ -423,24 +460,7 @@ pub fn run(args: crate::cli::DemoArgs) -> anyhow::Result<Outcome> {
         Outcome::Problems
     };
 
-    eprintln!("\n── reports ──");
-    let reports = dir.join("reports");
-    stage(
-        &[
-            "report",
-            "--db",
-            &d,
-            "--out",
-            &reports.to_string_lossy(),
-            "--markdown",
-        ],
-        &[],
-    )?;
-    let written = crate::report::export_csv(&db, &reports.join("csv"))?;
-    eprintln!(
-        "and {written} report tables as CSV in {}",
-        reports.join("csv").display()
-    );
+    write_reports(&db, &d, &dir.join("reports"))?;
     drop(sim);
     drop(mariadb);
     eprintln!(

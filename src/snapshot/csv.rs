@@ -146,72 +146,15 @@ fn header(duck: &Connection, file: &Path) -> anyhow::Result<Vec<String>> {
 
 pub fn run(opts: Options) -> anyhow::Result<Summary> {
     let started = chrono::Utc::now().naive_utc();
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&opts.dir)
-        .map_err(|e| {
-            Hinted::new(
-                format!("cannot read {}: {e}", opts.dir.display()),
-                "point --csv at the folder holding the staff panel's CSV exports",
-            )
-        })?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x.eq_ignore_ascii_case("csv")))
-        .collect();
-    files.sort();
     let duck = warehouse::open(&opts.db)?;
-    let mut found: Vec<(&str, PathBuf, Vec<String>)> = Vec::new();
-    for file in &files {
-        let cols = header(&duck, file)
-            .with_context(|| format!("reading the header of {}", file.display()))?;
-        // Most specific first: a users export also has "Name".
-        let kind = KINDS
-            .iter()
-            .find(|(_, needs, _)| needs.iter().all(|n| cols.iter().any(|c| c == n)))
-            .map(|(k, _, _)| *k);
-        match kind {
-            Some(k) if found.iter().any(|(f, _, _)| *f == k) => {
-                return hinted(
-                    format!("two {k} exports in {}", opts.dir.display()),
-                    "keep one export of each kind in the folder (the newest)",
-                );
-            }
-            Some(k) => found.push((k, file.clone(), cols)),
-            None => eprintln!(
-                "note: {} is not a ticket, user or organization export; skipped",
-                file.display()
-            ),
-        }
-    }
-    if !found.iter().any(|(k, _, _)| *k == "tickets") {
-        return hinted(
-            format!(
-                "no ticket export in {} (a CSV whose header has \"Ticket Number\")",
-                opts.dir.display()
-            ),
-            "export the tickets from the staff panel (Tickets → a queue → Export) into that folder",
-        );
-    }
+    let found = exports(&duck, &opts.dir)?;
     let snapshot_id: i32 = duck.query_row(
         "SELECT COALESCE(MAX(snapshot_id), 0) + 1 FROM meta.snapshot",
         [],
         |r| r.get(0),
     )?;
     let tables = schema_tables();
-    let mut ddl = String::from(
-        "BEGIN TRANSACTION;\nDROP SCHEMA IF EXISTS raw CASCADE;\nCREATE SCHEMA raw;\nDROP SCHEMA IF EXISTS raw_csv CASCADE;\nCREATE SCHEMA raw_csv;\n",
-    );
-    for (name, cols) in &tables {
-        let cols: Vec<String> = cols
-            .iter()
-            .map(|(c, t)| format!("{} {t}", ident(c)))
-            .collect();
-        ddl.push_str(&format!(
-            "CREATE TABLE raw.{} ({});\n",
-            ident(name),
-            cols.join(", ")
-        ));
-    }
-    duck.execute_batch(&ddl)
-        .context("creating the raw tables")?;
+    create_raw_tables(&duck, &tables)?;
     let result = (|| -> anyhow::Result<Summary> {
         let mut summary = Summary {
             snapshot_id,
@@ -220,35 +163,7 @@ pub fn run(opts: Options) -> anyhow::Result<Summary> {
             unused_columns: Vec::new(),
         };
         for (kind, _, wanted) in KINDS {
-            let table = format!("raw_csv.{kind}");
-            match found.iter().find(|(k, _, _)| k == kind) {
-                Some((_, file, cols)) => {
-                    duck.execute_batch(&format!(
-                        "CREATE TABLE {table} AS SELECT * FROM read_csv({}, header = true, all_varchar = true)",
-                        literal(&file.to_string_lossy())
-                    ))
-                    .with_context(|| format!("reading {}", file.display()))?;
-                    for c in cols.iter().filter(|c| !wanted.contains(&c.as_str())) {
-                        summary.unused_columns.push(format!("{kind}: {c}"));
-                    }
-                    for w in wanted.iter().filter(|w| !cols.iter().any(|c| c == *w)) {
-                        duck.execute_batch(&format!(
-                            "ALTER TABLE {table} ADD COLUMN {} VARCHAR",
-                            ident(w)
-                        ))?;
-                    }
-                    let rows: i64 =
-                        duck.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?;
-                    summary.files.push((kind.to_string(), file.clone(), rows));
-                }
-                None => {
-                    let cols: Vec<String> = wanted
-                        .iter()
-                        .map(|w| format!("{} VARCHAR", ident(w)))
-                        .collect();
-                    duck.execute_batch(&format!("CREATE TABLE {table} ({})", cols.join(", ")))?;
-                }
-            }
+            stage_export(&duck, kind, wanted, &found, &mut summary)?;
         }
         for (name, sql) in STEPS {
             duck.execute_batch(sql)
@@ -279,6 +194,124 @@ pub fn run(opts: Options) -> anyhow::Result<Summary> {
             Err(e.context("the CSV snapshot was rolled back; the previous snapshot is unchanged"))
         }
     }
+}
+
+/// The exports in `dir`, each recognised by its header: (kind, file, columns). One of each
+/// kind at most, and a ticket export is required.
+fn exports(duck: &Connection, dir: &Path) -> anyhow::Result<Vec<Export>> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| {
+            Hinted::new(
+                format!("cannot read {}: {e}", dir.display()),
+                "point --csv at the folder holding the staff panel's CSV exports",
+            )
+        })?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x.eq_ignore_ascii_case("csv")))
+        .collect();
+    files.sort();
+    let mut found: Vec<Export> = Vec::new();
+    for file in &files {
+        let cols = header(duck, file)
+            .with_context(|| format!("reading the header of {}", file.display()))?;
+        // Most specific first: a users export also has "Name".
+        let kind = KINDS
+            .iter()
+            .find(|(_, needs, _)| needs.iter().all(|n| cols.iter().any(|c| c == n)))
+            .map(|(k, _, _)| *k);
+        match kind {
+            Some(k) if found.iter().any(|(f, _, _)| *f == k) => {
+                return hinted(
+                    format!("two {k} exports in {}", dir.display()),
+                    "keep one export of each kind in the folder (the newest)",
+                );
+            }
+            Some(k) => found.push((k, file.clone(), cols)),
+            None => eprintln!(
+                "note: {} is not a ticket, user or organization export; skipped",
+                file.display()
+            ),
+        }
+    }
+    if !found.iter().any(|(k, _, _)| *k == "tickets") {
+        return hinted(
+            format!(
+                "no ticket export in {} (a CSV whose header has \"Ticket Number\")",
+                dir.display()
+            ),
+            "export the tickets from the staff panel (Tickets → a queue → Export) into that folder",
+        );
+    }
+    Ok(found)
+}
+
+/// A recognised export: its kind (a KINDS name), file and header columns.
+type Export = (&'static str, PathBuf, Vec<String>);
+
+/// Replace raw.* (and raw_csv.*) by the empty tables of the osTicket schema, in the open
+/// transaction.
+fn create_raw_tables(
+    duck: &Connection,
+    tables: &[(String, Vec<(String, String)>)],
+) -> anyhow::Result<()> {
+    let mut ddl = String::from(
+        "BEGIN TRANSACTION;\nDROP SCHEMA IF EXISTS raw CASCADE;\nCREATE SCHEMA raw;\nDROP SCHEMA IF EXISTS raw_csv CASCADE;\nCREATE SCHEMA raw_csv;\n",
+    );
+    for (name, cols) in tables {
+        let cols: Vec<String> = cols
+            .iter()
+            .map(|(c, t)| format!("{} {t}", ident(c)))
+            .collect();
+        ddl.push_str(&format!(
+            "CREATE TABLE raw.{} ({});\n",
+            ident(name),
+            cols.join(", ")
+        ));
+    }
+    duck.execute_batch(&ddl)
+        .context("creating the raw tables")?;
+    Ok(())
+}
+
+/// One export read as raw_csv.KIND, with every column the steps need (empty when the export
+/// lacks it, or the whole table when there is no such export); unused columns are listed.
+fn stage_export(
+    duck: &Connection,
+    kind: &str,
+    wanted: &[&str],
+    found: &[Export],
+    summary: &mut Summary,
+) -> anyhow::Result<()> {
+    let table = format!("raw_csv.{kind}");
+    match found.iter().find(|(k, _, _)| *k == kind) {
+        Some((_, file, cols)) => {
+            duck.execute_batch(&format!(
+                "CREATE TABLE {table} AS SELECT * FROM read_csv({}, header = true, all_varchar = true)",
+                literal(&file.to_string_lossy())
+            ))
+            .with_context(|| format!("reading {}", file.display()))?;
+            for c in cols.iter().filter(|c| !wanted.contains(&c.as_str())) {
+                summary.unused_columns.push(format!("{kind}: {c}"));
+            }
+            for w in wanted.iter().filter(|w| !cols.iter().any(|c| c == *w)) {
+                duck.execute_batch(&format!(
+                    "ALTER TABLE {table} ADD COLUMN {} VARCHAR",
+                    ident(w)
+                ))?;
+            }
+            let rows: i64 =
+                duck.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?;
+            summary.files.push((kind.to_string(), file.clone(), rows));
+        }
+        None => {
+            let cols: Vec<String> = wanted
+                .iter()
+                .map(|w| format!("{} VARCHAR", ident(w)))
+                .collect();
+            duck.execute_batch(&format!("CREATE TABLE {table} ({})", cols.join(", ")))?;
+        }
+    }
+    Ok(())
 }
 
 /// Rewrite the exported local times as UTC, one distinct value at a time.

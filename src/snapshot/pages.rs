@@ -335,53 +335,14 @@ async fn run_async(opts: Options) -> anyhow::Result<Summary> {
         let path = format!("{}/", base.path());
         base.set_path(&path);
     }
-    let agent = match &opts.agent {
-        None => None,
-        Some(a) => {
-            let password = std::env::var(ENV_AGENT_PASSWORD).map_err(|_| {
-                Hinted::new(
-                    format!("no password for agent '{a}'"),
-                    format!(
-                        "export {ENV_AGENT_PASSWORD}=… (it is never read from the command line)"
-                    ),
-                )
-            })?;
-            Some((a.clone(), crate::settings::Secret::new(password)))
-        }
-    };
+    let agent = agent_login(opts.agent.as_deref())?;
     let duck = warehouse::open(&opts.db)?;
-    let numbers: Vec<String> = {
-        let mut stmt = duck
-            .prepare("SELECT number FROM raw.ticket WHERE number IS NOT NULL ORDER BY number")
-            .map_err(|_| {
-                Hinted::new(
-                    format!("{} has no tickets to fetch pages for", opts.db.display()),
-                    "run `ostmig snapshot --csv EXPORTS` first: the ticket export lists the numbers",
-                )
-            })?;
-        stmt.query_map([], |r| r.get::<_, String>(0))?
-            .collect::<Result<_, _>>()?
-    };
-    if numbers.is_empty() {
-        return hinted(
-            format!("{} holds no ticket numbers", opts.db.display()),
-            "run `ostmig snapshot --csv EXPORTS` first: the ticket export lists the numbers",
-        );
-    }
+    let numbers = ticket_numbers(&duck, &opts.db)?;
     // After a CSV snapshot, downloaded files become the snapshot's files (raw.file and
     // raw.file_chunk, id = the attachment id), so the load uploads them as it uploads a
     // database's; over a database snapshot they are only kept in raw_pages.file.
     let csv = super::csv::latest_is_csv(&duck);
-    let http = crate::tls::client_builder()?
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(Duration::from_secs(60))
-        .connect_timeout(Duration::from_secs(10))
-        .user_agent(concat!(
-            "ostmig/",
-            env!("CARGO_PKG_VERSION"),
-            " (help desk migration)"
-        ))
-        .build()?;
+    let http = polite_client()?;
     let session = Arc::new(Session {
         http,
         base,
@@ -392,19 +353,7 @@ async fn run_async(opts: Options) -> anyhow::Result<Summary> {
     });
     session.login().await?;
 
-    let bar = ProgressBar::with_draw_target(
-        Some(numbers.len() as u64),
-        if opts.progress {
-            ProgressDrawTarget::stderr()
-        } else {
-            ProgressDrawTarget::hidden()
-        },
-    );
-    bar.set_style(
-        ProgressStyle::with_template("{prefix:>12} {bar:30} {pos}/{len} pages {eta}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
-    bar.set_prefix("ticket pages");
+    let bar = progress_bar(opts.progress, numbers.len());
     duck.execute_batch(
         "BEGIN TRANSACTION;
          CREATE SCHEMA IF NOT EXISTS raw_pages;
@@ -484,6 +433,78 @@ async fn run_async(opts: Options) -> anyhow::Result<Summary> {
     summary.missing.sort();
     summary.seconds = started.elapsed().as_secs_f64();
     Ok(summary)
+}
+
+/// The agent to log in as, with the password from the environment.
+fn agent_login(agent: Option<&str>) -> anyhow::Result<Option<(String, crate::settings::Secret)>> {
+    Ok(match agent {
+        None => None,
+        Some(a) => {
+            let password = std::env::var(ENV_AGENT_PASSWORD).map_err(|_| {
+                Hinted::new(
+                    format!("no password for agent '{a}'"),
+                    format!(
+                        "export {ENV_AGENT_PASSWORD}=… (it is never read from the command line)"
+                    ),
+                )
+            })?;
+            Some((a.to_string(), crate::settings::Secret::new(password)))
+        }
+    })
+}
+
+/// The ticket numbers the snapshot lists (a CSV snapshot's ticket export).
+fn ticket_numbers(duck: &duckdb::Connection, db: &std::path::Path) -> anyhow::Result<Vec<String>> {
+    let mut stmt = duck
+        .prepare("SELECT number FROM raw.ticket WHERE number IS NOT NULL ORDER BY number")
+        .map_err(|_| {
+            Hinted::new(
+                format!("{} has no tickets to fetch pages for", db.display()),
+                "run `ostmig snapshot --csv EXPORTS` first: the ticket export lists the numbers",
+            )
+        })?;
+    let numbers: Vec<String> = stmt
+        .query_map([], |r| r.get::<_, String>(0))?
+        .collect::<Result<_, _>>()?;
+    if numbers.is_empty() {
+        return hinted(
+            format!("{} holds no ticket numbers", db.display()),
+            "run `ostmig snapshot --csv EXPORTS` first: the ticket export lists the numbers",
+        );
+    }
+    Ok(numbers)
+}
+
+/// An HTTP client that names itself, follows no redirect (a login page is an answer, not a
+/// hop) and gives up on a silent server.
+fn polite_client() -> anyhow::Result<reqwest::Client> {
+    Ok(crate::tls::client_builder()?
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(60))
+        .connect_timeout(Duration::from_secs(10))
+        .user_agent(concat!(
+            "ostmig/",
+            env!("CARGO_PKG_VERSION"),
+            " (help desk migration)"
+        ))
+        .build()?)
+}
+
+fn progress_bar(shown: bool, pages: usize) -> ProgressBar {
+    let bar = ProgressBar::with_draw_target(
+        Some(pages as u64),
+        if shown {
+            ProgressDrawTarget::stderr()
+        } else {
+            ProgressDrawTarget::hidden()
+        },
+    );
+    bar.set_style(
+        ProgressStyle::with_template("{prefix:>12} {bar:30} {pos}/{len} pages {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar.set_prefix("ticket pages");
+    bar
 }
 
 /// Keep one fetched file: its row in raw_pages.file and, after a CSV snapshot, its bytes as a
