@@ -7,8 +7,8 @@ CREATE OR REPLACE TABLE intermediate.int_agent_admins AS
 WITH
 stg_staff AS (SELECT * FROM staging.stg_staff),
 config_admin_map AS (SELECT * FROM config.admin_map),
-raw_ticket AS (SELECT * FROM raw.ticket),
-raw_thread_entry AS (SELECT * FROM raw.thread_entry),
+raw_ticket AS (SELECT * FROM staging.base_ticket),
+raw_thread_entry AS (SELECT * FROM staging.base_thread_entry),
 intercom_admin AS (SELECT * FROM raw_intercom.admin),
 
 wanted AS (

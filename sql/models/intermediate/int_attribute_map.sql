@@ -15,7 +15,7 @@ CREATE OR REPLACE TABLE intermediate.int_attribute_map AS
 WITH
 settings AS (SELECT * FROM config.settings),
 stg_custom_fields AS (SELECT * FROM staging.stg_custom_fields),
-raw_form_entry_values AS (SELECT * FROM raw.form_entry_values),
+raw_form_entry_values AS (SELECT * FROM staging.base_form_entry_values),
 config_field_map AS (SELECT * FROM config.field_map),
 
 named AS (

@@ -8,8 +8,8 @@
 -- and company attributes as strings only. `problem` says what could not be carried exactly.
 CREATE OR REPLACE TABLE intermediate.int_field_values AS
 WITH
-raw_form_entry AS (SELECT * FROM raw.form_entry),
-raw_form_entry_values AS (SELECT * FROM raw.form_entry_values),
+raw_form_entry AS (SELECT * FROM staging.base_form_entry),
+raw_form_entry_values AS (SELECT * FROM staging.base_form_entry_values),
 int_attribute_map AS (SELECT * FROM intermediate.int_attribute_map),
 
 answers AS (

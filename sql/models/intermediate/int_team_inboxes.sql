@@ -5,7 +5,7 @@
 -- imported team list (`ostmig intercom import-teams`). Missing teams holding tickets block.
 CREATE OR REPLACE TABLE intermediate.int_team_inboxes AS
 WITH
-raw_ticket AS (SELECT * FROM raw.ticket),
+raw_ticket AS (SELECT * FROM staging.base_ticket),
 stg_departments AS (SELECT * FROM staging.stg_departments),
 config_team_map AS (SELECT * FROM config.team_map),
 intercom_team AS (SELECT * FROM raw_intercom.team),

@@ -8,11 +8,11 @@
 -- events are the entries themselves, views and logins are not activity on the ticket.
 CREATE OR REPLACE TABLE intermediate.int_ticket_events AS
 WITH
-raw_thread_event AS (SELECT * FROM raw.thread_event),
-raw_thread AS (SELECT * FROM raw.thread),
-raw_event AS (SELECT * FROM raw.event),
-raw_staff AS NOT MATERIALIZED (SELECT * FROM raw.staff),
-raw_team AS NOT MATERIALIZED (SELECT * FROM raw.team),
+raw_thread_event AS (SELECT * FROM staging.base_thread_event),
+raw_thread AS (SELECT * FROM staging.base_thread),
+raw_event AS (SELECT * FROM staging.base_event),
+raw_staff AS NOT MATERIALIZED (SELECT * FROM staging.base_staff),
+raw_team AS NOT MATERIALIZED (SELECT * FROM staging.base_team),
 stg_departments AS NOT MATERIALIZED (SELECT * FROM staging.stg_departments),
 int_tickets AS (SELECT * FROM intermediate.int_tickets),
 
@@ -39,7 +39,7 @@ named AS (
            CASE WHEN ev.uid_type = 'S' THEN s.staff_id::BIGINT END AS actor_staff_id
     FROM ev
     LEFT JOIN raw_staff s ON ev.uid_type = 'S' AND s.staff_id = ev.uid
-    LEFT JOIN raw."user" u ON ev.uid_type = 'U' AND u.id = ev.uid
+    LEFT JOIN staging.base_user u ON ev.uid_type = 'U' AND u.id = ev.uid
 ),
 
 said AS (

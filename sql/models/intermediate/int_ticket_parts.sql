@@ -34,7 +34,7 @@ agents AS (
 entries AS (
     SELECT id::BIGINT AS entry_id, TRY_CAST(editor AS BIGINT) AS editor, editor_type,
            TRY_CAST(updated AS TIMESTAMP) AS updated
-    FROM raw.thread_entry
+    FROM staging.base_thread_entry
 ),
 -- A subject compared without the reply and forward prefixes mail clients add.
 normalised AS (
@@ -50,7 +50,7 @@ routed AS (
     SELECT p.*, c.external_id AS author_external_id, aa.admin_id AS author_admin_id,
            origin.number AS origin_number,
            -- staff_id names an agent osTicket no longer has: posted like a system entry.
-           p.staff_id IS NOT NULL AND p.staff_id NOT IN (SELECT staff_id FROM raw.staff) AS ghost_agent,
+           p.staff_id IS NOT NULL AND p.staff_id NOT IN (SELECT staff_id FROM staging.base_staff) AS ghost_agent,
            CASE
                -- participants = "notes": only the requester replies as a contact; a CC's
                -- message is a note naming them (see outbox_ticket_participants).
@@ -59,7 +59,7 @@ routed AS (
                          OR (SELECT participants FROM settings) = 'add')
                     THEN 'contact_comment'
                WHEN p.kind = 'response' AND aa.admin_id IS NOT NULL THEN 'admin_comment'
-               WHEN p.kind = 'response' AND p.staff_id IN (SELECT staff_id FROM raw.staff) THEN 'admin_comment'
+               WHEN p.kind = 'response' AND p.staff_id IN (SELECT staff_id FROM staging.base_staff) THEN 'admin_comment'
                ELSE 'admin_note'
            END AS route,
            CASE WHEN p.edited THEN coalesce(

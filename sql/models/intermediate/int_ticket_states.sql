@@ -5,7 +5,7 @@
 -- ticket by the tickets outbox); closed and archived are resolved; deleted are not migrated.
 CREATE OR REPLACE TABLE intermediate.int_ticket_states AS
 WITH
-raw_ticket_status AS (SELECT * FROM raw.ticket_status),
+raw_ticket_status AS (SELECT * FROM staging.base_ticket_status),
 
 final AS (
     SELECT s.id::BIGINT AS status_id, s.name AS status, s.state,

@@ -29,7 +29,7 @@ stored AS (
       AND coalesce(pa.size, 0) <= (SELECT attachments_limit_bytes FROM settings)
       AND coalesce(pa.storage, 'D') = 'D'
       -- An attachment row whose file osTicket lost has no bytes to send (never an empty file).
-      AND pa.file_id IN (SELECT id FROM raw.file)
+      AND pa.file_id IN (SELECT id FROM staging.base_file)
 ),
 pasted AS (
     SELECT i.entry_id, 1 AS source, i.n AS ord, NULL::BIGINT AS attachment_id, NULL::BIGINT AS file_id,

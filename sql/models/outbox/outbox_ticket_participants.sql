@@ -24,8 +24,8 @@ tickets AS (
 ),
 collaborators AS (
     SELECT th.object_id::BIGINT AS ticket_id, c.user_id::BIGINT AS user_id, min(TRY_CAST(c.created AS TIMESTAMP)) AS since
-    FROM raw.thread_collaborator c
-    JOIN raw.thread th ON th.id = c.thread_id AND th.object_type = 'T'
+    FROM staging.base_thread_collaborator c
+    JOIN staging.base_thread th ON th.id = c.thread_id AND th.object_type = 'T'
     WHERE c.flags::BIGINT & 1 = 1
     GROUP BY 1, 2
 ),

@@ -9,7 +9,7 @@
 -- json_merge_patch('{}', …) drops the keys whose value is NULL (the API wants them absent).
 CREATE OR REPLACE TABLE outbox.outbox_ticket_type_attributes AS
 WITH
-raw_ticket_priority AS (SELECT * FROM raw.ticket_priority),
+raw_ticket_priority AS (SELECT * FROM staging.base_ticket_priority),
 config_priority_map AS (SELECT * FROM config.priority_map),
 int_attribute_map AS (SELECT * FROM intermediate.int_attribute_map),
 stg_custom_fields AS (SELECT * FROM staging.stg_custom_fields),

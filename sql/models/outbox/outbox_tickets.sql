@@ -12,7 +12,7 @@ int_field_values AS (SELECT * FROM intermediate.int_field_values),
 stage_parts AS (SELECT * FROM stage.parts),
 int_tickets AS (SELECT * FROM intermediate.int_tickets),
 stg_tickets AS (SELECT * FROM staging.stg_tickets),
-raw_sla AS (SELECT * FROM raw.sla),
+raw_sla AS (SELECT * FROM staging.base_sla),
 config_priority_map AS (SELECT * FROM config.priority_map),
 
 custom AS (

@@ -8,7 +8,7 @@
 -- that is not migrated (reports.rpt_part_exclusions says why).
 CREATE OR REPLACE TABLE reports.rpt_attachment_exclusions AS
 WITH
-raw_file AS (SELECT * FROM raw.file),
+raw_file AS (SELECT * FROM staging.base_file),
 settings AS (SELECT * FROM config.settings),
 stage_part_attachment AS (SELECT * FROM stage.part_attachment),
 stage_parts AS NOT MATERIALIZED (SELECT * FROM stage.parts),

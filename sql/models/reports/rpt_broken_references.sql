@@ -5,17 +5,17 @@
 -- became of it so the customer can check.
 CREATE OR REPLACE TABLE reports.rpt_broken_references AS
 WITH
-raw_ticket AS NOT MATERIALIZED (SELECT * FROM raw.ticket),
-raw_user AS NOT MATERIALIZED (SELECT * FROM raw.user),
-raw_ticket_status AS (SELECT * FROM raw.ticket_status),
-raw_department AS (SELECT * FROM raw.department),
-raw_help_topic AS (SELECT * FROM raw.help_topic),
-raw_staff AS NOT MATERIALIZED (SELECT * FROM raw.staff),
-raw_organization AS (SELECT * FROM raw.organization),
-raw_thread_entry AS NOT MATERIALIZED (SELECT * FROM raw.thread_entry),
-raw_thread AS (SELECT * FROM raw.thread),
-raw_attachment AS (SELECT * FROM raw.attachment),
-raw_file AS (SELECT * FROM raw.file),
+raw_ticket AS NOT MATERIALIZED (SELECT * FROM staging.base_ticket),
+raw_user AS NOT MATERIALIZED (SELECT * FROM staging.base_user),
+raw_ticket_status AS (SELECT * FROM staging.base_ticket_status),
+raw_department AS (SELECT * FROM staging.base_department),
+raw_help_topic AS (SELECT * FROM staging.base_help_topic),
+raw_staff AS NOT MATERIALIZED (SELECT * FROM staging.base_staff),
+raw_organization AS (SELECT * FROM staging.base_organization),
+raw_thread_entry AS NOT MATERIALIZED (SELECT * FROM staging.base_thread_entry),
+raw_thread AS (SELECT * FROM staging.base_thread),
+raw_attachment AS (SELECT * FROM staging.base_attachment),
+raw_file AS (SELECT * FROM staging.base_file),
 
 final AS (
     SELECT 'ticket' AS object, t.ticket_id::BIGINT AS object_id, t.number AS ticket, 'user_id' AS column_name,

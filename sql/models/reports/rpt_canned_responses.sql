@@ -6,7 +6,7 @@ CREATE OR REPLACE TABLE reports.rpt_canned_responses AS
 WITH
 stg_departments AS (SELECT * FROM staging.stg_departments),
 int_team_inboxes AS (SELECT * FROM intermediate.int_team_inboxes),
-raw_canned_response AS (SELECT * FROM raw.canned_response),
+raw_canned_response AS (SELECT * FROM staging.base_canned_response),
 
 final AS (
     SELECT c.canned_id::BIGINT AS canned_id,

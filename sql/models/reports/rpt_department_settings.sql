@@ -6,14 +6,14 @@
 -- 0x8 archived, 0x10 primary members only, 0x20 no auto-assign on reopen.
 CREATE OR REPLACE TABLE reports.rpt_department_settings AS
 WITH
-raw_ticket AS (SELECT * FROM raw.ticket),
+raw_ticket AS (SELECT * FROM staging.base_ticket),
 stg_departments AS (SELECT * FROM staging.stg_departments),
-raw_department AS (SELECT * FROM raw.department),
+raw_department AS (SELECT * FROM staging.base_department),
 int_team_inboxes AS (SELECT * FROM intermediate.int_team_inboxes),
 stg_staff AS (SELECT * FROM staging.stg_staff),
-raw_sla AS (SELECT * FROM raw.sla),
-raw_schedule AS (SELECT * FROM raw.schedule),
-raw_email AS NOT MATERIALIZED (SELECT * FROM raw.email),
+raw_sla AS (SELECT * FROM staging.base_sla),
+raw_schedule AS (SELECT * FROM staging.base_schedule),
+raw_email AS NOT MATERIALIZED (SELECT * FROM staging.base_email),
 
 final AS (
     SELECT d.dept_id,

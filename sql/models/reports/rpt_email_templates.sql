@@ -5,8 +5,8 @@
 -- include/class.template.php defines.
 CREATE OR REPLACE TABLE reports.rpt_email_templates AS
 WITH
-raw_email_template AS (SELECT * FROM raw.email_template),
-raw_email_template_group AS (SELECT * FROM raw.email_template_group),
+raw_email_template AS (SELECT * FROM staging.base_email_template),
+raw_email_template_group AS (SELECT * FROM staging.base_email_template_group),
 
 final AS (
     SELECT g.name AS template_group,

@@ -5,19 +5,19 @@
 -- list. Rule fields `field.<id>` name a form field; actions carry their target in JSON.
 CREATE OR REPLACE TABLE reports.rpt_filters AS
 WITH
-raw_filter_rule AS (SELECT * FROM raw.filter_rule),
-raw_form_field AS (SELECT * FROM raw.form_field),
-raw_filter_action AS (SELECT * FROM raw.filter_action),
+raw_filter_rule AS (SELECT * FROM staging.base_filter_rule),
+raw_form_field AS (SELECT * FROM staging.base_form_field),
+raw_filter_action AS (SELECT * FROM staging.base_filter_action),
 stg_departments AS (SELECT * FROM staging.stg_departments),
-raw_ticket_priority AS (SELECT * FROM raw.ticket_priority),
-raw_team AS (SELECT * FROM raw.team),
+raw_ticket_priority AS (SELECT * FROM staging.base_ticket_priority),
+raw_team AS (SELECT * FROM staging.base_team),
 stg_staff AS (SELECT * FROM staging.stg_staff),
-raw_sla AS (SELECT * FROM raw.sla),
+raw_sla AS (SELECT * FROM staging.base_sla),
 stg_help_topics AS (SELECT * FROM staging.stg_help_topics),
-raw_ticket_status AS (SELECT * FROM raw.ticket_status),
-raw_canned_response AS (SELECT * FROM raw.canned_response),
+raw_ticket_status AS (SELECT * FROM staging.base_ticket_status),
+raw_canned_response AS (SELECT * FROM staging.base_canned_response),
 int_team_inboxes AS (SELECT * FROM intermediate.int_team_inboxes),
-raw_filter AS (SELECT * FROM raw.filter),
+raw_filter AS (SELECT * FROM staging.base_filter),
 
 rules AS (
     SELECT r.filter_id,

@@ -5,16 +5,16 @@
 -- its topic; the routing itself is rebuilt as workflows from this list.
 CREATE OR REPLACE TABLE reports.rpt_help_topic_routing AS
 WITH
-raw_help_topic_form AS (SELECT * FROM raw.help_topic_form),
-raw_form AS (SELECT * FROM raw.form),
-raw_ticket AS (SELECT * FROM raw.ticket),
-raw_help_topic AS (SELECT * FROM raw.help_topic),
+raw_help_topic_form AS (SELECT * FROM staging.base_help_topic_form),
+raw_form AS (SELECT * FROM staging.base_form),
+raw_ticket AS (SELECT * FROM staging.base_ticket),
+raw_help_topic AS (SELECT * FROM staging.base_help_topic),
 stg_help_topics AS (SELECT * FROM staging.stg_help_topics),
 stg_departments AS (SELECT * FROM staging.stg_departments),
 int_team_inboxes AS (SELECT * FROM intermediate.int_team_inboxes),
-raw_ticket_priority AS (SELECT * FROM raw.ticket_priority),
-raw_sla AS (SELECT * FROM raw.sla),
-raw_team AS (SELECT * FROM raw.team),
+raw_ticket_priority AS (SELECT * FROM staging.base_ticket_priority),
+raw_sla AS (SELECT * FROM staging.base_sla),
+raw_team AS (SELECT * FROM staging.base_team),
 stg_staff AS (SELECT * FROM staging.stg_staff),
 
 final AS (

@@ -4,7 +4,7 @@
 -- customer may want to collect addresses first.
 CREATE OR REPLACE TABLE reports.rpt_phone_only_users AS
 WITH
-raw_ticket AS (SELECT * FROM raw.ticket),
+raw_ticket AS (SELECT * FROM staging.base_ticket),
 int_contacts AS (SELECT * FROM intermediate.int_contacts),
 stg_users AS (SELECT * FROM staging.stg_users),
 

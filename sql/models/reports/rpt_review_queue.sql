@@ -4,7 +4,7 @@
 CREATE OR REPLACE VIEW reports.rpt_review_queue AS
 WITH
 stage_review_queue AS (SELECT * FROM stage.review_queue),
-raw_ticket AS (SELECT * FROM raw.ticket),
+raw_ticket AS (SELECT * FROM staging.base_ticket),
 
 final AS (
     SELECT q.stage, q.object_type, q.object_id, t.number AS ticket, q.reason, q.detail

@@ -5,11 +5,11 @@
 -- entries repeat never / daily / weekdays / weekly (day 1 = Monday) / monthly / yearly.
 CREATE OR REPLACE TABLE reports.rpt_schedules AS
 WITH
-raw_schedule_entry AS (SELECT * FROM raw.schedule_entry),
-raw_sla AS (SELECT * FROM raw.sla),
-raw_department AS (SELECT * FROM raw.department),
-raw_config AS (SELECT * FROM raw.config),
-raw_schedule AS (SELECT * FROM raw.schedule),
+raw_schedule_entry AS (SELECT * FROM staging.base_schedule_entry),
+raw_sla AS (SELECT * FROM staging.base_sla),
+raw_department AS (SELECT * FROM staging.base_department),
+raw_config AS (SELECT * FROM staging.base_config),
+raw_schedule AS (SELECT * FROM staging.base_schedule),
 
 entries AS (
     SELECT e.schedule_id,

@@ -7,21 +7,21 @@ CREATE OR REPLACE VIEW reports.rpt_scope_audit AS
 WITH
 meta_snapshot AS (SELECT * FROM meta.snapshot),
 meta_snapshot_table AS (SELECT * FROM meta.snapshot_table),
-raw_ticket AS NOT MATERIALIZED (SELECT * FROM raw.ticket),
-raw_ticket_status AS (SELECT * FROM raw.ticket_status),
-raw_thread_entry AS NOT MATERIALIZED (SELECT * FROM raw.thread_entry),
-raw_form_field AS (SELECT * FROM raw.form_field),
-raw_form AS (SELECT * FROM raw.form),
-raw_attachment AS NOT MATERIALIZED (SELECT * FROM raw.attachment),
-raw_file AS (SELECT * FROM raw.file),
-raw_thread AS (SELECT * FROM raw.thread),
-raw_user_email AS (SELECT * FROM raw.user_email),
-raw_organization AS (SELECT * FROM raw.organization),
-raw_staff AS NOT MATERIALIZED (SELECT * FROM raw.staff),
-raw_department AS (SELECT * FROM raw.department),
-raw_team AS (SELECT * FROM raw.team),
-raw_sla AS (SELECT * FROM raw.sla),
-raw_help_topic AS (SELECT * FROM raw.help_topic),
+raw_ticket AS NOT MATERIALIZED (SELECT * FROM staging.base_ticket),
+raw_ticket_status AS (SELECT * FROM staging.base_ticket_status),
+raw_thread_entry AS NOT MATERIALIZED (SELECT * FROM staging.base_thread_entry),
+raw_form_field AS (SELECT * FROM staging.base_form_field),
+raw_form AS (SELECT * FROM staging.base_form),
+raw_attachment AS NOT MATERIALIZED (SELECT * FROM staging.base_attachment),
+raw_file AS (SELECT * FROM staging.base_file),
+raw_thread AS (SELECT * FROM staging.base_thread),
+raw_user_email AS (SELECT * FROM staging.base_user_email),
+raw_organization AS (SELECT * FROM staging.base_organization),
+raw_staff AS NOT MATERIALIZED (SELECT * FROM staging.base_staff),
+raw_department AS (SELECT * FROM staging.base_department),
+raw_team AS (SELECT * FROM staging.base_team),
+raw_sla AS (SELECT * FROM staging.base_sla),
+raw_help_topic AS (SELECT * FROM staging.base_help_topic),
 
 snap AS (
     select * from meta_snapshot order by snapshot_id desc limit 1
@@ -81,10 +81,10 @@ audit AS (
     union all select 31, 'thread entries', 'superseded edits (hidden)', count(*), null from raw_thread_entry where flags & 4 <> 0
     union all select 32, 'thread entries', 'moved from merged tickets', count(*), null from raw_thread_entry where flags & 1024 <> 0
     union all select 33, 'thread entries', 'system / unidentified sender', count(*), null from raw_thread_entry where flags & 128 <> 0 and flags & 4 = 0
-    union all select 40, 'people', 'users', count(*), null from raw."user"
-    union all select 41, 'people', 'users without email', count(*), null from raw."user" u
+    union all select 40, 'people', 'users', count(*), null from staging.base_user
+    union all select 41, 'people', 'users without email', count(*), null from staging.base_user u
         where not exists (select 1 from raw_user_email e where e.user_id = u.id)
-    union all select 42, 'people', 'users without organization', count(*), null from raw."user" where org_id = 0
+    union all select 42, 'people', 'users without organization', count(*), null from staging.base_user where org_id = 0
     union all select 43, 'people', 'organizations', count(*), null from raw_organization
     union all select 44, 'people', 'agents', count(*), null from raw_staff
     union all select 45, 'people', 'agents inactive', count(*), null from raw_staff where isactive = 0

@@ -7,13 +7,13 @@
 CREATE OR REPLACE TABLE reports.rpt_sla_map AS
 WITH
 stg_departments AS (SELECT * FROM staging.stg_departments),
-raw_department AS NOT MATERIALIZED (SELECT * FROM raw.department),
+raw_department AS NOT MATERIALIZED (SELECT * FROM staging.base_department),
 stg_help_topics AS NOT MATERIALIZED (SELECT * FROM staging.stg_help_topics),
-raw_help_topic AS NOT MATERIALIZED (SELECT * FROM raw.help_topic),
-raw_ticket AS NOT MATERIALIZED (SELECT * FROM raw.ticket),
+raw_help_topic AS NOT MATERIALIZED (SELECT * FROM staging.base_help_topic),
+raw_ticket AS NOT MATERIALIZED (SELECT * FROM staging.base_ticket),
 int_team_inboxes AS (SELECT * FROM intermediate.int_team_inboxes),
-raw_sla AS (SELECT * FROM raw.sla),
-raw_schedule AS (SELECT * FROM raw.schedule),
+raw_sla AS (SELECT * FROM staging.base_sla),
+raw_schedule AS (SELECT * FROM staging.base_schedule),
 
 final AS (
     SELECT s.id::BIGINT AS sla_id,

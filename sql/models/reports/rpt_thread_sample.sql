@@ -8,7 +8,7 @@
 CREATE OR REPLACE VIEW reports.rpt_thread_sample AS
 WITH
 stage_split_sample AS (SELECT * FROM stage.split_sample),
-raw_ticket AS (SELECT * FROM raw.ticket),
+raw_ticket AS (SELECT * FROM staging.base_ticket),
 int_tickets AS (SELECT * FROM intermediate.int_tickets),
 outbox_ticket_parts AS (SELECT * FROM outbox.outbox_ticket_parts),
 outbox_tickets AS (SELECT * FROM outbox.outbox_tickets),
