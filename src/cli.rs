@@ -590,4 +590,28 @@ mod tests {
         use clap::CommandFactory;
         super::Cli::command().debug_assert();
     }
+
+    /// Every command's `--help` as a newcomer reads it, kept in a snapshot so a change to what
+    /// users are told is a reviewed diff (`cargo insta review`), never an accident.
+    #[test]
+    fn every_help_page_is_as_reviewed() {
+        use clap::CommandFactory;
+        fn walk(cmd: &mut clap::Command, path: &str, out: &mut String) {
+            // Values of OSTMIG_* set in the tester's environment are not part of the page.
+            let mut cmd = cmd
+                .clone()
+                .term_width(100)
+                .mut_args(|a| a.hide_env_values(true));
+            out.push_str(&format!("===== {path} --help\n"));
+            out.push_str(&cmd.render_long_help().to_string());
+            out.push('\n');
+            for sub in cmd.get_subcommands_mut() {
+                let name = format!("{path} {}", sub.get_name());
+                walk(sub, &name, out);
+            }
+        }
+        let mut out = String::new();
+        walk(&mut super::Cli::command(), "ostmig", &mut out);
+        insta::assert_snapshot!("help", out);
+    }
 }

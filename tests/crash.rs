@@ -152,9 +152,7 @@ fn kill_at_random(
 
 #[test]
 fn every_stage_killed_mid_way_leaves_whole_output() {
-    if !mariadb_up() {
-        return;
-    }
+    require_mariadb!();
     let seed: u64 = std::env::var("OSTMIG_CRASH_SEED")
         .ok()
         .and_then(|s| s.parse().ok())

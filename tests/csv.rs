@@ -103,9 +103,7 @@ fn ok(out: &std::process::Output) {
 #[test]
 fn csv_exports_and_saved_pages_give_what_the_database_gives() {
     let db = "ostmig_t_csv";
-    if !mariadb_up() || !load_real117(db) {
-        return;
-    }
+    require_mariadb!(real117 db);
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("ostmig.toml");
     std::fs::write(&config, SETTLED).unwrap();
@@ -386,9 +384,7 @@ mod panel {
 #[test]
 fn ticket_pages_download_politely_after_an_agent_login_and_split_like_saved_ones() {
     let db = "ostmig_t_pages";
-    if !mariadb_up() || !load_real117(db) {
-        return;
-    }
+    require_mariadb!(real117 db);
     let dir = tempfile::tempdir().unwrap();
     let exports = dir.path().join("exports");
     write_exports(db, &exports);

@@ -115,9 +115,7 @@ fn assert_lost_connection(code: Option<i32>, stderr: &str) {
 
 #[test]
 fn a_killed_source_session_fails_clearly_and_keeps_the_previous_snapshot() {
-    if !mariadb_up() {
-        return;
-    }
+    require_mariadb!();
     let db = "ostmig_t_fault_kill";
     fixture_db(db, "ost_", 200);
     let dir = tempfile::tempdir().unwrap();
@@ -145,9 +143,7 @@ fn a_killed_source_session_fails_clearly_and_keeps_the_previous_snapshot() {
 
 #[test]
 fn a_table_dropped_mid_snapshot_waits_for_it_and_the_copy_is_consistent() {
-    if !mariadb_up() {
-        return;
-    }
+    require_mariadb!();
     let db = "ostmig_t_fault_drop";
     fixture_db(db, "ost_", 200);
     let users = admin_i64(Some(db), "SELECT count(*) FROM ost_user");
@@ -253,9 +249,7 @@ fn a_source_server_restarted_mid_snapshot_fails_clearly_and_keeps_the_previous_s
 
 #[test]
 fn a_write_between_the_copy_and_the_side_count_is_settled_inside_the_copys_snapshot() {
-    if !mariadb_up() {
-        return;
-    }
+    require_mariadb!();
     let db = "ostmig_t_fault_count";
     // Big enough that the copy outlasts the side count.
     fixture_db(db, "ost_", 400);
@@ -286,9 +280,7 @@ fn a_write_between_the_copy_and_the_side_count_is_settled_inside_the_copys_snaps
 
 #[test]
 fn a_user_allowed_one_connection_still_gets_a_counted_snapshot() {
-    if !mariadb_up() {
-        return;
-    }
+    require_mariadb!();
     let db = "ostmig_t_fault_oneconn";
     fixture_db(db, "ost_", 50);
     // DBAs often cap a migration account's sessions; the side count is then refused and the

@@ -451,9 +451,7 @@ const JSON_MODELS: &[&str] = &[
 
 #[test]
 fn the_sql_reading_json_columns_survives_any_value() {
-    if !mariadb_up() {
-        return;
-    }
+    require_mariadb!();
     let db = "ostmig_t_fuzz_json";
     fixture_db(db, "ost_", 60);
     let dir = tempfile::tempdir().unwrap();

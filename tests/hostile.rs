@@ -142,9 +142,7 @@ fn stage(db: &str, path: &Path, sim: &Sim, config: &Path) -> std::process::Outpu
 #[test]
 fn hostile_records_migrate_cleanly_or_are_listed_with_a_reason() {
     let db = "ostmig_t_hostile";
-    if !mariadb_up() || !load_real117(db) {
-        return;
-    }
+    require_mariadb!(real117 db);
     admin_sql(Some(db), HOSTILE);
     let dir = tempfile::tempdir().unwrap();
     let seed = dir.path().join("workspace.toml");

@@ -118,9 +118,7 @@ fn census(state: &Value) -> (usize, usize, usize, Vec<(String, usize)>, usize) {
 
 #[test]
 fn a_full_load_lands_everything_once_and_a_rerun_sends_nothing() {
-    if !mariadb_up() {
-        return;
-    }
+    require_mariadb!();
     let dir = tempfile::tempdir().unwrap();
     let Some(sim) = Sim::start(&["--seed", &seed(dir.path())]) else {
         return;
@@ -590,9 +588,7 @@ fn assert_once_and_verified(path: &Path, sim: &Sim, state: &Value, after: &str) 
 
 #[test]
 fn a_load_killed_again_and_again_into_a_faulty_intercom_ends_exactly_once() {
-    if !mariadb_up() {
-        return;
-    }
+    require_mariadb!();
     let dir = tempfile::tempdir().unwrap();
     // Issue 9's mix: 20 % server errors (half after the change was applied), 5 % connections
     // cut after the change, 2 % requests left hanging past the client's 2 s timeout, and 429
@@ -746,9 +742,7 @@ SELECT (SELECT number FROM ost_ticket WHERE ticket_id = @t), (SELECT number FROM
 
 #[test]
 fn a_cutover_delta_sends_only_what_changed() {
-    if !mariadb_up() {
-        return;
-    }
+    require_mariadb!();
     let dir = tempfile::tempdir().unwrap();
     let Some(sim) = Sim::start(&["--seed", &seed(dir.path())]) else {
         return;
@@ -891,9 +885,7 @@ fn a_cutover_delta_sends_only_what_changed() {
 
 #[test]
 fn a_sample_rehearsal_has_its_own_ledger_and_can_be_undone() {
-    if !mariadb_up() {
-        return;
-    }
+    require_mariadb!();
     let dir = tempfile::tempdir().unwrap();
     let Some(sandbox) = Sim::start(&["--seed", &seed(dir.path())]) else {
         return;
@@ -1028,9 +1020,7 @@ impl Drop for Tmpfs {
 
 #[test]
 fn a_load_that_fills_the_disk_stops_clearly_and_resumes_exactly_once() {
-    if !mariadb_up() {
-        return;
-    }
+    require_mariadb!();
     let dir = tempfile::tempdir().unwrap();
     let Some(sim) = Sim::start(&["--seed", &seed(dir.path())]) else {
         return;
@@ -1135,9 +1125,7 @@ fn unsettled(path: &Path) -> String {
 
 #[test]
 fn a_lost_ticket_create_under_search_lag_is_parked_and_settled_by_the_next_run() {
-    if !mariadb_up() {
-        return;
-    }
+    require_mariadb!();
     let dir = tempfile::tempdir().unwrap();
     // The first ticket create is applied and its answer lost; search lags 8 s, and the loader
     // is told it lags at most 3 s: so it gives up searching before the ticket is findable.
@@ -1206,9 +1194,7 @@ fn a_lost_ticket_create_under_search_lag_is_parked_and_settled_by_the_next_run()
 
 #[test]
 fn people_the_workspace_already_has_are_adopted_or_refused_never_doubled() {
-    if !mariadb_up() {
-        return;
-    }
+    require_mariadb!();
     let dir = tempfile::tempdir().unwrap();
     // A workspace with a Messenger: users without an external_id (one archived), leads (two
     // with one address), a user under another system's id, and one already carrying the
@@ -1372,9 +1358,7 @@ email = "carla.mcdonald@initech.example"
 
 #[test]
 fn a_ticket_type_without_a_needed_state_stops_the_load_before_any_ticket() {
-    if !mariadb_up() {
-        return;
-    }
+    require_mariadb!();
     let dir = tempfile::tempdir().unwrap();
     // The workspace already has the ticket type, without a "waiting on customer" state.
     let existing = r#"
@@ -1412,9 +1396,7 @@ states = [{ label = "New", category = "submitted" }, { label = "Working", catego
 
 #[test]
 fn a_load_through_prism_verifies_clean() {
-    if !mariadb_up() {
-        return;
-    }
+    require_mariadb!();
     let dir = tempfile::tempdir().unwrap();
     let Some(sim) = Sim::start(&["--seed", &seed(dir.path())]) else {
         return;

@@ -49,9 +49,7 @@ fn line_of(text: &str, needle: &str) -> usize {
 
 #[test]
 fn the_mapping_is_proposed_confirmed_and_enforced() {
-    if !mariadb_up() || !load_real117("ostmig_t_map") {
-        return;
-    }
+    require_mariadb!(real117 "ostmig_t_map");
     // A text field whose every answer is a date (the order-number field, rewritten here): the
     // proposal reads the answers and makes it a date attribute.
     admin_sql(
@@ -312,9 +310,7 @@ fn the_mapping_is_proposed_confirmed_and_enforced() {
 
 #[test]
 fn the_activity_summary_is_one_note_per_ticket() {
-    if !mariadb_up() || !load_real117("ostmig_t_map_summary") {
-        return;
-    }
+    require_mariadb!(real117 "ostmig_t_map_summary");
     let dir = tempfile::tempdir().unwrap();
     let path = snapshot_and_split("ostmig_t_map_summary", dir.path());
     let d = path.to_str().unwrap();

@@ -52,9 +52,7 @@ fn row(rows: &[Vec<Data>], key: &str, value: &str) -> std::collections::HashMap<
 
 #[test]
 fn the_workbooks_hold_the_help_desk_and_read_back() {
-    if !mariadb_up() || !load_real117("ostmig_t_report") {
-        return;
-    }
+    require_mariadb!(real117 "ostmig_t_report");
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("m.duckdb");
     snapshot("ostmig_t_report", &db, &[]);

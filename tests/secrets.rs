@@ -24,9 +24,7 @@ fn files_under(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
 
 #[test]
 fn no_secret_appears_in_any_output_file_or_help() {
-    if !mariadb_up() {
-        return;
-    }
+    require_mariadb!();
     let db = "ostmig_t_canary";
     if !load_real117(db) {
         return;

@@ -50,9 +50,7 @@ fn assert_counts_match(db: &str, prefix: &str, duck_path: &std::path::Path) {
 
 #[test]
 fn row_counts_match_the_source_for_every_table() {
-    if !mariadb_up() {
-        return;
-    }
+    require_mariadb!();
     fixture_db("ostmig_t_counts", "ost_", 200);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("m.duckdb");
@@ -70,9 +68,7 @@ fn row_counts_match_the_source_for_every_table() {
 
 #[test]
 fn non_default_prefix_is_detected_and_can_be_named() {
-    if !mariadb_up() {
-        return;
-    }
+    require_mariadb!();
     fixture_db("ostmig_t_prefix", "help_", 40);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("m.duckdb");
@@ -104,9 +100,7 @@ fn non_default_prefix_is_detected_and_can_be_named() {
 
 #[test]
 fn types_survive_the_copy() {
-    if !mariadb_up() {
-        return;
-    }
+    require_mariadb!();
     let db = "ostmig_t_types";
     fixture_db(db, "ost_", 30);
     // Edge values the generator does not produce by itself.
@@ -246,9 +240,7 @@ fn types_survive_the_copy() {
 
 #[test]
 fn double_encoded_text_is_repaired_and_listed() {
-    if !mariadb_up() {
-        return;
-    }
+    require_mariadb!();
     let db = "ostmig_t_charset";
     fixture_db(db, "ost_", 30);
     let dir = tempfile::tempdir().unwrap();
@@ -319,9 +311,7 @@ fn one_line_error(out: &std::process::Output, password: &str) -> String {
 
 #[test]
 fn connection_failures_are_one_line_with_a_hint() {
-    if !mariadb_up() {
-        return;
-    }
+    require_mariadb!();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("m.duckdb");
     let db = path.to_str().unwrap();
@@ -400,9 +390,7 @@ fn connection_failures_are_one_line_with_a_hint() {
 
 #[test]
 fn write_grants_give_a_warning_not_a_failure() {
-    if !mariadb_up() {
-        return;
-    }
+    require_mariadb!();
     fixture_db("ostmig_t_grants", "ost_", 10);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("m.duckdb");
@@ -439,9 +427,7 @@ fn write_grants_give_a_warning_not_a_failure() {
 
 #[test]
 fn a_killed_snapshot_leaves_the_previous_one_intact() {
-    if !mariadb_up() {
-        return;
-    }
+    require_mariadb!();
     let db = "ostmig_t_kill";
     fixture_db(db, "ost_", 200);
     let dir = tempfile::tempdir().unwrap();
@@ -518,9 +504,7 @@ fn assert_counts_ok_for_previous(conn: &duckdb::Connection) {
 
 #[test]
 fn discover_reports_the_scope() {
-    if !mariadb_up() {
-        return;
-    }
+    require_mariadb!();
     let db = "ostmig_t_discover";
     fixture_db(db, "ost_", 200);
     let dir = tempfile::tempdir().unwrap();
@@ -581,9 +565,7 @@ fn discover_reports_the_scope() {
 
 #[test]
 fn a_real_osticket_117_database_snapshots_faithfully() {
-    if !mariadb_up() {
-        return;
-    }
+    require_mariadb!();
     let db = "ostmig_t_real117";
     if !load_real117(db) {
         return;
@@ -631,9 +613,7 @@ fn a_real_osticket_117_database_snapshots_faithfully() {
 
 #[test]
 fn the_stock_duckdb_shell_opens_the_staging_file() {
-    if !mariadb_up() {
-        return;
-    }
+    require_mariadb!();
     let has_shell = std::process::Command::new("duckdb")
         .arg("-version")
         .output()
@@ -676,9 +656,7 @@ fn the_stock_duckdb_shell_opens_the_staging_file() {
 /// has write grants (the test's admin): the help desk cannot be changed by this tool.
 #[test]
 fn the_source_connection_cannot_write() {
-    if !mariadb_up() {
-        return;
-    }
+    require_mariadb!();
     let db = "ostmig_t_readonly";
     admin_sql(
         None,

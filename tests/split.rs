@@ -114,9 +114,7 @@ fn assert_offloaded_body_recovered(conn: &duckdb::Connection, ticket: i64) {
 
 #[test]
 fn fixture_threads_become_ordered_clean_parts() {
-    if !mariadb_up() {
-        return;
-    }
+    require_mariadb!();
     let db = "ostmig_t_split";
     fixture_db(db, "ost_", 200);
     let dir = tempfile::tempdir().unwrap();
@@ -311,9 +309,7 @@ fn split_without_a_snapshot_says_what_to_do() {
 
 #[test]
 fn real_osticket_117_threads_split_as_its_readme_says() {
-    if !mariadb_up() {
-        return;
-    }
+    require_mariadb!();
     let db = "ostmig_t_split117";
     if !load_real117(db) {
         return;
@@ -472,9 +468,7 @@ fn real_osticket_117_threads_split_as_its_readme_says() {
 
 #[test]
 fn saved_staff_pages_split_like_the_database_rows() {
-    if !mariadb_up() {
-        return;
-    }
+    require_mariadb!();
     let Some(dump) = real117_dump() else { return };
     let pages = dump.parent().unwrap().join("rendered");
     let db = "ostmig_t_rendered117";

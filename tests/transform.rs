@@ -72,9 +72,7 @@ fn add_user(db: &str, name: &str, email: &str) {
 
 #[test]
 fn orphans_link_by_domain_and_outboxes_are_stable() {
-    if !mariadb_up() {
-        return;
-    }
+    require_mariadb!();
     let db = "ostmig_t_transform";
     if !load_real117(db) {
         return;
@@ -427,9 +425,7 @@ fn orphans_link_by_domain_and_outboxes_are_stable() {
 
 #[test]
 fn every_model_runs_unchanged_in_the_stock_duckdb_shell() {
-    if !mariadb_up() {
-        return;
-    }
+    require_mariadb!();
     if std::process::Command::new("duckdb")
         .arg("-version")
         .output()
@@ -481,9 +477,7 @@ fn every_model_runs_unchanged_in_the_stock_duckdb_shell() {
 /// status maps, the notes policy and the attachment limit — and the accounting holds throughout.
 #[test]
 fn tickets_parts_and_attachments_map_from_the_real_database() {
-    if !mariadb_up() {
-        return;
-    }
+    require_mariadb!();
     let db = "ostmig_t_tickets";
     if !load_real117(db) {
         return;
@@ -583,7 +577,7 @@ fn tickets_parts_and_attachments_map_from_the_real_database() {
     assert_eq!(
         q(
             &conn,
-            "SELECT (json_extract_string(payload, '$.ticket_attributes.\"osticket-incident-at\"')) || '|' || (json_extract_string(payload, '$.ticket_attributes.Priority')) || '|' || (json_extract_string(payload, '$.ticket_attributes.\"SLA plan\"')) || '|' || (json_extract_string(payload, '$.ticket_attributes.\"SLA grace hours\"')) FROM outbox.outbox_tickets WHERE ticket_id = 1"
+            "SELECT (json_extract_string(payload, '$.ticket_attributes.\"osticket-incident-at\"')) || '|' || (json_extract_string(payload, '$.ticket_attributes.Priority')) || '|' || (json_extract_string(payload, '$.ticket_attributes.\"SLA plan\"')) || '|' || (json_extract_string(payload, '$.ticket_attributes.\"SLA grace hours\"')) FROM outbox.outbox_tickets WHERE ticket_id = 6"
         ),
         "1735147380|Normal|Premium 4h|4"
     );
@@ -710,4 +704,46 @@ fn tickets_parts_and_attachments_map_from_the_real_database() {
     let out = check();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stdout).contains("parts_without_admin"));
+}
+
+/// What one generated ticket sends, row by row and member by member, kept in a snapshot
+/// (`tests/snapshots/`): any change to a request body — a member renamed, a route changed, a
+/// part reordered — is a diff a reviewer approves with `cargo insta review`, not a surprise on
+/// the customer's workspace. Ticket 6 has a requester with a company, three kinds of part, events
+/// and files; ticket 191 has CCs. No MariaDB: the fixture is written straight into the file.
+#[test]
+fn a_tickets_outbox_rows_are_as_reviewed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.duckdb");
+    let db = path.to_str().unwrap();
+    for args in [
+        vec!["fixture", "--db", db],
+        vec!["split", "--db", db],
+        vec!["transform", "--db", db],
+    ] {
+        expect_exit(&ostmig(&args, &[]), 0, &args.join(" "));
+    }
+    let conn = duck(&path);
+    let rows = |relation: &str, filter: &str, order: &str| -> serde_json::Value {
+        let sql = format!(
+            "SELECT coalesce(to_json(list(to_json(r) ORDER BY {order})), '[]')::VARCHAR
+             FROM (SELECT * FROM outbox.{relation} WHERE {filter}) r"
+        );
+        serde_json::from_str(&duck_str(&conn, &sql).unwrap()).unwrap()
+    };
+    let contact = "external_id IN (SELECT contact_external_id FROM outbox.outbox_tickets WHERE ticket_id = 6)";
+    let shown = serde_json::json!({
+        "outbox_tickets": rows("outbox_tickets", "ticket_id = 6", "ticket_id"),
+        "outbox_ticket_parts": rows("outbox_ticket_parts", "ticket_id = 6", "seq"),
+        "outbox_attachments": rows("outbox_attachments", "ticket_id = 6", "seq, n"),
+        "outbox_ticket_events": rows("outbox_ticket_events", "ticket_id = 6", "happened_at, event_key"),
+        "outbox_ticket_states": rows("outbox_ticket_states", "ticket_id = 6", "ticket_id"),
+        "outbox_contacts": rows("outbox_contacts", contact, "user_id"),
+        "outbox_companies": rows("outbox_companies", "company_id IN (SELECT company_id FROM outbox.outbox_tickets WHERE ticket_id = 6)", "company_id"),
+        "outbox_ticket_participants": rows("outbox_ticket_participants", "ticket_id = 191", "participant_key"),
+    });
+    insta::assert_snapshot!(
+        "ticket_6_outbox",
+        serde_json::to_string_pretty(&shown).unwrap()
+    );
 }

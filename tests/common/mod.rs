@@ -42,6 +42,22 @@ pub fn mariadb_up() -> bool {
     up
 }
 
+/// Return from the calling test, loudly, when no MariaDB answers (under CI: fail instead);
+/// with a database name, also when the real 1.17 dump is absent, and otherwise load it there.
+#[macro_export]
+macro_rules! require_mariadb {
+    () => {
+        if !$crate::common::mariadb_up() {
+            return;
+        }
+    };
+    (real117 $db:expr) => {
+        if !$crate::common::mariadb_up() || !$crate::common::load_real117($db) {
+            return;
+        }
+    };
+}
+
 /// The `mariadb` client connected as the admin user with `flags`, to `db` when given.
 fn admin_client(flags: &[&str], db: Option<&str>) -> Command {
     let mut cmd = Command::new("mariadb");
