@@ -29,6 +29,10 @@ pub const CHECKS: &[(&str, &str)] = &[
         include_str!("../sql/checks/accounting_contacts.sql"),
     ),
     (
+        "accounting_knowledge_base.sql",
+        include_str!("../sql/checks/accounting_knowledge_base.sql"),
+    ),
+    (
         "accounting_thread_entries.sql",
         include_str!("../sql/checks/accounting_thread_entries.sql"),
     ),

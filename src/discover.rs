@@ -1,6 +1,6 @@
 //! **discover**: the scope audit, read from the latest snapshot by the view
-//! `reports.rpt_scope_audit` (`sql/models/reports/rpt_scope_audit.sql`). Reads `raw.*` and
-//! `meta.snapshot*`; writes only that view.
+//! `reports.rpt_scope_audit` (`sql/models/reports/rpt_scope_audit.sql`). Reads `raw.*` (through
+//! the `staging.base_*` views, which it creates) and `meta.snapshot*`; writes only those views.
 use std::path::Path;
 
 use comfy_table::{Cell, CellAlignment};
@@ -38,6 +38,7 @@ pub fn scope(db: &Path) -> anyhow::Result<Vec<Line>> {
             "run `ostmig snapshot` first",
         );
     }
+    crate::transform::create_base_views(&conn)?;
     conn.execute_batch(SCOPE_SQL)?;
     let mut stmt = conn.prepare("SELECT section, item, n, detail FROM reports.rpt_scope_audit")?;
     let rows = stmt.query_map([], |r| {

@@ -79,6 +79,22 @@ pub fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> std::io::Result
     written
 }
 
+/// Run `future` on the process's one tokio runtime, built on first use. Every stage that talks
+/// over the network (snapshot, pages, the workspace pull, load, verify, rollback, the
+/// simulator) runs on it, so `ostmig run` chaining stages builds one runtime, not one per stage.
+/// Tasks a stage spawns must end (or be aborted) with it: the runtime outlives the stage.
+pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    static RUNTIME: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
+    RUNTIME
+        .get_or_init(|| {
+            tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+                .expect("the operating system refused the threads of ostmig's async runtime")
+        })
+        .block_on(future)
+}
+
 pub fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_env(settings::ENV_LOG)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));

@@ -14,6 +14,7 @@ use serde_json::Value;
 
 use crate::error::Hinted;
 use crate::intercom::client::{ApiError, Client};
+use crate::intercom::help_center::Content;
 use crate::load::ledger::{Key, Ledger, Target};
 use crate::load::objects::{self, ObjectType, Phase};
 use crate::warehouse;
@@ -83,12 +84,11 @@ pub fn run(
 ) -> anyhow::Result<Vec<Undo>> {
     let client = Client::new(url, crate::settings::intercom_token()?, 4)?;
     let ledger = Ledger::new(warehouse::open(db)?, target);
-    let rt = tokio::runtime::Runtime::new()?;
-    rt.block_on(client.reachable())?;
+    crate::block_on(client.reachable())?;
     let deleting_tickets =
         phase.is_none_or(|p| p == Phase::Tickets) && !created(&ledger, "ticket")?.is_empty();
     if deleting_tickets {
-        rt.block_on(deletes_allowed(&client))?;
+        crate::block_on(deletes_allowed(&client))?;
     }
     let mut out = Vec::new();
     for o in objects::undo_order() {
@@ -124,7 +124,7 @@ pub fn run(
                 undo.kept += 1;
                 continue;
             }
-            let result = rt.block_on(undo_one(&client, &ledger, object_type, &id));
+            let result = crate::block_on(undo_one(&client, &ledger, object_type, &id));
             let k = Key {
                 object_type,
                 key: &key,
@@ -254,7 +254,10 @@ async fn undo_one(
                 .unwrap_or_default();
             client.archive_ticket_type_attribute(&type_id, id).await?
         }
-        _ => Value::Null,
+        other => match Content::of_object_type(other) {
+            Some(kind) => client.delete_content(kind, id).await?,
+            None => Value::Null,
+        },
     };
     Ok(())
 }

@@ -46,19 +46,29 @@ pub const COMPARISONS: &[(&str, &str)] = &[
         include_str!("../sql/verify/04_ticket_parts.sql"),
     ),
     ("05_source.sql", include_str!("../sql/verify/05_source.sql")),
+    (
+        "06_articles.sql",
+        include_str!("../sql/verify/06_articles.sql"),
+    ),
 ];
 
 /// The object types verify compares, in the order it reports them (the ticket type is read for
 /// its list options only).
-const COMPARED: &[&str] = &["contact", "company", "ticket"];
+const COMPARED: &[&str] = &[
+    "contact",
+    "company",
+    "ticket",
+    "collection",
+    "article",
+    "internal_article",
+];
 
 pub fn run(db: &Path, url: &str, target: Target) -> anyhow::Result<Vec<Checked>> {
     let client = Client::new(url, crate::settings::intercom_token()?, 4)?;
     let ledger = Ledger::new(warehouse::open(db)?, target);
-    let rt = tokio::runtime::Runtime::new()?;
-    rt.block_on(client.reachable())?;
+    crate::block_on(client.reachable())?;
     let now = chrono::Utc::now().naive_utc();
-    let bodies = rt.block_on(read_back(&client, &loaded(&ledger)?))?;
+    let bodies = crate::block_on(read_back(&client, &loaded(&ledger)?))?;
     store(&ledger, &bodies, now)?;
     compare(&ledger, now)
 }

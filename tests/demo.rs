@@ -254,7 +254,7 @@ fn the_demo_needs_nothing_outside_the_binary() {
     let db = "demo/migration.duckdb";
     let plan: Value = serde_json::from_str(&run(&["load", "--db", db, "--json"])).unwrap();
     let phases = plan.as_array().unwrap();
-    assert_eq!(phases.len(), 5);
+    assert_eq!(phases.len(), 6);
     assert!(
         phases.iter().all(|p| p["sent"] == 0),
         "everything is loaded: {plan}"

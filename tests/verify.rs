@@ -14,7 +14,14 @@ fn compare(db: &std::path::Path) -> duckdb::Connection {
             .iter()
             .map(|c| c.object_type.as_str())
             .collect::<Vec<_>>(),
-        ["contact", "company", "ticket"]
+        [
+            "contact",
+            "company",
+            "ticket",
+            "collection",
+            "article",
+            "internal_article"
+        ]
     );
     drop(ledger);
     duck(db)
@@ -25,7 +32,14 @@ fn verify_compares_stored_read_backs_with_the_outbox_and_with_osticket() {
     let (_dir, db) = demo_migration(40);
     let conn = duck(&db);
     // The demo's verify read everything back and found nothing.
-    for kind in ["contact", "company", "ticket"] {
+    for kind in [
+        "contact",
+        "company",
+        "ticket",
+        "collection",
+        "article",
+        "internal_article",
+    ] {
         assert!(
             duck_i64(
                 &conn,
@@ -100,6 +114,15 @@ fn verify_compares_stored_read_backs_with_the_outbox_and_with_osticket() {
         [lost_entry],
     )
     .unwrap();
+    // The knowledge base: a published FAQ read back as a draft, a sub-collection's article
+    // read back outside its collection.
+    conn.execute_batch(
+        "UPDATE load.readback SET body = json_merge_patch(body, '{\"state\": \"draft\"}')
+         WHERE object_type = 'article' AND source_key = 'osticket-faq-1';
+         UPDATE load.readback SET body = json_merge_patch(body, '{\"parent_ids\": []}')
+         WHERE object_type = 'article' AND source_key = 'osticket-faq-4';",
+    )
+    .unwrap();
     drop(conn);
 
     let conn = compare(&db);
@@ -133,8 +156,22 @@ fn verify_compares_stored_read_backs_with_the_outbox_and_with_osticket() {
         )),
         1
     );
+    assert_eq!(
+        found(
+            "SELECT count(*) FROM load.verify_mismatch WHERE source_key = 'osticket-faq-1'
+               AND field = 'state' AND expected = 'published' AND actual = 'draft'"
+        ),
+        1
+    );
+    assert_eq!(
+        found(
+            "SELECT count(*) FROM load.verify_mismatch WHERE source_key = 'osticket-faq-4'
+               AND field = 'parent_id' AND actual = ''"
+        ),
+        1
+    );
     // Nothing else differs, and the run is counted per object.
-    assert_eq!(found("SELECT count(*) FROM load.verify_mismatch"), 4);
+    assert_eq!(found("SELECT count(*) FROM load.verify_mismatch"), 6);
     assert_eq!(
         found(
             "SELECT mismatched FROM load.verify_run WHERE object_type = 'ticket' ORDER BY run_at DESC LIMIT 1"

@@ -13,4 +13,9 @@ WHERE admin_id IS NULL
 UNION ALL
 SELECT 'activity note', ticket_id, NULL, event_key
 FROM outbox.outbox_ticket_events
-WHERE admin_id IS NULL;
+WHERE admin_id IS NULL
+UNION ALL
+-- osTicket records no FAQ author: the fallback admin writes (and owns) every article.
+SELECT 'article (FAQ ' || faq_id || ')', NULL, NULL, question
+FROM outbox.outbox_articles
+WHERE author_id IS NULL;

@@ -5,6 +5,7 @@
 pub mod admins;
 pub mod client;
 pub mod errata;
+pub mod help_center;
 pub mod live;
 pub mod retry;
 pub mod spec;
@@ -131,10 +132,7 @@ pub fn explain(e: client::ApiError, url: &str) -> anyhow::Error {
 
 pub fn pull(db: &Path, url: &str) -> anyhow::Result<(usize, usize)> {
     let client = client::Client::new(url, crate::settings::intercom_token()?, 2)?;
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    let (admins, teams, attributes, types) = rt.block_on(async {
+    let (admins, teams, attributes, types) = crate::block_on(async {
         let admins = client.list_admins().await.map_err(|e| explain(e, url))?;
         let teams = client.list_teams().await.map_err(|e| explain(e, url))?;
         let mut attributes = Vec::new();

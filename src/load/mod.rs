@@ -3,10 +3,11 @@
 //!
 //! Phases: schema (data attributes, tags, the ticket type and its attributes — created only when
 //! missing), companies, contacts (then their company), tickets with their parts in order, states
-//! and tags. A ticket's conversation — participants, replies and notes with their files, file
+//! and tags, then the knowledge base (collections, articles). A ticket's conversation — participants, replies and notes with their files, file
 //! notes and activity notes — is posted in osTicket's order right after the ticket is created.
 //! Without `--apply` it prints the plan and sends nothing.
 
+mod articles;
 mod contacts;
 pub mod ledger;
 pub mod objects;
@@ -116,10 +117,9 @@ pub fn run(opts: &Options) -> anyhow::Result<Vec<PhaseResult>> {
         states: HashMap::new(),
         window: opts.search_window,
     };
-    let rt = tokio::runtime::Runtime::new()?;
-    rt.block_on(cx.client.reachable())?;
+    crate::block_on(cx.client.reachable())?;
     if opts.phase.is_none_or(|p| p == Phase::Schema) {
-        rt.block_on(schema::attribute_preflight(&cx))?;
+        crate::block_on(schema::attribute_preflight(&cx))?;
     }
     let run_id: i32 = cx.ledger.with(|c| {
         c.query_row(
@@ -134,7 +134,7 @@ pub fn run(opts: &Options) -> anyhow::Result<Vec<PhaseResult>> {
         if opts.phase.is_some_and(|p| p != phase) {
             continue;
         }
-        let result = rt.block_on(async {
+        let result = crate::block_on(async {
             match phase {
                 Phase::Schema => schema::schema(&mut cx).await,
                 Phase::Companies => contacts::companies(&cx).await,
@@ -147,6 +147,7 @@ pub fn run(opts: &Options) -> anyhow::Result<Vec<PhaseResult>> {
                     schema::ticket_type(&mut cx).await?;
                     states::states(&cx).await
                 }
+                Phase::Articles => articles::articles(&cx).await,
             }
         })?;
         cx.ledger.with(|c| {

@@ -18,15 +18,19 @@ pub enum Phase {
     Tickets,
     /// Each ticket's state, assignee and tag, after its history.
     States,
+    /// The knowledge base: FAQ categories as Help Center collections (parents first), then
+    /// FAQs as articles, or internal articles for private categories. Last: no ticket needs it.
+    Articles,
 }
 
 impl Phase {
-    pub const ALL: [Phase; 5] = [
+    pub const ALL: [Phase; 6] = [
         Phase::Schema,
         Phase::Companies,
         Phase::Contacts,
         Phase::Tickets,
         Phase::States,
+        Phase::Articles,
     ];
 
     /// The name the ledger, `load.phase_result` and `--phase` use.
@@ -37,6 +41,7 @@ impl Phase {
             Phase::Contacts => "contacts",
             Phase::Tickets => "tickets",
             Phase::States => "states",
+            Phase::Articles => "articles",
         }
     }
 }
@@ -214,6 +219,42 @@ pub const OBJECT_TYPES: &[ObjectType] = &[
         undo: Undo::WithTicket,
         read_back: None,
     },
+    ObjectType {
+        name: "collection",
+        phase: Phase::Articles,
+        staged: "SELECT collection_key, payload_sha256 FROM outbox.outbox_collections",
+        legacy: "SELECT collection_key, payload::VARCHAR FROM outbox.outbox_collections",
+        updatable: true,
+        undo: Undo::Delete,
+        read_back: Some(ReadBack {
+            path: "/help_center/collections",
+            existing: false,
+        }),
+    },
+    ObjectType {
+        name: "article",
+        phase: Phase::Articles,
+        staged: "SELECT article_key, payload_sha256 FROM outbox.outbox_articles WHERE kind = 'article'",
+        legacy: "SELECT article_key, payload::VARCHAR FROM outbox.outbox_articles WHERE kind = 'article'",
+        updatable: true,
+        undo: Undo::Delete,
+        read_back: Some(ReadBack {
+            path: "/articles",
+            existing: false,
+        }),
+    },
+    ObjectType {
+        name: "internal_article",
+        phase: Phase::Articles,
+        staged: "SELECT article_key, payload_sha256 FROM outbox.outbox_articles WHERE kind = 'internal_article'",
+        legacy: "SELECT article_key, payload::VARCHAR FROM outbox.outbox_articles WHERE kind = 'internal_article'",
+        updatable: true,
+        undo: Undo::Delete,
+        read_back: Some(ReadBack {
+            path: "/internal_articles",
+            existing: false,
+        }),
+    },
 ];
 
 /// The object type named `name` (a ledger row's).
@@ -251,6 +292,9 @@ mod tests {
         assert_eq!(
             order,
             [
+                "internal_article",
+                "article",
+                "collection",
                 "ticket",
                 "contact",
                 "company",

@@ -6,7 +6,8 @@ use crate::warehouse;
 
 /// Pick `n` tickets for a rehearsal and fill `sample_outbox.*` with them and everything they
 /// need: their contacts (requesters and every contact who wrote a part), those contacts' and
-/// the tickets' companies, their parts and files; the workspace schema whole. The pick is
+/// the tickets' companies, their parts and files; the workspace schema and the knowledge base
+/// whole. The pick is
 /// stratified — state × has files × has notes × several contacts — taking tickets round-robin
 /// across strata in a fixed (md5) order, so every kind of ticket appears and the same `n`
 /// always gives the same sample. Returns the strata with their counts.
@@ -58,6 +59,8 @@ pub fn build_sample(db: &std::path::Path, n: usize) -> anyhow::Result<Vec<(Strin
          CREATE OR REPLACE TABLE sample_outbox.outbox_tags AS SELECT * FROM outbox.outbox_tags;
          CREATE OR REPLACE TABLE sample_outbox.outbox_ticket_type AS SELECT * FROM outbox.outbox_ticket_type;
          CREATE OR REPLACE TABLE sample_outbox.outbox_ticket_type_attributes AS SELECT * FROM outbox.outbox_ticket_type_attributes;
+         CREATE OR REPLACE TABLE sample_outbox.outbox_collections AS SELECT * FROM outbox.outbox_collections;
+         CREATE OR REPLACE TABLE sample_outbox.outbox_articles AS SELECT * FROM outbox.outbox_articles;
          COMMIT;"
     ))
     .map_err(|e| {

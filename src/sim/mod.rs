@@ -9,6 +9,7 @@
 //! injected: random 500/502/503 (half of them after the change was applied, so a client sees
 //! an ambiguous failure), connections cut after the change was applied, extra latency.
 
+mod help_center;
 mod sanitize;
 pub mod workspace;
 
@@ -143,8 +144,7 @@ pub fn run(opts: Options) -> anyhow::Result<()> {
         }),
         opts,
     ));
-    let rt = tokio::runtime::Runtime::new()?;
-    rt.block_on(async move {
+    crate::block_on(async move {
         let listener = tokio::net::TcpListener::bind(shared.1.listen)
             .await
             .map_err(|e| {

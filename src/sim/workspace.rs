@@ -57,6 +57,13 @@ pub struct Workspace {
     pub ticket_states: Vec<Value>,
     pub tickets: BTreeMap<String, Value>,
     pub files: Vec<StoredFile>,
+    /// The knowledge base (`sim/help_center.rs`), by id.
+    #[serde(default)]
+    pub collections: BTreeMap<String, Value>,
+    #[serde(default)]
+    pub articles: BTreeMap<String, Value>,
+    #[serde(default)]
+    pub internal_articles: BTreeMap<String, Value>,
     /// When each contact and ticket was created (Unix seconds): search does not see the
     /// young ones (`--search-lag`), GET by id does.
     #[serde(default)]
@@ -237,7 +244,7 @@ impl Workspace {
         w
     }
 
-    fn id(&mut self) -> String {
+    pub(super) fn id(&mut self) -> String {
         self.next_id += 1;
         self.next_id.to_string()
     }
@@ -267,6 +274,7 @@ impl Workspace {
             Self::route_attributes,
             Self::route_ticket_types,
             Self::route_tickets,
+            Self::route_help_center,
         ];
         for route in routes {
             if let Some(reply) = route(self, method, &segs, query, body) {

@@ -101,11 +101,18 @@ enum Msg {
     TableDone(usize, Vec<Issue>),
 }
 
+/// The side count's task, stopped when the snapshot leaves `run_async` by any path: the runtime
+/// is the process's (`crate::block_on`) and outlives the snapshot.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 pub fn run(opts: Options) -> anyhow::Result<Summary> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    rt.block_on(run_async(opts))
+    crate::block_on(run_async(opts))
 }
 
 async fn run_async(opts: Options) -> anyhow::Result<Summary> {
@@ -129,11 +136,11 @@ async fn run_async(opts: Options) -> anyhow::Result<Summary> {
     // Counting every table costs the server seconds at scale: a second connection counts them
     // while this one copies, instead of before it (see `count_beside`).
     let counted = Arc::new(std::sync::Mutex::new(vec![None; tables.len()]));
-    let counter = tokio::spawn(count_beside(
+    let counter = AbortOnDrop(tokio::spawn(count_beside(
         src.clone(),
         tables.iter().map(source::count_rows).collect(),
         counted.clone(),
-    ));
+    )));
 
     let duck = warehouse::open(&opts.db)?;
     let snapshot_id: i32 = duck.query_row(
@@ -152,7 +159,7 @@ async fn run_async(opts: Options) -> anyhow::Result<Summary> {
         .map_err(|_| anyhow::anyhow!("the DuckDB writer thread panicked"));
     // A side count still running waits on something (a DDL queued behind this snapshot's
     // locks): the copying connection counts what it left.
-    counter.abort();
+    drop(counter);
     let checked = match (&read_error, &written) {
         (None, Ok(Ok((_, writer_stats)))) => {
             for (s, (w, staged)) in stats.iter_mut().zip(writer_stats) {

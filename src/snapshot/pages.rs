@@ -317,10 +317,7 @@ fn csrf_token(html: &str) -> Option<String> {
 }
 
 pub fn run(opts: Options) -> anyhow::Result<Summary> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    rt.block_on(run_async(opts))
+    crate::block_on(run_async(opts))
 }
 
 async fn run_async(opts: Options) -> anyhow::Result<Summary> {

@@ -6,6 +6,7 @@
 //! leaves the previous output. Every source entry ends up in exactly one of: a part, an
 //! exclusion with its reason (superseded edit, task thread), or the review queue.
 
+mod articles;
 pub mod clean;
 pub mod rendered;
 
@@ -40,7 +41,7 @@ const SAMPLE_SQL: &str = include_str!("../../sql/split/03_sample.sql");
 const BEGIN_REPLACING_OUTPUT: &str = "BEGIN TRANSACTION;
     DELETE FROM stage.parts; DELETE FROM stage.part_attachment; DELETE FROM stage.part_image;
     DELETE FROM stage.split_excluded; DELETE FROM stage.split_sample;
-    DELETE FROM stage.review_queue WHERE stage = 'split';";
+    DELETE FROM stage.review_queue WHERE stage = 'split'; DELETE FROM stage.articles;";
 
 /// osTicket's default `reply_separator` setting.
 pub const DEFAULT_SEPARATOR: &str = "-- reply above this line --";
@@ -81,6 +82,8 @@ pub struct Summary {
     pub review_rows: i64,
     pub html_bytes: i64,
     pub sampled_tickets: i64,
+    /// FAQ answers cleaned into `stage.articles`.
+    pub articles: i64,
     pub seconds: f64,
     pub problems: Vec<(String, i64)>,
     pub exclusions: Vec<(String, i64)>,
@@ -201,6 +204,7 @@ pub fn run(opts: &Options) -> anyhow::Result<Summary> {
         }
         bar.finish_and_clear();
         summary.review_rows = writer.review_total;
+        summary.articles = articles::clean_all(&duck).context("cleaning the FAQ answers")?;
         if let Some(n) = opts.sample {
             duck.execute(SAMPLE_SQL, [n as i64])
                 .context("picking the split sample")?;
@@ -480,6 +484,7 @@ fn run_rendered(opts: &Options, from: &Pages) -> anyhow::Result<Summary> {
             }
             writer.flush(&duck)?;
             summary.review_rows = writer.review_total;
+            summary.articles = articles::clean_all(&duck).context("cleaning the FAQ answers")?;
             Ok(summary)
         },
     )?;
@@ -1117,6 +1122,9 @@ pub fn print_summary(s: &Summary, json: bool) -> anyhow::Result<()> {
             s.html_bytes as f64 / 1e6,
             s.seconds
         );
+        if s.articles > 0 {
+            crate::out!("{} FAQ answers → stage.articles", s.articles);
+        }
     } else {
         print_table(s);
     }
@@ -1155,6 +1163,7 @@ fn print_table(s: &Summary) {
     if s.sampled_tickets > 0 {
         row("tickets in stage.split_sample".into(), s.sampled_tickets);
     }
+    row("FAQ answers (stage.articles)".into(), s.articles);
     crate::out!("{table}");
     crate::out!(
         "{:.2} MB of cleaned HTML in {:.1} s",

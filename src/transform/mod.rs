@@ -55,6 +55,18 @@ pub const MODELS: &[(&str, &str)] = &[
         include_str!("../../sql/models/staging/base_event.sql"),
     ),
     (
+        "staging/base_faq.sql",
+        include_str!("../../sql/models/staging/base_faq.sql"),
+    ),
+    (
+        "staging/base_faq_category.sql",
+        include_str!("../../sql/models/staging/base_faq_category.sql"),
+    ),
+    (
+        "staging/base_faq_topic.sql",
+        include_str!("../../sql/models/staging/base_faq_topic.sql"),
+    ),
+    (
         "staging/base_file.sql",
         include_str!("../../sql/models/staging/base_file.sql"),
     ),
@@ -165,6 +177,14 @@ pub const MODELS: &[(&str, &str)] = &[
     (
         "staging/stg_help_topics.sql",
         include_str!("../../sql/models/staging/stg_help_topics.sql"),
+    ),
+    (
+        "staging/stg_kb_categories.sql",
+        include_str!("../../sql/models/staging/stg_kb_categories.sql"),
+    ),
+    (
+        "staging/stg_faqs.sql",
+        include_str!("../../sql/models/staging/stg_faqs.sql"),
     ),
     (
         "staging/stg_organizations.sql",
@@ -279,6 +299,14 @@ pub const MODELS: &[(&str, &str)] = &[
         include_str!("../../sql/models/outbox/outbox_ticket_states.sql"),
     ),
     (
+        "outbox/outbox_collections.sql",
+        include_str!("../../sql/models/outbox/outbox_collections.sql"),
+    ),
+    (
+        "outbox/outbox_articles.sql",
+        include_str!("../../sql/models/outbox/outbox_articles.sql"),
+    ),
+    (
         "reports/rpt_ticket_events.sql",
         include_str!("../../sql/models/reports/rpt_ticket_events.sql"),
     ),
@@ -317,6 +345,10 @@ pub const MODELS: &[(&str, &str)] = &[
     (
         "reports/rpt_attachment_exclusions.sql",
         include_str!("../../sql/models/reports/rpt_attachment_exclusions.sql"),
+    ),
+    (
+        "reports/rpt_kb_exclusions.sql",
+        include_str!("../../sql/models/reports/rpt_kb_exclusions.sql"),
     ),
     (
         "reports/rpt_scope_audit.sql",
@@ -416,6 +448,20 @@ pub struct ModelRun {
 /// `staging/stg_users.sql` → `staging.stg_users`.
 pub fn relation_of(model: &str) -> String {
     model.trim_end_matches(".sql").replace('/', ".")
+}
+
+/// The staging views over the snapshot's tables (`staging/base_*.sql`): what every later model
+/// reads instead of `raw.*`. `discover` creates them before the scope audit, which runs before
+/// any transform.
+pub fn create_base_views(duck: &duckdb::Connection) -> anyhow::Result<()> {
+    for (model, sql) in MODELS
+        .iter()
+        .filter(|(m, _)| m.starts_with("staging/base_"))
+    {
+        duck.execute_batch(sql)
+            .with_context(|| format!("model sql/models/{model} failed"))?;
+    }
+    Ok(())
 }
 
 pub fn run(opts: &Options) -> anyhow::Result<Vec<ModelRun>> {

@@ -80,6 +80,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0017_limit_in_sql.sql",
         include_str!("../../sql/migrations/0017_limit_in_sql.sql"),
     ),
+    (
+        "0018_knowledge_base.sql",
+        include_str!("../../sql/migrations/0018_knowledge_base.sql"),
+    ),
 ];
 
 /// Storage format written into new staging files.

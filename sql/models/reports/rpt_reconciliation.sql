@@ -1,6 +1,6 @@
 -- reports.rpt_reconciliation: per object, from osTicket to Intercom, every record accounted for.
 -- Grain: one row per object class (organizations, users, tickets, thread entries, files,
--- pasted images, quoted mail history, activity events).
+-- pasted images, quoted mail history, activity events, FAQ categories, FAQs, FAQ files).
 -- Why: the customer's proof that nothing was lost: source = staged + excluded (with reasons) +
 -- in review; then what the load confirmed and what the last verify found different. A view, so
 -- the load and verify columns are current whenever the report is written.
@@ -31,6 +31,11 @@ outbox_ticket_parts AS (SELECT * FROM outbox.outbox_ticket_parts),
 int_tickets AS NOT MATERIALIZED (SELECT * FROM intermediate.int_tickets),
 stage_part_image AS (SELECT * FROM stage.part_image),
 outbox_ticket_events AS NOT MATERIALIZED (SELECT * FROM outbox.outbox_ticket_events),
+raw_faq_category AS (SELECT * FROM staging.base_faq_category),
+raw_faq AS (SELECT * FROM staging.base_faq),
+outbox_collections AS (SELECT * FROM outbox.outbox_collections),
+outbox_articles AS (SELECT * FROM outbox.outbox_articles),
+rpt_kb_exclusions AS (SELECT * FROM reports.rpt_kb_exclusions),
 
 loaded AS (
     SELECT object_type, count(*) AS n FROM load_ledger
@@ -68,6 +73,11 @@ reasons AS (
         WHERE fate = 'send' AND (SELECT events FROM settings) = 'skip' HAVING count(*) > 0
     UNION ALL SELECT 'activity events', 'on a thread that is not a ticket''s (a task, or a deleted ticket)', count(*) FROM raw_thread_event te
         WHERE te.id NOT IN (SELECT event_id FROM int_ticket_events) HAVING count(*) > 0
+    UNION ALL SELECT 'FAQ categories', 'private (agents only): no collection, their FAQs become internal articles', count(*)
+        FROM rpt_kb_exclusions WHERE item = 'category' HAVING count(*) > 0
+    UNION ALL SELECT 'FAQ files', CASE item WHEN 'file' THEN 'attachments: Intercom''s article API takes no files'
+                                       ELSE 'inline images: Intercom''s article API takes no files' END, count(*)
+        FROM rpt_kb_exclusions WHERE item IN ('file', 'inline image') GROUP BY ALL
 ),
 
 excluded AS (
@@ -127,6 +137,17 @@ counts AS (
               ON l.object_type = 'event' AND l.source_key = o.event_key
             WHERE l.status IN ('created', 'existing')),
            NULL
+    UNION ALL
+    SELECT 7, 'FAQ categories', 'Help Center collections', (SELECT count(*) FROM raw_faq_category),
+           (SELECT count(*) FROM outbox_collections),
+           (SELECT n FROM loaded WHERE object_type = 'collection'), 'collection'
+    UNION ALL
+    SELECT 8, 'FAQs', 'articles (internal articles for private categories)', (SELECT count(*) FROM raw_faq),
+           (SELECT count(*) FROM outbox_articles),
+           (SELECT sum(n)::BIGINT FROM loaded WHERE object_type IN ('article', 'internal_article')), 'article'
+    UNION ALL
+    SELECT 9, 'FAQ files', 'not sent (listed)', (SELECT count(*) FROM raw_attachment WHERE type = 'F'),
+           0, NULL, NULL
 ),
 
 final AS (

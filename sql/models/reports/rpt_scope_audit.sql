@@ -22,6 +22,9 @@ raw_department AS (SELECT * FROM staging.base_department),
 raw_team AS (SELECT * FROM staging.base_team),
 raw_sla AS (SELECT * FROM staging.base_sla),
 raw_help_topic AS (SELECT * FROM staging.base_help_topic),
+raw_faq AS (SELECT * FROM staging.base_faq),
+raw_faq_category AS (SELECT * FROM staging.base_faq_category),
+raw_faq_topic AS (SELECT * FROM staging.base_faq_topic),
 
 snap AS (
     select * from meta_snapshot order by snapshot_id desc limit 1
@@ -98,6 +101,12 @@ audit AS (
     union all select 72, 'attachments', 'distinct files', count(*), null from ticket_files
     union all select 73, 'attachments', 'total bytes of distinct files', coalesce(sum(size), 0)::bigint, null from ticket_files
     union all select 74, 'attachments', 'files over 10 MB', count(*), null from ticket_files where size > 10 * 1024 * 1024
+    union all select 80, 'knowledge base', 'FAQ categories', count(*), null from raw_faq_category
+    union all select 81, 'knowledge base', 'FAQ categories private (agents only)', count(*), null from raw_faq_category where ispublic = 0
+    union all select 82, 'knowledge base', 'FAQs', count(*), null from raw_faq
+    union all select 83, 'knowledge base', 'FAQs internal (agents only)', count(*), null from raw_faq where ispublished = 0
+    union all select 84, 'knowledge base', 'FAQ files and inline images', count(*), null from raw_attachment where type = 'F'
+    union all select 85, 'knowledge base', 'FAQ help-topic links', count(*), null from raw_faq_topic
 ),
 
 final AS (
