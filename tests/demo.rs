@@ -55,7 +55,7 @@ fn the_demo_migrates_a_generated_help_desk_end_to_end() {
             &conn,
             "SELECT count(DISTINCT phase) FROM load.phase_result WHERE failed = 0"
         ),
-        5
+        6
     );
     assert_eq!(
         duck_i64(&conn, "SELECT count(*) FROM load.verify_mismatch"),
@@ -105,6 +105,48 @@ fn the_demo_migrates_a_generated_help_desk_end_to_end() {
                 .unwrap_or_default()
                 .contains("src=\"data:"))),
         "a body still holds a data: image"
+    );
+    // The knowledge base is the Help Center; a rollback of its phase takes it away and leaves
+    // the tickets.
+    assert_the_knowledge_base_arrived(&state);
+    drop(conn);
+    let sim = Sim::start(&[
+        "--state",
+        dir.path().join("intercom-state.json").to_str().unwrap(),
+    ])
+    .unwrap();
+    let out = ostmig(
+        &[
+            "rollback",
+            "--db",
+            dir.path().join("migration.duckdb").to_str().unwrap(),
+            "--intercom-url",
+            &sim.url,
+            "--phase",
+            "articles",
+            "--apply",
+        ],
+        &[("OSTMIG_INTERCOM_TOKEN", "demo-token")],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let after = sim.state();
+    for kb in ["collections", "articles", "internal_articles"] {
+        assert_eq!(after[kb], serde_json::json!({}), "{kb} rolled back");
+    }
+    assert_eq!(after["tickets"].as_object().unwrap().len(), tickets.len());
+    drop(sim);
+    let conn = duck(&dir.path().join("migration.duckdb"));
+    assert_eq!(
+        duck_i64(
+            &conn,
+            "SELECT count(*) FROM load.ledger WHERE object_type IN ('collection', 'article', 'internal_article') AND status <> 'rolled_back'"
+        ),
+        0
     );
     // Phone-only requesters arrived too (no e-mail sent as null).
     assert!(

@@ -569,6 +569,55 @@ fn tickets_parts_and_attachments_map_from_the_real_database() {
         ),
         "814865 814866 814867 814868"
     );
+    // A ticket assigned to an osTicket team is in that team's Intercom team, not only in its
+    // department's inbox (issue 22): SETTLED maps two teams, the third matches by name.
+    let migrated_with_team =
+        "FROM outbox.outbox_tickets o JOIN intermediate.int_tickets t USING (ticket_id)
+         JOIN intermediate.int_osticket_teams m ON m.osticket_team_id = t.osticket_team_id";
+    assert!(duck_i64(&conn, &format!("SELECT count(*) {migrated_with_team}")) > 0);
+    assert_eq!(
+        duck_i64(
+            &conn,
+            &format!(
+                "SELECT count(*) {migrated_with_team}
+                 WHERE json_extract_string(o.payload, '$.assignment.team_assignee_id') IS DISTINCT FROM m.team_id"
+            )
+        ),
+        0
+    );
+    assert!(
+        duck_i64(
+            &conn,
+            &format!(
+                "SELECT count(*) {migrated_with_team} JOIN intermediate.int_team_inboxes d ON d.dept_id = t.dept_id
+                 WHERE d.team_id <> m.team_id"
+            )
+        ) > 0,
+        "some team differs from its ticket's department inbox"
+    );
+    assert_eq!(
+        duck_i64(
+            &conn,
+            "SELECT count(*) FROM intermediate.int_osticket_teams WHERE team_id IS NULL"
+        ),
+        0
+    );
+    // Linked tickets carry each other's number.
+    let pairs = "FROM staging.stg_tickets c JOIN staging.stg_tickets p ON p.ticket_id = c.parent_ticket_id
+         JOIN outbox.outbox_tickets oc ON oc.ticket_id = c.ticket_id JOIN outbox.outbox_tickets op ON op.ticket_id = p.ticket_id
+         WHERE c.linked_child AND NOT c.merged_child";
+    assert!(duck_i64(&conn, &format!("SELECT count(*) {pairs}")) > 0);
+    assert_eq!(
+        duck_i64(
+            &conn,
+            &format!(
+                "SELECT count(*) {pairs} AND NOT (
+                     contains(oc.payload->'$.ticket_attributes'->>'Linked osTicket numbers', p.number)
+                     AND contains(op.payload->'$.ticket_attributes'->>'Linked osTicket numbers', c.number))"
+            )
+        ),
+        0
+    );
     // Help-topic form answers, a datetime in EDT → UTC seconds, list labels, SLA and priority.
     assert!(
         q(&conn, "SELECT json_extract(payload, '$.ticket_attributes') FROM outbox.outbox_tickets WHERE ticket_id = 24")
@@ -577,7 +626,7 @@ fn tickets_parts_and_attachments_map_from_the_real_database() {
     assert_eq!(
         q(
             &conn,
-            "SELECT (json_extract_string(payload, '$.ticket_attributes.\"osticket-incident-at\"')) || '|' || (json_extract_string(payload, '$.ticket_attributes.Priority')) || '|' || (json_extract_string(payload, '$.ticket_attributes.\"SLA plan\"')) || '|' || (json_extract_string(payload, '$.ticket_attributes.\"SLA grace hours\"')) FROM outbox.outbox_tickets WHERE ticket_id = 6"
+            "SELECT (json_extract_string(payload, '$.ticket_attributes.\"osticket-incident-at\"')) || '|' || (json_extract_string(payload, '$.ticket_attributes.Priority')) || '|' || (json_extract_string(payload, '$.ticket_attributes.\"SLA plan\"')) || '|' || (json_extract_string(payload, '$.ticket_attributes.\"SLA grace hours\"')) FROM outbox.outbox_tickets WHERE ticket_id = 1"
         ),
         "1735147380|Normal|Premium 4h|4"
     );

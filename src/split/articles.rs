@@ -10,6 +10,16 @@ use super::clean::{self, Format, InlineFile, InlineFiles};
 /// Clean every FAQ's answer into `stage.articles` (inside the split's transaction, which has
 /// emptied it). Returns how many were written.
 pub(super) fn clean_all(duck: &Connection) -> anyhow::Result<i64> {
+    // Saved ticket pages alone (`split --pages` without an export) hold no knowledge base.
+    let tables: i64 = duck.query_row(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'raw'
+           AND table_name IN ('faq', 'attachment', 'file')",
+        [],
+        |r| r.get(0),
+    )?;
+    if tables < 3 {
+        return Ok(0);
+    }
     let files = faq_files(duck)?;
     let mut stmt = duck.prepare("SELECT faq_id::BIGINT, answer FROM raw.faq ORDER BY faq_id")?;
     let faqs = stmt

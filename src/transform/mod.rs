@@ -235,6 +235,10 @@ pub const MODELS: &[(&str, &str)] = &[
         include_str!("../../sql/models/intermediate/int_team_inboxes.sql"),
     ),
     (
+        "intermediate/int_osticket_teams.sql",
+        include_str!("../../sql/models/intermediate/int_osticket_teams.sql"),
+    ),
+    (
         "intermediate/int_ticket_states.sql",
         include_str!("../../sql/models/intermediate/int_ticket_states.sql"),
     ),
@@ -349,6 +353,10 @@ pub const MODELS: &[(&str, &str)] = &[
     (
         "reports/rpt_kb_exclusions.sql",
         include_str!("../../sql/models/reports/rpt_kb_exclusions.sql"),
+    ),
+    (
+        "reports/rpt_field_value_losses.sql",
+        include_str!("../../sql/models/reports/rpt_field_value_losses.sql"),
     ),
     (
         "reports/rpt_scope_audit.sql",

@@ -390,11 +390,13 @@ pub fn posted_parts(ticket: &serde_json::Value) -> Vec<&serde_json::Value> {
         .unwrap_or_default()
 }
 
-/// The configuration that settles every agent and department of the real 1.17 database, with
-/// the admin who posts what no agent wrote.
+/// The configuration that settles every agent, department and team of the real 1.17 database,
+/// with the admin who posts what no agent wrote (its teams "Level I Support" and "Level 1 Crew"
+/// are mapped to Support; "Escalations" matches by name).
 pub const SETTLED: &str = "[admins]\nfallback = \"Ada.Admin@acme-helpdesk.example\"\n\n\
 [admins.map]\nlwong = \"lee.wong@acme-helpdesk.example\"\nocontractor = \"ada.admin@acme-helpdesk.example\"\n\n\
-[teams.map]\n\"Support / Tier 2\" = \"Escalations\"\nMaintenance = \"Support\"\n";
+[teams.map]\n\"Support / Tier 2\" = \"Escalations\"\nMaintenance = \"Support\"\n\
+\"Level I Support\" = \"Support\"\n\"Level 1 Crew\" = \"Support\"\n";
 
 /// The Intercom workspace of the real 1.17 database's migration, as an `ostmig sim` seed: the
 /// admins and teams `SETTLED` maps to (ocontractor and spatel have none; Maintenance and
@@ -443,3 +445,65 @@ category = "Tracker"
 states = [{ label = "Investigating", category = "in_progress" }, { label = "Fixed", category = "resolved" },
           { label = "Needs info", category = "waiting_on_customer" }]
 "#;
+
+/// osTicket's knowledge base is the Help Center (issue 22's "done when"): every category a
+/// collection nested as it was, except the private one, whose FAQs are internal articles; every
+/// other FAQ an article in its collection, published as osTicket showed it or a draft when it
+/// was internal, its links kept, its image marked, its script gone.
+pub fn assert_the_knowledge_base_arrived(state: &serde_json::Value) {
+    let all = |k: &str| -> Vec<serde_json::Value> {
+        state[k].as_object().unwrap().values().cloned().collect()
+    };
+    let collections = all("collections");
+    let mut names: Vec<&str> = collections
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    names.sort_unstable();
+    assert_eq!(names, ["Billing & invoices", "Getting started", "Refunds"]);
+    let collection = |name: &str| collections.iter().find(|c| c["name"] == name).unwrap();
+    assert_eq!(
+        collection("Refunds")["parent_id"],
+        collection("Billing & invoices")["id"]
+    );
+    let articles = all("articles");
+    let article = |title: &str| articles.iter().find(|a| a["title"] == title).unwrap();
+    assert_eq!(articles.len(), 4);
+    let reset = article("How do I reset my password?");
+    assert_eq!(reset["state"], "published");
+    let body = reset["body"].as_str().unwrap();
+    assert!(
+        body.contains("https://portal.example.com/login")
+            && body.contains("[image: reset-form.png]"),
+        "{body}"
+    );
+    assert_eq!(article("Which browsers are supported?")["state"], "draft");
+    let refunds: i64 = collection("Refunds")["id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let refund = article("How long does a refund take?");
+    assert!(
+        refund["parent_ids"]
+            .as_array()
+            .unwrap()
+            .contains(&serde_json::Value::from(refunds)),
+        "{refund}"
+    );
+    assert!(
+        !article("How is VAT shown on invoices?")["body"]
+            .as_str()
+            .unwrap()
+            .contains("alert")
+    );
+    let mut internal: Vec<String> = all("internal_articles")
+        .iter()
+        .map(|a| a["title"].as_str().unwrap().to_string())
+        .collect();
+    internal.sort_unstable();
+    assert_eq!(
+        internal,
+        ["Escalating to second line", "Refund approvals over 500 €"]
+    );
+}

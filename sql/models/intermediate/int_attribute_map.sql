@@ -4,7 +4,8 @@
 -- ticket and help-topic form fields → ticket type attributes. Types: text/memo/phone → string,
 -- bool → boolean, datetime → date (datetime when the field records a time), numeric text →
 -- float (decimal on tickets), choices and lists → a list with their options (Intercom wants
--- at least two; fewer become a string), files → files on tickets, not transferable on contacts.
+-- at least two; fewer become a string; a field that allows several choices becomes a string
+-- holding every chosen label, comma-separated, since an Intercom list holds one), files → files on tickets, not transferable on contacts.
 -- The answers decide too: a text field whose every answer (two or more) is a date becomes a date
 -- (datetime on tickets); one with 20+ answers taking 2 to 5 short values becomes a list of them.
 -- `data_rule` says so (the mapping proposal shows it).
@@ -43,7 +44,7 @@ SELECT n.field_id, n.form_type, n.form_title, n.name AS field_name, n.label, n.t
        n.target, n.attribute_name, n.enabled,
        CASE
            WHEN n.type IN ('choices') OR n.type LIKE 'list-%' THEN
-               CASE WHEN len(n.options) >= 2 THEN 'list' ELSE 'string' END
+               CASE WHEN n.multiselect THEN 'string' WHEN len(n.options) >= 2 THEN 'list' ELSE 'string' END
            WHEN n.type = 'bool' THEN 'boolean'
            WHEN n.type = 'datetime' THEN
                CASE WHEN n.target = 'ticket' OR n.with_time THEN 'datetime' ELSE 'date' END
@@ -55,7 +56,7 @@ SELECT n.field_id, n.form_type, n.form_title, n.name AS field_name, n.label, n.t
                THEN 'list'
            ELSE 'string'
        END AS data_type,
-       CASE WHEN (n.type = 'choices' OR n.type LIKE 'list-%') AND len(n.options) >= 2 THEN n.options
+       CASE WHEN (n.type = 'choices' OR n.type LIKE 'list-%') AND len(n.options) >= 2 AND NOT n.multiselect THEN n.options
             WHEN n.type = 'text' AND NOT coalesce(n.numeric, false) AND pr.answers >= 20 AND pr.distinct_values BETWEEN 2 AND 5
                  AND pr.longest <= 40 AND pr.dates < pr.answers
                 THEN pr.values
@@ -74,7 +75,8 @@ SELECT n.field_id, n.form_type, n.form_title, n.name AS field_name, n.label, n.t
            CASE WHEN n.flags & 4 <> 0 THEN 'required to close in osTicket' END,
            CASE WHEN n.flags & 256 = 0 THEN 'hidden from customers in osTicket' END,
            CASE WHEN n.type = 'files' AND n.target <> 'ticket' THEN 'files cannot be a contact or company attribute: not migrated' END,
-           CASE WHEN (n.type = 'choices' OR n.type LIKE 'list-%') AND coalesce(len(n.options), 0) < 2 THEN 'fewer than two options: migrated as text' END,
+           CASE WHEN (n.type = 'choices' OR n.type LIKE 'list-%') AND n.multiselect THEN 'several choices allowed: every chosen label kept, comma-separated, as text' END,
+           CASE WHEN (n.type = 'choices' OR n.type LIKE 'list-%') AND NOT n.multiselect AND coalesce(len(n.options), 0) < 2 THEN 'fewer than two options: migrated as text' END,
            CASE WHEN n.type = 'phone' THEN 'phone format and extension kept as text' END
        ) AS lossy
 FROM named n

@@ -1,5 +1,7 @@
 -- intermediate.int_ticket_events: osTicket's activity history as sentences a support team reads.
--- Grain: one row per raw.thread_event row on a ticket thread.
+-- Grain: one row per raw.thread_event row on a ticket thread, a merged child's among them: its
+-- events belong to the ticket it was merged into (as its entries do), their sentence naming the
+-- child's number.
 -- Why: status changes, assignments, transfers, referrals, merges and overdue marks live only in
 -- thread_event, not in the thread entries; without them a migrated ticket loses who did what.
 -- Event kinds are joined on event.name, never on the id (upgraded databases number them
@@ -15,6 +17,14 @@ raw_staff AS NOT MATERIALIZED (SELECT * FROM staging.base_staff),
 raw_team AS NOT MATERIALIZED (SELECT * FROM staging.base_team),
 stg_departments AS NOT MATERIALIZED (SELECT * FROM staging.stg_departments),
 int_tickets AS (SELECT * FROM intermediate.int_tickets),
+stg_tickets AS (SELECT * FROM staging.stg_tickets),
+
+-- The ticket an event's thread belongs to now: a merged child's is its parent.
+home AS (
+    SELECT ticket_id, CASE WHEN merged_child THEN coalesce(parent_ticket_id, ticket_id) ELSE ticket_id END AS home_ticket_id,
+           CASE WHEN merged_child AND parent_ticket_id IS NOT NULL THEN number END AS merged_number
+    FROM stg_tickets
+),
 
 ev AS (
     SELECT te.id::BIGINT AS event_id, th.object_id::BIGINT AS ticket_id, lower(e.name) AS kind,
@@ -22,7 +32,7 @@ ev AS (
            trim(te.username) AS username,
            CASE WHEN json_valid(te.data) THEN te.data END AS data
     FROM raw_thread_event te
-    JOIN raw_thread th ON th.id = te.thread_id AND th.object_type = 'T'
+    JOIN raw_thread th ON th.id = te.thread_id AND th.object_type IN ('T', 'C')
     LEFT JOIN raw_event e ON e.id = te.event_id
 ),
 
@@ -113,9 +123,10 @@ said AS (
 ),
 
 final AS (
-    SELECT s.event_id, s.ticket_id, t.number, s.kind, s.happened_at, s.actor, s.actor_staff_id,
-           CASE WHEN s.actor IN ('the system', 'a ticket filter') AND s.kind = 'edited'
-                THEN s.what ELSE s.what || ' by ' || s.actor END AS sentence,
+    SELECT s.event_id, coalesce(h.home_ticket_id, s.ticket_id) AS ticket_id, t.number, s.kind, s.happened_at, s.actor, s.actor_staff_id,
+           coalesce('On osTicket #' || h.merged_number || ' (merged into this ticket): ', '')
+           || CASE WHEN s.actor IN ('the system', 'a ticket filter') AND s.kind = 'edited'
+                   THEN s.what ELSE s.what || ' by ' || s.actor END AS sentence,
            CASE
                WHEN s.kind IS NULL THEN 'event kind unknown to osTicket''s event table'
                WHEN s.kind = 'created' THEN 'the ticket''s creation is its first part'
@@ -128,7 +139,8 @@ final AS (
                ELSE 'send'
            END AS fate
     FROM said s
-    LEFT JOIN int_tickets t ON t.ticket_id = s.ticket_id
+    LEFT JOIN home h ON h.ticket_id = s.ticket_id
+    LEFT JOIN int_tickets t ON t.ticket_id = coalesce(h.home_ticket_id, s.ticket_id)
 )
 
 SELECT * FROM final;

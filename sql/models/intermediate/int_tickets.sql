@@ -4,7 +4,8 @@
 -- Why: the rules in one place, readable by analysts. The state comes from the status's `state`
 -- (int_ticket_states), [statuses.map] overriding it by status name; an open ticket an agent
 -- answered waits on the customer. The assignee is the agent's Intercom admin, the team the
--- department's team inbox. The first visible entry becomes the description. Deleted tickets
+-- osTicket team's Intercom team when it has one (int_osticket_teams), else the department's
+-- team inbox. The first visible entry becomes the description. Deleted tickets
 -- and merged children (their entries now belong to the parent) are not created; a ticket whose
 -- requester cannot be a contact needs a person.
 CREATE OR REPLACE TABLE intermediate.int_tickets AS
@@ -15,6 +16,7 @@ stg_users AS (SELECT * FROM staging.stg_users),
 int_contacts AS (SELECT * FROM intermediate.int_contacts),
 int_agent_admins AS (SELECT * FROM intermediate.int_agent_admins),
 int_team_inboxes AS (SELECT * FROM intermediate.int_team_inboxes),
+int_osticket_teams AS (SELECT * FROM intermediate.int_osticket_teams),
 int_ticket_states AS (SELECT * FROM intermediate.int_ticket_states),
 config_status_map AS (SELECT * FROM config.status_map),
 stg_help_topics AS (SELECT * FROM staging.stg_help_topics),
@@ -35,7 +37,10 @@ final AS (
            'osticket-org-' || c.org_id AS company_id,
            a.admin_id AS assignee_admin_id,
            t.staff_id,
-           ti.team_id AS team_id,
+           coalesce(ot.team_id, ti.team_id) AS team_id,
+           t.team_id AS osticket_team_id,
+           CASE WHEN ot.team_id IS NOT NULL THEN 'osTicket team ' || ot.name
+                WHEN ti.team_id IS NOT NULL THEN 'department ' || ti.department END AS team_from,
            t.dept_id,
            coalesce(sm.category,
                     CASE WHEN st.intercom_category = 'in_progress' AND t.answered THEN 'waiting_on_customer'
@@ -63,6 +68,7 @@ final AS (
     LEFT JOIN int_contacts c ON c.user_id = t.user_id
     LEFT JOIN int_agent_admins a ON a.staff_id = t.staff_id
     LEFT JOIN int_team_inboxes ti ON ti.dept_id = t.dept_id
+    LEFT JOIN int_osticket_teams ot ON ot.osticket_team_id = t.team_id
     LEFT JOIN int_ticket_states st ON st.status_id = t.status_id
     LEFT JOIN config_status_map sm ON lower(sm.status) = lower(t.status)
     LEFT JOIN stg_help_topics ht ON ht.topic_id = t.topic_id

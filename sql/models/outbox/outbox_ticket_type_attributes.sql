@@ -1,7 +1,8 @@
 -- outbox.outbox_ticket_type_attributes: the attributes of the migrated ticket type
 -- (POST /ticket_types/{id}/attributes).
 -- Grain: one row per attribute: the osTicket facts Intercom has no field for (number, id,
--- source channel, priority, SLA plan and grace, overdue flag, due and close dates), then one per
+-- source channel, priority, SLA plan and grace, overdue flag, due and close dates, the numbers of
+-- linked and of merged-in tickets), then one per
 -- ticket-form and help-topic-form custom field with an Intercom type.
 -- Why: Intercom tickets have no external id, so "osTicket number" is how a migrated ticket is
 -- found again (search ticket_attribute.{id}); close and due dates cannot be backdated, so they
@@ -29,7 +30,9 @@ fixed(position, name, description, data_type, list_items) AS (
            (6, 'SLA grace hours', 'Grace period of the SLA plan, in hours', 'integer', NULL),
            (7, 'Overdue in osTicket', 'osTicket had marked the ticket overdue', 'boolean', NULL),
            (8, 'Due at', 'Due date in osTicket (manual, else computed by the SLA)', 'datetime', NULL),
-           (9, 'Closed at', 'When osTicket closed the ticket', 'datetime', NULL)
+           (9, 'Closed at', 'When osTicket closed the ticket', 'datetime', NULL),
+           (10, 'Linked osTicket numbers', 'osTicket tickets linked to this one (search by one of them to find the other)', 'string', NULL),
+           (11, 'Merged osTicket numbers', 'osTicket tickets merged into this one: a search for their number finds this ticket', 'string', NULL)
 ),
 
 payloads AS (

@@ -22,6 +22,27 @@ custom AS (
     GROUP BY object_id
 ),
 
+-- osTicket links (ticket.flags 0x8, ticket_pid) have no Intercom equivalent between Customer
+-- tickets: each side carries the other's number. A merged child is not created: its number is
+-- kept on the ticket it was merged into, so searching Intercom for it finds that ticket.
+linked AS (
+    SELECT ticket_id, string_agg(other, ', ' ORDER BY other) AS numbers
+    FROM (
+        SELECT c.ticket_id, p.number AS other FROM stg_tickets c JOIN stg_tickets p ON p.ticket_id = c.parent_ticket_id
+        WHERE c.linked_child AND NOT c.merged_child
+        UNION
+        SELECT p.ticket_id, c.number FROM stg_tickets c JOIN stg_tickets p ON p.ticket_id = c.parent_ticket_id
+        WHERE c.linked_child AND NOT c.merged_child
+    )
+    GROUP BY ticket_id
+),
+
+merged_in AS (
+    SELECT parent_ticket_id AS ticket_id, string_agg(number, ', ' ORDER BY number) AS numbers
+    FROM stg_tickets WHERE merged_child AND parent_ticket_id IS NOT NULL
+    GROUP BY parent_ticket_id
+),
+
 description AS (
     SELECT p.entry_id,
            CASE WHEN trim(p.body_text) = '' THEN '(no text in osTicket)' ELSE p.body_text END AS body
@@ -45,7 +66,9 @@ payloads AS (
                        'SLA grace hours', sla.grace_period::BIGINT,
                        'Overdue in osTicket', s.overdue,
                        'Due at', epoch(s.due_at)::BIGINT,
-                       'Closed at', CASE WHEN s.state IN ('closed', 'archived') THEN epoch(s.closed)::BIGINT END),
+                       'Closed at', CASE WHEN s.state IN ('closed', 'archived') THEN epoch(s.closed)::BIGINT END,
+                       'Linked osTicket numbers', l.numbers,
+                       'Merged osTicket numbers', mi.numbers),
                    coalesce(c.attrs, '{}'::JSON)),
                'created_at', epoch(s.created)::BIGINT,
                -- Only the team inbox now: the agent is assigned with the state, after the
@@ -59,6 +82,8 @@ payloads AS (
     LEFT JOIN config_priority_map pm ON lower(pm.priority) = s.priority
     LEFT JOIN custom c ON c.ticket_id = t.ticket_id
     LEFT JOIN description d ON d.entry_id = t.description_entry_id
+    LEFT JOIN linked l ON l.ticket_id = t.ticket_id
+    LEFT JOIN merged_in mi ON mi.ticket_id = t.ticket_id
     WHERE t.outcome = 'migrate'
 ),
 

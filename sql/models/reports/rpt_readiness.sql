@@ -1,5 +1,5 @@
 -- reports.rpt_readiness: the Intercom workspace readiness checklist, one line per thing.
--- Grain: one row per team inbox, admin, ticket type, ticket state category, attribute and tag
+-- Grain: one row per team inbox, osTicket team, admin, ticket type, ticket state category, attribute and tag
 -- the migration needs.
 -- Why: Intercom's API cannot create teams or admins, so the customer's admin provisions those
 -- before the load; the schema the load creates itself is listed too, so nothing that appears in
@@ -10,6 +10,7 @@ load_ledger AS (SELECT * FROM load.ledger),
 intercom_ticket_type_state AS (SELECT * FROM raw_intercom.ticket_type_state),
 outbox_ticket_type AS NOT MATERIALIZED (SELECT * FROM outbox.outbox_ticket_type),
 int_team_inboxes AS (SELECT * FROM intermediate.int_team_inboxes),
+int_osticket_teams AS (SELECT * FROM intermediate.int_osticket_teams),
 rpt_unmatched_agents AS (SELECT * FROM reports.rpt_unmatched_agents),
 int_agent_admins AS (SELECT * FROM intermediate.int_agent_admins),
 intercom_pull_log AS (SELECT * FROM raw_intercom.pull_log),
@@ -42,6 +43,14 @@ lines AS (
                 WHEN i.blocking THEN 'missing: blocks the load'
                 ELSE 'missing (no tickets; optional)' END AS status
     FROM int_team_inboxes i
+    UNION ALL
+    SELECT 1, 'Team', o.expected_team,
+           'tickets assigned to osTicket team ' || o.name || ' (' || o.tickets || ')',
+           'customer admin: Settings › Teammates › Teams, or map the team in ostmig.toml [teams.map]',
+           CASE WHEN o.team_id IS NOT NULL THEN 'exists'
+                WHEN o.tickets > 0 THEN 'missing: its tickets stay in their department''s inbox'
+                ELSE 'missing (no tickets; optional)' END
+    FROM int_osticket_teams o
     UNION ALL
     SELECT 2, 'Admin', a.name || coalesce(' <' || a.email || '>', ''),
            a.tickets_owned || ' tickets owned, ' || a.entries_written || ' replies and notes written',
@@ -86,7 +95,7 @@ lines AS (
 ),
 
 final AS (
-    SELECT area, item, needed_for, who, status FROM lines ORDER BY ord, item
+    SELECT area, item, needed_for, who, status FROM lines ORDER BY ord, area DESC, item, needed_for
 )
 
 SELECT * FROM final;

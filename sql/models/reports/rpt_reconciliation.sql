@@ -1,6 +1,7 @@
 -- reports.rpt_reconciliation: per object, from osTicket to Intercom, every record accounted for.
 -- Grain: one row per object class (organizations, users, tickets, thread entries, files,
--- pasted images, quoted mail history, activity events, FAQ categories, FAQs, FAQ files).
+-- pasted images, quoted mail history, activity events, custom-field values, FAQ categories,
+-- FAQs, FAQ files).
 -- Why: the customer's proof that nothing was lost: source = staged + excluded (with reasons) +
 -- in review; then what the load confirmed and what the last verify found different. A view, so
 -- the load and verify columns are current whenever the report is written.
@@ -36,6 +37,11 @@ raw_faq AS (SELECT * FROM staging.base_faq),
 outbox_collections AS (SELECT * FROM outbox.outbox_collections),
 outbox_articles AS (SELECT * FROM outbox.outbox_articles),
 rpt_kb_exclusions AS (SELECT * FROM reports.rpt_kb_exclusions),
+rpt_field_value_losses AS (SELECT * FROM reports.rpt_field_value_losses),
+int_field_values AS (SELECT * FROM intermediate.int_field_values),
+raw_form_entry AS (SELECT * FROM staging.base_form_entry),
+raw_form_entry_values AS (SELECT * FROM staging.base_form_entry_values),
+int_attribute_map AS (SELECT * FROM intermediate.int_attribute_map),
 
 loaded AS (
     SELECT object_type, count(*) AS n FROM load_ledger
@@ -73,6 +79,7 @@ reasons AS (
         WHERE fate = 'send' AND (SELECT events FROM settings) = 'skip' HAVING count(*) > 0
     UNION ALL SELECT 'activity events', 'on a thread that is not a ticket''s (a task, or a deleted ticket)', count(*) FROM raw_thread_event te
         WHERE te.id NOT IN (SELECT event_id FROM int_ticket_events) HAVING count(*) > 0
+    UNION ALL SELECT 'custom-field values', reason, count(*) FROM rpt_field_value_losses GROUP BY ALL
     UNION ALL SELECT 'FAQ categories', 'private (agents only): no collection, their FAQs become internal articles', count(*)
         FROM rpt_kb_exclusions WHERE item = 'category' HAVING count(*) > 0
     UNION ALL SELECT 'FAQ files', CASE item WHEN 'file' THEN 'attachments: Intercom''s article API takes no files'
@@ -137,6 +144,13 @@ counts AS (
               ON l.object_type = 'event' AND l.source_key = o.event_key
             WHERE l.status IN ('created', 'existing')),
            NULL
+    UNION ALL
+    SELECT 6.5, 'custom-field values', 'contact, company and ticket attributes',
+           (SELECT count(*) FROM raw_form_entry fe JOIN raw_form_entry_values v ON v.entry_id = fe.id
+              JOIN int_attribute_map m ON m.field_id = v.field_id
+            WHERE fe.object_type IN ('U', 'O', 'T') AND fe.object_id IS NOT NULL AND nullif(trim(v.value), '') IS NOT NULL),
+           (SELECT count(*) FROM int_field_values WHERE coalesce(problem, '') = ''),
+           NULL, NULL
     UNION ALL
     SELECT 7, 'FAQ categories', 'Help Center collections', (SELECT count(*) FROM raw_faq_category),
            (SELECT count(*) FROM outbox_collections),

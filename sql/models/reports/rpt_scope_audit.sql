@@ -22,6 +22,8 @@ raw_department AS (SELECT * FROM staging.base_department),
 raw_team AS (SELECT * FROM staging.base_team),
 raw_sla AS (SELECT * FROM staging.base_sla),
 raw_help_topic AS (SELECT * FROM staging.base_help_topic),
+raw_canned_response AS (SELECT * FROM staging.base_canned_response),
+raw_email AS (SELECT * FROM staging.base_email),
 raw_faq AS (SELECT * FROM staging.base_faq),
 raw_faq_category AS (SELECT * FROM staging.base_faq_category),
 raw_faq_topic AS (SELECT * FROM staging.base_faq_topic),
@@ -95,6 +97,8 @@ audit AS (
     union all select 51, 'configuration', 'teams', count(*), null from raw_team
     union all select 52, 'configuration', 'SLA plans', count(*), null from raw_sla
     union all select 53, 'configuration', 'help topics', count(*), null from raw_help_topic
+    union all select 54, 'configuration', 'canned responses', count(*), null from raw_canned_response
+    union all select 55, 'configuration', 'e-mail addresses (routing to departments and topics)', count(*), null from raw_email
     union all select 60, 'custom fields', item, n, names from field_inventory
     union all select 70, 'attachments', 'ticket attachments (links)', count(*), null from raw_attachment where type = 'H'
     union all select 71, 'attachments', 'inline images and offloaded bodies', count(*), null from raw_attachment where type = 'H' and inline = 1

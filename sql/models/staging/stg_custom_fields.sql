@@ -32,6 +32,7 @@ final AS (
            f.flags & 1 <> 0 AS enabled,
            json_extract_string(f.configuration, '$.validator') = 'number' AS numeric,
            coalesce(TRY_CAST(json_extract(f.configuration, '$.time') AS BOOLEAN), false) AS with_time,
+           coalesce(TRY_CAST(json_extract(f.configuration, '$.multiselect') AS BOOLEAN), false) AS multiselect,
            CASE
                WHEN f.type = 'choices' THEN list_transform(
                    list_filter(string_split(coalesce(json_extract_string(f.configuration, '$.choices'), ''), chr(10)),
