@@ -123,6 +123,10 @@ pub const MODELS: &[(&str, &str)] = &[
         include_str!("../../sql/models/staging/base_sla.sql"),
     ),
     (
+        "staging/base_task.sql",
+        include_str!("../../sql/models/staging/base_task.sql"),
+    ),
+    (
         "staging/base_staff.sql",
         include_str!("../../sql/models/staging/base_staff.sql"),
     ),
@@ -185,6 +189,10 @@ pub const MODELS: &[(&str, &str)] = &[
     (
         "staging/stg_faqs.sql",
         include_str!("../../sql/models/staging/stg_faqs.sql"),
+    ),
+    (
+        "staging/stg_tasks.sql",
+        include_str!("../../sql/models/staging/stg_tasks.sql"),
     ),
     (
         "staging/stg_organizations.sql",
@@ -357,6 +365,10 @@ pub const MODELS: &[(&str, &str)] = &[
     (
         "reports/rpt_field_value_losses.sql",
         include_str!("../../sql/models/reports/rpt_field_value_losses.sql"),
+    ),
+    (
+        "reports/rpt_task_exclusions.sql",
+        include_str!("../../sql/models/reports/rpt_task_exclusions.sql"),
     ),
     (
         "reports/rpt_scope_audit.sql",

@@ -24,6 +24,7 @@ raw_sla AS (SELECT * FROM staging.base_sla),
 raw_help_topic AS (SELECT * FROM staging.base_help_topic),
 raw_canned_response AS (SELECT * FROM staging.base_canned_response),
 raw_email AS (SELECT * FROM staging.base_email),
+raw_task AS (SELECT * FROM staging.base_task),
 raw_faq AS (SELECT * FROM staging.base_faq),
 raw_faq_category AS (SELECT * FROM staging.base_faq_category),
 raw_faq_topic AS (SELECT * FROM staging.base_faq_topic),
@@ -105,6 +106,10 @@ audit AS (
     union all select 72, 'attachments', 'distinct files', count(*), null from ticket_files
     union all select 73, 'attachments', 'total bytes of distinct files', coalesce(sum(size), 0)::bigint, null from ticket_files
     union all select 74, 'attachments', 'files over 10 MB', count(*), null from ticket_files where size > 10 * 1024 * 1024
+    union all select 24, 'tickets', 'tasks', count(*), null from raw_task
+    union all select 25, 'tickets', 'tasks open', count(*), null from raw_task where flags & 1 <> 0
+    union all select 26, 'tickets', 'task thread entries', count(*), null from raw_thread_entry e
+        where e.thread_id in (select id from raw_thread where object_type = 'A')
     union all select 80, 'knowledge base', 'FAQ categories', count(*), null from raw_faq_category
     union all select 81, 'knowledge base', 'FAQ categories private (agents only)', count(*), null from raw_faq_category where ispublic = 0
     union all select 82, 'knowledge base', 'FAQs', count(*), null from raw_faq
