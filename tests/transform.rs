@@ -755,13 +755,8 @@ fn tickets_parts_and_attachments_map_from_the_real_database() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("parts_without_admin"));
 }
 
-/// What one generated ticket sends, row by row and member by member, kept in a snapshot
-/// (`tests/snapshots/`): any change to a request body — a member renamed, a route changed, a
-/// part reordered — is a diff a reviewer approves with `cargo insta review`, not a surprise on
-/// the customer's workspace. Ticket 6 has a requester with a company, three kinds of part, events
-/// and files; ticket 191 has CCs. No MariaDB: the fixture is written straight into the file.
-#[test]
-fn a_tickets_outbox_rows_are_as_reviewed() {
+/// The generated help desk (`fixture --db`, no MariaDB), split and transformed with defaults.
+fn fixture_transformed() -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("m.duckdb");
     let db = path.to_str().unwrap();
@@ -772,6 +767,17 @@ fn a_tickets_outbox_rows_are_as_reviewed() {
     ] {
         expect_exit(&ostmig(&args, &[]), 0, &args.join(" "));
     }
+    (dir, path)
+}
+
+/// What one generated ticket sends, row by row and member by member, kept in a snapshot
+/// (`tests/snapshots/`): any change to a request body — a member renamed, a route changed, a
+/// part reordered — is a diff a reviewer approves with `cargo insta review`, not a surprise on
+/// the customer's workspace. Ticket 6 has a requester with a company, three kinds of part, events
+/// and files; ticket 191 has CCs. No MariaDB: the fixture is written straight into the file.
+#[test]
+fn a_tickets_outbox_rows_are_as_reviewed() {
+    let (_dir, path) = fixture_transformed();
     let conn = duck(&path);
     let rows = |relation: &str, filter: &str, order: &str| -> serde_json::Value {
         let sql = format!(
@@ -803,16 +809,7 @@ fn a_tickets_outbox_rows_are_as_reviewed() {
 /// say so.
 #[test]
 fn every_object_kind_of_the_fixture_is_accounted_for() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("m.duckdb");
-    let db = path.to_str().unwrap();
-    for args in [
-        vec!["fixture", "--db", db],
-        vec!["split", "--db", db],
-        vec!["transform", "--db", db],
-    ] {
-        expect_exit(&ostmig(&args, &[]), 0, &args.join(" "));
-    }
+    let (_dir, path) = fixture_transformed();
     let conn = duck(&path);
     let row = |object: &str| -> (i64, i64, i64, i64) {
         conn.query_row(
