@@ -20,9 +20,7 @@ pub(super) async fn articles(cx: &Context_) -> anyhow::Result<PhaseResult> {
          FROM outbox.outbox_collections ORDER BY depth, category_id",
     )?;
     for row in &collections {
-        // Intercom types a collection's parent_id as a string.
-        let parent = parent_id(cx, row, "parent", "collection")?.map(Value::String);
-        send(cx, Content::Collection, row, parent, &mut r).await?;
+        send(cx, Content::Collection, row, &mut r).await?;
     }
     let articles = rows(
         &cx.ledger,
@@ -34,65 +32,59 @@ pub(super) async fn articles(cx: &Context_) -> anyhow::Result<PhaseResult> {
             Some("internal_article") => Content::InternalArticle,
             _ => Content::Article,
         };
-        // An article's parent_id is an integer.
-        let parent = parent_id(cx, row, "parent", "collection")?.map(|p| {
-            p.parse::<i64>()
-                .map(Value::from)
-                .unwrap_or(Value::String(p))
-        });
-        send(cx, kind, row, parent, &mut r).await?;
+        send(cx, kind, row, &mut r).await?;
     }
     Ok(r)
 }
 
-/// The Intercom id of the row's parent, when it has one: `Ok(Some(""))` marks a parent that is
-/// not loaded (its own send failed), which refuses the child.
-fn parent_id(
-    cx: &Context_,
-    row: &Row,
-    member: &str,
-    object_type: &str,
-) -> anyhow::Result<Option<String>> {
-    let Some(parent) = row.extra[member].as_str() else {
-        return Ok(None);
-    };
-    Ok(Some(
-        cx.ledger.id_of(object_type, parent)?.unwrap_or_default(),
-    ))
+/// The collection a row names as its parent (`extra.parent`), as the ledger knows it.
+enum Parent {
+    None,
+    /// Its Intercom id.
+    Loaded(String),
+    /// Not created (its own send failed): the child is refused, not sent without it.
+    Missing(String),
 }
 
-/// One collection or article through the exactly-once protocol, with its parent's id added.
-async fn send(
-    cx: &Context_,
-    kind: Content,
-    row: &Row,
-    parent: Option<Value>,
-    r: &mut PhaseResult,
-) -> anyhow::Result<()> {
+fn parent(cx: &Context_, row: &Row) -> anyhow::Result<Parent> {
+    let Some(key) = row.extra["parent"].as_str() else {
+        return Ok(Parent::None);
+    };
+    Ok(match cx.ledger.id_of("collection", key)? {
+        Some(id) => Parent::Loaded(id),
+        None => Parent::Missing(key.to_string()),
+    })
+}
+
+/// One collection or article through the exactly-once protocol, with its parent's id added:
+/// a string on a collection, an integer on an article (as Intercom types them).
+async fn send(cx: &Context_, kind: Content, row: &Row, r: &mut PhaseResult) -> anyhow::Result<()> {
     let c = &cx.client;
     let mut payload = row.payload.clone();
-    let orphan = parent.as_ref().is_some_and(|p| p == "");
-    if let Some(parent) = parent.filter(|_| !orphan) {
-        payload["parent_id"] = parent;
-        if kind == Content::Article {
+    let parent = parent(cx, row)?;
+    if let Parent::Loaded(id) = &parent {
+        if kind == Content::Collection {
+            payload["parent_id"] = json!(id);
+        } else {
+            payload["parent_id"] = id.parse::<i64>().map(Value::from).unwrap_or(json!(id));
             payload["parent_type"] = json!("collection");
         }
     }
-    let payload = &payload;
+    let (payload, parent) = (&payload, &parent);
     once_or_update(
         cx,
         key(kind.object_type(), &row.key, "articles", None),
         &row.hash,
         r,
         |earlier| async move {
-            if orphan {
+            if let Parent::Missing(collection) = parent {
                 return Err(ApiError::refused(
                     "POST",
                     kind.path(),
                     "parent_not_loaded",
                     format!(
-                        "{}'s collection {} was not created: load it first (see its own failure)",
-                        row.key, row.extra["parent"]
+                        "{}'s collection {collection} was not created: load it first (see its own failure)",
+                        row.key
                     ),
                 ));
             }

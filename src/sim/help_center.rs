@@ -8,6 +8,8 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 
 use super::workspace::{Reply, Workspace, error};
+// The client's description of the three kinds: the simulator and the loader name them alike.
+use crate::intercom::help_center::Content;
 
 impl Workspace {
     /// `/help_center/collections`, `/articles` and `/internal_articles`.
@@ -19,16 +21,17 @@ impl Workspace {
         body: &Value,
     ) -> Option<Reply> {
         let kind = match segs {
-            ["help_center", "collections", ..] => Kind::Collection,
-            ["articles", ..] => Kind::Article,
-            ["internal_articles", ..] => Kind::InternalArticle,
+            ["help_center", "collections", ..] => Content::Collection,
+            ["articles", ..] => Content::Article,
+            ["internal_articles", ..] => Content::InternalArticle,
             _ => return None,
         };
         let id = match (kind, segs) {
-            (Kind::Collection, [_, _]) | (Kind::Article | Kind::InternalArticle, [_]) => None,
-            (Kind::Collection, [_, _, id]) | (Kind::Article | Kind::InternalArticle, [_, id]) => {
-                Some(*id)
+            (Content::Collection, [_, _]) | (Content::Article | Content::InternalArticle, [_]) => {
+                None
             }
+            (Content::Collection, [_, _, id])
+            | (Content::Article | Content::InternalArticle, [_, id]) => Some(*id),
             _ => return None,
         };
         Some(match (method, id) {
@@ -36,7 +39,7 @@ impl Workspace {
             ("POST", None) => self.create_content(kind, body),
             ("GET", Some(id)) => match self.store(kind).get(id) {
                 Some(o) => (200, o.clone()),
-                None => kind.not_found(id),
+                None => not_found(kind, id),
             },
             ("PUT", Some(id)) => self.update_content(kind, id, body),
             ("DELETE", Some(_)) if self.behaviour.restrict_deletes => {
@@ -45,35 +48,35 @@ impl Workspace {
             ("DELETE", Some(id)) => match self.store_mut(kind).remove(id) {
                 Some(_) => (
                     200,
-                    json!({"id": id, "object": kind.object(), "deleted": true}),
+                    json!({"id": id, "object": kind.object_type(), "deleted": true}),
                 ),
-                None => kind.not_found(id),
+                None => not_found(kind, id),
             },
             _ => return None,
         })
     }
 
-    fn store(&self, kind: Kind) -> &BTreeMap<String, Value> {
+    fn store(&self, kind: Content) -> &BTreeMap<String, Value> {
         match kind {
-            Kind::Collection => &self.collections,
-            Kind::Article => &self.articles,
-            Kind::InternalArticle => &self.internal_articles,
+            Content::Collection => &self.collections,
+            Content::Article => &self.articles,
+            Content::InternalArticle => &self.internal_articles,
         }
     }
 
-    fn store_mut(&mut self, kind: Kind) -> &mut BTreeMap<String, Value> {
+    fn store_mut(&mut self, kind: Content) -> &mut BTreeMap<String, Value> {
         match kind {
-            Kind::Collection => &mut self.collections,
-            Kind::Article => &mut self.articles,
-            Kind::InternalArticle => &mut self.internal_articles,
+            Content::Collection => &mut self.collections,
+            Content::Article => &mut self.articles,
+            Content::InternalArticle => &mut self.internal_articles,
         }
     }
 
-    fn create_content(&mut self, kind: Kind, body: &Value) -> Reply {
+    fn create_content(&mut self, kind: Content, body: &Value) -> Reply {
         let required: &[&str] = match kind {
-            Kind::Collection => &["name"],
-            Kind::Article => &["title", "author_id"],
-            Kind::InternalArticle => &["title", "author_id", "owner_id"],
+            Content::Collection => &["name"],
+            Content::Article => &["title", "author_id"],
+            Content::InternalArticle => &["title", "author_id", "owner_id"],
         };
         if let Some(missing) = required
             .iter()
@@ -84,14 +87,14 @@ impl Workspace {
         let now = chrono::Utc::now().timestamp();
         let id = self.id();
         let object = match kind {
-            Kind::Collection => json!({
+            Content::Collection => json!({
                 "id": id, "workspace_id": "ostmigsim", "name": body["name"],
                 "description": body.get("description").cloned().unwrap_or(json!("")),
                 "created_at": now, "updated_at": now, "url": null, "icon": "book-bookmark",
                 "order": self.collections.len() + 1, "default_locale": "en",
                 "parent_id": null, "help_center_id": 1
             }),
-            Kind::Article => json!({
+            Content::Article => json!({
                 "type": "article", "id": id, "workspace_id": "ostmigsim", "title": body["title"],
                 "description": null, "body": null, "author_id": body["author_id"],
                 "state": "draft", "created_at": now, "updated_at": now, "url": null,
@@ -100,7 +103,7 @@ impl Workspace {
                                "reactions": 0, "happy_reaction_percentage": 0,
                                "neutral_reaction_percentage": 0, "sad_reaction_percentage": 0}
             }),
-            Kind::InternalArticle => json!({
+            Content::InternalArticle => json!({
                 "type": "internal_article", "id": id, "title": body["title"], "body": null,
                 "owner_id": body["owner_id"], "author_id": body["author_id"],
                 "created_at": now, "updated_at": now, "locale": "en"
@@ -118,9 +121,9 @@ impl Workspace {
 
     /// Apply the members of a create or update request to the stored object, refusing what
     /// the live API refuses.
-    fn update_content(&mut self, kind: Kind, id: &str, body: &Value) -> Reply {
+    fn update_content(&mut self, kind: Content, id: &str, body: &Value) -> Reply {
         if !self.store(kind).contains_key(id) {
-            return kind.not_found(id);
+            return not_found(kind, id);
         }
         for who in ["author_id", "owner_id"] {
             if let Some(admin) = body.get(who).filter(|v| !v.is_null()) {
@@ -153,9 +156,9 @@ impl Workspace {
             .map(|b| json!(super::sanitize::sanitize(b)));
         let o = self.store_mut(kind).get_mut(id).expect("checked above");
         let members: &[&str] = match kind {
-            Kind::Collection => &["name", "description"],
-            Kind::Article => &["title", "description", "author_id", "state"],
-            Kind::InternalArticle => &["title", "author_id", "owner_id"],
+            Content::Collection => &["name", "description"],
+            Content::Article => &["title", "description", "author_id", "state"],
+            Content::InternalArticle => &["title", "author_id", "owner_id"],
         };
         for m in members {
             if let Some(v) = body.get(*m) {
@@ -166,8 +169,8 @@ impl Workspace {
             o["body"] = b;
         }
         match (kind, parent) {
-            (Kind::Collection, Some(p)) => o["parent_id"] = json!(p),
-            (Kind::Article, Some(_)) => o["parent_ids"] = json!(parents.unwrap_or_default()),
+            (Content::Collection, Some(p)) => o["parent_id"] = json!(p),
+            (Content::Article, Some(_)) => o["parent_ids"] = json!(parents.unwrap_or_default()),
             _ => {}
         }
         o["updated_at"] = json!(chrono::Utc::now().timestamp());
@@ -189,29 +192,12 @@ impl Workspace {
     }
 }
 
-#[derive(Clone, Copy)]
-enum Kind {
-    Collection,
-    Article,
-    InternalArticle,
-}
-
-impl Kind {
-    fn object(self) -> &'static str {
-        match self {
-            Kind::Collection => "collection",
-            Kind::Article => "article",
-            Kind::InternalArticle => "internal_article",
-        }
-    }
-
-    fn not_found(self, id: &str) -> Reply {
-        error(
-            404,
-            "not_found",
-            format!("{} {id} not found", self.object()),
-        )
-    }
+fn not_found(kind: Content, id: &str) -> Reply {
+    error(
+        404,
+        "not_found",
+        format!("{} {id} not found", kind.object_type()),
+    )
 }
 
 /// A list paged by number (`page`, `per_page`), as the Help Center's lists are.

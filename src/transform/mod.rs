@@ -223,6 +223,10 @@ pub const MODELS: &[(&str, &str)] = &[
         include_str!("../../sql/models/intermediate/int_attribute_map.sql"),
     ),
     (
+        "intermediate/int_field_answers.sql",
+        include_str!("../../sql/models/intermediate/int_field_answers.sql"),
+    ),
+    (
         "intermediate/int_field_values.sql",
         include_str!("../../sql/models/intermediate/int_field_values.sql"),
     ),

@@ -1,6 +1,6 @@
 -- intermediate.int_field_values: each custom-field answer as the typed value Intercom takes.
--- Grain: one row per non-empty answer (form_entry_values) of a field in int_attribute_map that
--- has an Intercom type, for users (contact), organizations (company) and tickets (ticket).
+-- Grain: one row per intermediate.int_field_answers row whose field has an Intercom type, for
+-- users (contact), organizations (company) and tickets (ticket).
 -- Why: osTicket stores every answer as text: choices and lists as JSON {"key":"Label"}, booleans
 -- as '1'/'0', phones with an `X` before the extension, datetimes as 'Y-m-d H:i:s T' (legacy rows
 -- as Unix seconds, '0' for none). Intercom wants typed values: dates as Unix seconds, list values
@@ -8,21 +8,12 @@
 -- and company attributes as strings only. `problem` says what could not be carried exactly.
 CREATE OR REPLACE TABLE intermediate.int_field_values AS
 WITH
-raw_form_entry AS (SELECT * FROM staging.base_form_entry),
-raw_form_entry_values AS (SELECT * FROM staging.base_form_entry_values),
-int_attribute_map AS (SELECT * FROM intermediate.int_attribute_map),
+int_field_answers AS (SELECT * FROM intermediate.int_field_answers),
 
 answers AS (
-    SELECT fe.object_type, fe.object_id::BIGINT AS object_id, m.field_id, m.target,
-           m.attribute_name, m.data_type, m.field_type, trim(v.value) AS value
-    FROM raw_form_entry fe
-    JOIN raw_form_entry_values v ON v.entry_id = fe.id
-    JOIN int_attribute_map m ON m.field_id = v.field_id
-    WHERE fe.object_type IN ('U', 'O', 'T')
-      AND fe.object_id IS NOT NULL
-      AND m.data_type IS NOT NULL
-      AND m.data_type <> 'files'
-      AND nullif(trim(v.value), '') IS NOT NULL
+    SELECT object_type, object_id, field_id, target, attribute_name, data_type, field_type, value
+    FROM int_field_answers
+    WHERE data_type IS NOT NULL AND data_type <> 'files'
 ),
 
 parsed AS (

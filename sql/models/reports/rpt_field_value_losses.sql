@@ -1,40 +1,25 @@
 -- reports.rpt_field_value_losses: every custom-field answer that does not arrive whole, with its
 -- raw value and why.
--- Grain: one row per non-empty answer (form_entry_values) of a user, organization or ticket form
--- that is not sent, or is sent with a loss.
+-- Grain: one row per intermediate.int_field_answers row that is not sent, or is sent with a loss.
 -- Why: every value either arrives or is listed. An answer that does not parse as its
 -- attribute's type (a date, a number) is sent empty or not at all; a field with no Intercom type
 -- (files on contacts and companies) or a file-upload field carries nothing; a time zone osTicket
 -- wrote that ostmig does not know is read as UTC. The reconciliation counts from here.
 CREATE OR REPLACE TABLE reports.rpt_field_value_losses AS
 WITH
-raw_form_entry AS (SELECT * FROM staging.base_form_entry),
-raw_form_entry_values AS (SELECT * FROM staging.base_form_entry_values),
-int_attribute_map AS (SELECT * FROM intermediate.int_attribute_map),
+int_field_answers AS (SELECT * FROM intermediate.int_field_answers),
 int_field_values AS (SELECT * FROM intermediate.int_field_values),
-
-answers AS (
-    SELECT fe.object_type, fe.object_id::BIGINT AS object_id, v.field_id::BIGINT AS field_id,
-           m.form_title, coalesce(nullif(m.label, ''), m.field_name) AS field, m.target,
-           m.attribute_name, m.data_type, m.lossy, trim(v.value) AS source_value
-    FROM raw_form_entry fe
-    JOIN raw_form_entry_values v ON v.entry_id = fe.id
-    JOIN int_attribute_map m ON m.field_id = v.field_id
-    WHERE fe.object_type IN ('U', 'O', 'T')
-      AND fe.object_id IS NOT NULL
-      AND nullif(trim(v.value), '') IS NOT NULL
-),
 
 final AS (
     SELECT a.object_type, a.object_id, a.field_id, a.form_title, a.field, a.target,
-           a.attribute_name, a.data_type, a.source_value, fv.value_text AS sent_value,
+           a.attribute_name, a.data_type, a.value AS source_value, fv.value_text AS sent_value,
            CASE
                WHEN a.data_type = 'files' THEN 'a file-upload field: an Intercom attribute holds no files, and its files are not carried'
                WHEN a.data_type IS NULL THEN coalesce(nullif(a.lossy, ''), 'no Intercom attribute type for this field')
                WHEN fv.field_id IS NULL THEN 'does not parse as a ' || a.data_type || ': not sent'
                ELSE 'sent, but ' || fv.problem
            END AS reason
-    FROM answers a
+    FROM int_field_answers a
     LEFT JOIN int_field_values fv
       ON fv.object_type = a.object_type AND fv.object_id = a.object_id AND fv.field_id = a.field_id
     WHERE a.data_type IS NULL OR a.data_type = 'files' OR fv.field_id IS NULL OR coalesce(fv.problem, '') <> ''

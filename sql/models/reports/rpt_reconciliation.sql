@@ -41,9 +41,7 @@ rpt_field_value_losses AS (SELECT * FROM reports.rpt_field_value_losses),
 rpt_task_exclusions AS (SELECT * FROM reports.rpt_task_exclusions),
 raw_task AS (SELECT * FROM staging.base_task),
 int_field_values AS (SELECT * FROM intermediate.int_field_values),
-raw_form_entry AS (SELECT * FROM staging.base_form_entry),
-raw_form_entry_values AS (SELECT * FROM staging.base_form_entry_values),
-int_attribute_map AS (SELECT * FROM intermediate.int_attribute_map),
+int_field_answers AS (SELECT * FROM intermediate.int_field_answers),
 
 loaded AS (
     SELECT object_type, count(*) AS n FROM load_ledger
@@ -150,9 +148,7 @@ counts AS (
            NULL
     UNION ALL
     SELECT 6.5, 'custom-field values', 'contact, company and ticket attributes',
-           (SELECT count(*) FROM raw_form_entry fe JOIN raw_form_entry_values v ON v.entry_id = fe.id
-              JOIN int_attribute_map m ON m.field_id = v.field_id
-            WHERE fe.object_type IN ('U', 'O', 'T') AND fe.object_id IS NOT NULL AND nullif(trim(v.value), '') IS NOT NULL),
+           (SELECT count(*) FROM int_field_answers),
            (SELECT count(*) FROM int_field_values WHERE coalesce(problem, '') = ''),
            NULL, NULL
     UNION ALL
