@@ -511,7 +511,7 @@ fn markdown(def: &Workbook_, source: &str, tables: &[(&Sheet, Vec<Vec<String>>)]
 
 pub fn print(written: &[Written], out: &Path) {
     if !crate::verbose() {
-        // One line per workbook; the notes (a sheet cut short, say) always show.
+        // One line for all the workbooks; the notes (a sheet cut short, say) always show.
         let mut books: Vec<(&str, usize, i64)> = Vec::new();
         for w in written {
             match books.iter_mut().find(|b| b.0 == w.workbook) {
@@ -522,10 +522,14 @@ pub fn print(written: &[Written], out: &Path) {
                 None => books.push((&w.workbook, 1, w.rows as i64)),
             }
         }
-        for (book, sheets, rows) in &books {
-            let s = if *sheets == 1 { "" } else { "s" };
-            crate::out!("{book}: {sheets} sheet{s}, {rows} rows");
-        }
+        let line: Vec<String> = books
+            .iter()
+            .map(|(book, sheets, rows)| {
+                let s = if *sheets == 1 { "" } else { "s" };
+                format!("{book} ({sheets} sheet{s}, {rows} rows)")
+            })
+            .collect();
+        crate::out!("{}", line.join(" · "));
         for w in written.iter().filter(|w| w.note.is_some()) {
             crate::out!(
                 "note: {} / {}: {}",

@@ -1,7 +1,8 @@
 //! `ostmig rollback`: undo exactly what `load.ledger` says this tool created, in reverse
 //! dependency order. Objects the load found existing are never touched. Intercom cannot delete
 //! ticket types, their attributes or data attributes: those are archived. Replies, notes and
-//! files go with their ticket. Resumable: each undone object is marked `rolled_back`.
+//! files go with their ticket; contact and company notes with their contact or company (the API
+//! deletes no note, so those on a contact the load adopted stay). Resumable: each undone object is marked `rolled_back`.
 //!
 //! Intercom can refuse ticket deletes on a plan without them (403 api_plan_restricted, erratum
 //! delete-plan-restricted): the rollback asks before it deletes anything, and a contact or
@@ -19,9 +20,9 @@ use crate::load::ledger::{Key, Ledger, Target};
 use crate::load::objects::{self, ObjectType, Phase};
 use crate::warehouse;
 
-/// What goes with a deleted ticket, as SQL list items.
-fn with_ticket_list() -> String {
-    objects::with_ticket()
+/// What goes with a deleted ticket, contact or company, as SQL list items.
+fn with_parent_list() -> String {
+    objects::with_parent()
         .map(|o| warehouse::literal(o.name))
         .collect::<Vec<_>>()
         .join(", ")
@@ -138,13 +139,15 @@ pub fn run(
                     status: Some(404), ..
                 }) => {
                     ledger.outcome(k, "rolled_back", None, None)?;
-                    if *object_type == "ticket" {
+                    // Its parts and notes went with it (a ticket's number, a contact's or a
+                    // company's key: the ledger's `ticket_key` of what is on it).
+                    if matches!(*object_type, "ticket" | "contact" | "company") {
                         ledger.with(|c| {
                             c.execute(
                                 &ledger.sql(&format!(
                                     "UPDATE load.ledger SET status = 'rolled_back', last_at = now()::TIMESTAMP
                                      WHERE ticket_key = ? AND object_type IN ({})",
-                                    with_ticket_list()
+                                    with_parent_list()
                                 )),
                                 [&key],
                             )

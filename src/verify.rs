@@ -50,6 +50,10 @@ pub const COMPARISONS: &[(&str, &str)] = &[
         "06_articles.sql",
         include_str!("../sql/verify/06_articles.sql"),
     ),
+    (
+        "07_customer_notes.sql",
+        include_str!("../sql/verify/07_customer_notes.sql"),
+    ),
 ];
 
 /// The object types verify compares, in the order it reports them (the ticket type is read for
@@ -58,6 +62,8 @@ const COMPARED: &[&str] = &[
     "contact",
     "company",
     "ticket",
+    "contact_note",
+    "company_note",
     "collection",
     "article",
     "internal_article",

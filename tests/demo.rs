@@ -55,7 +55,7 @@ fn the_demo_migrates_a_generated_help_desk_end_to_end() {
             &conn,
             "SELECT count(DISTINCT phase) FROM load.phase_result WHERE failed = 0"
         ),
-        6
+        7
     );
     assert_eq!(
         duck_i64(&conn, "SELECT count(*) FROM load.verify_mismatch"),
@@ -109,6 +109,7 @@ fn the_demo_migrates_a_generated_help_desk_end_to_end() {
     // The knowledge base is the Help Center; a rollback of its phase takes it away and leaves
     // the tickets.
     assert_the_knowledge_base_arrived(&state);
+    assert_the_customer_context_arrived(&state);
     drop(conn);
     let sim = Sim::start(&[
         "--state",
@@ -139,7 +140,6 @@ fn the_demo_migrates_a_generated_help_desk_end_to_end() {
         assert_eq!(after[kb], serde_json::json!({}), "{kb} rolled back");
     }
     assert_eq!(after["tickets"].as_object().unwrap().len(), tickets.len());
-    drop(sim);
     let conn = duck(&dir.path().join("migration.duckdb"));
     assert_eq!(
         duck_i64(
@@ -147,6 +147,38 @@ fn the_demo_migrates_a_generated_help_desk_end_to_end() {
             "SELECT count(*) FROM load.ledger WHERE object_type IN ('collection', 'article', 'internal_article') AND status <> 'rolled_back'"
         ),
         0
+    );
+    drop(conn);
+    // The whole rollback: the contact and company notes go with their contact and company
+    // (Intercom deletes no note), and the ledger says so.
+    let out = ostmig(
+        &[
+            "rollback",
+            "--db",
+            dir.path().join("migration.duckdb").to_str().unwrap(),
+            "--intercom-url",
+            &sim.url,
+            "--apply",
+        ],
+        &[("OSTMIG_INTERCOM_TOKEN", "demo-token")],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let after = sim.state();
+    assert_eq!(after["notes"], serde_json::json!({}));
+    assert_eq!(after["contacts"], serde_json::json!({}));
+    drop(sim);
+    let conn = duck(&dir.path().join("migration.duckdb"));
+    assert_eq!(
+        duck_i64(
+            &conn,
+            "SELECT count(*) FROM load.ledger WHERE object_type IN ('contact_note', 'company_note') AND status = 'rolled_back'"
+        ),
+        4
     );
     // Phone-only requesters arrived too (no e-mail sent as null).
     assert!(
@@ -296,7 +328,7 @@ fn the_demo_needs_nothing_outside_the_binary() {
     let db = "demo/migration.duckdb";
     let plan: Value = serde_json::from_str(&run(&["load", "--db", db, "--json"])).unwrap();
     let phases = plan.as_array().unwrap();
-    assert_eq!(phases.len(), 6);
+    assert_eq!(phases.len(), 7);
     assert!(
         phases.iter().all(|p| p["sent"] == 0),
         "everything is loaded: {plan}"

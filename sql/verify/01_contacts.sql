@@ -1,7 +1,8 @@
 -- Contacts: every field sent, read back. One row per difference.
 -- Grain: one row per loaded contact and field that differs.
--- Why: a contact that arrives without its e-mail, name, attribute or company is a customer
--- the Inbox cannot recognise; verify lists each such field with both values.
+-- Why: a contact that arrives without its e-mail, name, attribute, company or owner (its
+-- account manager) is a customer the Inbox cannot recognise; verify lists each such field
+-- with both values.
 with
 
 ledger as (
@@ -34,7 +35,7 @@ fields as (
     select s.source_key, s.intercom_id, f.field,
            json_extract_string(s.payload, ('$.' || f.field)) as expected,
            json_extract_string(s.body, ('$.' || f.field)) as actual
-    from sent s, (values ('external_id'), ('name'), ('phone')) f(field)
+    from sent s, (values ('external_id'), ('name'), ('phone'), ('owner_id')) f(field)
     union all
     -- Intercom keeps an address as typed; osTicket matched it without case.
     select source_key, intercom_id, 'email', lower(json_extract_string(payload, '$.email')), lower(json_extract_string(body, '$.email'))

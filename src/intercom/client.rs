@@ -851,7 +851,7 @@ const UNRESERVED: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUME
     .remove(b'~');
 
 /// A path segment made of caller data (an external id may hold anything).
-fn encoded(segment: &str) -> String {
+pub(crate) fn encoded(segment: &str) -> String {
     percent_encoding::utf8_percent_encode(segment, UNRESERVED).to_string()
 }
 

@@ -7,6 +7,7 @@ pub mod client;
 pub mod errata;
 pub mod help_center;
 pub mod live;
+pub mod notes;
 pub mod retry;
 pub mod spec;
 pub mod teams;

@@ -66,6 +66,8 @@ pub struct Key<'a> {
     pub object_type: &'a str,
     pub key: &'a str,
     pub phase: &'a str,
+    /// `ticket_key`: the ticket a part or note is on; for a contact or company note, that
+    /// contact's or company's key (it goes with them in a rollback).
     pub ticket: Option<&'a str>,
 }
 

@@ -3,13 +3,15 @@
 //!
 //! Phases: schema (data attributes, tags, the ticket type and its attributes — created only when
 //! missing), companies, contacts (then their company), tickets with their parts in order, states
-//! and tags, then the knowledge base (collections, articles). A ticket's conversation — participants, replies and notes with their files, file
+//! and tags, staff notes on contacts and companies, then the knowledge base (collections,
+//! articles). A ticket's conversation — participants, replies and notes with their files, file
 //! notes and activity notes — is posted in osTicket's order right after the ticket is created.
 //! Without `--apply` it prints the plan and sends nothing.
 
 mod articles;
 mod contacts;
 pub mod ledger;
+mod notes;
 pub mod objects;
 mod once;
 pub mod plan;
@@ -147,6 +149,7 @@ pub fn run(opts: &Options) -> anyhow::Result<Vec<PhaseResult>> {
                     schema::ticket_type(&mut cx).await?;
                     states::states(&cx).await
                 }
+                Phase::Notes => notes::notes(&cx).await,
                 Phase::Articles => articles::articles(&cx).await,
             }
         })?;

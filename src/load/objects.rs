@@ -18,18 +18,22 @@ pub enum Phase {
     Tickets,
     /// Each ticket's state, assignee and tag, after its history.
     States,
+    /// osTicket's staff notes on users and organizations, as contact and company notes. After
+    /// the tickets: a note fails alone, it holds nothing else up.
+    Notes,
     /// The knowledge base: FAQ categories as Help Center collections (parents first), then
     /// FAQs as articles, or internal articles for private categories. Last: no ticket needs it.
     Articles,
 }
 
 impl Phase {
-    pub const ALL: [Phase; 6] = [
+    pub const ALL: [Phase; 7] = [
         Phase::Schema,
         Phase::Companies,
         Phase::Contacts,
         Phase::Tickets,
         Phase::States,
+        Phase::Notes,
         Phase::Articles,
     ];
 
@@ -41,6 +45,7 @@ impl Phase {
             Phase::Contacts => "contacts",
             Phase::Tickets => "tickets",
             Phase::States => "states",
+            Phase::Notes => "notes",
             Phase::Articles => "articles",
         }
     }
@@ -60,6 +65,9 @@ pub enum Undo {
     Archive,
     /// Gone with the ticket it is on (marked rolled back when the ticket is deleted).
     WithTicket,
+    /// Gone with the contact or company it is on (Intercom cannot delete a note): marked rolled
+    /// back when its owner, the ledger row's `ticket_key`, is deleted; kept with a kept owner.
+    WithOwner,
 }
 
 pub struct ObjectType {
@@ -220,6 +228,30 @@ pub const OBJECT_TYPES: &[ObjectType] = &[
         read_back: None,
     },
     ObjectType {
+        name: "contact_note",
+        phase: Phase::Notes,
+        staged: "SELECT note_key, payload_sha256 FROM outbox.outbox_customer_notes WHERE target = 'contact'",
+        legacy: "SELECT note_key, payload::VARCHAR FROM outbox.outbox_customer_notes WHERE target = 'contact'",
+        updatable: false,
+        undo: Undo::WithOwner,
+        read_back: Some(ReadBack {
+            path: "/notes",
+            existing: false,
+        }),
+    },
+    ObjectType {
+        name: "company_note",
+        phase: Phase::Notes,
+        staged: "SELECT note_key, payload_sha256 FROM outbox.outbox_customer_notes WHERE target = 'company'",
+        legacy: "SELECT note_key, payload::VARCHAR FROM outbox.outbox_customer_notes WHERE target = 'company'",
+        updatable: false,
+        undo: Undo::WithOwner,
+        read_back: Some(ReadBack {
+            path: "/notes",
+            existing: false,
+        }),
+    },
+    ObjectType {
         name: "collection",
         phase: Phase::Articles,
         staged: "SELECT collection_key, payload_sha256 FROM outbox.outbox_collections",
@@ -268,12 +300,14 @@ pub fn undo_order() -> impl Iterator<Item = &'static ObjectType> {
     OBJECT_TYPES
         .iter()
         .rev()
-        .filter(|o| o.undo != Undo::WithTicket)
+        .filter(|o| !matches!(o.undo, Undo::WithTicket | Undo::WithOwner))
 }
 
-/// The object types that go with their ticket.
-pub fn with_ticket() -> impl Iterator<Item = &'static ObjectType> {
-    OBJECT_TYPES.iter().filter(|o| o.undo == Undo::WithTicket)
+/// The object types that go with the object they are on (a ticket, a contact, a company).
+pub fn with_parent() -> impl Iterator<Item = &'static ObjectType> {
+    OBJECT_TYPES
+        .iter()
+        .filter(|o| matches!(o.undo, Undo::WithTicket | Undo::WithOwner))
 }
 
 #[cfg(test)]

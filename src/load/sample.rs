@@ -6,8 +6,8 @@ use crate::warehouse;
 
 /// Pick `n` tickets for a rehearsal and fill `sample_outbox.*` with them and everything they
 /// need: their contacts (requesters and every contact who wrote a part), those contacts' and
-/// the tickets' companies, their parts and files; the workspace schema and the knowledge base
-/// whole. The pick is
+/// the tickets' companies, their parts and files, those contacts' and companies' notes; the
+/// workspace schema and the knowledge base whole. The pick is
 /// stratified — state × has files × has notes × several contacts — taking tickets round-robin
 /// across strata in a fixed (md5) order, so every kind of ticket appears and the same `n`
 /// always gives the same sample. Returns the strata with their counts.
@@ -55,6 +55,10 @@ pub fn build_sample(db: &std::path::Path, n: usize) -> anyhow::Result<Vec<(Strin
              SELECT * FROM outbox.outbox_companies WHERE company_id IN (
                  SELECT company_id FROM sample_outbox.outbox_tickets
                  UNION SELECT 'osticket-org-' || org_id FROM sample_outbox.outbox_contacts);
+         CREATE OR REPLACE TABLE sample_outbox.outbox_customer_notes AS
+             SELECT * FROM outbox.outbox_customer_notes WHERE owner_key IN (
+                 SELECT external_id FROM sample_outbox.outbox_contacts
+                 UNION SELECT company_id FROM sample_outbox.outbox_companies);
          CREATE OR REPLACE TABLE sample_outbox.outbox_data_attributes AS SELECT * FROM outbox.outbox_data_attributes;
          CREATE OR REPLACE TABLE sample_outbox.outbox_tags AS SELECT * FROM outbox.outbox_tags;
          CREATE OR REPLACE TABLE sample_outbox.outbox_ticket_type AS SELECT * FROM outbox.outbox_ticket_type;

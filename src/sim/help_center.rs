@@ -201,7 +201,7 @@ fn not_found(kind: Content, id: &str) -> Reply {
 }
 
 /// A list paged by number (`page`, `per_page`), as the Help Center's lists are.
-fn numbered(items: Vec<Value>, query: &BTreeMap<String, String>) -> Reply {
+pub(super) fn numbered(items: Vec<Value>, query: &BTreeMap<String, String>) -> Reply {
     let per_page: usize = query
         .get("per_page")
         .and_then(|p| p.parse().ok())

@@ -10,6 +10,7 @@
 //! an ambiguous failure), connections cut after the change was applied, extra latency.
 
 mod help_center;
+mod notes;
 mod sanitize;
 pub mod workspace;
 

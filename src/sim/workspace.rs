@@ -64,6 +64,9 @@ pub struct Workspace {
     pub articles: BTreeMap<String, Value>,
     #[serde(default)]
     pub internal_articles: BTreeMap<String, Value>,
+    /// Contact and company notes (`sim/notes.rs`), by id.
+    #[serde(default)]
+    pub notes: BTreeMap<String, Value>,
     /// When each contact and ticket was created (Unix seconds): search does not see the
     /// young ones (`--search-lag`), GET by id does.
     #[serde(default)]
@@ -275,6 +278,7 @@ impl Workspace {
             Self::route_ticket_types,
             Self::route_tickets,
             Self::route_help_center,
+            Self::route_notes,
         ];
         for route in routes {
             if let Some(reply) = route(self, method, &segs, query, body) {
@@ -317,6 +321,7 @@ impl Workspace {
                     for c in self.contacts.values_mut() {
                         strip_company(c, id);
                     }
+                    self.drop_notes_of(id);
                     (200, json!({"id": id, "object": "company", "deleted": true}))
                 }
                 None => not_found("company", id),
@@ -355,11 +360,14 @@ impl Workspace {
                 None => not_found("contact", id),
             },
             ("DELETE", ["contacts", id]) => match self.contacts.remove(*id) {
-                Some(c) => (
-                    200,
-                    json!({"type": "contact", "id": id,
-                        "external_id": c["external_id"], "deleted": true}),
-                ),
+                Some(c) => {
+                    self.drop_notes_of(id);
+                    (
+                        200,
+                        json!({"type": "contact", "id": id,
+                            "external_id": c["external_id"], "deleted": true}),
+                    )
+                }
                 None => not_found("contact", id),
             },
             ("POST", ["contacts", id, "companies"]) => self.attach_company(id, body),
@@ -611,6 +619,12 @@ impl Workspace {
         if let Err(e) = self.check_custom_attributes("contact", body.get("custom_attributes")) {
             return e;
         }
+        if body.get("owner_id").is_some() {
+            match self.owner(body) {
+                Ok(o) => contact["owner_id"] = o,
+                Err(e) => return e,
+            }
+        }
         for field in ["external_id", "name", "phone", "role", "signed_up_at"] {
             if let Some(v) = body.get(field) {
                 contact[field] = v.clone();
@@ -659,6 +673,10 @@ impl Workspace {
         if let Err(e) = self.check_custom_attributes("contact", body.get("custom_attributes")) {
             return e;
         }
+        let owner = match self.owner(body) {
+            Ok(o) => o,
+            Err(e) => return e,
+        };
         let t = now();
         let id = format!("{:024x}", self.next_id + 0x6651_0000_0000);
         self.next_id += 1;
@@ -671,7 +689,7 @@ impl Workspace {
             "email_domain": email_text.split('@').nth(1).unwrap_or(""),
             "phone": body.get("phone").cloned().unwrap_or(Value::Null),
             "name": body.get("name").cloned().unwrap_or(Value::Null),
-            "owner_id": null, "has_hard_bounced": false, "marked_email_as_spam": false,
+            "owner_id": owner, "has_hard_bounced": false, "marked_email_as_spam": false,
             "unsubscribed_from_emails": body.get("unsubscribed_from_emails").and_then(Value::as_bool).unwrap_or(false),
             "created_at": t, "updated_at": t,
             "signed_up_at": body.get("signed_up_at").cloned().unwrap_or(Value::Null),
@@ -685,6 +703,25 @@ impl Workspace {
         self.indexed_at.insert(id.clone(), now_f());
         self.contacts.insert(id, contact.clone());
         (200, contact)
+    }
+
+    /// A contact's `owner_id`: an admin of the workspace (a string, as the spec types it in
+    /// requests and answers alike; its examples show integers), or none.
+    fn owner(&self, body: &Value) -> Result<Value, Reply> {
+        match body.get("owner_id").filter(|o| !o.is_null()) {
+            None => Ok(Value::Null),
+            Some(o) => {
+                let id = crate::intercom::id_text(o);
+                match self.admins.iter().find(|a| a["id"] == id.as_str()) {
+                    Some(_) => Ok(json!(id)),
+                    None => Err(error(
+                        400,
+                        "parameter_invalid",
+                        format!("owner_id {id} is not an admin of this workspace"),
+                    )),
+                }
+            }
+        }
     }
 
     /// Keys must be data attributes of `model` (erratum custom-attributes-must-exist); company

@@ -43,6 +43,10 @@ pub const MODELS: &[(&str, &str)] = &[
         include_str!("../../sql/models/staging/base_email.sql"),
     ),
     (
+        "staging/base_email_account.sql",
+        include_str!("../../sql/models/staging/base_email_account.sql"),
+    ),
+    (
         "staging/base_email_template.sql",
         include_str!("../../sql/models/staging/base_email_template.sql"),
     ),
@@ -111,6 +115,10 @@ pub const MODELS: &[(&str, &str)] = &[
         include_str!("../../sql/models/staging/base_organization.sql"),
     ),
     (
+        "staging/base_queue.sql",
+        include_str!("../../sql/models/staging/base_queue.sql"),
+    ),
+    (
         "staging/base_schedule.sql",
         include_str!("../../sql/models/staging/base_schedule.sql"),
     ),
@@ -167,6 +175,14 @@ pub const MODELS: &[(&str, &str)] = &[
         include_str!("../../sql/models/staging/base_user.sql"),
     ),
     (
+        "staging/base_note.sql",
+        include_str!("../../sql/models/staging/base_note.sql"),
+    ),
+    (
+        "staging/base_user_account.sql",
+        include_str!("../../sql/models/staging/base_user_account.sql"),
+    ),
+    (
         "staging/base_user_email.sql",
         include_str!("../../sql/models/staging/base_user_email.sql"),
     ),
@@ -201,6 +217,10 @@ pub const MODELS: &[(&str, &str)] = &[
     (
         "staging/stg_staff.sql",
         include_str!("../../sql/models/staging/stg_staff.sql"),
+    ),
+    (
+        "staging/stg_customer_notes.sql",
+        include_str!("../../sql/models/staging/stg_customer_notes.sql"),
     ),
     (
         "staging/stg_users.sql",
@@ -239,6 +259,10 @@ pub const MODELS: &[(&str, &str)] = &[
         include_str!("../../sql/models/intermediate/int_orphan_company_links.sql"),
     ),
     (
+        "intermediate/int_account_managers.sql",
+        include_str!("../../sql/models/intermediate/int_account_managers.sql"),
+    ),
+    (
         "intermediate/int_contacts.sql",
         include_str!("../../sql/models/intermediate/int_contacts.sql"),
     ),
@@ -273,6 +297,10 @@ pub const MODELS: &[(&str, &str)] = &[
     (
         "outbox/outbox_contacts.sql",
         include_str!("../../sql/models/outbox/outbox_contacts.sql"),
+    ),
+    (
+        "outbox/outbox_customer_notes.sql",
+        include_str!("../../sql/models/outbox/outbox_customer_notes.sql"),
     ),
     (
         "outbox/outbox_data_attributes.sql",
@@ -369,6 +397,10 @@ pub const MODELS: &[(&str, &str)] = &[
     (
         "reports/rpt_field_value_losses.sql",
         include_str!("../../sql/models/reports/rpt_field_value_losses.sql"),
+    ),
+    (
+        "reports/rpt_customer_context.sql",
+        include_str!("../../sql/models/reports/rpt_customer_context.sql"),
     ),
     (
         "reports/rpt_task_exclusions.sql",

@@ -337,12 +337,16 @@ impl Prism {
             eprintln!("*** SKIPPING: no Prism at {} ***", bin.display());
             return None;
         }
-        let spec = ostmig::intercom::spec::EMBEDDED_FILE;
+        // The description as the errata patch it (where the live API is known to differ from
+        // it, e.g. a contact note's path id): the same document the client judges by.
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
             .unwrap()
             .port();
+        let spec = std::env::temp_dir().join(format!("ostmig-prism-{port}.json"));
+        let doc = ostmig::intercom::spec::Spec::open(None).unwrap();
+        std::fs::write(&spec, serde_json::to_vec(doc.document()).unwrap()).unwrap();
         let child = Command::new(&bin)
             .arg("proxy")
             .arg(spec)
@@ -506,4 +510,85 @@ pub fn assert_the_knowledge_base_arrived(state: &serde_json::Value) {
         internal,
         ["Escalating to second line", "Refund approvals over 500 €"]
     );
+}
+
+/// What osTicket knew about its customers arrived with them (issue 22's customer context):
+/// the staff notes as contact and company notes, signed and dated in their text; a user's
+/// other address and portal account in contact attributes; an organization's account manager
+/// as its contacts' owner.
+pub fn assert_the_customer_context_arrived(state: &serde_json::Value) {
+    let contacts: Vec<&serde_json::Value> =
+        state["contacts"].as_object().unwrap().values().collect();
+    let contact = |external_id: &str| {
+        *contacts
+            .iter()
+            .find(|c| c["external_id"] == external_id)
+            .unwrap_or_else(|| panic!("no contact {external_id}"))
+    };
+    let company = state["companies"]
+        .as_object()
+        .unwrap()
+        .values()
+        .find(|c| c["company_id"] == "osticket-org-1")
+        .unwrap();
+    let notes: Vec<&serde_json::Value> = state["notes"].as_object().unwrap().values().collect();
+    // Notes 1–3 on users 1–3 (latin1-era text, repaired), 4 on organization 1; 5 is about a
+    // deleted user and 6 is empty: listed, not sent.
+    assert_eq!(notes.len(), 4, "{notes:?}");
+    for (n, external_id) in [
+        (1, "osticket-user-1"),
+        (2, "osticket-user-2"),
+        (3, "osticket-user-3"),
+    ] {
+        let id = &contact(external_id)["id"];
+        let note = notes
+            .iter()
+            .find(|x| x["contact"]["id"] == *id)
+            .unwrap_or_else(|| panic!("no note on {external_id}"));
+        let body = note["body"].as_str().unwrap();
+        assert!(
+            body.contains(&format!("osTicket note {n}, by Avery Admin")),
+            "{body}"
+        );
+        assert!(!body.contains('Ã'), "{body}");
+    }
+    let on_company = notes
+        .iter()
+        .find(|x| x["company"]["id"] == company["id"])
+        .expect("the organization's note");
+    let body = on_company["body"].as_str().unwrap();
+    assert!(
+        body.contains("<b>March</b>")
+            && body.contains("osTicket note 4, by John Doe, 20")
+            && body.contains(" UTC"),
+        "{body}"
+    );
+    assert_eq!(on_company["author"]["name"], "John Doe");
+    let attrs = &contact("osticket-user-4")["custom_attributes"];
+    assert_eq!(
+        attrs["osticket-other-emails"], "user4.home@mail.example",
+        "{attrs}"
+    );
+    assert_eq!(
+        contact("osticket-user-10")["custom_attributes"]["osticket-portal-account"],
+        "active"
+    );
+    // Organization 1's account manager is John Doe: its members are his.
+    let john = state["admins"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["name"] == "John Doe")
+        .unwrap()["id"]
+        .clone();
+    let members: Vec<&&serde_json::Value> = contacts
+        .iter()
+        .filter(|c| {
+            c["companies"]["data"]
+                .as_array()
+                .is_some_and(|d| d.iter().any(|x| x["id"] == company["id"]))
+        })
+        .collect();
+    assert!(!members.is_empty());
+    assert!(members.iter().all(|c| c["owner_id"] == john), "{members:?}");
 }

@@ -1,7 +1,8 @@
 -- reports.rpt_reconciliation: per object, from osTicket to Intercom, every record accounted for.
 -- Grain: one row per object class (organizations, users, tickets, thread entries, files,
--- pasted images, quoted mail history, activity events, custom-field values, tasks, FAQ
--- categories, FAQs, FAQ files).
+-- pasted images, quoted mail history, activity events, custom-field values, tasks, staff
+-- notes, other e-mail addresses, portal accounts, account managers, FAQ categories, FAQs, FAQ
+-- files).
 -- Why: the customer's proof that nothing was lost: source = staged + excluded (with reasons) +
 -- in review; then what the load confirmed and what the last verify found different. A view, so
 -- the load and verify columns are current whenever the report is written.
@@ -42,6 +43,23 @@ rpt_task_exclusions AS (SELECT * FROM reports.rpt_task_exclusions),
 raw_task AS (SELECT * FROM staging.base_task),
 int_field_values AS (SELECT * FROM intermediate.int_field_values),
 int_field_answers AS (SELECT * FROM intermediate.int_field_answers),
+raw_note AS (SELECT * FROM staging.base_note),
+stg_customer_notes AS (SELECT * FROM staging.stg_customer_notes),
+outbox_customer_notes AS (SELECT * FROM outbox.outbox_customer_notes),
+raw_user_email AS (SELECT * FROM staging.base_user_email),
+raw_user AS (SELECT * FROM staging.base_user),
+raw_user_account AS (SELECT * FROM staging.base_user_account),
+stg_users AS (SELECT * FROM staging.stg_users),
+int_contacts AS (SELECT * FROM intermediate.int_contacts),
+int_account_managers AS (SELECT * FROM intermediate.int_account_managers),
+
+-- Users' addresses besides the primary one, as stored, and as carried (deduplicated, per user).
+other_addresses AS (
+    SELECT (SELECT count(*) FROM raw_user_email e JOIN raw_user u ON u.id = e.user_id
+            WHERE e.id <> u.default_email_id) AS stored,
+           (SELECT coalesce(sum(len(other_emails)), 0) FROM stg_users) AS distinct_,
+           (SELECT coalesce(sum(len(u.other_emails)), 0) FROM stg_users u JOIN int_contacts c USING (user_id)) AS carried
+),
 
 loaded AS (
     SELECT object_type, count(*) AS n FROM load_ledger
@@ -82,6 +100,19 @@ reasons AS (
     UNION ALL SELECT 'custom-field values', reason, count(*) FROM rpt_field_value_losses GROUP BY ALL
     UNION ALL SELECT 'tasks', 'not migrated (ostmig creates no back-office tickets yet): listed', count(*)
         FROM rpt_task_exclusions HAVING count(*) > 0
+    UNION ALL SELECT 'staff notes', CASE WHEN n.empty THEN 'empty: nothing to carry'
+                                         WHEN n.target IS NULL THEN 'about neither a user nor an organization'
+                                         ELSE 'its user or organization is not migrated' END, count(*)
+        FROM stg_customer_notes n WHERE n.note_id NOT IN (SELECT note_id FROM outbox_customer_notes) GROUP BY ALL
+    UNION ALL SELECT 'other e-mail addresses', 'repeats the user''s primary address or another of their rows', stored - distinct_
+        FROM other_addresses WHERE stored > distinct_
+    UNION ALL SELECT 'other e-mail addresses', 'the user is not migrated', distinct_ - carried
+        FROM other_addresses WHERE distinct_ > carried
+    UNION ALL SELECT 'client-portal accounts', 'the user is not migrated', count(*)
+        FROM stg_users u WHERE u.portal_account IS NOT NULL AND u.user_id NOT IN (SELECT user_id FROM int_contacts) HAVING count(*) > 0
+    UNION ALL SELECT 'client-portal accounts', 'a second account of the same user', count(*) - count(DISTINCT user_id)
+        FROM raw_user_account HAVING count(*) > count(DISTINCT user_id)
+    UNION ALL SELECT 'account managers', problem, count(*) FROM int_account_managers WHERE admin_id IS NULL GROUP BY ALL
     UNION ALL SELECT 'FAQ categories', 'private (agents only): no collection, their FAQs become internal articles', count(*)
         FROM rpt_kb_exclusions WHERE item = 'category' HAVING count(*) > 0
     UNION ALL SELECT 'FAQ files', CASE item WHEN 'file' THEN 'attachments: Intercom''s article API takes no files'
@@ -153,6 +184,22 @@ counts AS (
            NULL, NULL
     UNION ALL
     SELECT 6.7, 'tasks', 'not sent (listed)', (SELECT count(*) FROM raw_task), 0, NULL, NULL
+    UNION ALL
+    SELECT 6.8, 'staff notes', 'contact and company notes', (SELECT count(*) FROM raw_note),
+           (SELECT count(*) FROM outbox_customer_notes),
+           (SELECT sum(n)::BIGINT FROM loaded WHERE object_type IN ('contact_note', 'company_note')), NULL
+    UNION ALL
+    SELECT 6.81, 'other e-mail addresses', 'contact attribute (mail from them opens a new lead: listed)',
+           (SELECT stored FROM other_addresses), (SELECT carried FROM other_addresses), NULL, NULL
+    UNION ALL
+    SELECT 6.82, 'client-portal accounts', 'contact attribute with the account''s state (the account cannot move)',
+           (SELECT count(*) FROM raw_user_account),
+           (SELECT count(*) FROM stg_users u JOIN int_contacts c USING (user_id) WHERE u.portal_account IS NOT NULL),
+           NULL, NULL
+    UNION ALL
+    SELECT 6.83, 'account managers', 'owner of the organization''s contacts',
+           (SELECT count(*) FROM int_account_managers),
+           (SELECT count(*) FROM int_account_managers WHERE admin_id IS NOT NULL), NULL, NULL
     UNION ALL
     SELECT 7, 'FAQ categories', 'Help Center collections', (SELECT count(*) FROM raw_faq_category),
            (SELECT count(*) FROM outbox_collections),

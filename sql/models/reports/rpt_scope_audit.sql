@@ -28,6 +28,10 @@ raw_task AS (SELECT * FROM staging.base_task),
 raw_faq AS (SELECT * FROM staging.base_faq),
 raw_faq_category AS (SELECT * FROM staging.base_faq_category),
 raw_faq_topic AS (SELECT * FROM staging.base_faq_topic),
+raw_note AS (SELECT * FROM staging.base_note),
+raw_user_account AS (SELECT * FROM staging.base_user_account),
+raw_queue AS (SELECT * FROM staging.base_queue),
+raw_email_account AS (SELECT * FROM staging.base_email_account),
 
 snap AS (
     select * from meta_snapshot order by snapshot_id desc limit 1
@@ -94,12 +98,25 @@ audit AS (
     union all select 43, 'people', 'organizations', count(*), null from raw_organization
     union all select 44, 'people', 'agents', count(*), null from raw_staff
     union all select 45, 'people', 'agents inactive', count(*), null from raw_staff where isactive = 0
+    union all select 46, 'people', 'other e-mail addresses of users (besides their primary one)', count(*), null
+        from raw_user_email e join staging.base_user u on u.id = e.user_id where e.id <> u.default_email_id
+    union all select 47, 'people', 'client-portal accounts', count(*), null from raw_user_account
+    union all select 48, 'people', 'staff notes on users and organizations', count(*), null from raw_note
+    union all select 49, 'people', 'organizations with an account manager', count(*), null from raw_organization where coalesce(manager, '') <> ''
     union all select 50, 'configuration', 'departments', count(*), null from raw_department
     union all select 51, 'configuration', 'teams', count(*), null from raw_team
     union all select 52, 'configuration', 'SLA plans', count(*), null from raw_sla
     union all select 53, 'configuration', 'help topics', count(*), null from raw_help_topic
     union all select 54, 'configuration', 'canned responses', count(*), null from raw_canned_response
-    union all select 55, 'configuration', 'e-mail addresses (routing to departments and topics)', count(*), null from raw_email
+    union all select 55, 'configuration', 'e-mail addresses (routing to departments and topics)', count(*),
+        string_agg(email || ' → ' || coalesce((select d.name from raw_department d where d.id = raw_email.dept_id), 'default department')
+                   || coalesce(', topic ' || (select h.topic from raw_help_topic h where h.topic_id = raw_email.topic_id), ''), '; ' order by email)
+        from raw_email
+    union all select 56, 'configuration', 'e-mail accounts (mailboxes fetched, SMTP)', count(*),
+        string_agg(type || ' ' || host || coalesce('/' || folder, '') || CASE WHEN active = 0 THEN ' (inactive)' ELSE '' END, '; ' order by id)
+        from raw_email_account
+    union all select 57, 'configuration', 'queues (saved ticket views)', count(*), null from raw_queue
+    union all select 58, 'configuration', 'queues of one agent (personal saved searches)', count(*), null from raw_queue where staff_id <> 0
     union all select 60, 'custom fields', item, n, names from field_inventory
     union all select 70, 'attachments', 'ticket attachments (links)', count(*), null from raw_attachment where type = 'H'
     union all select 71, 'attachments', 'inline images and offloaded bodies', count(*), null from raw_attachment where type = 'H' and inline = 1

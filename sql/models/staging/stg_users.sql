@@ -6,6 +6,9 @@
 -- An address Intercom would refuse (not an address, or one already used by a user with a
 -- lower id: Intercom keeps one contact per address, osTicket's index may not have) is not sent:
 -- `email` is then NULL, `email_problem` says why and `source_email` keeps it for the review list.
+-- A user's other addresses (`other_emails`) and client-portal account (`portal_account`: its
+-- state, and the username when there is one) ride along as contact attributes: an Intercom
+-- contact has one address, and no portal account can be created through the API.
 CREATE OR REPLACE TABLE staging.stg_users AS
 WITH
 raw_form_entry AS (SELECT * FROM raw.form_entry),
@@ -15,6 +18,7 @@ raw_form_entry_values AS (SELECT * FROM raw.form_entry_values),
 raw_user AS NOT MATERIALIZED (SELECT * FROM raw.user),
 raw_user_email AS (SELECT * FROM raw.user_email),
 raw_organization AS (SELECT * FROM raw.organization),
+raw_user_account AS (SELECT * FROM staging.base_user_account),
 
 phone AS (
     SELECT fe.object_id::BIGINT AS user_id, max(v.value) AS phone
@@ -30,6 +34,29 @@ address AS (
     SELECT u.id AS user_id, nullif(lower(trim(e.address)), '') AS address
     FROM raw_user u
     LEFT JOIN raw_user_email e ON e.id = u.default_email_id
+),
+
+other_emails AS (
+    SELECT u.id AS user_id,
+           list(DISTINCT lower(trim(e.address)) ORDER BY lower(trim(e.address))) AS other_emails
+    FROM raw_user u
+    JOIN raw_user_email e ON e.user_id = u.id AND e.id IS DISTINCT FROM u.default_email_id
+    WHERE nullif(trim(e.address), '') IS NOT NULL
+      AND lower(trim(e.address)) IS DISTINCT FROM
+          (SELECT lower(trim(d.address)) FROM raw_user_email d WHERE d.id = u.default_email_id)
+    GROUP BY u.id
+),
+
+-- osTicket's UserAccount flags: 0x1 confirmed, 0x2 locked, 0x4 must reset the password.
+portal AS (
+    SELECT user_id,
+           CASE WHEN status & 2 <> 0 THEN 'locked'
+                WHEN status & 1 <> 0 THEN 'active'
+                ELSE 'registered, e-mail not confirmed' END
+           || CASE WHEN status & 4 <> 0 THEN ', must reset password' ELSE '' END
+           || coalesce(' (username ' || nullif(trim(username), '') || ')', '') AS portal_account
+    FROM raw_user_account
+    QUALIFY row_number() OVER (PARTITION BY user_id ORDER BY id) = 1
 ),
 
 checked AS (
@@ -62,10 +89,14 @@ final AS (
            CASE WHEN a.address IS NULL THEN NULL
                 WHEN NOT a.valid THEN 'invalid_email'
                 WHEN a.nth > 1 THEN 'duplicate_email' END AS email_problem,
-           CASE WHEN a.nth > 1 THEN a.first_user END AS email_owner
+           CASE WHEN a.nth > 1 THEN a.first_user END AS email_owner,
+           coalesce(o.other_emails, []) AS other_emails,
+           pa.portal_account
     FROM raw_user u
     LEFT JOIN ranked a ON a.user_id = u.id
     LEFT JOIN phone p ON p.user_id = u.id
+    LEFT JOIN other_emails o ON o.user_id = u.id
+    LEFT JOIN portal pa ON pa.user_id = u.id
 )
 
 SELECT * FROM final;
