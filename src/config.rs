@@ -58,6 +58,7 @@ pub struct Config {
     pub notes: Notes,
     pub attachments: Attachments,
     pub tickets: Tickets,
+    pub tasks: Tasks,
     pub statuses: Statuses,
     pub priorities: Priorities,
     /// What osTicket's activity history (`thread_event`) becomes.
@@ -120,6 +121,21 @@ impl Default for Tickets {
     fn default() -> Self {
         Tickets {
             type_name: "osTicket ticket".into(),
+        }
+    }
+}
+
+/// The Intercom back-office ticket type osTicket's tasks become.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Tasks {
+    pub type_name: String,
+}
+
+impl Default for Tasks {
+    fn default() -> Self {
+        Tasks {
+            type_name: "osTicket task".into(),
         }
     }
 }
@@ -310,6 +326,14 @@ impl Config {
         if config.tickets.type_name.trim().is_empty() {
             return Err("tickets.type_name must not be empty".into());
         }
+        if config.tasks.type_name.trim().is_empty() {
+            return Err("tasks.type_name must not be empty".into());
+        }
+        if config.tasks.type_name.trim() == config.tickets.type_name.trim() {
+            return Err(
+                "tasks.type_name must differ from tickets.type_name: tasks are a back-office type of their own".into(),
+            );
+        }
         Ok(config)
     }
 
@@ -357,6 +381,7 @@ impl Config {
                 "tickets.type_name",
                 self.tickets.type_name.trim().to_string(),
             ),
+            ("tasks.type_name", self.tasks.type_name.trim().to_string()),
             (
                 "events",
                 match self.events {

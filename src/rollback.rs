@@ -86,8 +86,10 @@ pub fn run(
     let client = Client::new(url, crate::settings::intercom_token()?, 4)?;
     let ledger = Ledger::new(warehouse::open(db)?, target);
     crate::block_on(client.reachable())?;
-    let deleting_tickets =
-        phase.is_none_or(|p| p == Phase::Tickets) && !created(&ledger, "ticket")?.is_empty();
+    // A task is a (back-office) ticket: deleting either needs the plan's permission.
+    let deleting_tickets = (phase.is_none_or(|p| p == Phase::Tickets)
+        && !created(&ledger, "ticket")?.is_empty())
+        || (phase.is_none_or(|p| p == Phase::Tasks) && !created(&ledger, "task")?.is_empty());
     if deleting_tickets {
         crate::block_on(deletes_allowed(&client))?;
     }
@@ -125,7 +127,7 @@ pub fn run(
                 undo.kept += 1;
                 continue;
             }
-            let result = crate::block_on(undo_one(&client, &ledger, object_type, &id));
+            let result = crate::block_on(undo_one(&client, &ledger, object_type, &key, &id));
             let k = Key {
                 object_type,
                 key: &key,
@@ -141,7 +143,7 @@ pub fn run(
                     ledger.outcome(k, "rolled_back", None, None)?;
                     // Its parts and notes went with it (a ticket's number, a contact's or a
                     // company's key: the ledger's `ticket_key` of what is on it).
-                    if matches!(*object_type, "ticket" | "contact" | "company") {
+                    if matches!(*object_type, "ticket" | "task" | "contact" | "company") {
                         ledger.with(|c| {
                             c.execute(
                                 &ledger.sql(&format!(
@@ -234,10 +236,11 @@ async fn undo_one(
     client: &Client,
     ledger: &Ledger,
     object_type: &str,
+    key: &str,
     id: &str,
 ) -> Result<(), ApiError> {
     let _: Value = match object_type {
-        "ticket" => client.delete_ticket(id).await?,
+        "ticket" | "task" => client.delete_ticket(id).await?,
         "contact" => client.delete_contact(id).await?,
         "company" => client.delete_company(id).await?,
         "tag" => client.delete_tag(id).await?,
@@ -247,8 +250,13 @@ async fn undo_one(
             let type_id = ledger
                 .with(|c| {
                     c.query_row(
-                        &ledger.sql("SELECT max(intercom_id) FROM load.ledger WHERE object_type = 'ticket_type' AND status IN ('created', 'existing', 'rolled_back')"),
-                        [],
+                        // The type the attribute is on (the tickets' or the tasks').
+                        &ledger.sql(
+                            "SELECT max(l.intercom_id) FROM load.ledger l
+                             JOIN outbox.outbox_ticket_type_attributes a ON a.type_name = l.source_key AND a.name = ?
+                             WHERE l.object_type = 'ticket_type' AND l.status IN ('created', 'existing', 'rolled_back')",
+                        ),
+                        [key],
                         |r| r.get::<_, Option<String>>(0),
                     )
                 })

@@ -54,6 +54,7 @@ pub const COMPARISONS: &[(&str, &str)] = &[
         "07_customer_notes.sql",
         include_str!("../sql/verify/07_customer_notes.sql"),
     ),
+    ("08_tasks.sql", include_str!("../sql/verify/08_tasks.sql")),
 ];
 
 /// The object types verify compares, in the order it reports them (the ticket type is read for
@@ -62,6 +63,7 @@ const COMPARED: &[&str] = &[
     "contact",
     "company",
     "ticket",
+    "task",
     "contact_note",
     "company_note",
     "collection",

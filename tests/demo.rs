@@ -55,7 +55,7 @@ fn the_demo_migrates_a_generated_help_desk_end_to_end() {
             &conn,
             "SELECT count(DISTINCT phase) FROM load.phase_result WHERE failed = 0"
         ),
-        7
+        8
     );
     assert_eq!(
         duck_i64(&conn, "SELECT count(*) FROM load.verify_mismatch"),
@@ -66,12 +66,17 @@ fn the_demo_migrates_a_generated_help_desk_end_to_end() {
     let state: Value =
         serde_json::from_slice(&std::fs::read(dir.path().join("intercom-state.json")).unwrap())
             .unwrap();
-    let tickets = state["tickets"].as_object().unwrap();
+    let all = state["tickets"].as_object().unwrap();
+    let tickets: Vec<&Value> = all
+        .values()
+        .filter(|t| t["category"] == "Customer")
+        .collect();
     assert_eq!(
         tickets.len() as i64,
         duck_i64(&conn, "SELECT count(*) FROM outbox.outbox_tickets")
     );
-    let parts: i64 = tickets.values().map(|t| posted_parts(t).len() as i64).sum();
+    assert_the_tasks_arrived(&conn, all);
+    let parts: i64 = tickets.iter().map(|t| posted_parts(t).len() as i64).sum();
     assert_eq!(
         parts,
         duck_i64(
@@ -79,7 +84,8 @@ fn the_demo_migrates_a_generated_help_desk_end_to_end() {
             "SELECT (SELECT count(*) FROM outbox.outbox_ticket_parts)
                   + (SELECT count(DISTINCT entry_id || ':' || batch) FROM outbox.outbox_attachments WHERE carrier = 'note')
                   + (SELECT count(*) FROM outbox.outbox_ticket_participants WHERE kind = 'note')
-                  + (SELECT count(*) FROM outbox.outbox_ticket_events)"
+                  + (SELECT count(*) FROM outbox.outbox_ticket_events)
+                  + (SELECT count(*) FROM outbox.outbox_field_files)"
         )
     );
     assert_eq!(
@@ -90,8 +96,24 @@ fn the_demo_migrates_a_generated_help_desk_end_to_end() {
     let files = state["files"].as_array().unwrap();
     assert_eq!(
         files.len() as i64,
-        duck_i64(&conn, "SELECT count(*) FROM outbox.outbox_attachments")
+        duck_i64(
+            &conn,
+            "SELECT (SELECT count(*) FROM outbox.outbox_attachments)
+                  + (SELECT coalesce(sum(files), 0) FROM outbox.outbox_field_files)"
+        )
     );
+    // A form's file-upload answers arrive as files of a note naming the field.
+    assert!(
+        duck_i64(&conn, "SELECT count(*) FROM outbox.outbox_field_files") > 0,
+        "the fixture's RMA photos"
+    );
+    assert!(tickets.iter().any(|t| posted_parts(t).iter().any(|p| {
+        p["body"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("Files of the field")
+            && p["attachments"][0]["name"] == "device.jpg"
+    })));
     let pasted = duck_i64(
         &conn,
         "SELECT count(*) FROM outbox.outbox_attachments WHERE image_n IS NOT NULL",
@@ -99,7 +121,7 @@ fn the_demo_migrates_a_generated_help_desk_end_to_end() {
     assert!(pasted > 0);
     assert!(
         tickets
-            .values()
+            .iter()
             .all(|t| posted_parts(t).iter().all(|p| !p["body"]
                 .as_str()
                 .unwrap_or_default()
@@ -139,7 +161,7 @@ fn the_demo_migrates_a_generated_help_desk_end_to_end() {
     for kb in ["collections", "articles", "internal_articles"] {
         assert_eq!(after[kb], serde_json::json!({}), "{kb} rolled back");
     }
-    assert_eq!(after["tickets"].as_object().unwrap().len(), tickets.len());
+    assert_eq!(after["tickets"].as_object().unwrap().len(), all.len());
     let conn = duck(&dir.path().join("migration.duckdb"));
     assert_eq!(
         duck_i64(
@@ -171,6 +193,7 @@ fn the_demo_migrates_a_generated_help_desk_end_to_end() {
     let after = sim.state();
     assert_eq!(after["notes"], serde_json::json!({}));
     assert_eq!(after["contacts"], serde_json::json!({}));
+    assert_eq!(after["tickets"], serde_json::json!({}), "tickets and tasks");
     drop(sim);
     let conn = duck(&dir.path().join("migration.duckdb"));
     assert_eq!(
@@ -179,6 +202,14 @@ fn the_demo_migrates_a_generated_help_desk_end_to_end() {
             "SELECT count(*) FROM load.ledger WHERE object_type IN ('contact_note', 'company_note') AND status = 'rolled_back'"
         ),
         4
+    );
+    assert_eq!(
+        duck_i64(
+            &conn,
+            "SELECT count(*) FROM load.ledger WHERE object_type IN ('task', 'task_note', 'task_state') AND status <> 'rolled_back'"
+        ),
+        0,
+        "a task's notes and state go with it"
     );
     // Phone-only requesters arrived too (no e-mail sent as null).
     assert!(
@@ -219,6 +250,61 @@ fn the_demo_migrates_a_generated_help_desk_end_to_end() {
             .map(|o| o.stdout.is_empty())
             .unwrap_or(true)
     );
+}
+
+/// Every task on a migrated ticket is a back-office ticket linked both ways to that ticket,
+/// with its thread as notes (never a comment a customer could see) and its state; the task on
+/// no ticket is not there.
+fn assert_the_tasks_arrived(conn: &duckdb::Connection, all: &serde_json::Map<String, Value>) {
+    let tasks: Vec<&Value> = all
+        .values()
+        .filter(|t| t["category"] == "Back-office")
+        .collect();
+    assert_eq!(
+        tasks.len() as i64,
+        duck_i64(conn, "SELECT count(*) FROM outbox.outbox_tasks")
+    );
+    assert!(!tasks.is_empty());
+    assert_eq!(
+        duck_i64(conn, "SELECT count(*) FROM raw.task") - tasks.len() as i64,
+        1,
+        "the task on no ticket is listed, not sent"
+    );
+    for task in tasks {
+        let links = task["linked_objects"]["data"].as_array().unwrap();
+        assert_eq!(links.len(), 1, "{task}");
+        let ticket = &all[links[0]["id"].as_str().unwrap()];
+        assert_eq!(ticket["category"], "Customer");
+        assert!(
+            ticket["linked_objects"]["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|o| o["id"] == task["id"]),
+            "the ticket links back"
+        );
+        let number = task["ticket_attributes"]["osTicket task number"]
+            .as_str()
+            .unwrap();
+        let entries = duck_i64(
+            conn,
+            &format!(
+                "SELECT count(*) FROM stage.task_parts p JOIN raw.task t ON t.id = p.task_id WHERE t.number = '{number}'"
+            ),
+        );
+        let notes = posted_parts(task);
+        assert_eq!(notes.len() as i64, entries, "{number}");
+        assert!(notes.iter().all(|p| p["part_type"] == "note"));
+        let open = duck_i64(
+            conn,
+            &format!("SELECT count(*) FROM raw.task WHERE number = '{number}' AND flags & 1 = 1"),
+        ) == 1;
+        assert_eq!(task["open"], open, "{number}");
+        assert_eq!(
+            task["contacts"]["contacts"][0]["id"],
+            ticket["contacts"]["contacts"][0]["id"]
+        );
+    }
 }
 
 /// A new user's machine: no MariaDB to go through, no `../shared` beside the working folder,
@@ -328,7 +414,7 @@ fn the_demo_needs_nothing_outside_the_binary() {
     let db = "demo/migration.duckdb";
     let plan: Value = serde_json::from_str(&run(&["load", "--db", db, "--json"])).unwrap();
     let phases = plan.as_array().unwrap();
-    assert_eq!(phases.len(), 7);
+    assert_eq!(phases.len(), 8);
     assert!(
         phases.iter().all(|p| p["sent"] == 0),
         "everything is loaded: {plan}"

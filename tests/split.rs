@@ -19,13 +19,15 @@ fn split(path: &Path, extra: &[&str]) -> std::process::Output {
     out
 }
 
-/// Every source entry is a part, an exclusion, or in the review queue — exactly once.
+/// Every source entry is a part (of a ticket or a task), an exclusion, or in the review queue —
+/// exactly once.
 fn assert_reconciles(conn: &duckdb::Connection) {
     let source = duck_i64(conn, "SELECT count(*) FROM raw.thread_entry");
     let accounted = duck_i64(
         conn,
         "SELECT count(*) FROM (
              SELECT entry_id FROM stage.parts
+             UNION ALL SELECT entry_id FROM stage.task_parts
              UNION ALL SELECT entry_id FROM stage.split_excluded
              UNION ALL SELECT DISTINCT object_id FROM stage.review_queue
                  WHERE object_type = 'thread_entry'
@@ -129,6 +131,32 @@ fn fixture_threads_become_ordered_clean_parts() {
     {
         let conn = duck(&path);
         assert_reconciles(&conn);
+
+        // A task's thread is split like a ticket's, into its own table, in order, and none of
+        // it is a ticket's part.
+        let task_entries = duck_i64(
+            &conn,
+            "SELECT count(*) FROM raw.thread_entry e JOIN raw.thread t ON t.id = e.thread_id
+             WHERE t.object_type = 'A' AND e.flags & 4 = 0",
+        );
+        assert!(task_entries > 0);
+        assert_eq!(
+            duck_i64(
+                &conn,
+                "SELECT count(*) FROM stage.task_parts p JOIN raw.thread t ON t.object_id = p.task_id AND t.object_type = 'A'
+                 JOIN raw.thread_entry e ON e.id = p.entry_id AND e.thread_id = t.id
+                 WHERE p.body_html LIKE '<p>%' AND p.seq = (SELECT count(*) FROM stage.task_parts q
+                       WHERE q.task_id = p.task_id AND (q.created_at, q.entry_id) <= (p.created_at, p.entry_id))"
+            ),
+            task_entries
+        );
+        assert_eq!(
+            duck_i64(
+                &conn,
+                "SELECT count(*) FROM stage.parts WHERE entry_id IN (SELECT entry_id FROM stage.task_parts)"
+            ),
+            0
+        );
 
         // Merges: every 97th ticket was merged into the one before it. Its entries are parts
         // of the parent, remember where they came from, and the child has no parts of its own.

@@ -18,6 +18,9 @@ fn compare(db: &std::path::Path) -> duckdb::Connection {
             "contact",
             "company",
             "ticket",
+            "task",
+            "contact_note",
+            "company_note",
             "collection",
             "article",
             "internal_article"
@@ -36,6 +39,9 @@ fn verify_compares_stored_read_backs_with_the_outbox_and_with_osticket() {
         "contact",
         "company",
         "ticket",
+        "task",
+        "contact_note",
+        "company_note",
         "collection",
         "article",
         "internal_article",
@@ -123,6 +129,34 @@ fn verify_compares_stored_read_backs_with_the_outbox_and_with_osticket() {
          WHERE object_type = 'article' AND source_key = 'osticket-faq-4';",
     )
     .unwrap();
+    // A staff note read back without its signature line, and one on another customer.
+    conn.execute_batch(
+        "UPDATE load.readback SET body = json_merge_patch(body, '{\"body\": \"<p>Prefers a call back</p>\"}')
+         WHERE object_type = 'contact_note' AND source_key = 'osticket-note-1';
+         UPDATE load.readback SET body = json_merge_patch(body, '{\"company\": {\"type\": \"company\", \"id\": \"someone-else\"}}')
+         WHERE object_type = 'company_note' AND source_key = 'osticket-note-4';",
+    )
+    .unwrap();
+    // A task's back-office ticket read back unlinked from its ticket, and its first note shown
+    // as a comment (which a customer could see).
+    let (task, note_id): (String, String) = conn
+        .query_row(
+            "SELECT ticket_key, intercom_id FROM load.ledger
+             WHERE object_type = 'task_note' AND status = 'created' ORDER BY ticket_key, source_key LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    conn.execute(
+        "UPDATE load.readback SET body = json_merge_patch(body, json_object(
+             'linked_objects', json_object('type', 'list', 'data', []),
+             'ticket_parts', json_object('type', 'ticket_part.list', 'ticket_parts', (
+                 SELECT to_json(list(CASE WHEN p->>'$.id' = ? THEN json_merge_patch(p, '{\"part_type\": \"comment\"}') ELSE p END))
+                 FROM (SELECT unnest(json_extract(body, '$.ticket_parts.ticket_parts[*]')) AS p)))))
+         WHERE object_type = 'task' AND source_key = ?",
+        [&note_id, &task],
+    )
+    .unwrap();
     drop(conn);
 
     let conn = compare(&db);
@@ -170,8 +204,36 @@ fn verify_compares_stored_read_backs_with_the_outbox_and_with_osticket() {
         ),
         1
     );
+    assert_eq!(
+        found(
+            "SELECT count(*) FROM load.verify_mismatch WHERE source_key = 'osticket-note-1'
+               AND field = 'body' AND expected LIKE '%osTicket note 1, by %' AND actual = 'Prefers a call back'"
+        ),
+        1
+    );
+    assert_eq!(
+        found(
+            "SELECT count(*) FROM load.verify_mismatch WHERE source_key = 'osticket-note-4'
+               AND field = 'company' AND actual = 'someone-else'"
+        ),
+        1
+    );
+    assert_eq!(
+        found(&format!(
+            "SELECT count(*) FROM load.verify_mismatch WHERE object_type = 'task' AND source_key = '{task}'
+               AND field LIKE 'linked ticket #%' AND actual = ''"
+        )),
+        1
+    );
+    assert_eq!(
+        found(&format!(
+            "SELECT count(*) FROM load.verify_mismatch WHERE object_type = 'task' AND source_key = '{task}'
+               AND field LIKE 'note %' AND actual LIKE 'comment at %'"
+        )),
+        1
+    );
     // Nothing else differs, and the run is counted per object.
-    assert_eq!(found("SELECT count(*) FROM load.verify_mismatch"), 6);
+    assert_eq!(found("SELECT count(*) FROM load.verify_mismatch"), 10);
     assert_eq!(
         found(
             "SELECT mismatched FROM load.verify_run WHERE object_type = 'ticket' ORDER BY run_at DESC LIMIT 1"

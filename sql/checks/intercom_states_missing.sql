@@ -9,7 +9,7 @@ WITH tickets AS (
     SELECT state_category, count(*) AS tickets FROM outbox.outbox_tickets GROUP BY state_category
 ),
 ticket_type AS (
-    SELECT name FROM outbox.outbox_ticket_type
+    SELECT name FROM outbox.outbox_ticket_type WHERE role = 'tickets'
 ),
 type_states AS (
     SELECT s.category

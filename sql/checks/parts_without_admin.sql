@@ -1,4 +1,4 @@
--- check: replies, notes, attachment notes and activity notes that have no Intercom admin to post them
+-- check: replies, notes, attachment notes, activity notes and task notes that have no Intercom admin to post them
 -- severity: error
 -- Why: Intercom needs an admin_id on every admin reply. Agents' parts get one once their admin is
 -- imported or mapped (see agents_blocking); system entries, messages from non-contacts and file
@@ -13,6 +13,15 @@ WHERE admin_id IS NULL
 UNION ALL
 SELECT 'activity note', ticket_id, NULL, event_key
 FROM outbox.outbox_ticket_events
+WHERE admin_id IS NULL
+UNION ALL
+SELECT 'form-field files note', ticket_id, NULL, field_key
+FROM outbox.outbox_field_files
+WHERE admin_id IS NULL
+UNION ALL
+-- A task's entry by no agent of the workspace is posted by the fallback admin.
+SELECT 'task note (task ' || task_id || ')', NULL, entry_id, task_key
+FROM outbox.outbox_task_notes
 WHERE admin_id IS NULL
 UNION ALL
 -- osTicket records no FAQ author: the fallback admin writes (and owns) every article.

@@ -15,6 +15,7 @@ WITH moved AS (
 placed AS (
     SELECT e.*,
            th.object_type AS thread_type,
+           th.object_id AS thread_object_id,
            CASE th.object_type
                WHEN 'T' THEN th.object_id
                -- an entry still on a merged child's thread belongs to the parent
@@ -35,6 +36,7 @@ SELECT p.id AS entry_id,
        p.thread_id,
        p.thread_type,
        p.owner_ticket_id AS ticket_id,
+       CASE WHEN p.thread_type = 'A' THEN p.thread_object_id END AS task_id,
        coalesce(p.moved_from_ticket_id, p.owner_ticket_id) AS origin_ticket_id,
        t.ticket_id IS NOT NULL AS ticket_exists,
        p.pid, p.type, p.flags, p.format, p.poster, p.user_id, p.staff_id, p.title, p.body, p.created

@@ -31,12 +31,16 @@ posted as (
     select l.ticket_key, l.source_key, coalesce(l.intercom_id, ''), q.payload
     from ledger l join outbox.outbox_ticket_participants q on q.participant_key = l.source_key
     where l.object_type = 'cc_note' and l.status = 'created'
+    union all
+    select l.ticket_key, l.source_key, coalesce(l.intercom_id, ''), f.payload
+    from ledger l join outbox.outbox_field_files f on f.field_key = l.source_key
+    where l.object_type = 'field_files' and l.status = 'created'
 ),
 
 -- Parts other ledger rows of the ticket hold (two identical messages stay two).
 claimed as (
     select ticket_key, intercom_id as part_id from ledger
-    where intercom_id is not null and object_type in ('part', 'event', 'attachment_note', 'cc_note')
+    where intercom_id is not null and object_type in ('part', 'event', 'attachment_note', 'cc_note', 'field_files')
 ),
 
 reads as (

@@ -7,7 +7,7 @@ pub fn run(args: RollbackArgs) -> anyhow::Result<Outcome> {
     if args.phase == Some(load::Phase::States) {
         return Err(Hinted::new(
             "--phase states has nothing of its own to undo: a ticket's state goes with the ticket",
-            "use --phase tickets (or schema, companies, contacts)",
+            "use --phase tickets (or schema, companies, contacts, tasks)",
         )
         .into());
     }

@@ -251,7 +251,7 @@ impl Ledger {
         self.with(|c| {
             let mut stmt = c.prepare(&self.sql(
                 "SELECT intercom_id FROM load.ledger WHERE ticket_key = ? AND intercom_id IS NOT NULL
-                   AND object_type IN ('part', 'event', 'attachment_note', 'cc_note') AND status IN ('created', 'existing')",
+                   AND object_type IN ('part', 'event', 'attachment_note', 'cc_note', 'field_files', 'task_note') AND status IN ('created', 'existing')",
             ))?;
             let ids = stmt
                 .query_map([ticket_key], |r| r.get::<_, String>(0))?

@@ -3,8 +3,8 @@
 //!
 //! Phases: schema (data attributes, tags, the ticket type and its attributes — created only when
 //! missing), companies, contacts (then their company), tickets with their parts in order, states
-//! and tags, staff notes on contacts and companies, then the knowledge base (collections,
-//! articles). A ticket's conversation — participants, replies and notes with their files, file
+//! and tags, tasks as back-office tickets linked to their ticket (with their thread as notes),
+//! staff notes on contacts and companies, then the knowledge base (collections, articles). A ticket's conversation — participants, replies and notes with their files, file
 //! notes and activity notes — is posted in osTicket's order right after the ticket is created.
 //! Without `--apply` it prints the plan and sends nothing.
 
@@ -18,6 +18,7 @@ pub mod plan;
 mod sample;
 mod schema;
 mod states;
+mod tasks;
 mod tickets;
 
 use std::collections::HashMap;
@@ -149,6 +150,7 @@ pub fn run(opts: &Options) -> anyhow::Result<Vec<PhaseResult>> {
                     schema::ticket_type(&mut cx).await?;
                     states::states(&cx).await
                 }
+                Phase::Tasks => tasks::tasks(&cx).await,
                 Phase::Notes => notes::notes(&cx).await,
                 Phase::Articles => articles::articles(&cx).await,
             }

@@ -18,6 +18,10 @@ pub enum Phase {
     Tickets,
     /// Each ticket's state, assignee and tag, after its history.
     States,
+    /// osTicket's tasks, as back-office tickets linked to their ticket: each task, then its
+    /// thread as notes, then its state and assignee. After the states: the ticket it links to
+    /// is complete.
+    Tasks,
     /// osTicket's staff notes on users and organizations, as contact and company notes. After
     /// the tickets: a note fails alone, it holds nothing else up.
     Notes,
@@ -27,12 +31,13 @@ pub enum Phase {
 }
 
 impl Phase {
-    pub const ALL: [Phase; 7] = [
+    pub const ALL: [Phase; 8] = [
         Phase::Schema,
         Phase::Companies,
         Phase::Contacts,
         Phase::Tickets,
         Phase::States,
+        Phase::Tasks,
         Phase::Notes,
         Phase::Articles,
     ];
@@ -45,6 +50,7 @@ impl Phase {
             Phase::Contacts => "contacts",
             Phase::Tickets => "tickets",
             Phase::States => "states",
+            Phase::Tasks => "tasks",
             Phase::Notes => "notes",
             Phase::Articles => "articles",
         }
@@ -219,10 +225,49 @@ pub const OBJECT_TYPES: &[ObjectType] = &[
         read_back: None,
     },
     ObjectType {
+        name: "field_files",
+        phase: Phase::Tickets,
+        staged: "SELECT field_key, payload_sha256 FROM outbox.outbox_field_files",
+        legacy: "SELECT field_key, payload::VARCHAR FROM outbox.outbox_field_files",
+        updatable: false,
+        undo: Undo::WithTicket,
+        read_back: None,
+    },
+    ObjectType {
         name: "ticket_state",
         phase: Phase::States,
         staged: "SELECT number, payload_sha256 FROM outbox.outbox_ticket_states",
         legacy: "SELECT number, json_object('state', state_category, 'assignee', assignee_admin_id, 'tag', tag)::VARCHAR FROM outbox.outbox_ticket_states",
+        updatable: true,
+        undo: Undo::WithTicket,
+        read_back: None,
+    },
+    ObjectType {
+        name: "task",
+        phase: Phase::Tasks,
+        staged: "SELECT task_key, payload_sha256 FROM outbox.outbox_tasks",
+        legacy: "SELECT task_key, payload::VARCHAR FROM outbox.outbox_tasks",
+        updatable: true,
+        undo: Undo::Delete,
+        read_back: Some(ReadBack {
+            path: "/tickets",
+            existing: false,
+        }),
+    },
+    ObjectType {
+        name: "task_note",
+        phase: Phase::Tasks,
+        staged: "SELECT entry_id::VARCHAR, payload_sha256 FROM outbox.outbox_task_notes",
+        legacy: "SELECT entry_id::VARCHAR, payload::VARCHAR FROM outbox.outbox_task_notes",
+        updatable: false,
+        undo: Undo::WithTicket,
+        read_back: None,
+    },
+    ObjectType {
+        name: "task_state",
+        phase: Phase::Tasks,
+        staged: "SELECT task_key, state_payload_sha256 FROM outbox.outbox_tasks",
+        legacy: "SELECT task_key, state_payload::VARCHAR FROM outbox.outbox_tasks",
         updatable: true,
         undo: Undo::WithTicket,
         read_back: None,
@@ -329,6 +374,7 @@ mod tests {
                 "internal_article",
                 "article",
                 "collection",
+                "task",
                 "ticket",
                 "contact",
                 "company",

@@ -6,7 +6,8 @@ use crate::warehouse;
 
 /// Pick `n` tickets for a rehearsal and fill `sample_outbox.*` with them and everything they
 /// need: their contacts (requesters and every contact who wrote a part), those contacts' and
-/// the tickets' companies, their parts and files, those contacts' and companies' notes; the
+/// the tickets' companies, their parts and files, their tasks, those contacts' and companies'
+/// notes; the
 /// workspace schema and the knowledge base whole. The pick is
 /// stratified — state × has files × has notes × several contacts — taking tickets round-robin
 /// across strata in a fixed (md5) order, so every kind of ticket appears and the same `n`
@@ -45,6 +46,12 @@ pub fn build_sample(db: &std::path::Path, n: usize) -> anyhow::Result<Vec<(Strin
              SELECT * FROM outbox.outbox_attachments WHERE ticket_id IN (SELECT ticket_id FROM load.sample);
          CREATE OR REPLACE TABLE sample_outbox.outbox_ticket_participants AS
              SELECT * FROM outbox.outbox_ticket_participants WHERE ticket_id IN (SELECT ticket_id FROM load.sample);
+         CREATE OR REPLACE TABLE sample_outbox.outbox_field_files AS
+             SELECT * FROM outbox.outbox_field_files WHERE ticket_id IN (SELECT ticket_id FROM load.sample);
+         CREATE OR REPLACE TABLE sample_outbox.outbox_tasks AS
+             SELECT * FROM outbox.outbox_tasks WHERE ticket_number IN (SELECT number FROM load.sample);
+         CREATE OR REPLACE TABLE sample_outbox.outbox_task_notes AS
+             SELECT * FROM outbox.outbox_task_notes WHERE task_key IN (SELECT task_key FROM sample_outbox.outbox_tasks);
          CREATE OR REPLACE TABLE sample_outbox.outbox_contacts AS
              SELECT * FROM outbox.outbox_contacts WHERE external_id IN (
                  SELECT contact_external_id FROM sample_outbox.outbox_tickets

@@ -94,16 +94,17 @@ pub(super) async fn schema(cx: &mut Context_) -> anyhow::Result<PhaseResult> {
         )
         .await?;
     }
-    let type_name = ticket_type_name(cx)?;
-    let Some(type_id) = type_name.and_then(|n| cx.ledger.id_of("ticket_type", &n).ok().flatten())
-    else {
-        return Ok(r);
-    };
+    // Each attribute on its own type: the tickets' or the tasks'.
     for row in rows(
         &cx.ledger,
-        "SELECT name, NULL::VARCHAR, payload::VARCHAR, NULL::VARCHAR, payload_sha256 FROM outbox.outbox_ticket_type_attributes ORDER BY position",
+        "SELECT name, NULL::VARCHAR, payload::VARCHAR, json_object('type_name', type_name)::VARCHAR, payload_sha256
+         FROM outbox.outbox_ticket_type_attributes ORDER BY type_name <> (SELECT max(name) FROM outbox.outbox_ticket_type WHERE role = 'tickets'), position",
     )? {
-        let (row, type_id) = (&row, type_id.clone());
+        let row = &row;
+        let type_name = row.extra["type_name"].as_str().unwrap_or_default();
+        let Some(type_id) = cx.ledger.id_of("ticket_type", type_name)? else {
+            continue;
+        };
         once(
             cx,
             key("ticket_type_attribute", &row.key, "schema", None),
@@ -128,36 +129,43 @@ pub(super) async fn schema(cx: &mut Context_) -> anyhow::Result<PhaseResult> {
     Ok(r)
 }
 
-/// The name of the (one) ticket type the outbox defines.
-fn ticket_type_name(cx: &Context_) -> anyhow::Result<Option<String>> {
+/// The name of the ticket type of `role` ('tickets' or 'tasks') the outbox defines.
+fn type_name(cx: &Context_, role: &str) -> anyhow::Result<Option<String>> {
     Ok(cx.ledger.with(|c| {
         c.query_row(
             &cx.ledger
-                .sql("SELECT max(name) FROM outbox.outbox_ticket_type"),
-            [],
+                .sql("SELECT max(name) FROM outbox.outbox_ticket_type WHERE role = ?"),
+            [role],
             |r| r.get(0),
         )
     })?)
 }
 
-/// Read the ticket type's attributes (ids, list item ids) and its own states, and refuse to go
-/// on when a state category the tickets need has no state on that type (Intercom would answer
-/// 400 ticket_state_id_invalid for every such ticket: erratum ticket-state-per-type).
-pub(super) async fn ticket_type(cx: &mut Context_) -> anyhow::Result<()> {
-    if cx.ticket_type.is_some() {
-        return Ok(());
-    }
-    let name = ticket_type_name(cx)?;
+/// A ticket type as the phases use it: attribute name → (id, data type, list label → item
+/// id), and state category → the type's own state id.
+pub(super) struct TypeInfo {
+    pub id: String,
+    pub attributes: HashMap<String, (String, String, HashMap<String, String>)>,
+    pub states: HashMap<String, String>,
+}
+
+/// Read the ticket type of `role` — its attributes (ids, list item ids) and its own states —
+/// and refuse to go on when a state category `needed` (a `SELECT category, count(*)` of the
+/// outbox) has no state on that type (Intercom would answer 400 ticket_state_id_invalid for
+/// every such ticket: erratum ticket-state-per-type).
+pub(super) async fn read_type(cx: &Context_, role: &str, needed: &str) -> anyhow::Result<TypeInfo> {
+    let name = type_name(cx, role)?;
     let type_id = name
         .clone()
         .and_then(|n| cx.ledger.id_of("ticket_type", &n).ok().flatten())
         .ok_or_else(|| {
             Hinted::new(
-                "the ticket type has not been created yet",
+                format!("the {role}' ticket type has not been created yet"),
                 "run `ostmig load --apply` from the schema phase",
             )
         })?;
     let tt = cx.client.get_ticket_type(&type_id).await?;
+    let mut attributes = HashMap::new();
     for a in live::ticket_type_attributes(&tt) {
         let options: HashMap<String, String> = a["input_options"]["list_options"]
             .as_array()
@@ -170,7 +178,7 @@ pub(super) async fn ticket_type(cx: &mut Context_) -> anyhow::Result<()> {
                 ))
             })
             .collect();
-        cx.attributes.insert(
+        attributes.insert(
             a["name"].as_str().unwrap_or_default().to_string(),
             (
                 id(a),
@@ -180,10 +188,10 @@ pub(super) async fn ticket_type(cx: &mut Context_) -> anyhow::Result<()> {
         );
     }
     // The type's own states; where a type lists none, the workspace's states that name it.
-    let mut states: Vec<Value> = live::ticket_type_states(&tt).to_vec();
-    if states.is_empty() {
+    let mut listed: Vec<Value> = live::ticket_type_states(&tt).to_vec();
+    if listed.is_empty() {
         let all = cx.client.list_ticket_states().await?;
-        states = all["data"]
+        listed = all["data"]
             .as_array()
             .into_iter()
             .flatten()
@@ -191,15 +199,14 @@ pub(super) async fn ticket_type(cx: &mut Context_) -> anyhow::Result<()> {
             .cloned()
             .collect();
     }
-    for s in states.iter().filter(|s| s["archived"] != true) {
-        cx.states
+    let mut states = HashMap::new();
+    for s in listed.iter().filter(|s| s["archived"] != true) {
+        states
             .entry(s["category"].as_str().unwrap_or_default().to_string())
             .or_insert_with(|| id(s));
     }
     let needed: Vec<(String, i64)> = cx.ledger.with(|c| {
-        let mut stmt = c.prepare(&cx.ledger.sql(
-            "SELECT state_category, count(*) FROM outbox.outbox_tickets GROUP BY 1 ORDER BY 1",
-        ))?;
+        let mut stmt = c.prepare(&cx.ledger.sql(needed))?;
         let rows = stmt
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<Result<Vec<_>, _>>()?;
@@ -207,8 +214,8 @@ pub(super) async fn ticket_type(cx: &mut Context_) -> anyhow::Result<()> {
     })?;
     let missing: Vec<String> = needed
         .iter()
-        .filter(|(category, _)| !cx.states.contains_key(category))
-        .map(|(category, n)| format!("{category} ({n} tickets)"))
+        .filter(|(category, _)| !states.contains_key(category))
+        .map(|(category, n)| format!("{category} ({n} {role})"))
         .collect();
     if !missing.is_empty() {
         return Err(Hinted::new(
@@ -221,7 +228,27 @@ pub(super) async fn ticket_type(cx: &mut Context_) -> anyhow::Result<()> {
         )
         .into());
     }
-    cx.ticket_type = Some(type_id);
+    Ok(TypeInfo {
+        id: type_id,
+        attributes,
+        states,
+    })
+}
+
+/// The tickets' type, read once for the tickets and states phases.
+pub(super) async fn ticket_type(cx: &mut Context_) -> anyhow::Result<()> {
+    if cx.ticket_type.is_some() {
+        return Ok(());
+    }
+    let t = read_type(
+        cx,
+        "tickets",
+        "SELECT state_category, count(*) FROM outbox.outbox_tickets GROUP BY 1 ORDER BY 1",
+    )
+    .await?;
+    cx.attributes = t.attributes;
+    cx.states = t.states;
+    cx.ticket_type = Some(t.id);
     Ok(())
 }
 

@@ -1,5 +1,5 @@
 //! The tickets phase: each ticket, then its conversation in osTicket's order — participants,
-//! parts with their files, file notes, activity notes.
+//! parts with their files, file notes, form-field files, activity notes.
 
 use anyhow::Context;
 use base64::Engine;
@@ -132,7 +132,8 @@ pub(super) async fn tickets(cx: &Context_) -> anyhow::Result<PhaseResult> {
 /// Everything posted on ticket `ticket_id` after its create, as (key, NULL, payload, object
 /// type, hash), in the order osTicket's thread shows it: the participants first (before anyone
 /// replies), then by time the entries, each followed by the notes carrying its files, with the
-/// activity notes of a moment after its entries. Ties keep osTicket's entry order (`seq`).
+/// activity notes of a moment after its entries. Ties keep osTicket's entry order (`seq`); the
+/// files of the ticket's form fields, dated at its creation, come before its first reply.
 fn thread_sql(ticket_id: i64) -> String {
     format!(
         "SELECT key, NULL::VARCHAR, payload, kind, payload_sha256 FROM (
@@ -149,6 +150,9 @@ fn thread_sql(ticket_id: i64) -> String {
                     any_value(note_payload_sha256), any_value(created_at), 1, any_value(seq), 1 + batch, NULL
              FROM outbox.outbox_attachments WHERE ticket_id = {ticket_id} AND carrier = 'note'
              GROUP BY entry_id, batch
+             UNION ALL
+             SELECT field_key, payload::VARCHAR, '\"field_files\"', payload_sha256, created_at, 1, 0, field_id, NULL
+             FROM outbox.outbox_field_files WHERE ticket_id = {ticket_id}
              UNION ALL
              SELECT event_key, payload::VARCHAR, '\"event\"', payload_sha256, happened_at, 2, NULL, 0, event_ids[1]
              FROM outbox.outbox_ticket_events WHERE ticket_id = {ticket_id})

@@ -163,6 +163,16 @@ fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
+/// Add `other` to a ticket's `linked_objects` (a linked_object_list).
+fn link_to(ticket: &mut Value, other: &str, category: &Value) {
+    let list = &mut ticket["linked_objects"];
+    if let Some(data) = list["data"].as_array_mut() {
+        data.push(json!({"type": "ticket", "id": other, "category": category}));
+        let n = data.len();
+        list["total_count"] = json!(n);
+    }
+}
+
 impl Workspace {
     pub fn seeded(seed: &Seed) -> Workspace {
         let mut w = Workspace {
@@ -527,6 +537,15 @@ impl Workspace {
             ("DELETE", ["tickets", id]) => match self.tickets.remove(*id) {
                 Some(_) => {
                     self.files.retain(|f| f.ticket_id != *id);
+                    // Tickets linked to it lose the link.
+                    for t in self.tickets.values_mut() {
+                        let list = &mut t["linked_objects"];
+                        if let Some(data) = list["data"].as_array_mut() {
+                            data.retain(|o| o["id"] != *id);
+                            let n = data.len();
+                            list["total_count"] = json!(n);
+                        }
+                    }
                     (200, json!({"id": id, "object": "ticket", "deleted": true}))
                 }
                 None => not_found("ticket", id),
@@ -1050,6 +1069,27 @@ impl Workspace {
             Ok(a) => a,
             Err(e) => return e,
         };
+        // The links the spec allows: a back-office or tracker ticket to a customer ticket (or
+        // a conversation, which the simulator does not hold).
+        let link = body.get("conversation_to_link_id").and_then(Value::as_str);
+        if let Some(other) = link {
+            let Some(target) = self.tickets.get(other) else {
+                return not_found("conversation", other);
+            };
+            let allowed = matches!(tt["category"].as_str(), Some("Back-office" | "Tracker"))
+                && target["category"] == "Customer";
+            if !allowed {
+                return error(
+                    400,
+                    "parameter_invalid",
+                    format!(
+                        "A {} ticket cannot be linked to a {} ticket",
+                        tt["category"].as_str().unwrap_or("?"),
+                        target["category"].as_str().unwrap_or("?")
+                    ),
+                );
+            }
+        }
         let (mut admin_assignee, mut team_assignee) = (0i64, 0i64);
         if let Some(a) = body.get("assignment") {
             if let Some(id) = a.get("admin_assignee_id").and_then(Value::as_str) {
@@ -1095,6 +1135,14 @@ impl Workspace {
             "is_shared": false, "previous_ticket_state_id": null});
         if tt["category"] == "Customer" {
             *self.customer_visible.entry("tickets".into()).or_default() += 1;
+        }
+        let mut ticket = ticket;
+        if let Some(other) = link {
+            let category = self.tickets[other]["category"].clone();
+            link_to(&mut ticket, other, &category);
+            if let Some(target) = self.tickets.get_mut(other) {
+                link_to(target, &id, &tt["category"]);
+            }
         }
         self.indexed_at.insert(id.clone(), now_f());
         self.tickets.insert(id, ticket.clone());
@@ -1291,6 +1339,17 @@ impl Workspace {
                 400,
                 "parameter_mismatch",
                 "User replies are not allowed on Backoffice tickets",
+            );
+        }
+        // Intercom-OpenAPI PR #671: admin comments are refused on tracker tickets and on
+        // back-office tickets not shared with the customer; notes are fine.
+        let unshared = ticket["category"] == "Tracker"
+            || (ticket["category"] == "Back-office" && ticket["is_shared"] != true);
+        if unshared && body["type"] == "admin" && body["message_type"] == "comment" {
+            return error(
+                400,
+                "parameter_mismatch",
+                "Admin comments are not allowed on this ticket: use a note",
             );
         }
         let author = if body["type"] == "admin" {

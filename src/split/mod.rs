@@ -1,10 +1,11 @@
 //! `ostmig split`: osTicket thread entries → Intercom conversation parts.
 //!
 //! Reads `raw.*` (through the views in `sql/split/`) ticket window by ticket window, cleans each
-//! body with [`clean`] on both cores, and replaces `stage.parts`, `stage.part_attachment`,
-//! `stage.split_excluded` and `stage.review_queue` in one transaction, so an interrupted run
-//! leaves the previous output. Every source entry ends up in exactly one of: a part, an
-//! exclusion with its reason (superseded edit, task thread), or the review queue.
+//! body with [`clean`] on both cores, and replaces `stage.parts`, `stage.task_parts`,
+//! `stage.part_attachment`, `stage.split_excluded` and `stage.review_queue` in one
+//! transaction, so an interrupted run leaves the previous output. Every source entry ends up in
+//! exactly one of: a part (of a ticket, or of a task's thread), an exclusion with its reason
+//! (superseded edit), or the review queue.
 
 mod articles;
 pub mod clean;
@@ -39,7 +40,7 @@ const SAMPLE_SQL: &str = include_str!("../../sql/split/03_sample.sql");
 
 /// Opens the transaction a split writes in: the previous output goes only if this one commits.
 const BEGIN_REPLACING_OUTPUT: &str = "BEGIN TRANSACTION;
-    DELETE FROM stage.parts; DELETE FROM stage.part_attachment; DELETE FROM stage.part_image;
+    DELETE FROM stage.parts; DELETE FROM stage.task_parts; DELETE FROM stage.part_attachment; DELETE FROM stage.part_image;
     DELETE FROM stage.split_excluded; DELETE FROM stage.split_sample;
     DELETE FROM stage.review_queue WHERE stage = 'split'; DELETE FROM stage.articles;";
 
@@ -76,6 +77,8 @@ pub struct Options {
 pub struct Summary {
     pub entries: i64,
     pub parts: i64,
+    /// Entries of task threads, written to `stage.task_parts`.
+    pub task_parts: i64,
     pub excluded: i64,
     /// Entries that are only in the review queue (not parts).
     pub review_only: i64,
@@ -94,6 +97,8 @@ struct Entry {
     entry_id: i64,
     thread_type: Option<String>,
     ticket_id: Option<i64>,
+    /// The task whose thread holds the entry (thread type 'A'), split like a ticket's.
+    task_id: Option<i64>,
     origin_ticket_id: Option<i64>,
     ticket_exists: bool,
     kind_code: String,
@@ -168,6 +173,7 @@ pub fn run(opts: &Options) -> anyhow::Result<Summary> {
         let mut writer = Writer::default();
         let windows = windows(&duck)?;
         let mut seq: (i64, i32) = (i64::MIN, 0);
+        let mut task_seq: HashMap<i64, i32> = HashMap::new();
         for (filter, params) in windows {
             let entries = read_entries(&duck, &filter, &params)
                 .with_context(|| format!("reading thread entries ({filter})"))?;
@@ -177,6 +183,13 @@ pub fn run(opts: &Options) -> anyhow::Result<Summary> {
             for fate in fates {
                 summary.entries += 1;
                 match fate {
+                    Fate::Part(p) if p.entry.task_id.is_some() => {
+                        let t = p.entry.task_id.unwrap_or_default();
+                        let n = task_seq.entry(t).or_insert(0);
+                        *n += 1;
+                        summary.task_parts += 1;
+                        writer.task_parts.push((p, *n));
+                    }
                     Fate::Part(p) => {
                         let t = p.entry.ticket_id.unwrap_or_default();
                         if seq.0 != t {
@@ -289,7 +302,7 @@ fn reply_separator(duck: &Connection) -> String {
 }
 
 /// The slices of `split_input` to split in turn: windows of WINDOW_TICKETS tickets, in
-/// conversation order, then the entries of no existing ticket.
+/// conversation order, then the entries of no existing ticket (tasks' threads among them).
 fn windows(duck: &Connection) -> anyhow::Result<Vec<(String, Vec<i64>)>> {
     let (lo, hi): (Option<i64>, Option<i64>) = duck
         .query_row(
@@ -311,7 +324,8 @@ fn windows(duck: &Connection) -> anyhow::Result<Vec<(String, Vec<i64>)>> {
         }
     }
     windows.push((
-        "NOT ticket_exists OR ticket_id IS NULL ORDER BY entry_id".into(),
+        // Task threads among them, each in its own order (its parts' seq).
+        "NOT ticket_exists OR ticket_id IS NULL ORDER BY task_id NULLS FIRST, created, entry_id".into(),
         vec![],
     ));
     Ok(windows)
@@ -516,6 +530,7 @@ fn page_part(
         entry_id: pe.entry_id,
         thread_type: Some("T".into()),
         ticket_id: Some(ticket_id),
+        task_id: None,
         origin_ticket_id: Some(ticket_id),
         ticket_exists: true,
         kind_code: kind_code.into(),
@@ -582,7 +597,8 @@ fn counts(duck: &Connection, sql: &str) -> anyhow::Result<Vec<(String, i64)>> {
 fn read_entries(duck: &Connection, filter: &str, params: &[i64]) -> anyhow::Result<Vec<Entry>> {
     let sql = format!(
         "SELECT entry_id::BIGINT, thread_type, ticket_id::BIGINT, origin_ticket_id::BIGINT, coalesce(ticket_exists, false),
-                type, flags::BIGINT, format, poster, user_id::BIGINT, staff_id::BIGINT, title, body, created
+                type, flags::BIGINT, format, poster, user_id::BIGINT, staff_id::BIGINT, title, body, created,
+                task_id::BIGINT
          FROM split_input WHERE {filter}"
     );
     let mut stmt = duck.prepare(&sql)?;
@@ -604,6 +620,7 @@ fn read_entries(duck: &Connection, filter: &str, params: &[i64]) -> anyhow::Resu
             created: r
                 .get::<_, Option<NaiveDateTime>>(13)?
                 .unwrap_or(NaiveDateTime::MIN),
+            task_id: r.get(14)?,
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
@@ -726,14 +743,8 @@ fn decide(
     offloaded: Option<&(i64, String)>,
     separator: &str,
 ) -> Fate {
-    if e.thread_type.as_deref() == Some("A") {
-        return Fate::Excluded(
-            e.entry_id,
-            "task_thread",
-            "entry of a task thread; tasks are not migrated".into(),
-        );
-    }
-    if !e.ticket_exists || e.ticket_id.is_none() {
+    // A task's thread is split like a ticket's: it becomes the notes of a back-office ticket.
+    if e.task_id.is_none() && (!e.ticket_exists || e.ticket_id.is_none()) {
         return Fate::ReviewOnly(
             e.entry_id,
             e.ticket_id,
@@ -849,6 +860,8 @@ fn review_reason(code: &str) -> Option<&'static str> {
 #[derive(Default)]
 struct Writer {
     parts: Vec<(Box<Part>, i32)>,
+    /// Entries of task threads: their files stay behind (listed with the task).
+    task_parts: Vec<(Box<Part>, i32)>,
     attachments: Vec<AttachmentRow>,
     /// Pasted images: (entry, n, image).
     images: Vec<(i64, i32, clean::DataImage)>,
@@ -952,6 +965,14 @@ impl Writer {
                 .context("appending stage.parts")?;
             app.flush().context("writing stage.parts")?;
         }
+        if !self.task_parts.is_empty() {
+            // The same shape as stage.parts, the task in the ticket's place.
+            let batch = parts_batch(&self.task_parts)?;
+            let mut app = duck.appender_to_db("task_parts", "stage")?;
+            app.append_record_batch(batch)
+                .context("appending stage.task_parts")?;
+            app.flush().context("writing stage.task_parts")?;
+        }
         if !self.attachments.is_empty() {
             let mut app = duck.appender_to_db("part_attachment", "stage")?;
             for a in &self.attachments {
@@ -1000,6 +1021,7 @@ impl Writer {
         }
         self.review_total += self.review.len() as i64;
         self.parts.clear();
+        self.task_parts.clear();
         self.attachments.clear();
         self.images.clear();
         self.excluded.clear();
@@ -1031,7 +1053,7 @@ fn parts_batch(parts: &[(Box<Part>, i32)]) -> anyhow::Result<RecordBatch> {
     let mut problems = ListBuilder::new(StringBuilder::new());
     for (p, s) in parts {
         let e = &p.entry;
-        let t = e.ticket_id.unwrap_or_default();
+        let t = e.task_id.or(e.ticket_id).unwrap_or_default();
         ticket.append_value(t);
         origin.append_value(e.origin_ticket_id.unwrap_or(t));
         entry.append_value(e.entry_id);
@@ -1114,9 +1136,10 @@ pub fn print_summary(s: &Summary, json: bool) -> anyhow::Result<()> {
     }
     if !crate::verbose() {
         crate::out!(
-            "{} thread entries → {} parts, {} excluded, {} review only; {:.2} MB of cleaned HTML in {:.1} s",
+            "{} thread entries → {} parts, {} task entries, {} excluded, {} review only; {:.2} MB of cleaned HTML in {:.1} s",
             s.entries,
             s.parts,
+            s.task_parts,
             s.excluded,
             s.review_only,
             s.html_bytes as f64 / 1e6,
@@ -1148,6 +1171,7 @@ fn print_table(s: &Summary) {
     };
     row("thread entries in the snapshot".into(), s.entries);
     row("→ conversation parts (stage.parts)".into(), s.parts);
+    row("→ task entries (stage.task_parts)".into(), s.task_parts);
     row("→ excluded (stage.split_excluded)".into(), s.excluded);
     for (reason, n) in &s.exclusions {
         row(format!("    {reason}"), *n);

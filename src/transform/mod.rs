@@ -291,6 +291,14 @@ pub const MODELS: &[(&str, &str)] = &[
         include_str!("../../sql/models/intermediate/int_ticket_events.sql"),
     ),
     (
+        "intermediate/int_tasks.sql",
+        include_str!("../../sql/models/intermediate/int_tasks.sql"),
+    ),
+    (
+        "intermediate/int_field_files.sql",
+        include_str!("../../sql/models/intermediate/int_field_files.sql"),
+    ),
+    (
         "outbox/outbox_companies.sql",
         include_str!("../../sql/models/outbox/outbox_companies.sql"),
     ),
@@ -327,6 +335,10 @@ pub const MODELS: &[(&str, &str)] = &[
         include_str!("../../sql/models/outbox/outbox_attachments.sql"),
     ),
     (
+        "outbox/outbox_field_files.sql",
+        include_str!("../../sql/models/outbox/outbox_field_files.sql"),
+    ),
+    (
         "outbox/outbox_ticket_parts.sql",
         include_str!("../../sql/models/outbox/outbox_ticket_parts.sql"),
     ),
@@ -341,6 +353,14 @@ pub const MODELS: &[(&str, &str)] = &[
     (
         "outbox/outbox_ticket_states.sql",
         include_str!("../../sql/models/outbox/outbox_ticket_states.sql"),
+    ),
+    (
+        "outbox/outbox_tasks.sql",
+        include_str!("../../sql/models/outbox/outbox_tasks.sql"),
+    ),
+    (
+        "outbox/outbox_task_notes.sql",
+        include_str!("../../sql/models/outbox/outbox_task_notes.sql"),
     ),
     (
         "outbox/outbox_collections.sql",
@@ -461,6 +481,10 @@ pub const MODELS: &[(&str, &str)] = &[
     (
         "reports/rpt_verify_mismatches.sql",
         include_str!("../../sql/models/reports/rpt_verify_mismatches.sql"),
+    ),
+    (
+        "reports/rpt_office_hours.sql",
+        include_str!("../../sql/models/reports/rpt_office_hours.sql"),
     ),
     (
         "reports/rpt_schedules.sql",

@@ -84,6 +84,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0018_knowledge_base.sql",
         include_str!("../../sql/migrations/0018_knowledge_base.sql"),
     ),
+    (
+        "0019_tasks.sql",
+        include_str!("../../sql/migrations/0019_tasks.sql"),
+    ),
 ];
 
 /// Storage format written into new staging files.

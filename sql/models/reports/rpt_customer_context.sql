@@ -18,14 +18,18 @@ outbox_customer_notes AS (SELECT * FROM outbox.outbox_customer_notes),
 int_account_managers AS (SELECT * FROM intermediate.int_account_managers),
 settings AS (SELECT * FROM config.settings),
 
+addresses AS (
+    SELECT u.user_id, u.name, unnest(u.other_emails) AS address FROM stg_users u
+),
+
 other_emails AS (
-    SELECT 1 AS ord, 'other e-mail address' AS item, u.user_id AS osticket_id, u.name, e.address AS value,
+    SELECT 1 AS ord, 'other e-mail address' AS item, a.user_id AS osticket_id, a.name, a.address AS value,
            CASE WHEN c.user_id IS NULL THEN 'not carried' ELSE 'carried' END AS outcome,
            CASE WHEN c.user_id IS NULL THEN 'the user is not migrated (reports.rpt_contact_exclusions says why)'
                 ELSE 'kept in the contact attribute ' || (SELECT attributes_prefix FROM settings)
                      || 'other-emails; mail from this address opens a new lead in Intercom: merge it into the contact' END AS reason
-    FROM stg_users u, unnest(u.other_emails) AS e(address)
-    LEFT JOIN int_contacts c ON c.user_id = u.user_id
+    FROM addresses a
+    LEFT JOIN int_contacts c ON c.user_id = a.user_id
 ),
 
 notes AS (

@@ -31,7 +31,7 @@ made AS (
 
 type_states AS (
     SELECT s.category FROM intercom_ticket_type_state s
-    WHERE s.ticket_type_name = (SELECT max(name) FROM outbox_ticket_type)
+    WHERE s.ticket_type_name = (SELECT max(name) FROM outbox_ticket_type WHERE role = 'tickets')
       AND NOT coalesce(s.archived_type, false)
 ),
 
@@ -62,7 +62,10 @@ lines AS (
            count(*) || ' agents', 'nothing to do', 'ready'
     FROM int_agent_admins WHERE admin_id IS NOT NULL
     UNION ALL
-    SELECT 3, 'Ticket type', t.name, 'every migrated ticket', 'ostmig load (schema phase)',
+    SELECT 3, 'Ticket type', t.name,
+           CASE t.role WHEN 'tasks' THEN 'osTicket''s tasks (back-office tickets linked to their ticket)'
+                       ELSE 'every migrated ticket' END,
+           'ostmig load (schema phase)',
            coalesce(m.status, 'the load creates it')
     FROM outbox_ticket_type t
     LEFT JOIN made m ON m.object_type = 'ticket_type' AND m.source_key = t.name
@@ -78,7 +81,7 @@ lines AS (
                 ELSE 'missing: blocks the load' END
     FROM (SELECT state_category, count(*) AS tickets FROM outbox_tickets GROUP BY state_category) n
     UNION ALL
-    SELECT 4, 'Ticket attribute', a.name || ' (' || a.data_type || ')', 'ticket fields and osTicket data',
+    SELECT 4, 'Ticket attribute', a.name || ' (' || a.data_type || ')', 'ticket fields and osTicket data (type ' || a.type_name || ')',
            'ostmig load (schema phase)', coalesce(m.status, 'the load creates it')
     FROM outbox_ticket_type_attributes a
     LEFT JOIN made m ON m.object_type = 'ticket_type_attribute' AND m.source_key = a.name

@@ -1,6 +1,6 @@
 -- reports.rpt_reconciliation: per object, from osTicket to Intercom, every record accounted for.
--- Grain: one row per object class (organizations, users, tickets, thread entries, files,
--- pasted images, quoted mail history, activity events, custom-field values, tasks, staff
+-- Grain: one row per object class (organizations, users, tickets, collaborators, thread entries, files,
+-- form-field files, pasted images, quoted mail history, activity events, custom-field values, tasks, staff
 -- notes, other e-mail addresses, portal accounts, account managers, FAQ categories, FAQs, FAQ
 -- files).
 -- Why: the customer's proof that nothing was lost: source = staged + excluded (with reasons) +
@@ -39,10 +39,15 @@ outbox_collections AS (SELECT * FROM outbox.outbox_collections),
 outbox_articles AS (SELECT * FROM outbox.outbox_articles),
 rpt_kb_exclusions AS (SELECT * FROM reports.rpt_kb_exclusions),
 rpt_field_value_losses AS (SELECT * FROM reports.rpt_field_value_losses),
-rpt_task_exclusions AS (SELECT * FROM reports.rpt_task_exclusions),
+int_tasks AS (SELECT * FROM intermediate.int_tasks),
+outbox_tasks AS (SELECT * FROM outbox.outbox_tasks),
+outbox_task_notes AS (SELECT * FROM outbox.outbox_task_notes),
+stage_task_parts AS NOT MATERIALIZED (SELECT * FROM stage.task_parts),
 raw_task AS (SELECT * FROM staging.base_task),
 int_field_values AS (SELECT * FROM intermediate.int_field_values),
 int_field_answers AS (SELECT * FROM intermediate.int_field_answers),
+int_field_files AS (SELECT * FROM intermediate.int_field_files),
+outbox_field_files AS (SELECT * FROM outbox.outbox_field_files),
 raw_note AS (SELECT * FROM staging.base_note),
 stg_customer_notes AS (SELECT * FROM staging.stg_customer_notes),
 outbox_customer_notes AS (SELECT * FROM outbox.outbox_customer_notes),
@@ -52,6 +57,9 @@ raw_user_account AS (SELECT * FROM staging.base_user_account),
 stg_users AS (SELECT * FROM staging.stg_users),
 int_contacts AS (SELECT * FROM intermediate.int_contacts),
 int_account_managers AS (SELECT * FROM intermediate.int_account_managers),
+raw_thread_collaborator AS (SELECT * FROM staging.base_thread_collaborator),
+raw_thread AS (SELECT * FROM staging.base_thread),
+outbox_ticket_participants AS (SELECT * FROM outbox.outbox_ticket_participants),
 
 -- Users' addresses besides the primary one, as stored, and as carried (deduplicated, per user).
 other_addresses AS (
@@ -59,6 +67,32 @@ other_addresses AS (
             WHERE e.id <> u.default_email_id) AS stored,
            (SELECT coalesce(sum(len(other_emails)), 0) FROM stg_users) AS distinct_,
            (SELECT coalesce(sum(len(u.other_emails)), 0) FROM stg_users u JOIN int_contacts c USING (user_id)) AS carried
+),
+
+-- Each collaborator (CC) of a thread, with why it is not on its Intercom ticket, if it is not:
+-- a participant (participants = "add") or a name in the ticket's CC note ("notes").
+collaborators AS (
+    SELECT c.id, t.number, ic.external_id,
+           CASE WHEN th.object_type IS DISTINCT FROM 'T' THEN 'on a thread that is not a ticket''s (a merged child''s, or a task''s)'
+                WHEN t.ticket_id IS NULL OR t.outcome <> 'migrate' THEN 'its ticket is not migrated'
+                WHEN c.flags::BIGINT & 1 = 0 THEN 'inactive: taken off the ticket''s CCs in osTicket'
+                WHEN c.user_id = t.user_id THEN 'is the ticket''s requester (its contact)'
+                WHEN (SELECT participants FROM settings) = 'add' AND ic.external_id IS NULL
+                    THEN 'cannot be a contact (no e-mail, no phone: see the users sheet)'
+           END AS reason
+    FROM raw_thread_collaborator c
+    LEFT JOIN raw_thread th ON th.id = c.thread_id
+    LEFT JOIN int_tickets t ON th.object_type = 'T' AND t.ticket_id = th.object_id
+    LEFT JOIN int_contacts ic ON ic.user_id = c.user_id
+),
+
+-- Files of file-upload fields (attachment type 'E'), each with what became of it.
+field_files AS (
+    SELECT a.id, a.file_id,
+           a.file_id IN (SELECT file_id FROM int_field_files WHERE reason IS NULL) AS carried,
+           coalesce((SELECT min(ff.reason) FROM int_field_files ff WHERE ff.file_id = a.file_id),
+                    'no answer of its field names it (an upload replaced or removed)') AS reason
+    FROM raw_attachment a WHERE a.type = 'E'
 ),
 
 loaded AS (
@@ -89,8 +123,11 @@ reasons AS (
         FROM stage_parts WHERE quoted_html IS NOT NULL HAVING count(*) > 0
     UNION ALL SELECT 'files', 'holds the text of its entry (sent as that part''s body)', count(*)
         FROM stage_part_attachment WHERE role = 'body' HAVING count(*) > 0
-    UNION ALL SELECT 'files', 'on an entry that is not sent (a superseded edit or a task)', count(*)
+    UNION ALL SELECT 'files', 'on a task''s entry (counted per task in the Tasks sheet)', count(*)
+        FROM raw_attachment a WHERE a.type = 'H' AND a.object_id IN (SELECT entry_id FROM stage_task_parts) HAVING count(*) > 0
+    UNION ALL SELECT 'files', 'on an entry that is not sent (a superseded edit)', count(*)
         FROM raw_attachment a WHERE a.type = 'H'
+          AND a.object_id NOT IN (SELECT entry_id FROM stage_task_parts)
           AND NOT EXISTS (SELECT 1 FROM stage_part_attachment p WHERE p.attachment_id = a.id) HAVING count(*) > 0
     UNION ALL SELECT 'activity events', fate, count(*) FROM int_ticket_events WHERE fate <> 'send' GROUP BY ALL
     UNION ALL SELECT 'activity events', 'events = "skip" in ostmig.toml', count(*) FROM int_ticket_events
@@ -98,8 +135,11 @@ reasons AS (
     UNION ALL SELECT 'activity events', 'on a thread that is not a ticket''s (a task, or a deleted ticket)', count(*) FROM raw_thread_event te
         WHERE te.id NOT IN (SELECT event_id FROM int_ticket_events) HAVING count(*) > 0
     UNION ALL SELECT 'custom-field values', reason, count(*) FROM rpt_field_value_losses GROUP BY ALL
-    UNION ALL SELECT 'tasks', 'not migrated (ostmig creates no back-office tickets yet): listed', count(*)
-        FROM rpt_task_exclusions HAVING count(*) > 0
+    UNION ALL SELECT 'form-field files', reason, count(*) FROM field_files WHERE NOT carried GROUP BY ALL
+    UNION ALL SELECT 'collaborators', reason, count(*) FROM collaborators WHERE reason IS NOT NULL GROUP BY ALL
+    UNION ALL SELECT 'tasks', reason, count(*) FROM int_tasks WHERE outcome <> 'migrate' GROUP BY ALL
+    UNION ALL SELECT 'thread entries', 'of a task that is not migrated (listed in the Tasks sheet)', count(*)
+        FROM stage_task_parts WHERE task_id NOT IN (SELECT task_id FROM outbox_tasks) HAVING count(*) > 0
     UNION ALL SELECT 'staff notes', CASE WHEN n.empty THEN 'empty: nothing to carry'
                                          WHEN n.target IS NULL THEN 'about neither a user nor an organization'
                                          ELSE 'its user or organization is not migrated' END, count(*)
@@ -148,11 +188,13 @@ counts AS (
            (SELECT count(*) FROM outbox_tickets),
            (SELECT n FROM loaded WHERE object_type = 'ticket'), 'ticket'
     UNION ALL
-    SELECT 4, 'thread entries', 'descriptions, replies and notes', (SELECT count(*) FROM raw_thread_entry),
+    SELECT 4, 'thread entries', 'descriptions, replies and notes (a task''s: notes on its back-office ticket)', (SELECT count(*) FROM raw_thread_entry),
            (SELECT count(*) FROM outbox_ticket_parts)
              + (SELECT count(*) FROM outbox_tickets t JOIN int_tickets i USING (ticket_id)
-                WHERE i.description_entry_id IS NOT NULL),
+                WHERE i.description_entry_id IS NOT NULL)
+             + (SELECT count(*) FROM outbox_task_notes),
            (SELECT n FROM loaded WHERE object_type = 'part')
+             + coalesce((SELECT n FROM loaded WHERE object_type = 'task_note'), 0)
              + (SELECT count(*) FROM load_ledger l JOIN outbox_tickets t ON t.number = l.source_key
                 JOIN int_tickets i USING (ticket_id)
                 WHERE l.object_type = 'ticket' AND l.status IN ('created', 'existing') AND i.description_entry_id IS NOT NULL),
@@ -161,6 +203,23 @@ counts AS (
     SELECT 5, 'files', 'files of their reply or note, or of the note right after it', (SELECT count(*) FROM raw_attachment WHERE type = 'H'),
            (SELECT count(*) FROM outbox_attachments WHERE attachment_id IS NOT NULL),
            (SELECT count(*) FROM files_loaded WHERE attachment_id IS NOT NULL),
+           NULL
+    UNION ALL
+    SELECT 3.5, 'collaborators', 'participants of their ticket (participants = "notes": named in its CC note)',
+           (SELECT count(*) FROM collaborators),
+           (SELECT count(*) FROM collaborators WHERE reason IS NULL),
+           (SELECT count(*) FROM collaborators c JOIN outbox_ticket_participants p
+              ON p.participant_key = CASE p.kind WHEN 'participant' THEN c.number || ':' || c.external_id ELSE c.number || ':cc' END
+            JOIN load_ledger l ON l.object_type = CASE p.kind WHEN 'participant' THEN 'participant' ELSE 'cc_note' END
+             AND l.source_key = p.participant_key AND l.status IN ('created', 'existing')
+            WHERE c.reason IS NULL),
+           NULL
+    UNION ALL
+    SELECT 5.2, 'form-field files', 'files of a note on their ticket naming the field', (SELECT count(*) FROM field_files),
+           (SELECT count(*) FROM field_files WHERE carried),
+           (SELECT coalesce(sum(o.files), 0) FROM outbox_field_files o JOIN load_ledger l
+              ON l.object_type = 'field_files' AND l.source_key = o.field_key
+            WHERE l.status IN ('created', 'existing')),
            NULL
     UNION ALL
     SELECT 5.5, 'pasted images', 'files of their part (data: images in bodies)', (SELECT count(*) FROM stage_part_image),
@@ -180,10 +239,13 @@ counts AS (
     UNION ALL
     SELECT 6.5, 'custom-field values', 'contact, company and ticket attributes',
            (SELECT count(*) FROM int_field_answers),
-           (SELECT count(*) FROM int_field_values WHERE coalesce(problem, '') = ''),
+           (SELECT count(*) FROM int_field_values WHERE coalesce(problem, '') = '')
+             + (SELECT count(*) FROM (SELECT 1 FROM int_field_files GROUP BY object_type, object_id, field_id
+                                      HAVING count(*) = count(*) FILTER (WHERE reason IS NULL))),
            NULL, NULL
     UNION ALL
-    SELECT 6.7, 'tasks', 'not sent (listed)', (SELECT count(*) FROM raw_task), 0, NULL, NULL
+    SELECT 6.7, 'tasks', 'back-office tickets linked to their ticket', (SELECT count(*) FROM raw_task),
+           (SELECT count(*) FROM outbox_tasks), (SELECT n FROM loaded WHERE object_type = 'task'), 'task'
     UNION ALL
     SELECT 6.8, 'staff notes', 'contact and company notes', (SELECT count(*) FROM raw_note),
            (SELECT count(*) FROM outbox_customer_notes),

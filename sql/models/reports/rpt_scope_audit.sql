@@ -32,6 +32,7 @@ raw_note AS (SELECT * FROM staging.base_note),
 raw_user_account AS (SELECT * FROM staging.base_user_account),
 raw_queue AS (SELECT * FROM staging.base_queue),
 raw_email_account AS (SELECT * FROM staging.base_email_account),
+raw_thread_collaborator AS (SELECT * FROM staging.base_thread_collaborator),
 
 snap AS (
     select * from meta_snapshot order by snapshot_id desc limit 1
@@ -123,10 +124,12 @@ audit AS (
     union all select 72, 'attachments', 'distinct files', count(*), null from ticket_files
     union all select 73, 'attachments', 'total bytes of distinct files', coalesce(sum(size), 0)::bigint, null from ticket_files
     union all select 74, 'attachments', 'files over 10 MB', count(*), null from ticket_files where size > 10 * 1024 * 1024
+    union all select 23, 'tickets', 'collaborators (CCs on a thread)', count(*), null from raw_thread_collaborator
     union all select 24, 'tickets', 'tasks', count(*), null from raw_task
     union all select 25, 'tickets', 'tasks open', count(*), null from raw_task where flags & 1 <> 0
     union all select 26, 'tickets', 'task thread entries', count(*), null from raw_thread_entry e
         where e.thread_id in (select id from raw_thread where object_type = 'A')
+    union all select 75, 'attachments', 'files of file-upload form fields', count(*), null from raw_attachment where type = 'E'
     union all select 80, 'knowledge base', 'FAQ categories', count(*), null from raw_faq_category
     union all select 81, 'knowledge base', 'FAQ categories private (agents only)', count(*), null from raw_faq_category where ispublic = 0
     union all select 82, 'knowledge base', 'FAQs', count(*), null from raw_faq
