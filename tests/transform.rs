@@ -851,6 +851,31 @@ fn every_object_kind_of_the_fixture_is_accounted_for() {
     assert_eq!(row("FAQ files"), (3, 0, 3, 0));
     let (answers, sent, lost, _) = row("custom-field values");
     assert!(lost > 0 && sent + lost == answers);
+    // What only a person can rebuild is counted and listed, not lost.
+    for (object, raw) in [
+        ("queues", "raw.queue"),
+        ("canned responses", "raw.canned_response"),
+        ("e-mail addresses", "raw.email"),
+    ] {
+        let n = duck_i64(&conn, &format!("SELECT count(*) FROM {raw}"));
+        assert!(n > 0, "{object}");
+        assert_eq!(row(object), (n, 0, n, 0), "{object}");
+    }
+    assert_eq!(
+        duck_i64(
+            &conn,
+            "SELECT count(*) FROM reports.rpt_queues WHERE NOT disabled AND rebuild_in_intercom LIKE '%Views%'"
+        ),
+        duck_i64(&conn, "SELECT count(*) FROM raw.queue WHERE flags & 4 = 0")
+    );
+    assert_eq!(
+        duck_str(
+            &conn,
+            "SELECT criteria FROM reports.rpt_queues WHERE queue = 'Open / Answered'"
+        )
+        .unwrap(),
+        "isanswered is set; and the criteria of Open"
+    );
     // The scope audit counts them too.
     for item in ["tasks", "FAQs", "FAQ categories", "canned responses"] {
         assert!(

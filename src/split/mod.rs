@@ -325,7 +325,8 @@ fn windows(duck: &Connection) -> anyhow::Result<Vec<(String, Vec<i64>)>> {
     }
     windows.push((
         // Task threads among them, each in its own order (its parts' seq).
-        "NOT ticket_exists OR ticket_id IS NULL ORDER BY task_id NULLS FIRST, created, entry_id".into(),
+        "NOT ticket_exists OR ticket_id IS NULL ORDER BY task_id NULLS FIRST, created, entry_id"
+            .into(),
         vec![],
     ));
     Ok(windows)

@@ -503,6 +503,14 @@ pub const MODELS: &[(&str, &str)] = &[
         include_str!("../../sql/models/reports/rpt_canned_responses.sql"),
     ),
     (
+        "reports/rpt_queues.sql",
+        include_str!("../../sql/models/reports/rpt_queues.sql"),
+    ),
+    (
+        "reports/rpt_email_routing.sql",
+        include_str!("../../sql/models/reports/rpt_email_routing.sql"),
+    ),
+    (
         "reports/rpt_help_topic_routing.sql",
         include_str!("../../sql/models/reports/rpt_help_topic_routing.sql"),
     ),

@@ -2,7 +2,7 @@
 -- Grain: one row per object class (organizations, users, tickets, collaborators, thread entries, files,
 -- form-field files, pasted images, quoted mail history, activity events, custom-field values, tasks, staff
 -- notes, other e-mail addresses, portal accounts, account managers, FAQ categories, FAQs, FAQ
--- files).
+-- files, and what only a person can rebuild: canned responses, queues, e-mail addresses).
 -- Why: the customer's proof that nothing was lost: source = staged + excluded (with reasons) +
 -- in review; then what the load confirmed and what the last verify found different. A view, so
 -- the load and verify columns are current whenever the report is written.
@@ -60,6 +60,9 @@ int_account_managers AS (SELECT * FROM intermediate.int_account_managers),
 raw_thread_collaborator AS (SELECT * FROM staging.base_thread_collaborator),
 raw_thread AS (SELECT * FROM staging.base_thread),
 outbox_ticket_participants AS (SELECT * FROM outbox.outbox_ticket_participants),
+raw_canned_response AS (SELECT * FROM staging.base_canned_response),
+raw_queue AS (SELECT * FROM staging.base_queue),
+raw_email AS (SELECT * FROM staging.base_email),
 
 -- Users' addresses besides the primary one, as stored, and as carried (deduplicated, per user).
 other_addresses AS (
@@ -153,6 +156,13 @@ reasons AS (
     UNION ALL SELECT 'client-portal accounts', 'a second account of the same user', count(*) - count(DISTINCT user_id)
         FROM raw_user_account HAVING count(*) > count(DISTINCT user_id)
     UNION ALL SELECT 'account managers', problem, count(*) FROM int_account_managers WHERE admin_id IS NULL GROUP BY ALL
+    -- What Intercom's API cannot create: listed in automation-inventory.xlsx to rebuild by hand.
+    UNION ALL SELECT 'canned responses', 'the API creates no macros: rebuild each from the automation inventory''s "Canned responses" sheet', count(*)
+        FROM raw_canned_response HAVING count(*) > 0
+    UNION ALL SELECT 'queues', 'the API creates no views: rebuild each from the automation inventory''s "Queues" sheet', count(*)
+        FROM raw_queue HAVING count(*) > 0
+    UNION ALL SELECT 'e-mail addresses', 'mail is not an API object: forward each address as the automation inventory''s "E-mail routing" sheet says', count(*)
+        FROM raw_email HAVING count(*) > 0
     UNION ALL SELECT 'FAQ categories', 'private (agents only): no collection, their FAQs become internal articles', count(*)
         FROM rpt_kb_exclusions WHERE item = 'category' HAVING count(*) > 0
     UNION ALL SELECT 'FAQ files', CASE item WHEN 'file' THEN 'attachments: Intercom''s article API takes no files'
@@ -270,6 +280,12 @@ counts AS (
     SELECT 8, 'FAQs', 'articles (internal articles for private categories)', (SELECT count(*) FROM raw_faq),
            (SELECT count(*) FROM outbox_articles),
            (SELECT sum(n)::BIGINT FROM loaded WHERE object_type IN ('article', 'internal_article')), 'article'
+    UNION ALL
+    SELECT 9.5, 'canned responses', 'macros, rebuilt by hand (listed)', (SELECT count(*) FROM raw_canned_response), 0, NULL, NULL
+    UNION ALL
+    SELECT 9.6, 'queues', 'Inbox views, rebuilt by hand (listed)', (SELECT count(*) FROM raw_queue), 0, NULL, NULL
+    UNION ALL
+    SELECT 9.7, 'e-mail addresses', 'forwarding and Workflows, set up by hand (listed)', (SELECT count(*) FROM raw_email), 0, NULL, NULL
     UNION ALL
     SELECT 9, 'FAQ files', 'not sent (listed)', (SELECT count(*) FROM raw_attachment WHERE type = 'F'),
            0, NULL, NULL
