@@ -23,8 +23,16 @@ fn load(db: &Path, url: &str, extra: &[&str]) -> std::process::Output {
 /// A staging file of the real 1.17 database, transformed with the settled config against the
 /// simulator's admins and teams (fetched with `intercom pull`).
 fn staged(db: &str, dir: &Path, sim: &Sim) -> Option<std::path::PathBuf> {
+    staged_with(db, dir, sim, "")
+}
+
+/// As [`staged`], with `changes` applied to the osTicket database before its snapshot.
+fn staged_with(db: &str, dir: &Path, sim: &Sim, changes: &str) -> Option<std::path::PathBuf> {
     if !load_real117(db) {
         return None;
+    }
+    if !changes.is_empty() {
+        admin_sql(Some(db), changes);
     }
     let path = dir.join("m.duckdb");
     let out = snapshot(db, &path, &[]);
@@ -101,6 +109,7 @@ fn census(state: &Value) -> (usize, usize, usize, Vec<(String, usize)>, usize) {
         .as_object()
         .unwrap()
         .values()
+        .filter(|t| t["category"] == "Customer")
         .map(|t| {
             (
                 t["ticket_attributes"]["osTicket number"]
@@ -627,6 +636,35 @@ fn assert_once_and_verified(path: &Path, sim: &Sim, state: &Value, after: &str) 
         parts as i64, expected,
         "every reply, note and file note exactly once after {after}"
     );
+    // Each task once, as a back-office ticket with each entry of its thread once.
+    let mut tasks: Vec<(String, usize)> = state["tickets"]
+        .as_object()
+        .unwrap()
+        .values()
+        .filter(|t| t["category"] == "Back-office")
+        .map(|t| {
+            let number = t["ticket_attributes"]["osTicket task number"].as_str();
+            (number.unwrap_or("?").to_string(), posted_parts(t).len())
+        })
+        .collect();
+    tasks.sort();
+    let mut expected: Vec<(String, usize)> = {
+        let mut stmt = conn
+            .prepare(
+                "SELECT t.payload->>'$.ticket_attributes.\"osTicket task number\"', count(n.entry_id)
+                 FROM outbox.outbox_tasks t LEFT JOIN outbox.outbox_task_notes n USING (task_key) GROUP BY ALL",
+            )
+            .unwrap();
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as usize)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    expected.sort();
+    assert_eq!(
+        tasks, expected,
+        "every task and its notes exactly once after {after}"
+    );
     drop(conn);
     assert_verifies_clean(path, &sim.url, after);
 }
@@ -661,7 +699,7 @@ fn a_load_killed_again_and_again_into_a_faulty_intercom_ends_exactly_once() {
     ]) else {
         return;
     };
-    let Some(path) = staged("ostmig_t_load_kill", dir.path(), &sim) else {
+    let Some(path) = staged_with("ostmig_t_load_kill", dir.path(), &sim, TASKS) else {
         return;
     };
     // The loader's window must cover the lag: a lost ticket create is searched for 35 s.
@@ -748,6 +786,21 @@ fn a_load_killed_again_and_again_into_a_faulty_intercom_ends_exactly_once() {
     }
     assert_once_and_verified(&path, &sim, &state, "the kills");
 }
+
+/// Two tasks on two tickets of the real database, each with its thread (an open one by an agent
+/// with two notes, a closed one by another agent), so the kills land in the tasks phase too.
+const TASKS: &str = "
+INSERT INTO ost_task (id, object_id, object_type, number, dept_id, staff_id, team_id, lock_id, flags, duedate, closed, created, updated) VALUES
+ (901, 2, 'T', '900001', 1, 2, 0, 0, 1, '2025-02-01 12:00:00', NULL, '2025-01-20 10:00:00', '2025-01-20 10:00:00'),
+ (902, 3, 'T', '900002', 1, 6, 0, 0, 0, NULL, '2025-01-22 09:00:00', '2025-01-21 10:00:00', '2025-01-22 09:00:00');
+INSERT INTO ost_thread (id, object_id, object_type, extra, lastresponse, lastmessage, created) VALUES
+ (9901, 901, 'A', NULL, NULL, NULL, '2025-01-20 10:00:00'),
+ (9902, 902, 'A', NULL, NULL, NULL, '2025-01-21 10:00:00');
+INSERT INTO ost_thread_entry (pid, thread_id, staff_id, user_id, type, flags, poster, editor, editor_type, source, title, body, format, ip_address, recipients, created, updated) VALUES
+ (0, 9901, 2, 0, 'N', 0, 'Jane Doe', NULL, NULL, '', 'Replace the router', '<p>Order a replacement unit.</p>', 'html', '', NULL, '2025-01-20 10:00:00', '2025-01-20 10:00:00'),
+ (0, 9901, 2, 0, 'N', 0, 'Jane Doe', NULL, NULL, '', NULL, '<p>Ordered; it arrives on Friday.</p>', 'html', '', NULL, '2025-01-20 15:00:00', '2025-01-20 15:00:00'),
+ (0, 9902, 6, 0, 'N', 0, 'Lee Wong', NULL, NULL, '', 'Call back', '<p>The customer asked for a call.</p>', 'html', '', NULL, '2025-01-21 10:00:00', '2025-01-21 10:00:00');
+";
 
 /// What osTicket looks like after the first load: a customer replied on an open ticket, a
 /// requester was renamed, another open ticket was closed, and a new ticket arrived (a copy of an

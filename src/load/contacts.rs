@@ -2,11 +2,10 @@
 //! a contact the workspace already has by external id or e-mail is adopted or refused, never
 //! doubled (`load.contact_match` records each decision).
 
-use futures::StreamExt;
 use serde_json::Value;
 
 use super::once::{Row, once_or_update, rows};
-use super::{Context_, PhaseResult, id, key, phase_result, progress, sum};
+use super::{Context_, PhaseResult, each, id, key, phase_result};
 use crate::intercom::client::ApiError;
 use crate::intercom::live;
 
@@ -47,88 +46,78 @@ pub(super) async fn contacts(cx: &Context_) -> anyhow::Result<PhaseResult> {
         "SELECT external_id, NULL::VARCHAR, payload::VARCHAR, json_object('company_id', 'osticket-org-' || org_id)::VARCHAR, payload_sha256
          FROM outbox.outbox_contacts ORDER BY user_id",
     )?;
-    let bar = progress("contacts", rows.len());
-    let results: Vec<anyhow::Result<PhaseResult>> = futures::stream::iter(rows)
-        .map(|row| async move {
-            let row = &row;
-            let mut r = phase_result("contacts");
-            let c = &cx.client;
-            let contact = once_or_update(
-                cx,
+    each(cx, "contacts", rows, |row| async move {
+        let row = &row;
+        let mut r = phase_result("contacts");
+        let c = &cx.client;
+        let contact = once_or_update(
+            cx,
+            key("contact", &row.key, "contacts", None),
+            &row.hash,
+            &mut r,
+            |earlier| async move {
+                // Ours, sent by an earlier run that died before the answer; or a user the
+                // workspace already has under this external id. By GET: search lags.
+                // (Skipped on a first send: a user already holding this external id answers
+                // the create with a 409 that names them.)
+                if earlier.is_some()
+                    && let Some(found) = c.find_contact(&row.key).await?
+                {
+                    return Ok((id(&found), adopted_before(cx, &row.key)));
+                }
+                // Someone the workspace already knows by this e-mail (its Messenger's users
+                // and leads): adopted or refused, never doubled.
+                let email = row.payload["email"].as_str().unwrap_or_default();
+                if !email.is_empty() {
+                    let known = c.find_contacts_by_email(email).await?;
+                    if let Some(adopted) = adopt(cx, row, known).await? {
+                        return Ok((adopted, true));
+                    }
+                }
+                match c.create_contact_reporting(&row.payload).await {
+                    // A 409 on the first create: a user of the workspace already carries
+                    // this external id (the client found it by GET).
+                    Ok((v, true)) => {
+                        let found = id(&v);
+                        adopt(cx, row, vec![v]).await?;
+                        Ok((found, true))
+                    }
+                    Ok((v, false)) => Ok((id(&v), false)),
+                    // Search did not see them (it lags, and it skips archived contacts):
+                    // the 409 names the contact that holds the e-mail.
+                    Err(e) if e.status == Some(409) => {
+                        let Some(other) = e.errors.iter().find_map(|(_, m)| live::conflict_id(m))
+                        else {
+                            return Err(e);
+                        };
+                        let holder = c.get_contact(&other).await?;
+                        match adopt(cx, row, vec![holder]).await? {
+                            Some(adopted) => Ok((adopted, true)),
+                            None => Err(e),
+                        }
+                    }
+                    Err(e) => Err(e),
+                }
+            },
+            Some(|id: String| async move { c.update_contact(&id, &row.payload).await.map(drop) }),
+        )
+        .await?;
+        if let (Some(contact), Some(company)) = (contact, row.extra["company_id"].as_str())
+            && let Some(company) = cx.ledger.id_of("company", company)?
+            && let Err(e) = c.attach_company(&contact, &company).await
+        {
+            cx.ledger.outcome(
                 key("contact", &row.key, "contacts", None),
-                &row.hash,
-                &mut r,
-                |earlier| async move {
-                    // Ours, sent by an earlier run that died before the answer; or a user the
-                    // workspace already has under this external id. By GET: search lags.
-                    // (Skipped on a first send: a user already holding this external id answers
-                    // the create with a 409 that names them.)
-                    if earlier.is_some()
-                        && let Some(found) = c.find_contact(&row.key).await?
-                    {
-                        return Ok((id(&found), adopted_before(cx, &row.key)));
-                    }
-                    // Someone the workspace already knows by this e-mail (its Messenger's users
-                    // and leads): adopted or refused, never doubled.
-                    let email = row.payload["email"].as_str().unwrap_or_default();
-                    if !email.is_empty() {
-                        let known = c.find_contacts_by_email(email).await?;
-                        if let Some(adopted) = adopt(cx, row, known).await? {
-                            return Ok((adopted, true));
-                        }
-                    }
-                    match c.create_contact_reporting(&row.payload).await {
-                        // A 409 on the first create: a user of the workspace already carries
-                        // this external id (the client found it by GET).
-                        Ok((v, true)) => {
-                            let found = id(&v);
-                            adopt(cx, row, vec![v]).await?;
-                            Ok((found, true))
-                        }
-                        Ok((v, false)) => Ok((id(&v), false)),
-                        // Search did not see them (it lags, and it skips archived contacts):
-                        // the 409 names the contact that holds the e-mail.
-                        Err(e) if e.status == Some(409) => {
-                            let Some(other) =
-                                e.errors.iter().find_map(|(_, m)| live::conflict_id(m))
-                            else {
-                                return Err(e);
-                            };
-                            let holder = c.get_contact(&other).await?;
-                            match adopt(cx, row, vec![holder]).await? {
-                                Some(adopted) => Ok((adopted, true)),
-                                None => Err(e),
-                            }
-                        }
-                        Err(e) => Err(e),
-                    }
-                },
-                Some(
-                    |id: String| async move { c.update_contact(&id, &row.payload).await.map(drop) },
-                ),
-            )
-            .await?;
-            if let (Some(contact), Some(company)) = (contact, row.extra["company_id"].as_str())
-                && let Some(company) = cx.ledger.id_of("company", company)?
-                && let Err(e) = c.attach_company(&contact, &company).await
-            {
-                cx.ledger.outcome(
-                    key("contact", &row.key, "contacts", None),
-                    "failed",
-                    None,
-                    Some(&format!("company link: {e}")),
-                )?;
-                r.failed += 1;
-                r.confirmed -= 1;
-            }
-            Ok(r)
-        })
-        .buffer_unordered(cx.concurrency)
-        .inspect(|_| bar.inc(1))
-        .collect()
-        .await;
-    bar.finish_and_clear();
-    sum("contacts", results)
+                "failed",
+                None,
+                Some(&format!("company link: {e}")),
+            )?;
+            r.failed += 1;
+            r.confirmed -= 1;
+        }
+        Ok(r)
+    })
+    .await
 }
 
 /// Take over a contact the workspace already has with this osTicket user's e-mail, or refuse.

@@ -222,6 +222,30 @@ pub(super) fn progress(phase: &str, len: usize) -> indicatif::ProgressBar {
     bar
 }
 
+/// Run `one` for every row of a phase, `cx.concurrency` at a time, behind a progress bar; the
+/// phase's counts are the sum of the rows'.
+async fn each<T, F, Fut>(
+    cx: &Context_,
+    phase: &str,
+    rows: Vec<T>,
+    one: F,
+) -> anyhow::Result<PhaseResult>
+where
+    F: FnMut(T) -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<PhaseResult>>,
+{
+    use futures::StreamExt;
+    let bar = progress(phase, rows.len());
+    let results: Vec<anyhow::Result<PhaseResult>> = futures::stream::iter(rows)
+        .map(one)
+        .buffer_unordered(cx.concurrency)
+        .inspect(|_| bar.inc(1))
+        .collect()
+        .await;
+    bar.finish_and_clear();
+    sum(phase, results)
+}
+
 pub(super) fn sum(
     phase: &str,
     parts: Vec<anyhow::Result<PhaseResult>>,

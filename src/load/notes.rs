@@ -3,10 +3,8 @@
 //! cannot be edited: a resumed send looks for the note's osTicket marker (the line at its foot)
 //! among its owner's notes first, and a changed note is listed as stale, never sent twice.
 
-use futures::StreamExt;
-
 use super::once::{Row, once, rows};
-use super::{Context_, PhaseResult, id, key, phase_result, progress, sum};
+use super::{Context_, PhaseResult, each, id, key, phase_result};
 use crate::intercom::client::ApiError;
 use crate::intercom::notes::NoteOn;
 
@@ -17,19 +15,12 @@ pub(super) async fn notes(cx: &Context_) -> anyhow::Result<PhaseResult> {
                 json_object('target', target, 'marker', 'osTicket note ' || note_id || ',')::VARCHAR, payload_sha256
          FROM outbox.outbox_customer_notes ORDER BY note_id",
     )?;
-    let bar = progress("notes", rows.len());
-    let results: Vec<anyhow::Result<PhaseResult>> = futures::stream::iter(rows)
-        .map(|row| async move {
-            let mut r = phase_result("notes");
-            note(cx, &row, &mut r).await?;
-            Ok(r)
-        })
-        .buffer_unordered(cx.concurrency)
-        .inspect(|_| bar.inc(1))
-        .collect()
-        .await;
-    bar.finish_and_clear();
-    sum("notes", results)
+    each(cx, "notes", rows, |row| async move {
+        let mut r = phase_result("notes");
+        note(cx, &row, &mut r).await?;
+        Ok(r)
+    })
+    .await
 }
 
 async fn note(cx: &Context_, row: &Row, r: &mut PhaseResult) -> anyhow::Result<()> {

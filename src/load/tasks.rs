@@ -2,13 +2,12 @@
 //! then its thread as notes in osTicket's order, then its state and agent — the same three
 //! steps a ticket takes over two phases, here in one, because nothing else waits for a task.
 
-use futures::StreamExt;
 use serde_json::{Value, json};
 
 use super::ledger::Entry;
 use super::once::{once, once_or_update, rows};
 use super::schema::{TypeInfo, read_type};
-use super::{Context_, PhaseResult, id, key, phase_result, progress, sum};
+use super::{Context_, PhaseResult, each, id, key, phase_result};
 use crate::intercom::client::ApiError;
 
 const NUMBER_ATTRIBUTE: &str = "osTicket task number";
@@ -33,9 +32,7 @@ pub(super) async fn tasks(cx: &Context_) -> anyhow::Result<PhaseResult> {
     )
     .await?;
     let kind = &kind;
-    let bar = progress("tasks", tasks.len());
-    let results: Vec<anyhow::Result<PhaseResult>> = futures::stream::iter(tasks)
-        .map(|row| async move {
+    each(cx, "tasks", tasks, |row| async move {
             let mut r = phase_result("tasks");
             let Some(task_id) = create(cx, kind, &row, &mut r).await? else {
                 return Ok(r);
@@ -79,13 +76,8 @@ pub(super) async fn tasks(cx: &Context_) -> anyhow::Result<PhaseResult> {
             }
             state(cx, kind, &row, &task_id, &mut r).await?;
             Ok(r)
-        })
-        .buffer_unordered(cx.concurrency)
-        .inspect(|_| bar.inc(1))
-        .collect()
-        .await;
-    bar.finish_and_clear();
-    sum("tasks", results)
+    })
+    .await
 }
 
 /// Create the back-office ticket once, linked to the customer ticket it belongs to; a lost

@@ -3,12 +3,11 @@
 
 use anyhow::Context;
 use base64::Engine;
-use futures::StreamExt;
 use serde_json::{Value, json};
 
 use super::ledger::{Entry, Ledger};
 use super::once::{once, once_or_update, rows};
-use super::{Context_, PhaseResult, id, key, phase_result, progress, sum};
+use super::{Context_, PhaseResult, each, id, key, phase_result};
 use crate::intercom::client::ApiError;
 
 /// The create request as sent: ids that exist only now, list labels swapped for item ids.
@@ -41,9 +40,7 @@ pub(super) async fn tickets(cx: &Context_) -> anyhow::Result<PhaseResult> {
          FROM outbox.outbox_tickets ORDER BY ticket_id",
     )?;
     let number_attr = cx.attributes.get("osTicket number").map(|a| a.0.clone());
-    let bar = progress("tickets", tickets.len());
-    let results: Vec<anyhow::Result<PhaseResult>> = futures::stream::iter(tickets)
-        .map(|row| {
+    each(cx, "tickets", tickets, |row| {
             let number_attr = number_attr.clone();
             async move {
                 let mut r = phase_result("tickets");
@@ -120,13 +117,8 @@ pub(super) async fn tickets(cx: &Context_) -> anyhow::Result<PhaseResult> {
                 }
                 Ok(r)
             }
-        })
-        .buffer_unordered(cx.concurrency)
-        .inspect(|_| bar.inc(1))
-        .collect()
-        .await;
-    bar.finish_and_clear();
-    sum("tickets", results)
+    })
+    .await
 }
 
 /// Everything posted on ticket `ticket_id` after its create, as (key, NULL, payload, object
