@@ -538,6 +538,21 @@ fn tickets_parts_and_attachments_map_from_the_real_database() {
         ),
         "48>#159891 50>#571774 51>#571774 53>#161463 57>#780457"
     );
+    // The 56 CCs: 54 are on their ticket; the 2 on merged child #728255's thread are listed.
+    assert_eq!(
+        q(
+            &conn,
+            "SELECT in_osticket || '/' || staged || '/' || excluded || '/' || unaccounted FROM reports.rpt_reconciliation WHERE object = 'collaborators'"
+        ),
+        "56/54/2/0"
+    );
+    assert_eq!(
+        q(
+            &conn,
+            "SELECT string_agg(DISTINCT ticket, ' ') FROM reports.rpt_collaborator_exclusions WHERE reason LIKE '%merged into another ticket%'"
+        ),
+        "728255"
+    );
     // Title = subject, description = first message; the contact by external_id; the assignee
     // is the agent's admin, the team the department's inbox.
     assert_eq!(

@@ -299,6 +299,10 @@ pub const MODELS: &[(&str, &str)] = &[
         include_str!("../../sql/models/intermediate/int_field_files.sql"),
     ),
     (
+        "intermediate/int_collaborators.sql",
+        include_str!("../../sql/models/intermediate/int_collaborators.sql"),
+    ),
+    (
         "outbox/outbox_companies.sql",
         include_str!("../../sql/models/outbox/outbox_companies.sql"),
     ),
@@ -425,6 +429,10 @@ pub const MODELS: &[(&str, &str)] = &[
     (
         "reports/rpt_task_exclusions.sql",
         include_str!("../../sql/models/reports/rpt_task_exclusions.sql"),
+    ),
+    (
+        "reports/rpt_collaborator_exclusions.sql",
+        include_str!("../../sql/models/reports/rpt_collaborator_exclusions.sql"),
     ),
     (
         "reports/rpt_scope_audit.sql",

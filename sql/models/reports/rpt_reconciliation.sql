@@ -57,8 +57,7 @@ raw_user_account AS (SELECT * FROM staging.base_user_account),
 stg_users AS (SELECT * FROM staging.stg_users),
 int_contacts AS (SELECT * FROM intermediate.int_contacts),
 int_account_managers AS (SELECT * FROM intermediate.int_account_managers),
-raw_thread_collaborator AS (SELECT * FROM staging.base_thread_collaborator),
-raw_thread AS (SELECT * FROM staging.base_thread),
+int_collaborators AS NOT MATERIALIZED (SELECT * FROM intermediate.int_collaborators),
 outbox_ticket_participants AS (SELECT * FROM outbox.outbox_ticket_participants),
 raw_canned_response AS (SELECT * FROM staging.base_canned_response),
 raw_queue AS (SELECT * FROM staging.base_queue),
@@ -70,23 +69,6 @@ other_addresses AS (
             WHERE e.id <> u.default_email_id) AS stored,
            (SELECT coalesce(sum(len(other_emails)), 0) FROM stg_users) AS distinct_,
            (SELECT coalesce(sum(len(u.other_emails)), 0) FROM stg_users u JOIN int_contacts c USING (user_id)) AS carried
-),
-
--- Each collaborator (CC) of a thread, with why it is not on its Intercom ticket, if it is not:
--- a participant (participants = "add") or a name in the ticket's CC note ("notes").
-collaborators AS (
-    SELECT c.id, t.number, ic.external_id,
-           CASE WHEN th.object_type IS DISTINCT FROM 'T' THEN 'on a thread that is not a ticket''s (a merged child''s, or a task''s)'
-                WHEN t.ticket_id IS NULL OR t.outcome <> 'migrate' THEN 'its ticket is not migrated'
-                WHEN c.flags::BIGINT & 1 = 0 THEN 'inactive: taken off the ticket''s CCs in osTicket'
-                WHEN c.user_id = t.user_id THEN 'is the ticket''s requester (its contact)'
-                WHEN (SELECT participants FROM settings) = 'add' AND ic.external_id IS NULL
-                    THEN 'cannot be a contact (no e-mail, no phone: see the users sheet)'
-           END AS reason
-    FROM raw_thread_collaborator c
-    LEFT JOIN raw_thread th ON th.id = c.thread_id
-    LEFT JOIN int_tickets t ON th.object_type = 'T' AND t.ticket_id = th.object_id
-    LEFT JOIN int_contacts ic ON ic.user_id = c.user_id
 ),
 
 -- Files of file-upload fields (attachment type 'E'), each with what became of it.
@@ -139,7 +121,7 @@ reasons AS (
         WHERE te.id NOT IN (SELECT event_id FROM int_ticket_events) HAVING count(*) > 0
     UNION ALL SELECT 'custom-field values', reason, count(*) FROM rpt_field_value_losses GROUP BY ALL
     UNION ALL SELECT 'form-field files', reason, count(*) FROM field_files WHERE NOT carried GROUP BY ALL
-    UNION ALL SELECT 'collaborators', reason, count(*) FROM collaborators WHERE reason IS NOT NULL GROUP BY ALL
+    UNION ALL SELECT 'collaborators', reason, count(*) FROM int_collaborators WHERE reason IS NOT NULL GROUP BY ALL
     UNION ALL SELECT 'tasks', reason, count(*) FROM int_tasks WHERE outcome <> 'migrate' GROUP BY ALL
     UNION ALL SELECT 'thread entries', 'of a task that is not migrated (listed in the Tasks sheet)', count(*)
         FROM stage_task_parts WHERE task_id NOT IN (SELECT task_id FROM outbox_tasks) HAVING count(*) > 0
@@ -216,9 +198,9 @@ counts AS (
            NULL
     UNION ALL
     SELECT 3.5, 'collaborators', 'participants of their ticket (participants = "notes": named in its CC note)',
-           (SELECT count(*) FROM collaborators),
-           (SELECT count(*) FROM collaborators WHERE reason IS NULL),
-           (SELECT count(*) FROM collaborators c JOIN outbox_ticket_participants p
+           (SELECT count(*) FROM int_collaborators),
+           (SELECT count(*) FROM int_collaborators WHERE reason IS NULL),
+           (SELECT count(*) FROM int_collaborators c JOIN outbox_ticket_participants p
               ON p.participant_key = CASE p.kind WHEN 'participant' THEN c.number || ':' || c.external_id ELSE c.number || ':cc' END
             JOIN load_ledger l ON l.object_type = CASE p.kind WHEN 'participant' THEN 'participant' ELSE 'cc_note' END
              AND l.source_key = p.participant_key AND l.status IN ('created', 'existing')
