@@ -73,6 +73,10 @@ pub const CHECKS: &[(&str, &str)] = &[
         include_str!("../sql/checks/parts_without_admin.sql"),
     ),
     (
+        "probe_participants_refused.sql",
+        include_str!("../sql/checks/probe_participants_refused.sql"),
+    ),
+    (
         "review_queue_open.sql",
         include_str!("../sql/checks/review_queue_open.sql"),
     ),

@@ -96,6 +96,17 @@ pub enum Command {
     /// (type, author, created_at, body, file sizes). Differences are stored in
     /// load.verify_mismatch; exits 1 when there is any.
     Verify(VerifyArgs),
+    /// Find out what the target workspace really does, on a sandbox, before the load
+    /// (without --apply: what it would create).
+    ///
+    /// A fixed suite of small experiments where Intercom's documentation is silent or wrong:
+    /// whether ticket deletes are allowed (rollback needs them), how long search lags behind a
+    /// create (the load's search window), whether a contact can be added to a ticket as a
+    /// participant (participants = "add" or "notes"). Everything it creates carries an
+    /// ostmig-probe- marker and is deleted at the end, even after a failure; a run that was
+    /// killed is cleaned up by the next. Answers go to probe.result; `ostmig check` and the
+    /// load read them, and the scope workbook shows them ("Workspace behaviour").
+    Probe(ProbeArgs),
     /// Undo what `ostmig load` created, and nothing else (without --apply: the plan).
     ///
     /// Reads load.ledger: tickets (with their replies, notes and files), contacts, companies and
@@ -303,6 +314,23 @@ pub struct VerifyArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct ProbeArgs {
+    #[command(flatten)]
+    pub db: DbArg,
+    #[command(flatten)]
+    pub intercom: IntercomArg,
+    /// Run the experiments. Without it, print what each would create.
+    #[arg(long)]
+    pub apply: bool,
+    /// The longest wait for a new contact to appear in search, in seconds.
+    #[arg(long, default_value_t = 300, value_name = "SECONDS")]
+    pub max_lag: u64,
+    /// Print the answers as JSON (for scripts) instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
 pub struct RollbackArgs {
     #[command(flatten)]
     pub db: DbArg,
@@ -440,6 +468,10 @@ pub struct SimArgs {
     /// on plans without them.
     #[arg(long)]
     pub restrict_deletes: bool,
+    /// Refuse to add participants to tickets (POST /conversations/{id}/customers with a
+    /// ticket's id answers 404), as a live workspace might: `ostmig probe` finds out which.
+    #[arg(long)]
+    pub refuse_participants: bool,
     /// Store reply bodies exactly as sent. By default they are sanitized as Intercom does
     /// (plain text wrapped in <p>, wrapper and unknown tags dropped, whitespace reflowed).
     #[arg(long)]

@@ -28,6 +28,7 @@ pub mod intercom;
 pub mod load;
 pub mod map;
 pub mod pipeline;
+pub mod probe;
 pub mod query;
 pub mod report;
 pub mod rollback;

@@ -27,7 +27,7 @@ pub fn run(args: LoadArgs) -> anyhow::Result<Outcome> {
         continue_on_error: args.continue_on_error,
         concurrency: args.concurrency,
         target,
-        search_window: std::time::Duration::from_secs_f64(args.search_window.max(0.0)),
+        search_window: search_window(&args)?,
     })?;
     if args.json {
         ui::json(&results)?;
@@ -84,4 +84,21 @@ pub fn verify(args: VerifyArgs) -> anyhow::Result<Outcome> {
         return Ok(Outcome::Problems);
     }
     Ok(Outcome::Ok)
+}
+
+/// The search window: as given, or longer when `ostmig probe` measured a lag that calls for it
+/// (3 × the lag): a window shorter than the lag would send a lost ticket twice.
+fn search_window(args: &LoadArgs) -> anyhow::Result<std::time::Duration> {
+    let given = std::time::Duration::from_secs_f64(args.search_window.max(0.0));
+    Ok(match crate::probe::search_window(&args.db.db)? {
+        Some(probed) if probed > given => {
+            eprintln!(
+                "search window {} s (ostmig probe measured a search lag of {} s; 3 × that is the least that is safe)",
+                probed.as_secs(),
+                probed.as_secs() / 3
+            );
+            probed
+        }
+        _ => given,
+    })
 }

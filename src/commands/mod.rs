@@ -6,6 +6,7 @@ mod fixture;
 mod intercom;
 mod load;
 mod map;
+mod probe;
 mod report;
 mod rollback;
 mod sim;
@@ -32,6 +33,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Sql(args) => sql(args),
         Command::Load(args) => load::run(args),
         Command::Verify(args) => load::verify(args),
+        Command::Probe(args) => probe::run(args),
         Command::Rollback(args) => rollback::run(args),
         Command::Sim(args) => sim::run(args),
         Command::Report(args) => report::run(args),

@@ -27,6 +27,7 @@ pub fn run(args: SimArgs) -> anyhow::Result<Outcome> {
         behaviour: sim::workspace::Behaviour {
             search_lag: args.search_lag.max(0.0),
             restrict_deletes: args.restrict_deletes,
+            refuse_participants: args.refuse_participants,
             raw_bodies: args.raw_bodies,
         },
         lose_answers,

@@ -90,6 +90,8 @@ pub struct Behaviour {
     pub search_lag: f64,
     /// Ticket and conversation deletes answer 403 api_plan_restricted.
     pub restrict_deletes: bool,
+    /// Adding a participant to a ticket answers 404, as a workspace might (unconfirmed).
+    pub refuse_participants: bool,
     /// Store bodies verbatim instead of sanitized (the pre-errata simulator).
     pub raw_bodies: bool,
 }
@@ -1475,6 +1477,9 @@ impl Workspace {
         else {
             return error(404, "not_found", "Resource Not Found");
         };
+        if self.behaviour.refuse_participants && self.tickets.contains_key(ticket_id) {
+            return error(404, "not_found", "Conversation Not Found");
+        }
         let Some(ticket) = self.tickets.get_mut(ticket_id) else {
             return error(404, "not_found", "Resource Not Found");
         };

@@ -511,6 +511,10 @@ pub const MODELS: &[(&str, &str)] = &[
         include_str!("../../sql/models/reports/rpt_canned_responses.sql"),
     ),
     (
+        "reports/rpt_workspace_behaviour.sql",
+        include_str!("../../sql/models/reports/rpt_workspace_behaviour.sql"),
+    ),
+    (
         "reports/rpt_queues.sql",
         include_str!("../../sql/models/reports/rpt_queues.sql"),
     ),

@@ -88,6 +88,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0019_tasks.sql",
         include_str!("../../sql/migrations/0019_tasks.sql"),
     ),
+    (
+        "0020_probe.sql",
+        include_str!("../../sql/migrations/0020_probe.sql"),
+    ),
 ];
 
 /// Storage format written into new staging files.
