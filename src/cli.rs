@@ -102,7 +102,8 @@ pub enum Command {
     /// A fixed suite of small experiments where Intercom's documentation is silent or wrong:
     /// whether ticket deletes are allowed (rollback needs them), how long search lags behind a
     /// create (the load's search window), whether a contact can be added to a ticket as a
-    /// participant (participants = "add" or "notes"). Everything it creates carries an
+    /// participant (participants = "add" or "notes"), whether a reply dated before its ticket
+    /// keeps its time (else each entry's time goes into its body). Everything it creates carries an
     /// ostmig-probe- marker and is deleted at the end, even after a failure; a run that was
     /// killed is cleaned up by the next. Answers go to probe.result; `ostmig check` and the
     /// load read them, and the scope workbook shows them ("Workspace behaviour").
@@ -472,6 +473,10 @@ pub struct SimArgs {
     /// ticket's id answers 404), as a live workspace might: `ostmig probe` finds out which.
     #[arg(long)]
     pub refuse_participants: bool,
+    /// Store a reply dated before its ticket at the ticket's own time, as a workspace might:
+    /// `ostmig probe` finds out which.
+    #[arg(long)]
+    pub clamp_backdated: bool,
     /// Store reply bodies exactly as sent. By default they are sanitized as Intercom does
     /// (plain text wrapped in <p>, wrapper and unknown tags dropped, whitespace reflowed).
     #[arg(long)]

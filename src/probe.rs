@@ -49,6 +49,12 @@ pub const QUESTIONS: &[Question] = &[
         creates: "two contacts and one ticket of the workspace's first Customer ticket type (skip_notifications), deleted",
         decides: "participants = \"add\" or \"notes\" (`ostmig check` refuses \"add\" when the answer is no)",
     },
+    Question {
+        id: "backdated_replies_keep_time",
+        question: "Does a reply dated before its ticket keep its created_at?",
+        creates: "a note on the participants question's ticket, dated a day before it (deleted with it)",
+        decides: "where it does not, `ostmig transform` writes each entry's osTicket time into its body",
+    },
 ];
 
 /// One answer, as `probe.result` holds it.
@@ -164,8 +170,9 @@ impl Probe {
         let deletes = self.deletes_allowed().await?;
         out.answers.push(deletes.clone());
         out.answers.push(self.search_lag(max_lag).await?);
-        out.answers
-            .push(self.participants(deletes.answer == "yes").await?);
+        let (participants, backdated) = self.on_a_ticket(deletes.answer == "yes").await?;
+        out.answers.push(participants);
+        out.answers.push(backdated);
         Ok(())
     }
 
@@ -228,12 +235,17 @@ impl Probe {
         self.record(q, &answer, &evidence)
     }
 
-    async fn participants(&self, deletes: bool) -> anyhow::Result<Answer> {
-        let q = &QUESTIONS[2];
+    /// The questions that need a ticket: participants, then a backdated note.
+    async fn on_a_ticket(&self, deletes: bool) -> anyhow::Result<(Answer, Answer)> {
+        let (q, b) = (&QUESTIONS[2], &QUESTIONS[3]);
+        let unasked = |why: &str| -> anyhow::Result<(Answer, Answer)> {
+            Ok((
+                self.record(q, "not probed", why)?,
+                self.record(b, "not probed", why)?,
+            ))
+        };
         if !deletes {
-            return self.record(
-                q,
-                "not probed",
+            return unasked(
                 "a probe ticket could not be removed on a workspace that refuses deletes: try on a sandbox that allows them",
             );
         }
@@ -242,9 +254,7 @@ impl Probe {
             t.iter()
                 .find(|t| t["category"] == "Customer" && t["archived"] != true)
         }) else {
-            return self.record(
-                q,
-                "not probed",
+            return unasked(
                 "the workspace has no Customer ticket type yet: run the load's schema phase on the sandbox, then probe again",
             );
         };
@@ -288,9 +298,62 @@ impl Probe {
             }
             Err(e) => return Err(e.into()),
         };
+        let participants = self.record(q, answer, &evidence)?;
+        let backdated = self.backdated(&ticket, &ticket_id).await?;
         self.remove(&ticket_marker, "ticket", &ticket_id).await?;
         self.remove(&other, "contact", &other_id).await?;
         self.remove(&requester, "contact", &requester_id).await?;
+        Ok((participants, backdated))
+    }
+
+    /// A note dated a day before its ticket, read back: does it keep that time?
+    async fn backdated(&self, ticket: &Value, ticket_id: &str) -> anyhow::Result<Answer> {
+        let q = &QUESTIONS[3];
+        let admins = self.client.list_admins().await?;
+        let Some(admin) = admins["admins"].as_array().and_then(|a| a.first()) else {
+            return self.record(
+                q,
+                "not probed",
+                "the workspace lists no admin to post a note as",
+            );
+        };
+        let ticket_time = ticket["created_at"]
+            .as_i64()
+            .unwrap_or_else(|| chrono::Utc::now().timestamp());
+        let sent = ticket_time - 86_400;
+        let note = json!({"message_type": "note", "type": "admin",
+                          "admin_id": crate::intercom::id_text(&admin["id"]),
+                          "body": "<p>ostmig probe: a note dated a day before its ticket</p>",
+                          "created_at": sent, "skip_notifications": true});
+        let part = self
+            .client
+            .call(
+                reqwest::Method::POST,
+                &format!("/tickets/{ticket_id}/reply"),
+                Some(&note),
+            )
+            .await?;
+        let read = self.client.get_ticket(ticket_id).await?;
+        let got = read["ticket_parts"]["ticket_parts"]
+            .as_array()
+            .and_then(|p| p.iter().find(|p| p["id"] == part["id"]))
+            .and_then(|p| p["created_at"].as_i64());
+        let said = |t: i64| {
+            format!(
+                "a note sent with created_at {sent} (a day before its ticket's {ticket_time}) read back with {t}"
+            )
+        };
+        let (answer, evidence) = match got {
+            Some(t) if t == sent => ("yes", said(t)),
+            Some(t) => ("no", said(t)),
+            None => (
+                "unknown",
+                format!(
+                    "the note {} was not among the ticket's parts when read back",
+                    part["id"]
+                ),
+            ),
+        };
         self.record(q, answer, &evidence)
     }
 

@@ -109,10 +109,11 @@ fn the_probe_records_what_each_mode_of_the_workspace_does_and_leaves_it_as_found
         String::from_utf8_lossy(&out.stderr)
     );
     let json: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(json["answers"].as_array().unwrap().len(), 3);
+    assert_eq!(json["answers"].as_array().unwrap().len(), 4);
     assert_eq!(
         answers(&db),
         [
+            ("backdated_replies_keep_time".into(), "yes".into()),
             ("deletes_allowed".into(), "yes".into()),
             ("participants_on_tickets".into(), "yes".into()),
             ("search_lag_seconds".into(), "0".into()),
@@ -122,7 +123,16 @@ fn the_probe_records_what_each_mode_of_the_workspace_does_and_leaves_it_as_found
     drop(live);
 
     // A workspace whose search lags and that refuses participants on tickets.
-    let Some(strict) = sim(dir.path(), &["--search-lag", "2", "--refuse-participants"]) else {
+    // It also moves a reply older than its ticket to the ticket's time.
+    let Some(strict) = sim(
+        dir.path(),
+        &[
+            "--search-lag",
+            "2",
+            "--refuse-participants",
+            "--clamp-backdated",
+        ],
+    ) else {
         return;
     };
     let out = probe(&db, &strict.url, &["--apply"]);
@@ -133,9 +143,10 @@ fn the_probe_records_what_each_mode_of_the_workspace_does_and_leaves_it_as_found
         String::from_utf8_lossy(&out.stderr)
     );
     let got = answers(&db);
-    assert_eq!(got[0], ("deletes_allowed".into(), "yes".into()));
-    assert_eq!(got[1], ("participants_on_tickets".into(), "no".into()));
-    let lag: i64 = got[2].1.parse().unwrap();
+    assert_eq!(got[0], ("backdated_replies_keep_time".into(), "no".into()));
+    assert_eq!(got[1], ("deletes_allowed".into(), "yes".into()));
+    assert_eq!(got[2], ("participants_on_tickets".into(), "no".into()));
+    let lag: i64 = got[3].1.parse().unwrap();
     assert!((2..=4).contains(&lag), "lag {lag}");
     assert_left_as_found(&db, &strict.state());
     // The evidence names the request and Intercom's answer, never the token.
@@ -161,6 +172,23 @@ fn the_probe_records_what_each_mode_of_the_workspace_does_and_leaves_it_as_found
         .unwrap();
     assert_eq!(refused["failing_rows"], 1, "{refused}");
     assert_eq!(refused["severity"], "error");
+    // Where old reply times are not kept, the next transform writes each entry's time into it.
+    let count_dated = || {
+        duck_i64(
+            &duck(&db),
+            "SELECT count(*) FROM intermediate.int_ticket_parts WHERE body LIKE '%Posted in osTicket on 20%'",
+        )
+    };
+    assert_eq!(count_dated(), 0);
+    let out = ostmig(&["transform", "--db", db.to_str().unwrap()], &[]);
+    assert!(out.status.success());
+    assert_eq!(
+        count_dated(),
+        duck_i64(
+            &duck(&db),
+            "SELECT count(*) FROM intermediate.int_ticket_parts"
+        )
+    );
     drop(strict);
 
     // A plan without deletes: no ticket is made (it could not be removed), and rollback will
@@ -171,9 +199,13 @@ fn the_probe_records_what_each_mode_of_the_workspace_does_and_leaves_it_as_found
     let out = probe(&db, &locked.url, &["--apply"]);
     assert_eq!(out.status.code(), Some(0));
     let got = answers(&db);
-    assert_eq!(got[0], ("deletes_allowed".into(), "no".into()));
     assert_eq!(
-        got[1],
+        got[0],
+        ("backdated_replies_keep_time".into(), "not probed".into())
+    );
+    assert_eq!(got[1], ("deletes_allowed".into(), "no".into()));
+    assert_eq!(
+        got[2],
         ("participants_on_tickets".into(), "not probed".into())
     );
     assert_left_as_found(&db, &locked.state());
@@ -229,5 +261,5 @@ fn a_probe_killed_at_random_moments_is_cleaned_up_by_the_next_run() {
     });
     assert!(done, "the probe did not finish cleanly after the kills");
     assert_left_as_found(&db, &sim.state());
-    assert_eq!(answers(&db).len(), 3);
+    assert_eq!(answers(&db).len(), 4);
 }

@@ -28,6 +28,7 @@ pub fn run(args: SimArgs) -> anyhow::Result<Outcome> {
             search_lag: args.search_lag.max(0.0),
             restrict_deletes: args.restrict_deletes,
             refuse_participants: args.refuse_participants,
+            clamp_backdated: args.clamp_backdated,
             raw_bodies: args.raw_bodies,
         },
         lose_answers,

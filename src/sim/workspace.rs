@@ -92,6 +92,9 @@ pub struct Behaviour {
     pub restrict_deletes: bool,
     /// Adding a participant to a ticket answers 404, as a workspace might (unconfirmed).
     pub refuse_participants: bool,
+    /// A reply dated before its ticket is stored at the ticket's time, as a workspace might
+    /// (unconfirmed).
+    pub clamp_backdated: bool,
     /// Store bodies verbatim instead of sanitized (the pre-errata simulator).
     pub raw_bodies: bool,
 }
@@ -1445,10 +1448,15 @@ impl Workspace {
         if part_type == "comment" {
             *self.customer_visible.entry("comments".into()).or_default() += 1;
         }
+        let mut created_at = body.get("created_at").and_then(Value::as_i64).unwrap_or(t);
+        let ticket_created = self.tickets[ticket_id]["created_at"].as_i64().unwrap_or(t);
+        if self.behaviour.clamp_backdated && created_at < ticket_created {
+            created_at = ticket_created;
+        }
         let part = json!({"type": "ticket_part", "id": part_id,
             "part_type": part_type,
             "body": stored_body,
-            "created_at": body.get("created_at").and_then(Value::as_i64).unwrap_or(t),
+            "created_at": created_at,
             "updated_at": t, "author": author, "attachments": attachments, "redacted": false});
         let ticket = self.tickets.get_mut(ticket_id).expect("checked");
         let parts = ticket["ticket_parts"]["ticket_parts"]

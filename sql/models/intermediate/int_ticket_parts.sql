@@ -12,9 +12,17 @@
 -- message from anyone but the requester is such a note too. Nothing osTicket shows on an entry
 -- is dropped: a title other than the ticket's subject (a note's "Ticket transferred", a reply
 -- under another subject) is its first line, and an edited entry ends with osTicket's "Edited"
--- mark, saying by whom and when.
+-- mark, saying by whom and when. Where the workspace rewrites old reply times (probe.result
+-- backdated_replies_keep_time = 'no'), each ends with the time osTicket recorded.
 CREATE OR REPLACE TABLE intermediate.int_ticket_parts AS
 WITH settings AS (SELECT * FROM config.settings),
+-- Where `ostmig probe` found that the workspace does not keep a reply's created_at when it is
+-- older than its ticket, each entry says when osTicket recorded it.
+probe_result AS (SELECT * FROM probe.result),
+times_lost AS (
+    SELECT count(*) > 0 AS lost FROM probe_result
+    WHERE question_id = 'backdated_replies_keep_time' AND answer = 'no'
+),
 fallback AS (SELECT * FROM intermediate.int_fallback_admin),
 tickets AS (
     SELECT t.ticket_id, t.description_entry_id, t.user_id AS requester_id, s.subject
@@ -98,7 +106,9 @@ final AS (
                CASE WHEN p.editor_name IS NOT NULL
                     THEN '<p><em>Edited in osTicket by '
                          || html_escape(p.editor_name)
-                         || coalesce(' on ' || strftime(p.edited_at, '%Y-%m-%d %H:%M UTC'), '') || '</em></p>' END
+                         || coalesce(' on ' || strftime(p.edited_at, '%Y-%m-%d %H:%M UTC'), '') || '</em></p>' END,
+               CASE WHEN (SELECT lost FROM times_lost)
+                    THEN '<p><em>Posted in osTicket on ' || strftime(p.created_at, '%Y-%m-%d %H:%M UTC') || '</em></p>' END
            ) AS body
     FROM routed p
 )

@@ -17,7 +17,7 @@ int_field_files AS (SELECT * FROM intermediate.int_field_files),
 file_answers AS (
     SELECT object_type, object_id, field_id, count(*) AS files,
            count(*) FILTER (WHERE reason IS NULL) AS carried,
-           string_agg(DISTINCT reason, '; ') AS reasons
+           string_agg(DISTINCT reason, '; ' ORDER BY reason) AS reasons
     FROM int_field_files
     GROUP BY ALL
 ),

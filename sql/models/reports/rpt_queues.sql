@@ -18,7 +18,8 @@ criteria AS (
 ),
 
 conditions AS (
-    SELECT id, unnest(json_extract(criteria, '$[*]')) AS c
+    SELECT id, unnest(json_extract(criteria, '$[*]')) AS c,
+           generate_subscripts(json_extract(criteria, '$[*]'), 1) AS i
     FROM criteria WHERE json_type(criteria) = 'ARRAY'
 ),
 
@@ -33,7 +34,7 @@ readable AS (
                                              WHEN 'OBJECT' THEN nullif(array_to_string(json_extract_string(json_extract(c, '$[2]'), '$.*'), ' or '), '')
                                              WHEN 'VARCHAR' THEN json_extract_string(c, '$[2]')
                                          END, ''),
-                      '; ') AS criteria
+                      '; ' ORDER BY i) AS criteria
     FROM conditions
     GROUP BY id
 ),

@@ -12,9 +12,10 @@ probe_result AS NOT MATERIALIZED (SELECT * FROM probe.result),
 outbox_attachments AS (SELECT * FROM outbox.outbox_attachments),
 
 extensions AS (
-    SELECT string_agg(DISTINCT lower(regexp_extract(name, '\.([A-Za-z0-9]{1,8})$', 1)), ', ') AS list
-    FROM outbox_attachments
-    WHERE regexp_extract(name, '\.([A-Za-z0-9]{1,8})$', 1) <> ''
+    SELECT string_agg(ext, ', ' ORDER BY ext) AS list
+    FROM (SELECT DISTINCT lower(regexp_extract(name, '\.([A-Za-z0-9]{1,8})$', 1)) AS ext
+          FROM outbox_attachments
+          WHERE regexp_extract(name, '\.([A-Za-z0-9]{1,8})$', 1) <> '')
 ),
 
 probed AS (
