@@ -819,6 +819,7 @@ impl Client {
         claimed: &std::collections::HashSet<String>,
     ) -> Result<Option<Value>, ApiError> {
         let ticket = self.get_ticket(id).await?;
+        let created = ticket["created_at"].as_i64();
         Ok(ticket["ticket_parts"]["ticket_parts"]
             .as_array()
             .and_then(|parts| {
@@ -826,7 +827,7 @@ impl Client {
                     .iter()
                     .rev()
                     .filter(|p| !claimed.contains(&super::id_text(&p["id"])))
-                    .find(|p| super::live::same_part(p, payload))
+                    .find(|p| super::live::same_part(p, payload, created))
                     .cloned()
             }))
     }
