@@ -65,6 +65,10 @@ pub const CHECKS: &[(&str, &str)] = &[
         include_str!("../sql/checks/intercom_workspace_unknown.sql"),
     ),
     (
+        "notes_visibility_unconfirmed.sql",
+        include_str!("../sql/checks/notes_visibility_unconfirmed.sql"),
+    ),
+    (
         "orphan_users_undecided.sql",
         include_str!("../sql/checks/orphan_users_undecided.sql"),
     ),
@@ -73,8 +77,20 @@ pub const CHECKS: &[(&str, &str)] = &[
         include_str!("../sql/checks/parts_without_admin.sql"),
     ),
     (
+        "probe_answers_changed.sql",
+        include_str!("../sql/checks/probe_answers_changed.sql"),
+    ),
+    (
+        "probe_attribute_names_refused.sql",
+        include_str!("../sql/checks/probe_attribute_names_refused.sql"),
+    ),
+    (
         "probe_participants_refused.sql",
         include_str!("../sql/checks/probe_participants_refused.sql"),
+    ),
+    (
+        "probe_unanswered.sql",
+        include_str!("../sql/checks/probe_unanswered.sql"),
     ),
     (
         "review_queue_open.sql",

@@ -103,7 +103,9 @@ pub enum Command {
     /// whether ticket deletes are allowed (rollback needs them), how long search lags behind a
     /// create (the load's search window), whether a contact can be added to a ticket as a
     /// participant (participants = "add" or "notes"), whether a reply dated before its ticket
-    /// keeps its time (else each entry's time goes into its body). Everything it creates carries an
+    /// keeps its time (else each entry's time goes into its body), whether a customer's reply
+    /// can carry files (else they go in a note after it), and how many bytes of files one
+    /// request may carry (the load's batch size). Everything it creates carries an
     /// ostmig-probe- marker and is deleted at the end, even after a failure; a run that was
     /// killed is cleaned up by the next. Answers go to probe.result; `ostmig check` and the
     /// load read them, and the scope workbook shows them ("Workspace behaviour").
@@ -326,6 +328,18 @@ pub struct ProbeArgs {
     /// The longest wait for a new contact to appear in search, in seconds.
     #[arg(long, default_value_t = 300, value_name = "SECONDS")]
     pub max_lag: u64,
+    /// The largest request the request-size question tries, in MiB of base64 files (it
+    /// doubles from 1 MiB until a request is refused or this is reached).
+    #[arg(long, default_value_t = 16, value_name = "MIB")]
+    pub max_request_mb: usize,
+    /// Record what a person checked that no API call can find out, as QUESTION=yes|no, e.g.
+    /// notes_hidden_from_customers=yes (the plan hides internal notes from customers: the load
+    /// posts osTicket's internal notes only then). Needs --by; sends nothing to Intercom.
+    #[arg(long, value_name = "QUESTION=ANSWER", conflicts_with = "apply")]
+    pub answer: Vec<String>,
+    /// Who checked what --answer records (kept with the answer as its evidence).
+    #[arg(long, value_name = "NAME", requires = "answer")]
+    pub by: Option<String>,
     /// Print the answers as JSON (for scripts) instead of a table.
     #[arg(long)]
     pub json: bool,
@@ -477,6 +491,18 @@ pub struct SimArgs {
     /// `ostmig probe` finds out which.
     #[arg(long)]
     pub clamp_backdated: bool,
+    /// Keep the text of a contact's reply to a ticket through the conversations endpoint but
+    /// drop its files, as a workspace might: `ostmig probe` finds out which.
+    #[arg(long)]
+    pub drop_contact_reply_files: bool,
+    /// Answer 413 to any request whose body is larger than this many bytes, as the live API's
+    /// undocumented limit would: `ostmig probe` measures it.
+    #[arg(long, value_name = "BYTES")]
+    pub max_request_bytes: Option<usize>,
+    /// Refuse data attribute names with an underscore (400), as Intercom's error example words
+    /// the rule: `ostmig probe` finds out which.
+    #[arg(long)]
+    pub refuse_underscore_names: bool,
     /// Store reply bodies exactly as sent. By default they are sanitized as Intercom does
     /// (plain text wrapped in <p>, wrapper and unknown tags dropped, whitespace reflowed).
     #[arg(long)]

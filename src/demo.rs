@@ -351,6 +351,56 @@ fn sign_off(d: &str, mapping: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// What a migration service does on the customer's sandbox before the load: the schema phase
+/// (the probe's ticket needs the Customer ticket type), then `ostmig probe --apply`, whose
+/// answers the run's transform follows (a customer's files on their own reply, the request size).
+fn probe_workspace(d: &str, config: &Path, url: &str) -> anyhow::Result<()> {
+    let config = config.to_string_lossy().to_string();
+    eprintln!("\n── what the workspace really does (ostmig probe, after the schema phase) ──");
+    stage(&["intercom", "pull", "--db", d, "--intercom-url", url], &[])?;
+    stage(&["transform", "--db", d, "--config", &config], &[])?;
+    stage(
+        &[
+            "load",
+            "--db",
+            d,
+            "--intercom-url",
+            url,
+            "--phase",
+            "schema",
+            "--apply",
+        ],
+        &[],
+    )?;
+    stage(
+        &[
+            "probe",
+            "--db",
+            d,
+            "--intercom-url",
+            url,
+            "--apply",
+            "--max-request-mb",
+            "8",
+        ],
+        &[],
+    )?;
+    // What a person checks on a real workspace's plan; the local Intercom shows customers nothing.
+    stage(
+        &[
+            "probe",
+            "--db",
+            d,
+            "--answer",
+            "notes_hidden_from_customers=yes",
+            "--by",
+            "ostmig demo (the local Intercom shows customers no notes)",
+        ],
+        &[],
+    )?;
+    Ok(())
+}
+
 /// The workbooks (with Markdown) and every report table as CSV.
 fn write_reports(db: &Path, d: &str, reports: &Path) -> anyhow::Result<()> {
     eprintln!("\n── reports ──");
@@ -440,6 +490,7 @@ pub fn run(args: crate::cli::DemoArgs) -> anyhow::Result<Outcome> {
     )?;
     eprintln!("listening on {url}");
     sign_off(&d, &dir.join("mapping.toml"))?;
+    probe_workspace(&d, &config, &url)?;
     let code = stage(
         &[
             "run",

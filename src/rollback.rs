@@ -84,12 +84,21 @@ pub fn run(
     target: Target,
 ) -> anyhow::Result<Vec<Undo>> {
     let client = Client::new(url, crate::settings::intercom_token()?, 4)?;
+    // What `ostmig probe` found, read before the ledger holds the file.
+    let probed_deletes = crate::probe::answer(db, "deletes_allowed")?;
     let ledger = Ledger::new(warehouse::open(db)?, target);
-    crate::block_on(client.reachable())?;
     // A task is a (back-office) ticket: deleting either needs the plan's permission.
     let deleting_tickets = (phase.is_none_or(|p| p == Phase::Tickets)
         && !created(&ledger, "ticket")?.is_empty())
         || (phase.is_none_or(|p| p == Phase::Tasks) && !created(&ledger, "task")?.is_empty());
+    if deleting_tickets && probed_deletes.as_deref() == Some("no") {
+        return Err(Hinted::new(
+            "`ostmig probe` found that this workspace refuses ticket deletes (probe.result deletes_allowed = no); nothing was undone",
+            "deletes need a plan that allows them: ask Intercom to enable them, then run `ostmig probe --apply` again; `ostmig rollback --phase schema` still archives the schema the load created",
+        )
+        .into());
+    }
+    crate::block_on(client.reachable())?;
     if deleting_tickets {
         crate::block_on(deletes_allowed(&client))?;
     }

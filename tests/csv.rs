@@ -577,6 +577,7 @@ fn ticket_pages_download_politely_after_an_agent_login_and_split_like_saved_ones
         &["transform", "--db", p, "--config", config.to_str().unwrap()],
         &[],
     ));
+    record_notes_hidden(&path);
     let check = ostmig(&["check", "--db", p], &[]);
     assert_eq!(
         check.status.code(),

@@ -136,6 +136,7 @@ fn stage(db: &str, path: &Path, sim: &Sim, config: &Path) -> std::process::Outpu
     assert!(out.status.success(), "{}", text(&out));
     let out = run(&["transform", "--db", p, "--config", config.to_str().unwrap()]);
     assert!(out.status.success(), "{}", text(&out));
+    record_notes_hidden(path);
     run(&["check", "--db", p])
 }
 

@@ -76,6 +76,7 @@ fn staged_with(db: &str, dir: &Path, sim: &Sim, changes: &str) -> Option<std::pa
         String::from_utf8_lossy(&out.stderr)
     );
     confirm_mapping(&path);
+    record_notes_hidden(&path);
     Some(path)
 }
 

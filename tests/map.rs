@@ -77,6 +77,7 @@ fn the_mapping_is_proposed_confirmed_and_enforced() {
     std::fs::write(&config, SETTLED).unwrap();
     let c = config.to_str().unwrap();
     ok(&run(&["transform", "--db", d, "--config", c]));
+    record_notes_hidden(&path);
 
     // Nothing moves before a sign-off.
     let out = run(&["load", "--db", d, "--intercom-url", &sim.url, "--apply"]);

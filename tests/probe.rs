@@ -11,6 +11,9 @@ use serde_json::Value;
 
 const TOKEN: &str = "sim-token-probe";
 
+/// How many questions `ostmig probe --apply` answers.
+const QUESTIONS: usize = 8;
+
 /// A workspace with an admin and a Customer ticket type (the probe's ticket needs one).
 const SEED: &str = r#"
 [[admins]]
@@ -50,10 +53,22 @@ fn answers(db: &std::path::Path) -> Vec<(String, String)> {
         .unwrap()
 }
 
-/// Nothing of the probe's is left: no contact, no ticket, every journal row removed.
+/// Nothing of the probe's is left: no contact, no ticket, every journal row removed, and its
+/// data attribute (if the workspace took it) archived.
 fn assert_left_as_found(db: &std::path::Path, state: &Value) {
     assert_eq!(state["contacts"], serde_json::json!({}), "contacts left");
     assert_eq!(state["tickets"], serde_json::json!({}), "tickets left");
+    let attributes = state["data_attributes"].as_array().unwrap();
+    let probes: Vec<&Value> = attributes
+        .iter()
+        .filter(|a| {
+            a["name"]
+                .as_str()
+                .is_some_and(|n| n.starts_with("ostmig_probe"))
+        })
+        .collect();
+    assert!(probes.len() <= 1, "{probes:?}");
+    assert!(probes.iter().all(|a| a["archived"] == true), "{probes:?}");
     assert_eq!(
         duck_i64(
             &duck(db),
@@ -101,7 +116,12 @@ fn the_probe_records_what_each_mode_of_the_workspace_does_and_leaves_it_as_found
     assert_eq!(live.state()["contacts"], serde_json::json!({}));
 
     // The permissive workspace: deletes allowed, search at once, participants accepted.
-    let out = probe(&db, &live.url, &["--apply", "--json"]);
+    // It keeps a customer's files and takes requests as large as the probe tries (2 MiB).
+    let out = probe(
+        &db,
+        &live.url,
+        &["--apply", "--json", "--max-request-mb", "2"],
+    );
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -109,21 +129,37 @@ fn the_probe_records_what_each_mode_of_the_workspace_does_and_leaves_it_as_found
         String::from_utf8_lossy(&out.stderr)
     );
     let json: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(json["answers"].as_array().unwrap().len(), 4);
+    assert_eq!(json["answers"].as_array().unwrap().len(), QUESTIONS);
     assert_eq!(
         answers(&db),
         [
             ("backdated_replies_keep_time".into(), "yes".into()),
+            ("contact_reply_files".into(), "yes".into()),
             ("deletes_allowed".into(), "yes".into()),
+            // 2 MiB of base64 less the room the probe leaves for the note's JSON.
+            (
+                "largest_request_bytes".into(),
+                (2 * 1024 * 1024 - 4096).to_string()
+            ),
             ("participants_on_tickets".into(), "yes".into()),
             ("search_lag_seconds".into(), "0".into()),
+            ("ticket_search_lag_seconds".into(), "0".into()),
+            ("underscore_in_attribute_names".into(), "yes".into()),
         ]
+    );
+    // Intercom cannot delete a data attribute: the probe's one is archived, and listed.
+    assert!(
+        json["archived"][0]
+            .as_str()
+            .is_some_and(|a| a.contains("ostmig_probe_underscore")),
+        "{json}"
     );
     assert_left_as_found(&db, &live.state());
     drop(live);
 
-    // A workspace whose search lags and that refuses participants on tickets.
-    // It also moves a reply older than its ticket to the ticket's time.
+    // A workspace whose search lags and that refuses participants on tickets. It also moves a
+    // reply older than its ticket to the ticket's time, drops the files of a customer's reply
+    // and refuses requests over 1.5 MB.
     let Some(strict) = sim(
         dir.path(),
         &[
@@ -131,23 +167,42 @@ fn the_probe_records_what_each_mode_of_the_workspace_does_and_leaves_it_as_found
             "2",
             "--refuse-participants",
             "--clamp-backdated",
+            "--drop-contact-reply-files",
+            "--max-request-bytes",
+            "1500000",
+            "--refuse-underscore-names",
         ],
     ) else {
         return;
     };
-    let out = probe(&db, &strict.url, &["--apply"]);
+    let out = probe(&db, &strict.url, &["--apply", "--max-request-mb", "4"]);
     assert_eq!(
         out.status.code(),
         Some(0),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let got = answers(&db);
-    assert_eq!(got[0], ("backdated_replies_keep_time".into(), "no".into()));
-    assert_eq!(got[1], ("deletes_allowed".into(), "yes".into()));
-    assert_eq!(got[2], ("participants_on_tickets".into(), "no".into()));
-    let lag: i64 = got[3].1.parse().unwrap();
-    assert!((2..=4).contains(&lag), "lag {lag}");
+    let got: std::collections::BTreeMap<String, String> = answers(&db).into_iter().collect();
+    assert_eq!(got["backdated_replies_keep_time"], "no");
+    assert_eq!(got["contact_reply_files"], "no");
+    assert_eq!(got["deletes_allowed"], "yes");
+    // 1 MiB went through, 2 MiB did not.
+    assert_eq!(
+        got["largest_request_bytes"],
+        (1024 * 1024 - 4096).to_string()
+    );
+    assert_eq!(got["participants_on_tickets"], "no");
+    assert_eq!(got["underscore_in_attribute_names"], "no");
+    for q in ["search_lag_seconds", "ticket_search_lag_seconds"] {
+        let lag: i64 = got[q].parse().unwrap();
+        assert!((2..=4).contains(&lag), "{q}: lag {lag}");
+    }
+    let evidence = duck_str(
+        &duck(&db),
+        "SELECT evidence FROM probe.result WHERE question_id = 'largest_request_bytes'",
+    )
+    .unwrap();
+    assert!(evidence.contains("413"), "{evidence}");
     assert_left_as_found(&db, &strict.state());
     // The evidence names the request and Intercom's answer, never the token.
     let evidence = duck_str(
@@ -198,16 +253,17 @@ fn the_probe_records_what_each_mode_of_the_workspace_does_and_leaves_it_as_found
     };
     let out = probe(&db, &locked.url, &["--apply"]);
     assert_eq!(out.status.code(), Some(0));
-    let got = answers(&db);
-    assert_eq!(
-        got[0],
-        ("backdated_replies_keep_time".into(), "not probed".into())
-    );
-    assert_eq!(got[1], ("deletes_allowed".into(), "no".into()));
-    assert_eq!(
-        got[2],
-        ("participants_on_tickets".into(), "not probed".into())
-    );
+    let got: std::collections::BTreeMap<String, String> = answers(&db).into_iter().collect();
+    assert_eq!(got["deletes_allowed"], "no");
+    for q in [
+        "backdated_replies_keep_time",
+        "contact_reply_files",
+        "largest_request_bytes",
+        "participants_on_tickets",
+        "ticket_search_lag_seconds",
+    ] {
+        assert_eq!(got[q], "not probed", "{q}");
+    }
     assert_left_as_found(&db, &locked.state());
 }
 
@@ -232,6 +288,8 @@ fn a_probe_killed_at_random_moments_is_cleaned_up_by_the_next_run() {
             .args([
                 "probe",
                 "--apply",
+                "--max-request-mb",
+                "2",
                 "--db",
                 db.to_str().unwrap(),
                 "--intercom-url",
@@ -256,10 +314,295 @@ fn a_probe_killed_at_random_moments_is_cleaned_up_by_the_next_run() {
         if attempt > 0 {
             std::thread::sleep(Duration::from_secs(2));
         }
-        let out = probe(&db, &sim.url, &["--apply", "--max-lag", "5"]);
+        let out = probe(
+            &db,
+            &sim.url,
+            &["--apply", "--max-lag", "5", "--max-request-mb", "2"],
+        );
         out.status.code() == Some(0)
     });
     assert!(done, "the probe did not finish cleanly after the kills");
     assert_left_as_found(&db, &sim.state());
-    assert_eq!(answers(&db).len(), 4);
+    assert_eq!(answers(&db).len(), QUESTIONS);
+}
+
+/// The simulator's seed for a generated help desk: its agents as admins, its departments as
+/// teams (what `ostmig demo` seeds its local Intercom with).
+fn seed_for(db: &std::path::Path, file: &std::path::Path) -> String {
+    let conn = duck(db);
+    let mut stmt = conn
+        .prepare(
+            "SELECT trim(concat_ws(' ', trim(firstname), trim(lastname))), lower(trim(email))
+             FROM raw.staff WHERE nullif(trim(email), '') IS NOT NULL ORDER BY staff_id",
+        )
+        .unwrap();
+    let admins: Vec<(String, String)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let teams: Vec<String> = conn
+        .prepare("SELECT full_name FROM staging.stg_departments ORDER BY full_name")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let seed = serde_json::json!({
+        "admins": admins.iter().map(|(n, e)| serde_json::json!({"name": n, "email": e})).collect::<Vec<_>>(),
+        "teams": teams.iter().map(|n| serde_json::json!({"name": n, "admin_emails": []})).collect::<Vec<_>>(),
+    });
+    std::fs::write(file, serde_json::to_vec(&seed).unwrap()).unwrap();
+    admins[0].1.clone()
+}
+
+fn ok(out: &std::process::Output, what: &str) {
+    assert!(
+        out.status.code().is_some_and(|c| c <= 1),
+        "{what}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Every part of the workspace's tickets that holds a file, with its author's type.
+fn file_carriers(state: &Value) -> Vec<(String, usize)> {
+    let mut out = Vec::new();
+    for t in state["tickets"].as_object().unwrap().values() {
+        for p in posted_parts(t) {
+            let n = p["attachments"].as_array().map_or(0, |a| a.len());
+            if n > 0 {
+                out.push((p["author"]["type"].as_str().unwrap_or("").to_string(), n));
+            }
+        }
+    }
+    out
+}
+
+/// A generated help desk through the whole pipeline into a workspace of the given mode, with
+/// `ostmig probe` between the schema phase and the load: the load's requests follow the answers.
+fn load_after_probe(mode: &[&str]) -> Option<(tempfile::TempDir, std::path::PathBuf, Sim)> {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("m.duckdb");
+    let d = db.to_str().unwrap();
+    // Ticket 1's first message carries a 2 MB file: within attachments.limit_bytes, beyond
+    // what a workspace that refuses requests over 1.5 MB can take.
+    for args in [
+        &[
+            "fixture",
+            "--tickets",
+            "12",
+            "--seed",
+            "1",
+            "--large-attachment-bytes",
+            "2000000",
+            "--db",
+            d,
+        ][..],
+        &["split", "--db", d, "--sample", "50"][..],
+        &["transform", "--db", d][..],
+    ] {
+        ok(&ostmig(args, &[]), &format!("{args:?}"));
+    }
+    let seed = dir.path().join("workspace.json");
+    let fallback = seed_for(&db, &seed);
+    let mut args = vec!["--seed", seed.to_str().unwrap()];
+    args.extend_from_slice(mode);
+    let sim = Sim::start(&args)?;
+    let config = dir.path().join("ostmig.toml");
+    std::fs::write(&config, format!("[admins]\nfallback = \"{fallback}\"\n")).unwrap();
+    let c = config.to_str().unwrap();
+    let mapping = dir.path().join("mapping.toml");
+    let m = mapping.to_str().unwrap();
+    let token = [("OSTMIG_INTERCOM_TOKEN", TOKEN)];
+    for args in [
+        &["intercom", "pull", "--db", d, "--intercom-url", &sim.url][..],
+        &["transform", "--db", d, "--config", c][..],
+        &["map", "propose", "--db", d, "--file", m][..],
+        &["map", "confirm", "--db", d, "--file", m, "--by", "test"][..],
+        &[
+            "probe",
+            "--db",
+            d,
+            "--answer",
+            "notes_hidden_from_customers=yes",
+            "--by",
+            "test",
+        ][..],
+        // The Customer ticket type the probe's ticket needs.
+        &[
+            "load",
+            "--db",
+            d,
+            "--intercom-url",
+            &sim.url,
+            "--phase",
+            "schema",
+            "--apply",
+        ][..],
+        &[
+            "probe",
+            "--db",
+            d,
+            "--intercom-url",
+            &sim.url,
+            "--apply",
+            "--max-request-mb",
+            "4",
+        ][..],
+    ] {
+        ok(&ostmig(args, &token), &format!("{args:?}"));
+    }
+    // The outbox was built before the answers: the load refuses it until transform runs again.
+    let out = ostmig(
+        &["load", "--db", d, "--intercom-url", &sim.url, "--apply"],
+        &token,
+    );
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && said.contains("probe_answers_changed"),
+        "{said}"
+    );
+    for args in [
+        &["transform", "--db", d, "--config", c][..],
+        &["load", "--db", d, "--intercom-url", &sim.url, "--apply"][..],
+        &["verify", "--db", d, "--intercom-url", &sim.url][..],
+    ] {
+        let out = ostmig(args, &token);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    Some((dir, db, sim))
+}
+
+#[test]
+fn a_load_after_the_probe_sends_what_its_answers_call_for() {
+    // A workspace that keeps a customer's files and takes every request the probe tried.
+    let Some((_dir, db, sim)) = load_after_probe(&[]) else {
+        return;
+    };
+    let conn = duck(&db);
+    let on_reply = duck_i64(
+        &conn,
+        "SELECT count(*) FROM outbox.outbox_ticket_parts WHERE endpoint = 'conversations'",
+    );
+    assert!(on_reply > 0, "no customer reply carries files");
+    let state = sim.state();
+    let carriers = file_carriers(&state);
+    // Each customer reply with files carries them itself: no note after it.
+    assert_eq!(
+        carriers.iter().filter(|(who, _)| who == "user").count() as i64,
+        on_reply,
+        "{carriers:?}"
+    );
+    assert!(
+        state["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["size"] == 2_000_000),
+        "the 2 MB file did not arrive"
+    );
+    assert_eq!(
+        duck_str(
+            &conn,
+            "SELECT value FROM intermediate.int_workspace_strategy WHERE decision = 'contact_reply_files'"
+        )
+        .unwrap(),
+        "on_reply"
+    );
+    drop(conn);
+    // A workspace found to refuse deletes: rollback refuses before it asks Intercom anything
+    // (this one would allow them), and nothing is undone.
+    let Some(locked) = sim_with_seed(&db, &["--restrict-deletes"]) else {
+        return;
+    };
+    let out = probe(&db, &locked.url, &["--apply"]);
+    assert_eq!(out.status.code(), Some(0));
+    let before = sim.state()["tickets"].as_object().unwrap().len();
+    let out = ostmig(
+        &[
+            "rollback",
+            "--db",
+            db.to_str().unwrap(),
+            "--intercom-url",
+            &sim.url,
+            "--apply",
+        ],
+        &[("OSTMIG_INTERCOM_TOKEN", TOKEN)],
+    );
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && said.contains("ostmig probe") && said.contains("deletes"),
+        "{said}"
+    );
+    assert_eq!(sim.state()["tickets"].as_object().unwrap().len(), before);
+
+    // A workspace that drops a customer's files and refuses requests over 1.5 MB.
+    let Some((_dir, db, sim)) = load_after_probe(&[
+        "--drop-contact-reply-files",
+        "--max-request-bytes",
+        "1500000",
+    ]) else {
+        return;
+    };
+    let conn = duck(&db);
+    assert_eq!(
+        duck_i64(
+            &conn,
+            "SELECT count(*) FROM outbox.outbox_ticket_parts WHERE endpoint = 'conversations'"
+        ),
+        0
+    );
+    let state = sim.state();
+    let carriers = file_carriers(&state);
+    assert!(!carriers.is_empty());
+    assert!(
+        carriers.iter().all(|(who, _)| who == "admin"),
+        "{carriers:?}"
+    );
+    // The 2 MB file cannot travel in a request the workspace takes: listed with its reason.
+    assert!(
+        !state["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["size"] == 2_000_000)
+    );
+    assert_eq!(
+        duck_i64(
+            &conn,
+            "SELECT count(*) FROM reports.rpt_attachment_exclusions
+             WHERE size = 2000000 AND reason LIKE 'larger than one request the workspace takes%'"
+        ),
+        1
+    );
+    // Every file request stayed under what the probe saw accepted.
+    let cap = duck_i64(
+        &conn,
+        "SELECT (SELECT value FROM intermediate.int_workspace_strategy WHERE decision = 'request_bytes')::BIGINT",
+    );
+    assert_eq!(cap, 1024 * 1024 - 4096);
+    assert_eq!(
+        duck_i64(
+            &conn,
+            "SELECT count(*) FROM (SELECT entry_id, batch, sum(4 * ((size + 2) // 3)) AS b
+                                   FROM outbox.outbox_attachments GROUP BY ALL) WHERE b > (SELECT (SELECT value FROM intermediate.int_workspace_strategy WHERE decision = 'request_bytes')::BIGINT)"
+        ),
+        0
+    );
+}
+
+/// A simulator seeded like [`load_after_probe`]'s, in another mode.
+fn sim_with_seed(db: &std::path::Path, mode: &[&str]) -> Option<Sim> {
+    let seed = db.with_file_name("workspace.json");
+    let s = seed.to_str().unwrap().to_string();
+    let mut args = vec!["--seed", s.as_str()];
+    args.extend_from_slice(mode);
+    Sim::start(&args)
 }

@@ -78,6 +78,18 @@ fn no_secret_appears_in_any_output_file_or_help() {
     run(&["split", "--db", d, "--sample", "5"], &[0, 1]);
     run(&["intercom", "pull", "--db", d, "--intercom-url", u], &[0]);
     run(&["transform", "--db", d, "--config", c], &[0]);
+    run(
+        &[
+            "probe",
+            "--db",
+            d,
+            "--answer",
+            "notes_hidden_from_customers=yes",
+            "--by",
+            "test",
+        ],
+        &[0],
+    );
     run(&["check", "--db", d], &[0, 1]);
     let m = &dir
         .path()

@@ -13,6 +13,13 @@ readback as (
     select * from load.readback where object_type = 'ticket'
 ),
 
+-- Where `ostmig probe` found that the workspace stores a reply dated before its ticket at the
+-- ticket's own time, the part says its osTicket time in its body (int_ticket_parts), and that
+-- move is no difference.
+strategy as (
+    select * from intermediate.int_workspace_strategy
+),
+
 -- What ostmig posted on each ticket, with the payload it sent.
 posted as (
     select l.ticket_key, l.source_key as part_key, coalesce(l.intercom_id, '') as part_id, p.payload
@@ -47,6 +54,7 @@ reads as (
     select source_key as ticket_key, intercom_id as ticket_id,
            coalesce(json_extract(body, '$.ticket_parts.ticket_parts[*]'), []) as parts,
            coalesce(json_extract_string(body, '$.ticket_parts.total_count')::bigint, 0) as total_count,
+           json_extract_string(body, '$.created_at')::bigint as ticket_created,
            coalesce(json_extract_string(body, '$.contacts.contacts[*].external_id'), []) as contacts
     from readback
 ),
@@ -86,8 +94,9 @@ missing as (
 
 matched as (
     select p.ticket_key, g.ticket_id, p.part_key, p.part_id, p.payload, g.position, g.part_type,
-           g.body, g.created_at, g.author, g.files
+           g.body, g.created_at, g.author, g.files, r.ticket_created
     from posted p join got g on g.ticket_key = p.ticket_key and g.part_id = p.part_id
+    join reads r on r.ticket_key = p.ticket_key
 ),
 
 part_fields as (
@@ -111,7 +120,11 @@ part_fields as (
            CASE WHEN part_type = 'open' AND json_extract_string(payload, '$.message_type') = 'comment' THEN 'comment' ELSE part_type END
     from matched
     union all
-    select ticket_key, ticket_id, 'part ' || part_key || ' created_at', json_extract_string(payload, '$.created_at'), created_at
+    select ticket_key, ticket_id, 'part ' || part_key || ' created_at', json_extract_string(payload, '$.created_at'),
+           CASE WHEN (select value from strategy where decision = 'reply_times') = 'in_body'
+                     AND json_extract_string(payload, '$.created_at')::bigint < ticket_created
+                     AND created_at::bigint = ticket_created
+                THEN json_extract_string(payload, '$.created_at') ELSE created_at END
     from matched
     union all
     -- Bodies by what a reader sees of them (erratum bodies-rewritten).

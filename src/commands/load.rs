@@ -55,6 +55,11 @@ fn plan(args: &LoadArgs, target: load::Target) -> anyhow::Result<Outcome> {
         ui::json(&plan)?;
     } else {
         load::print(&plan, true);
+        // How it meets what Intercom does not document: probed, or the safe choice.
+        let strategy = load::strategy(&args.db.db)?;
+        if !strategy.is_empty() {
+            load::print_strategy(&strategy);
+        }
     }
     let blockers = load::blocking(&args.db.db)?;
     if blockers.is_empty() {

@@ -30,6 +30,9 @@ pub fn run(args: SimArgs) -> anyhow::Result<Outcome> {
             refuse_participants: args.refuse_participants,
             clamp_backdated: args.clamp_backdated,
             raw_bodies: args.raw_bodies,
+            drop_contact_reply_files: args.drop_contact_reply_files,
+            max_request_bytes: args.max_request_bytes,
+            refuse_underscore_names: args.refuse_underscore_names,
         },
         lose_answers,
     })?;

@@ -810,6 +810,47 @@ impl Client {
             .0)
     }
 
+    /// A contact's reply that carries files, through `POST /conversations/{id}/reply` (a
+    /// ticket's id is its conversation's): the tickets endpoint's contact reply has no
+    /// `attachment_files`. Exactly once as [`Client::reply_ticket`]. Intercom answers with the
+    /// conversation, so the part is taken from its `conversation_parts`, or read back.
+    pub async fn reply_conversation(
+        &self,
+        id: &str,
+        payload: &Value,
+        claimed: &std::collections::HashSet<String>,
+    ) -> Result<Value, ApiError> {
+        let path = format!("/conversations/{id}/reply");
+        let lookup = || self.find_part(id, payload, claimed);
+        let (answer, _) = self
+            .exactly_once(Method::POST, &path, payload, lookup)
+            .await?;
+        if answer["type"] != "conversation" {
+            // Found by the lookup after a lost answer: already the ticket's part.
+            return Ok(answer);
+        }
+        let in_answer = answer["conversation_parts"]["conversation_parts"]
+            .as_array()
+            .and_then(|parts| {
+                parts
+                    .iter()
+                    .rev()
+                    .find(|p| super::live::same_part(p, payload, None))
+                    .cloned()
+            });
+        match in_answer {
+            Some(p) => Ok(p),
+            None => self.find_part(id, payload, claimed).await?.ok_or_else(|| {
+                ApiError::refused(
+                    "POST",
+                    &path,
+                    "part_not_found",
+                    "Intercom took the reply but neither its answer nor the ticket read back shows it: check the ticket by hand, then run the load again",
+                )
+            }),
+        }
+    }
+
     /// The part of ticket `id` that `payload` (a reply request) created, if any: the most
     /// recent match that is not `claimed`.
     pub async fn find_part(

@@ -33,7 +33,7 @@ use crate::warehouse;
 pub use ledger::Target;
 use ledger::{Key, Ledger};
 pub use objects::Phase;
-pub use plan::plan;
+pub use plan::{plan, print_strategy, strategy};
 pub use sample::build_sample;
 
 /// Seconds Intercom's search is assumed to lag at most ("a few minutes" for contacts).

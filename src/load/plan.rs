@@ -130,3 +130,49 @@ pub fn plan(db: &std::path::Path, target: Target) -> anyhow::Result<Vec<PhaseRes
         })
         .collect())
 }
+
+/// One decision of `intermediate.int_workspace_strategy`: how the load meets an undocumented
+/// behaviour of the workspace, and whether `ostmig probe` answered it.
+#[derive(Debug, serde::Serialize)]
+pub struct Strategy {
+    pub decision: String,
+    pub answer: Option<String>,
+    pub value: Option<String>,
+    pub why: String,
+}
+
+/// The decisions the outbox was built with (empty before the first transform of this version).
+pub fn strategy(db: &std::path::Path) -> anyhow::Result<Vec<Strategy>> {
+    let conn = warehouse::open(db)?;
+    let Ok(mut stmt) = conn.prepare(
+        "SELECT decision, answer, value, why FROM intermediate.int_workspace_strategy ORDER BY decision",
+    ) else {
+        return Ok(Vec::new());
+    };
+    let rows = stmt
+        .query_map([], |r| {
+            Ok(Strategy {
+                decision: r.get(0)?,
+                answer: r.get(1)?,
+                value: r.get(2)?,
+                why: r.get(3)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+pub fn print_strategy(rows: &[Strategy]) {
+    use crate::ui::Column;
+    const COLUMNS: &[Column<Strategy>] = &[
+        ("workspace behaviour", |s| s.decision.replace('_', " ")),
+        ("probed", |s| {
+            s.answer.clone().unwrap_or_else(|| "not probed".into())
+        }),
+        ("the load", |s| {
+            s.value.clone().unwrap_or_else(|| "—".into())
+        }),
+        ("why", |s| s.why.clone()),
+    ];
+    crate::out!("{}", crate::ui::columns(COLUMNS, rows));
+}

@@ -86,9 +86,11 @@ pub(super) async fn tickets(cx: &Context_) -> anyhow::Result<PhaseResult> {
                 for item in thread {
                     let (item, ticket_id) = (&item, ticket_id.clone());
                     let kind = item.extra.as_str().unwrap_or("part");
+                    // A part is a part in the ledger, whichever endpoint posts it.
+                    let object_type = if kind == "conversation_part" { "part" } else { kind };
                     let seen = &claimed;
                     let ledger = &cx.ledger;
-                    let sent = once(cx, key(kind, &item.key, "tickets", Some(&row.key)), &item.hash, &mut r, |earlier: Option<Entry>| async move {
+                    let sent = once(cx, key(object_type, &item.key, "tickets", Some(&row.key)), &item.hash, &mut r, |earlier: Option<Entry>| async move {
                         if kind == "participant" {
                             // Adding someone twice changes nothing: a retry needs no lookup.
                             let who = item.payload["customer"]["user_id"].as_str().unwrap_or_default();
@@ -101,6 +103,9 @@ pub(super) async fn tickets(cx: &Context_) -> anyhow::Result<PhaseResult> {
                         })?;
                         if earlier.is_some() && let Some(p) = c.find_part(&ticket_id, &request, seen).await? {
                             return Ok((id(&p), false));
+                        }
+                        if kind == "conversation_part" {
+                            return c.reply_conversation(&ticket_id, &request, seen).await.map(|p| (id(&p), false));
                         }
                         c.reply_ticket(&ticket_id, &request, seen).await.map(|p| (id(&p), false))
                     })
@@ -135,7 +140,9 @@ fn thread_sql(ticket_id: i64) -> String {
                     NULL::BIGINT AS event
              FROM outbox.outbox_ticket_participants WHERE ticket_id = {ticket_id}
              UNION ALL
-             SELECT entry_id::VARCHAR, payload::VARCHAR, '\"part\"', payload_sha256, created_at, 1, seq, 0, NULL
+             SELECT entry_id::VARCHAR, payload::VARCHAR,
+                    CASE endpoint WHEN 'conversations' THEN '\"conversation_part\"' ELSE '\"part\"' END,
+                    payload_sha256, created_at, 1, seq, 0, NULL
              FROM outbox.outbox_ticket_parts WHERE ticket_id = {ticket_id}
              UNION ALL
              SELECT entry_id || ':' || batch, any_value(note_payload)::VARCHAR, '\"attachment_note\"',

@@ -384,6 +384,19 @@ impl Sim {
             );
             return Ok(json_response(s, &b, &rate_headers));
         }
+        if let Some(max) = self.ws.behaviour.max_request_bytes
+            && req.body.len() > max
+        {
+            let (s, b) = error(
+                413,
+                "request_too_large",
+                format!(
+                    "Request body of {} bytes is larger than {max}",
+                    req.body.len()
+                ),
+            );
+            return Ok(json_response(s, &b, &rate_headers));
+        }
         let parsed: Option<Value> = if req.body.is_empty() {
             None
         } else {

@@ -97,6 +97,17 @@ pub struct Behaviour {
     pub clamp_backdated: bool,
     /// Store bodies verbatim instead of sanitized (the pre-errata simulator).
     pub raw_bodies: bool,
+    /// A contact's reply to a ticket through `POST /conversations/{id}/reply` keeps its text
+    /// and silently drops its `attachment_files`, as a workspace might (unconfirmed): the
+    /// probe reads the part back to tell.
+    pub drop_contact_reply_files: bool,
+    /// Requests whose body is larger than this many bytes answer 413, as the live API's
+    /// undocumented limit would (erratum attachment-request-size).
+    pub max_request_bytes: Option<usize>,
+    /// A data attribute named with an underscore answers 400, as the spec's error example words
+    /// the rule ("alphanumeric characters, currency symbols, and hyphens"), though its success
+    /// examples and the docs use `_`: `ostmig probe` finds out which.
+    pub refuse_underscore_names: bool,
 }
 
 /// The seed: what the API cannot create (admins, teams).
@@ -556,6 +567,9 @@ impl Workspace {
                 None => not_found("ticket", id),
             },
             ("POST", ["tickets", id, "reply"]) => self.reply(id, body),
+            // A ticket is a conversation: its id takes the conversations endpoint's reply too,
+            // whose request (unlike the tickets endpoint's) lets a contact attach files.
+            ("POST", ["conversations", id, "reply"]) => self.reply_as_conversation(id, body),
             ("POST", ["tickets", id, "tags"]) => self.tag_ticket(id, body),
             _ => return None,
         })
@@ -802,6 +816,13 @@ impl Workspace {
     fn create_data_attribute(&mut self, body: &Value) -> Reply {
         let name = body["name"].as_str().unwrap_or_default();
         let model = body["model"].as_str().unwrap_or_default();
+        if self.behaviour.refuse_underscore_names && name.contains('_') {
+            return error(
+                400,
+                "parameter_invalid",
+                "Your name for this attribute must only contain alphanumeric characters, currency symbols, and hyphens",
+            );
+        }
         // One namespace for contact and company attributes (erratum data-attribute-namespace;
         // the spec's 400 example words it so).
         if let Some(existing) = self.data_attributes.iter().find(|a| a["name"] == name) {
@@ -1467,6 +1488,44 @@ impl Workspace {
         ticket["ticket_parts"]["total_count"] = json!(n);
         ticket["updated_at"] = json!(t);
         (200, part)
+    }
+
+    /// `POST /conversations/{id}/reply` on a ticket's id: the same part as the tickets
+    /// endpoint's reply, answered as the conversation with that part (the spec's example).
+    fn reply_as_conversation(&mut self, ticket_id: &str, body: &Value) -> Reply {
+        let mut body = body.clone();
+        if self.behaviour.drop_contact_reply_files
+            && body["type"] == "user"
+            && let Some(o) = body.as_object_mut()
+        {
+            o.remove("attachment_files");
+        }
+        let (status, part) = self.reply(ticket_id, &body);
+        if status != 200 {
+            return (status, part);
+        }
+        let ticket = &self.tickets[ticket_id];
+        let contacts: Vec<Value> = ticket["contacts"]["contacts"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .iter()
+            .map(|c| json!({"type": "contact", "id": c["id"], "external_id": c["external_id"]}))
+            .collect();
+        // A contact's comment is an `open` part in a conversation (spec example, line ≈11888).
+        let mut part = part;
+        part["type"] = json!("conversation_part");
+        if body["type"] == "user" && part["part_type"] == "comment" {
+            part["part_type"] = json!("open");
+        }
+        (
+            200,
+            json!({"type": "conversation", "id": ticket_id,
+                   "created_at": ticket["created_at"], "updated_at": ticket["updated_at"],
+                   "contacts": {"type": "contact.list", "contacts": contacts},
+                   "conversation_parts": {"type": "conversation_part.list",
+                                          "conversation_parts": [part], "total_count": 1}}),
+        )
     }
 
     /// POST /conversations/{id}/customers on a ticket's id: the contact becomes a participant

@@ -231,6 +231,10 @@ pub const MODELS: &[(&str, &str)] = &[
         include_str!("../../sql/models/staging/stg_tickets.sql"),
     ),
     (
+        "intermediate/int_workspace_strategy.sql",
+        include_str!("../../sql/models/intermediate/int_workspace_strategy.sql"),
+    ),
+    (
         "intermediate/int_agent_admins.sql",
         include_str!("../../sql/models/intermediate/int_agent_admins.sql"),
     ),

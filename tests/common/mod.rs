@@ -592,3 +592,26 @@ pub fn assert_the_customer_context_arrived(state: &serde_json::Value) {
     assert!(!members.is_empty());
     assert!(members.iter().all(|c| c["owner_id"] == john), "{members:?}");
 }
+
+/// What a person records before a load posts osTicket's internal notes: this workspace's plan
+/// hides notes from customers (the simulator shows customers nothing). Without it `ostmig
+/// check` fails notes_visibility_unconfirmed and the load refuses.
+pub fn record_notes_hidden(db: &Path) {
+    let out = ostmig(
+        &[
+            "probe",
+            "--db",
+            db.to_str().unwrap(),
+            "--answer",
+            "notes_hidden_from_customers=yes",
+            "--by",
+            "the test (the simulator shows customers no notes)",
+        ],
+        &[],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -13,6 +13,12 @@ int_field_answers AS (SELECT * FROM intermediate.int_field_answers),
 int_tickets AS (SELECT * FROM intermediate.int_tickets),
 raw_file AS (SELECT * FROM staging.base_file),
 settings AS (SELECT * FROM config.settings),
+strategy AS (SELECT * FROM intermediate.int_workspace_strategy),
+limits AS (
+    SELECT (max(value) FILTER (WHERE decision = 'file_bytes'))::BIGINT AS file_bytes,
+           (max(value) FILTER (WHERE decision = 'request_bytes'))::BIGINT AS request_bytes
+    FROM strategy
+),
 
 answers AS (
     SELECT object_type, object_id, field_id, field, target, value
@@ -46,11 +52,13 @@ final AS (
                WHEN NOT f.file_exists THEN 'osTicket no longer has the file'
                WHEN coalesce(f.storage, 'D') <> 'D' THEN 'kept by storage backend ''' || f.storage || ''', not in the database: copy it from the server'
                WHEN coalesce(f.size, 0) > s.attachments_limit_bytes THEN 'larger than attachments.limit_bytes'
-               WHEN f.n > 10 OR (f.n > 1 AND f.base64_so_far > s.attachments_request_bytes)
+               WHEN coalesce(f.size, 0) > l.file_bytes THEN 'larger than one request the workspace takes (as `ostmig probe` found)'
+               WHEN f.n > 10 OR (f.n > 1 AND f.base64_so_far > l.request_bytes)
                    THEN 'beyond what one note carries (10 files, attachments.request_bytes of base64)'
            END AS reason
     FROM files f
     CROSS JOIN settings s
+    CROSS JOIN limits l
 )
 
 SELECT * FROM final;

@@ -12,16 +12,16 @@
 -- message from anyone but the requester is such a note too. Nothing osTicket shows on an entry
 -- is dropped: a title other than the ticket's subject (a note's "Ticket transferred", a reply
 -- under another subject) is its first line, and an edited entry ends with osTicket's "Edited"
--- mark, saying by whom and when. Where the workspace rewrites old reply times (probe.result
--- backdated_replies_keep_time = 'no'), each ends with the time osTicket recorded.
+-- mark, saying by whom and when. Where the workspace rewrites old reply times
+-- (int_workspace_strategy reply_times = 'in_body'), each ends with the time osTicket recorded.
 CREATE OR REPLACE TABLE intermediate.int_ticket_parts AS
 WITH settings AS (SELECT * FROM config.settings),
 -- Where `ostmig probe` found that the workspace does not keep a reply's created_at when it is
 -- older than its ticket, each entry says when osTicket recorded it.
-probe_result AS (SELECT * FROM probe.result),
+strategy AS (SELECT * FROM intermediate.int_workspace_strategy),
 times_lost AS (
-    SELECT count(*) > 0 AS lost FROM probe_result
-    WHERE question_id = 'backdated_replies_keep_time' AND answer = 'no'
+    SELECT count(*) > 0 AS lost FROM strategy
+    WHERE decision = 'reply_times' AND value = 'in_body'
 ),
 fallback AS (SELECT * FROM intermediate.int_fallback_admin),
 tickets AS (

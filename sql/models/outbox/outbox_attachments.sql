@@ -3,19 +3,23 @@
 -- Grain: one row per file of a migrated entry (intermediate.int_ticket_parts, the description
 -- included) that can be sent: stage.part_attachment rows (attachments and cid: inline images)
 -- and stage.part_image rows (images pasted as data: URIs), in that order.
--- Why: Intercom takes files only as attachment_files of a reply, at most 10 per request, and
--- only on an admin's reply or note (a contact reply on a ticket has no such member). So an
--- admin comment or note carries its first 10 files itself (`carrier` = 'part', batch 0, up to
--- attachments.request_bytes of base64; a larger file goes alone); the files of a contact's
--- reply, of the first message (the description is plain text) and any further batches arrive
+-- Why: Intercom takes files only as attachment_files of a reply, at most 10 per request: on an
+-- admin's reply or note, and on a contact's reply only through the conversations endpoint
+-- (the tickets endpoint's contact reply has no such member), which a workspace may or may not
+-- honour on a ticket. So an admin comment or note carries its first 10 files itself
+-- (`carrier` = 'part', batch 0, up to the strategy's request_bytes of base64: the configured
+-- attachments.request_bytes, lowered to what `ostmig probe` saw accepted; a larger file goes
+-- alone), and so does a contact's reply where the probe found the workspace keeps its files
+-- (int_workspace_strategy contact_reply_files = 'on_reply'); the files of other contact
+-- replies, of the first message (the description is plain text) and any further batches arrive
 -- in admin notes ("Attachments of …") at the entry's own created_at, posted right after it
 -- (`carrier` = 'note', `note_payload` is the request). `data` in each attachment_files item
 -- names the bytes, `file:<file id>` (raw.file_chunk) or `image:<entry id>:<n>`
 -- (stage.part_image), which the loader swaps for their base64. Files over
--- attachments.limit_bytes, stored outside the database or missing are in
--- reports.rpt_attachment_exclusions.
+-- attachments.limit_bytes (or too large for one request the workspace takes: the strategy's
+-- file_bytes), stored outside the database or missing are in reports.rpt_attachment_exclusions.
 CREATE OR REPLACE TABLE outbox.outbox_attachments AS
-WITH RECURSIVE settings AS (SELECT * FROM config.settings),
+WITH RECURSIVE strategy AS (SELECT * FROM intermediate.int_workspace_strategy),
 fallback AS (SELECT * FROM intermediate.int_fallback_admin),
 parts AS (
     SELECT * FROM intermediate.int_ticket_parts
@@ -26,7 +30,7 @@ stored AS (
            'file:' || pa.file_id AS data_ref
     FROM stage.part_attachment pa
     WHERE pa.role IN ('attachment', 'inline_image')
-      AND coalesce(pa.size, 0) <= (SELECT attachments_limit_bytes FROM settings)
+      AND coalesce(pa.size, 0) <= (SELECT value FROM strategy WHERE decision = 'file_bytes')::BIGINT
       AND coalesce(pa.storage, 'D') = 'D'
       -- An attachment row whose file osTicket lost has no bytes to send (never an empty file).
       AND pa.file_id IN (SELECT id FROM staging.base_file)
@@ -36,13 +40,16 @@ pasted AS (
            i.n AS image_n, i.name, i.mime_type, i.size, 'pasted_image' AS role,
            'image:' || i.entry_id || ':' || i.n AS data_ref
     FROM stage.part_image i
-    WHERE i.size <= (SELECT attachments_limit_bytes FROM settings)
+    WHERE i.size <= (SELECT value FROM strategy WHERE decision = 'file_bytes')::BIGINT
 ),
 files AS (
     SELECT f.*, p.ticket_id, p.seq, p.created_at, p.kind, p.route, p.is_description, s.poster,
            coalesce(CASE WHEN p.route <> 'contact_comment' THEN p.admin_id END, (SELECT admin_id FROM fallback)) AS admin_id,
-           -- An admin's reply or note carries its files; nothing else can.
-           p.route <> 'contact_comment' AND NOT p.is_description AS part_can_carry,
+           -- An admin's reply or note carries its files; a contact's reply where the workspace
+           -- keeps them; the description never.
+           NOT p.is_description
+             AND (p.route <> 'contact_comment'
+                  OR (SELECT value FROM strategy WHERE decision = 'contact_reply_files') = 'on_reply') AS part_can_carry,
            row_number() OVER (PARTITION BY f.entry_id ORDER BY f.source, f.ord) AS n,
            4 * ((coalesce(f.size, 0) + 2) // 3) AS base64_bytes
     FROM (SELECT * FROM stored UNION ALL SELECT * FROM pasted) f
@@ -50,7 +57,7 @@ files AS (
     JOIN stage.parts s ON s.entry_id = f.entry_id
 ),
 request_limit AS (
-    SELECT (SELECT attachments_request_bytes FROM settings) AS bytes
+    SELECT (SELECT value FROM strategy WHERE decision = 'request_bytes')::BIGINT AS bytes
 ),
 -- Greedy packing, file by file: a file opens a new batch when the current one holds 10 files
 -- or would pass the byte limit.

@@ -2,7 +2,8 @@
 -- Grain: one row per stage.part_attachment file (attachments and inline images) or
 -- stage.part_image (pasted data: image, attachment_id and file_id NULL) not in
 -- outbox.outbox_attachments.
--- Why: every file either arrives or is listed with its reason: over attachments.limit_bytes,
+-- Why: every file either arrives or is listed with its reason: over attachments.limit_bytes
+-- (or over what one request to the workspace may carry, intermediate.int_workspace_strategy),
 -- stored outside the database (file.bk F, 3, 6: the snapshot cannot read them), missing from
 -- osTicket's file table (a dangling attachment row), or on a part
 -- that is not migrated (reports.rpt_part_exclusions says why).
@@ -10,6 +11,8 @@ CREATE OR REPLACE TABLE reports.rpt_attachment_exclusions AS
 WITH
 raw_file AS (SELECT * FROM staging.base_file),
 settings AS (SELECT * FROM config.settings),
+strategy AS (SELECT * FROM intermediate.int_workspace_strategy),
+file_bytes AS (SELECT (SELECT value FROM strategy WHERE decision = 'file_bytes')::BIGINT AS bytes),
 stage_part_attachment AS (SELECT * FROM stage.part_attachment),
 stage_parts AS NOT MATERIALIZED (SELECT * FROM stage.parts),
 stg_tickets AS NOT MATERIALIZED (SELECT * FROM staging.stg_tickets),
@@ -24,6 +27,9 @@ final AS (
                WHEN pa.size > (SELECT attachments_limit_bytes FROM settings) THEN 'larger than attachments.limit_bytes ('
                     || (SELECT attachments_limit_bytes FROM settings)
                     || ' bytes): send it by another channel or raise the limit'
+               WHEN pa.size > (SELECT bytes FROM file_bytes) THEN 'larger than one request the workspace takes ('
+                    || (SELECT bytes FROM file_bytes)
+                    || ' bytes of file, as `ostmig probe` found): send it by another channel'
                WHEN coalesce(pa.storage, 'D') <> 'D' THEN 'stored outside the database (file.bk = '
                     || pa.storage || '): copy it from the osTicket server'
                ELSE 'its part is not migrated (see reports.rpt_part_exclusions)'
@@ -39,6 +45,9 @@ final AS (
                WHEN i.size > (SELECT attachments_limit_bytes FROM settings) THEN 'a pasted image larger than attachments.limit_bytes ('
                     || (SELECT attachments_limit_bytes FROM settings)
                     || ' bytes): send it by another channel or raise the limit'
+               WHEN i.size > (SELECT bytes FROM file_bytes) THEN 'a pasted image larger than one request the workspace takes ('
+                    || (SELECT bytes FROM file_bytes)
+                    || ' bytes of file, as `ostmig probe` found): send it by another channel'
                ELSE 'its part is not migrated (see reports.rpt_part_exclusions)'
            END
     FROM stage_part_image i
