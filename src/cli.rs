@@ -104,8 +104,10 @@ pub enum Command {
     /// create (the load's search window), whether a contact can be added to a ticket as a
     /// participant (participants = "add" or "notes"), whether a reply dated before its ticket
     /// keeps its time (else each entry's time goes into its body), whether a customer's reply
-    /// can carry files (else they go in a note after it), and how many bytes of files one
-    /// request may carry (the load's batch size). Everything it creates carries an
+    /// can carry files (else they go in a note after it), how many bytes of files one request
+    /// may carry (the load's batch size), whether a data attribute's name may hold _. With
+    /// --answer it records what a person checked instead (the plan hiding internal notes from
+    /// customers). Everything it creates carries an
     /// ostmig-probe- marker and is deleted at the end, even after a failure; a run that was
     /// killed is cleaned up by the next. Answers go to probe.result; `ostmig check` and the
     /// load read them, and the scope workbook shows them ("Workspace behaviour").

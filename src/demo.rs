@@ -334,7 +334,8 @@ fn stage_source(
 /// The sign-off a customer gives before anything moves: the demo confirms the proposal as is.
 fn sign_off(d: &str, mapping: &Path) -> anyhow::Result<()> {
     let mapping = mapping.to_string_lossy().to_string();
-    stage(&["map", "propose", "--db", d, "--file", &mapping], &[])?;
+    // The proposal's own advice ("review it, then confirm") is what the next line does.
+    quiet_stage(&["map", "propose", "--db", d, "--file", &mapping])?;
     stage(
         &[
             "map",
@@ -356,10 +357,24 @@ fn sign_off(d: &str, mapping: &Path) -> anyhow::Result<()> {
 /// answers the run's transform follows (a customer's files on their own reply, the request size).
 fn probe_workspace(d: &str, config: &Path, url: &str) -> anyhow::Result<()> {
     let config = config.to_string_lossy().to_string();
-    eprintln!("\n── what the workspace really does (ostmig probe, after the schema phase) ──");
-    stage(&["intercom", "pull", "--db", d, "--intercom-url", url], &[])?;
-    stage(&["transform", "--db", d, "--config", &config], &[])?;
-    stage(
+    eprintln!(
+        "\n── the schema phase, then ostmig probe: the load follows its answers (probe.result) ──"
+    );
+    // Each step's own table is for a person running it by hand; here one line says it all.
+    let steps: [&[&str]; 5] = [
+        &["intercom", "pull", "--db", d, "--intercom-url", url],
+        // What a person checks on a real workspace's plan; the local Intercom shows customers
+        // nothing.
+        &[
+            "probe",
+            "--db",
+            d,
+            "--answer",
+            "notes_hidden_from_customers=yes",
+            "--by",
+            "ostmig demo (the local Intercom shows customers no notes)",
+        ],
+        &["transform", "--db", d, "--config", &config],
         &[
             "load",
             "--db",
@@ -370,9 +385,6 @@ fn probe_workspace(d: &str, config: &Path, url: &str) -> anyhow::Result<()> {
             "schema",
             "--apply",
         ],
-        &[],
-    )?;
-    stage(
         &[
             "probe",
             "--db",
@@ -382,23 +394,26 @@ fn probe_workspace(d: &str, config: &Path, url: &str) -> anyhow::Result<()> {
             "--apply",
             "--max-request-mb",
             "8",
+            "--json",
         ],
-        &[],
-    )?;
-    // What a person checks on a real workspace's plan; the local Intercom shows customers nothing.
-    stage(
-        &[
-            "probe",
-            "--db",
-            d,
-            "--answer",
-            "notes_hidden_from_customers=yes",
-            "--by",
-            "ostmig demo (the local Intercom shows customers no notes)",
-        ],
-        &[],
-    )?;
+    ];
+    for args in steps {
+        quiet_stage(args)?;
+    }
     Ok(())
+}
+
+/// As [`stage`], with what the command prints dropped unless it fails.
+fn quiet_stage(args: &[&str]) -> anyhow::Result<()> {
+    let out = ostmig(args)?
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .output()?;
+    if out.status.success() {
+        return Ok(());
+    }
+    eprint!("{}", String::from_utf8_lossy(&out.stderr));
+    Err(failed(args, out.status.code().unwrap_or(2)))
 }
 
 /// The workbooks (with Markdown) and every report table as CSV.
@@ -425,22 +440,30 @@ fn write_reports(db: &Path, d: &str, reports: &Path) -> anyhow::Result<()> {
 
 /// Run `ostmig ARGS` with the demo's credentials; an exit code outside `ok` is an error.
 fn stage(args: &[&str], ok: &[i32]) -> anyhow::Result<i32> {
-    let status = Command::new(std::env::current_exe()?)
-        .args(args)
-        .env(settings::ENV_MYSQL_PASSWORD, DEMO_PASSWORD)
-        .env(settings::ENV_INTERCOM_TOKEN, DEMO_TOKEN)
-        .env_remove(settings::ENV_DB)
-        .env_remove(settings::ENV_INTERCOM_URL)
-        .status()?;
-    let code = status.code().unwrap_or(2);
+    let code = ostmig(args)?.status()?.code().unwrap_or(2);
     if code == 0 || ok.contains(&code) {
         return Ok(code);
     }
-    Err(Hinted::new(
+    Err(failed(args, code))
+}
+
+/// `ostmig ARGS` as the demo runs each stage: with its credentials in the environment.
+fn ostmig(args: &[&str]) -> anyhow::Result<Command> {
+    let mut cmd = Command::new(std::env::current_exe()?);
+    cmd.args(args)
+        .env(settings::ENV_MYSQL_PASSWORD, DEMO_PASSWORD)
+        .env(settings::ENV_INTERCOM_TOKEN, DEMO_TOKEN)
+        .env_remove(settings::ENV_DB)
+        .env_remove(settings::ENV_INTERCOM_URL);
+    Ok(cmd)
+}
+
+fn failed(args: &[&str], code: i32) -> anyhow::Error {
+    Hinted::new(
         format!("`ostmig {}` failed (exit {code})", args[0]),
         "see its message above; the demo's files are kept for a look",
     )
-    .into())
+    .into()
 }
 
 fn start_sim(seed: &Path, state: &Path) -> anyhow::Result<(Running, String)> {

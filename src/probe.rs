@@ -383,48 +383,67 @@ impl Probe {
         let q = question("search_lag_seconds");
         let marker = format!("{}-lag", self.run);
         let contact = self.contact(&marker).await?;
-        let started = Instant::now();
-        let query = json!({"query": {"field": "external_id", "operator": "=", "value": marker}});
+        let search = Search {
+            path: "/contacts/search",
+            by: "external_id",
+            value: &marker,
+            list: "data",
+            what: "contact",
+            id: &contact,
+        };
+        let (answer, evidence) = self.lag(&search, Instant::now(), max_lag).await?;
+        self.remove(&marker, "contact", &contact).await?;
+        self.record(q, &answer, &evidence)
+    }
+
+    /// Search for `s` every half second until it is found or `max_lag` has passed since
+    /// `since` (its create): the lag in whole seconds (0 when the first search finds it), or
+    /// "more than N", with the evidence.
+    async fn lag(
+        &self,
+        s: &Search<'_>,
+        since: Instant,
+        max_lag: Duration,
+    ) -> anyhow::Result<(String, String)> {
+        let query = json!({"query": {"field": s.by, "operator": "=", "value": s.value}});
         let mut tries = 0;
-        let (answer, evidence) = loop {
+        loop {
             tries += 1;
             let found = self
                 .client
-                .call(reqwest::Method::POST, "/contacts/search", Some(&query))
+                .call(reqwest::Method::POST, s.path, Some(&query))
                 .await?;
-            let seen = found["data"]
+            let seen = found[s.list]
                 .as_array()
-                .is_some_and(|d| d.iter().any(|c| c["id"] == contact.as_str()));
-            let waited = started.elapsed();
+                .is_some_and(|d| d.iter().any(|o| o["id"] == s.id));
+            let waited = since.elapsed();
+            let (path, by, what, id) = (s.path, s.by, s.what, s.id);
             if seen {
-                // Found by the first search: no lag to speak of.
                 let lag = if tries == 1 {
                     0
                 } else {
                     waited.as_secs_f64().ceil() as i64
                 };
-                break (
+                return Ok((
                     lag.to_string(),
                     format!(
-                        "POST /contacts/search by external_id found contact {contact} after {tries} searches, {:.1} s after its create",
+                        "POST {path} by {by} found {what} {id} after {tries} searches, {:.1} s after its create",
                         waited.as_secs_f64()
                     ),
-                );
+                ));
             }
             if waited >= max_lag {
-                break (
+                return Ok((
                     format!("more than {}", max_lag.as_secs()),
                     format!(
-                        "POST /contacts/search by external_id had not found contact {contact} after {tries} searches over {:.0} s",
+                        "POST {path} by {by} had not found {what} {id} after {tries} searches over {:.0} s",
                         waited.as_secs_f64()
                     ),
-                );
+                ));
             }
             tokio::time::sleep(Duration::from_millis(500).min(max_lag.saturating_sub(waited)))
                 .await;
-        };
-        self.remove(&marker, "contact", &contact).await?;
-        self.record(q, &answer, &evidence)
+        }
     }
 
     /// The questions that need a ticket ([`ON_A_TICKET`]), asked on one ticket of the
@@ -522,44 +541,16 @@ impl Probe {
         since: Instant,
         max_lag: Duration,
     ) -> anyhow::Result<Answer> {
-        let q = question("ticket_search_lag_seconds");
-        let query =
-            json!({"query": {"field": "contact_ids", "operator": "=", "value": on.requester_id}});
-        let mut tries = 0;
-        loop {
-            tries += 1;
-            let found = self
-                .client
-                .call(reqwest::Method::POST, "/tickets/search", Some(&query))
-                .await?;
-            let seen = found["tickets"]
-                .as_array()
-                .is_some_and(|t| t.iter().any(|t| t["id"] == on.id));
-            let waited = since.elapsed();
-            if seen {
-                let lag = if tries == 1 {
-                    0
-                } else {
-                    waited.as_secs_f64().ceil() as i64
-                };
-                let evidence = format!(
-                    "POST /tickets/search by contact_ids found ticket {} after {tries} searches, {:.1} s after its create",
-                    on.id,
-                    waited.as_secs_f64()
-                );
-                return self.record(q, &lag.to_string(), &evidence);
-            }
-            if waited >= max_lag {
-                let evidence = format!(
-                    "POST /tickets/search by contact_ids had not found ticket {} after {tries} searches over {:.0} s",
-                    on.id,
-                    waited.as_secs_f64()
-                );
-                return self.record(q, &format!("more than {}", max_lag.as_secs()), &evidence);
-            }
-            tokio::time::sleep(Duration::from_millis(500).min(max_lag.saturating_sub(waited)))
-                .await;
-        }
+        let search = Search {
+            path: "/tickets/search",
+            by: "contact_ids",
+            value: on.requester_id,
+            list: "tickets",
+            what: "ticket",
+            id: on.id,
+        };
+        let (answer, evidence) = self.lag(&search, since, max_lag).await?;
+        self.record(question("ticket_search_lag_seconds"), &answer, &evidence)
     }
 
     /// A reply from the ticket's own contact with one small file, through the conversations
@@ -874,6 +865,17 @@ impl Probe {
             .and_then(|t| t.first())
             .map(|t| crate::intercom::id_text(&t["id"])))
     }
+}
+
+/// A search that should find object `id` (`what`): `POST path` by `by` = `value`, the
+/// answer's objects under `list`.
+struct Search<'a> {
+    path: &'a str,
+    by: &'a str,
+    value: &'a str,
+    list: &'a str,
+    what: &'a str,
+    id: &'a str,
 }
 
 /// The probe's ticket and its contact, for the questions asked on it.

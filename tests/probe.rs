@@ -420,15 +420,6 @@ fn load_after_probe(mode: &[&str]) -> Option<(tempfile::TempDir, std::path::Path
         &["transform", "--db", d, "--config", c][..],
         &["map", "propose", "--db", d, "--file", m][..],
         &["map", "confirm", "--db", d, "--file", m, "--by", "test"][..],
-        &[
-            "probe",
-            "--db",
-            d,
-            "--answer",
-            "notes_hidden_from_customers=yes",
-            "--by",
-            "test",
-        ][..],
         // The Customer ticket type the probe's ticket needs.
         &[
             "load",
@@ -453,16 +444,21 @@ fn load_after_probe(mode: &[&str]) -> Option<(tempfile::TempDir, std::path::Path
     ] {
         ok(&ostmig(args, &token), &format!("{args:?}"));
     }
-    // The outbox was built before the answers: the load refuses it until transform runs again.
+    // The outbox was built before the answers: the load refuses it until transform runs again;
+    // it posts internal notes only once someone recorded that the plan hides them (the schema
+    // phase above needed neither).
     let out = ostmig(
         &["load", "--db", d, "--intercom-url", &sim.url, "--apply"],
         &token,
     );
     let said = String::from_utf8_lossy(&out.stderr);
     assert!(
-        !out.status.success() && said.contains("probe_answers_changed"),
+        !out.status.success()
+            && said.contains("probe_answers_changed")
+            && said.contains("notes_visibility_unconfirmed"),
         "{said}"
     );
+    record_notes_hidden(&db);
     for args in [
         &["transform", "--db", d, "--config", c][..],
         &["load", "--db", d, "--intercom-url", &sim.url, "--apply"][..],

@@ -61,7 +61,7 @@ fn plan(args: &LoadArgs, target: load::Target) -> anyhow::Result<Outcome> {
             load::print_strategy(&strategy);
         }
     }
-    let blockers = load::blocking(&args.db.db)?;
+    let blockers = load::blocking(&args.db.db, args.phase)?;
     if blockers.is_empty() {
         eprintln!("nothing sent; add --apply to load");
         return Ok(Outcome::Ok);
