@@ -244,6 +244,49 @@ fn the_probe_records_what_each_mode_of_the_workspace_does_and_leaves_it_as_found
             "SELECT count(*) FROM intermediate.int_ticket_parts"
         )
     );
+    // This workspace refuses _ in attribute names: a name mapped with one is refused by the
+    // check, before the schema phase could fail on it.
+    let refused_names = |db: &std::path::Path| {
+        let out = ostmig(&["check", "--db", db.to_str().unwrap(), "--json"], &[]);
+        let checks: Value = serde_json::from_slice(&out.stdout).unwrap();
+        checks
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["check"] == "probe_attribute_names_refused")
+            .unwrap()["failing_rows"]
+            .as_i64()
+            .unwrap()
+    };
+    assert_eq!(refused_names(&db), 0);
+    let mapping = dir.path().join("mapping.toml");
+    let (d, m) = (db.to_str().unwrap(), mapping.to_str().unwrap());
+    assert!(
+        ostmig(&["map", "propose", "--db", d, "--file", m], &[])
+            .status
+            .success()
+    );
+    let text = std::fs::read_to_string(&mapping).unwrap();
+    assert!(text.contains("attribute = \"osticket-tier\""), "{text}");
+    std::fs::write(
+        &mapping,
+        text.replace(
+            "attribute = \"osticket-tier\"",
+            "attribute = \"osticket_tier\"",
+        ),
+    )
+    .unwrap();
+    let out = ostmig(
+        &["map", "confirm", "--db", d, "--file", m, "--by", "test"],
+        &[],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(ostmig(&["transform", "--db", d], &[]).status.success());
+    assert_eq!(refused_names(&db), 1);
     drop(strict);
 
     // A plan without deletes: no ticket is made (it could not be removed), and rollback will
