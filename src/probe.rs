@@ -138,26 +138,31 @@ pub fn record_by_hand(
     let mut out = Vec::new();
     for (q, answer) in parsed {
         let evidence = format!("recorded by hand by {by}");
-        duck.execute("DELETE FROM probe.result WHERE question_id = ?", [q.id])?;
-        duck.execute(
-            "INSERT INTO probe.result VALUES (?, ?, ?, ?, now()::TIMESTAMP, ?)",
-            [
-                q.id,
-                q.question,
-                answer.as_str(),
-                evidence.as_str(),
-                workspace.as_str(),
-            ],
-        )?;
-        out.push(Answer {
-            question_id: q.id.into(),
-            question: q.question.into(),
-            answer,
-            evidence,
-            workspace: workspace.clone(),
-        });
+        out.push(store(&duck, q, &answer, &evidence, &workspace)?);
     }
     Ok(out)
+}
+
+/// `answer` to `q` as `probe.result`'s latest, whether an experiment or a person gave it.
+fn store(
+    duck: &duckdb::Connection,
+    q: &Question,
+    answer: &str,
+    evidence: &str,
+    workspace: &str,
+) -> anyhow::Result<Answer> {
+    duck.execute("DELETE FROM probe.result WHERE question_id = ?", [q.id])?;
+    duck.execute(
+        "INSERT INTO probe.result VALUES (?, ?, ?, ?, now()::TIMESTAMP, ?)",
+        [q.id, q.question, answer, evidence, workspace],
+    )?;
+    Ok(Answer {
+        question_id: q.id.into(),
+        question: q.question.into(),
+        answer: answer.into(),
+        evidence: evidence.into(),
+        workspace: workspace.into(),
+    })
 }
 
 /// The questions asked on the probe's ticket, in the order they run.
@@ -280,20 +285,8 @@ impl Probe {
     }
 
     fn record(&self, q: &Question, answer: &str, evidence: &str) -> anyhow::Result<Answer> {
-        self.db(|c| {
-            c.execute("DELETE FROM probe.result WHERE question_id = ?", [q.id])?;
-            c.execute(
-                "INSERT INTO probe.result VALUES (?, ?, ?, ?, now()::TIMESTAMP, ?)",
-                [q.id, q.question, answer, evidence, self.workspace.as_str()],
-            )
-        })?;
-        Ok(Answer {
-            question_id: q.id.into(),
-            question: q.question.into(),
-            answer: answer.into(),
-            evidence: evidence.into(),
-            workspace: self.workspace.clone(),
-        })
+        let duck = self.duck.lock().unwrap_or_else(|e| e.into_inner());
+        store(&duck, q, answer, evidence, &self.workspace)
     }
 
     async fn ask_all(&self, opts: &Options, out: &mut Outcome) -> anyhow::Result<()> {
