@@ -286,9 +286,16 @@ pub struct LoadArgs {
     /// Go on to the next phase even when objects of this one failed.
     #[arg(long)]
     pub continue_on_error: bool,
-    /// Requests in flight at once.
-    #[arg(long, default_value_t = 8, value_name = "N")]
+    /// The most requests each app keeps in flight. The load starts with 4 and grows while
+    /// Intercom answers promptly and the rate-limit window has room; it halves on server
+    /// errors and waits out 429s. About 40 spend one app's 10,000 calls/min at 250 ms a call.
+    #[arg(long, default_value_t = 64, value_name = "N")]
     pub concurrency: usize,
+    /// Calls a minute all apps together may make: Intercom's workspace limit, 25,000, shared
+    /// with the workspace's other apps (lower it to leave them room). Several apps' tokens,
+    /// one per line in OSTMIG_INTERCOM_TOKEN_FILE, each with its own 10,000/min, reach it.
+    #[arg(long, default_value_t = crate::intercom::pace::WORKSPACE_LIMIT_PER_MINUTE, value_name = "CALLS")]
+    pub workspace_limit: u64,
     /// Rehearse with N tickets in a test workspace (point --intercom-url and the token at it):
     /// a stratified, repeatable pick with their contacts, companies, parts and files. It has
     /// its own ledger (load.sample_ledger), so the real load later sends everything.
@@ -432,6 +439,11 @@ pub struct DemoArgs {
     /// installed (quicker; the snapshot from a real database is then not exercised).
     #[arg(long)]
     pub no_mariadb: bool,
+    /// Prepare everything, then stop before the load: the staging file is transformed and
+    /// signed off, the local Intercom's state saved, and the commands to load it printed (to
+    /// try `ostmig load` yourself, its options, or a benchmark).
+    #[arg(long)]
+    pub stop_before_load: bool,
 }
 
 #[derive(Debug, Args)]
@@ -462,6 +474,10 @@ pub struct SimArgs {
     /// Add this much latency to every request.
     #[arg(long, default_value_t = 0, value_name = "MS")]
     pub latency_ms: u64,
+    /// Vary the latency evenly by up to this much either way (--latency-ms 250
+    /// --latency-jitter-ms 100: 150 to 350 ms), as a real network does.
+    #[arg(long, default_value_t = 0, value_name = "MS")]
+    pub latency_jitter_ms: u64,
     /// Leave this fraction of requests unanswered for --hang-seconds (half of them after
     /// applying the change), so the client's timeout fires (OSTMIG_INTERCOM_TIMEOUT, 60 s).
     #[arg(long, default_value_t = 0.0, value_name = "0..1")]
@@ -473,9 +489,15 @@ pub struct SimArgs {
     /// refused with 429 rate_limit_exceeded, whatever the budget says.
     #[arg(long, default_value_t = 0.0, value_name = "0..1")]
     pub storm_rate: f64,
-    /// Requests allowed per window, as Intercom counts them (10,000/min = 1666 per 10 s).
+    /// Requests allowed per window to each app (each access token), as Intercom counts them
+    /// (10,000/min = 1666 per 10 s).
     #[arg(long, default_value = "1666/10s", value_name = "N/10s")]
     pub rate_limit: String,
+    /// Requests allowed to all apps (access tokens) together, as Intercom limits a workspace
+    /// (25,000 a minute, counted in the apps' windows: 4166 per 10 s); no header reports it,
+    /// past it is a 429.
+    #[arg(long, default_value = "25000/60s", value_name = "N/60s")]
+    pub workspace_rate_limit: String,
     /// Search is eventually consistent, as Intercom's is: a contact or ticket younger than
     /// this is not found by POST /contacts/search or /tickets/search (GET by id finds it).
     /// Intercom documents "a few minutes" for contacts.

@@ -514,6 +514,24 @@ pub fn run(args: crate::cli::DemoArgs) -> anyhow::Result<Outcome> {
     eprintln!("listening on {url}");
     sign_off(&d, &dir.join("mapping.toml"))?;
     probe_workspace(&d, &config, &url)?;
+    if args.stop_before_load {
+        // The run's transform (it follows the probe's answers); the load is the user's.
+        quiet_stage(&[
+            "transform",
+            "--db",
+            &d,
+            "--config",
+            &config.to_string_lossy(),
+        ])?;
+        drop(sim);
+        drop(mariadb);
+        eprintln!(
+            "\nReady to load, nothing sent yet. In {dir}:\n  ostmig sim --seed workspace.json --state intercom-state.json --listen 127.0.0.1:4010 &\n  {token}=demo ostmig load --db migration.duckdb --intercom-url http://127.0.0.1:4010 --apply",
+            dir = dir.display(),
+            token = settings::ENV_INTERCOM_TOKEN
+        );
+        return Ok(Outcome::Ok);
+    }
     let code = stage(
         &[
             "run",

@@ -149,7 +149,7 @@ pub fn run(
                 | Err(ApiError {
                     status: Some(404), ..
                 }) => {
-                    ledger.outcome(k, "rolled_back", None, None)?;
+                    crate::block_on(ledger.outcome(k, "rolled_back", None, None))?;
                     // Its parts and notes went with it (a ticket's number, a contact's or a
                     // company's key: the ledger's `ticket_key` of what is on it).
                     if matches!(*object_type, "ticket" | "task" | "contact" | "company") {

@@ -64,21 +64,47 @@ pub const ENV_FAULT_PAUSE_BEFORE_TABLE: &str = "OSTMIG_FAULT_PAUSE_BEFORE_TABLE"
 pub const ENV_FAULT_RESUME_FILE: &str = "OSTMIG_FAULT_RESUME_FILE";
 
 /// The Intercom access token, from `OSTMIG_INTERCOM_TOKEN` or the file `OSTMIG_INTERCOM_TOKEN_FILE`
-/// names; never from the command line, where every user of the machine can read it.
+/// names (its first token); never from the command line, where every user of the machine can
+/// read it.
 pub fn intercom_token() -> anyhow::Result<Secret> {
+    Ok(intercom_tokens()?.swap_remove(0))
+}
+
+/// Every access token given: `OSTMIG_INTERCOM_TOKEN`'s one, or the lines of the file
+/// `OSTMIG_INTERCOM_TOKEN_FILE` names — one private app's token per line (blank lines and lines
+/// starting with `#` are skipped), all apps of the same workspace. `ostmig load` spreads its
+/// requests over them, each app within its own rate limit.
+pub fn intercom_tokens() -> anyhow::Result<Vec<Secret>> {
     if let Ok(t) = std::env::var(ENV_INTERCOM_TOKEN)
         && !t.trim().is_empty()
     {
-        return Ok(Secret::new(t.trim()));
+        return Ok(vec![Secret::new(t.trim())]);
     }
     if let Some(file) = std::env::var_os(ENV_INTERCOM_TOKEN_FILE) {
-        let t = std::fs::read_to_string(&file).map_err(|e| {
+        let text = std::fs::read_to_string(&file).map_err(|e| {
             Hinted::new(
                 format!("cannot read {ENV_INTERCOM_TOKEN_FILE}: {e}"),
-                "point it at a file holding only the access token",
+                "point it at a file holding the access token (several apps' tokens: one per line)",
             )
         })?;
-        return Ok(Secret::new(t.trim()));
+        let mut tokens: Vec<Secret> = Vec::new();
+        for line in text.lines().map(str::trim) {
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let token = Secret::new(line);
+            if !tokens.contains(&token) {
+                tokens.push(token);
+            }
+        }
+        if tokens.is_empty() {
+            return Err(Hinted::new(
+                format!("{ENV_INTERCOM_TOKEN_FILE} names a file with no token in it"),
+                "write the access token into it (several apps' tokens: one per line)",
+            )
+            .into());
+        }
+        return Ok(tokens);
     }
     Err(Hinted::new(
         "no Intercom access token",

@@ -75,3 +75,13 @@ macro_rules! out {
         $crate::ui::line(format_args!($($arg)*))
     };
 }
+
+/// A span of seconds for people: "45 s", "12 min", "1 h 40 min".
+pub fn duration(seconds: f64) -> String {
+    let s = seconds.max(0.0).round() as u64;
+    match s {
+        0..=89 => format!("{s} s"),
+        90..=5399 => format!("{} min", (s + 30) / 60),
+        _ => format!("{} h {} min", s / 3600, (s % 3600 + 30) / 60),
+    }
+}

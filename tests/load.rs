@@ -151,6 +151,9 @@ fn a_full_load_lands_everything_once_and_a_rerun_sends_nothing() {
         "{plan}"
     );
     assert_eq!(census(&sim.state()).1, 0);
+    let estimate: serde_json::Value =
+        serde_json::from_slice(&load(&path, &sim.url, &["--json"]).stdout).unwrap();
+    let requests_before = sim.state()["counts"]["requests"].as_i64().unwrap();
 
     let out = load(&path, &sim.url, &["--apply"]);
     assert_eq!(
@@ -161,6 +164,32 @@ fn a_full_load_lands_everything_once_and_a_rerun_sends_nothing() {
         String::from_utf8_lossy(&out.stderr)
     );
     let conn = duck(&path);
+    // The calls each phase made, as the load counted them, are what the simulator answered
+    // (bar the reachability check and the schema preflight, outside the phases), and the
+    // plan's estimate was close to them.
+    let made = duck_i64(&conn, "SELECT sum(calls) FROM load.phase_result");
+    let answered = sim.state()["counts"]["requests"].as_i64().unwrap() - requests_before;
+    assert!(
+        (0..=6).contains(&(answered - made)),
+        "the simulator answered {answered}, the phases counted {made}"
+    );
+    for phase in estimate.as_array().unwrap() {
+        let name = phase["phase"].as_str().unwrap();
+        let estimated = phase["calls"].as_i64().unwrap();
+        let actual = duck_i64(
+            &conn,
+            &format!(
+                "SELECT coalesce(sum(calls), 0) FROM load.phase_result WHERE phase = '{name}'"
+            ),
+        );
+        // The schema phase also lists what exists before it creates; a contact without a
+        // company is not linked to one; a ticket without a topic is not tagged.
+        let slack = if name == "schema" { 8 } else { 0 };
+        assert!(
+            actual <= estimated + slack && actual * 10 >= estimated * 6,
+            "{name}: estimated {estimated} calls, made {actual}"
+        );
+    }
     let (companies, contacts, tags, tickets, files) = census(&sim.state());
     assert_eq!(
         (companies, contacts, tags, tickets.len(), files as i64),
@@ -705,6 +734,15 @@ fn a_load_killed_again_and_again_into_a_faulty_intercom_ends_exactly_once() {
     };
     // The loader's window must cover the lag: a lost ticket create is searched for 35 s.
     const WINDOW: (&str, &str) = ("OSTMIG_SEARCH_WINDOW", "35");
+    // Three private apps of the workspace, as a load at the workspace's limit uses them: each
+    // object must be sent, looked up and sent again by the app its intent names.
+    let tokens = dir.path().join("tokens");
+    std::fs::write(
+        &tokens,
+        format!("# three apps of one workspace\n{TOKEN}\n{TOKEN}-app2\n\n{TOKEN}-app3\n"),
+    )
+    .unwrap();
+    let token_file = ("OSTMIG_INTERCOM_TOKEN_FILE", tokens.to_str().unwrap());
     // SIGKILL the load at 20 random moments (each run resumes, so later kills land in later
     // phases, mid-request included), then let it finish. The seed is printed to replay a failure.
     let seed: u64 = std::env::var("OSTMIG_KILL_SEED")
@@ -727,7 +765,8 @@ fn a_load_killed_again_and_again_into_a_faulty_intercom_ends_exactly_once() {
                 "--intercom-url",
                 &sim.url,
             ])
-            .env("OSTMIG_INTERCOM_TOKEN", TOKEN)
+            .env_remove("OSTMIG_INTERCOM_TOKEN")
+            .env(token_file.0, token_file.1)
             .env("OSTMIG_INTERCOM_TIMEOUT", "2")
             .env(WINDOW.0, WINDOW.1)
             .stdout(Stdio::null())
@@ -753,11 +792,7 @@ fn a_load_killed_again_and_again_into_a_faulty_intercom_ends_exactly_once() {
                 "--apply",
                 "--continue-on-error",
             ],
-            &[
-                ("OSTMIG_INTERCOM_TOKEN", TOKEN),
-                ("OSTMIG_INTERCOM_TIMEOUT", "2"),
-                WINDOW,
-            ],
+            &[token_file, ("OSTMIG_INTERCOM_TIMEOUT", "2"), WINDOW],
         );
         last = format!(
             "{}{}",
@@ -785,6 +820,28 @@ fn a_load_killed_again_and_again_into_a_faulty_intercom_ends_exactly_once() {
             "no {kind} injected: {faults}"
         );
     }
+    // All three apps carried the load, and the ledger says which sent what.
+    let apps = state["counts"]["by_app"].as_object().unwrap();
+    assert_eq!(apps.len(), 3, "requests by app: {apps:?}");
+    assert!(
+        apps.values().all(|a| a["requests"].as_u64() > Some(10)),
+        "{apps:?}"
+    );
+    let conn = duck(&path);
+    let ledger_apps = duck_str(
+        &conn,
+        "SELECT string_agg(DISTINCT app, ',' ORDER BY app) FROM load.ledger WHERE object_type IN ('ticket', 'part')",
+    );
+    let mut from_sim: Vec<&String> = apps.keys().collect();
+    from_sim.sort();
+    assert_eq!(
+        ledger_apps
+            .as_deref()
+            .map(|a| a.split(',').collect::<Vec<_>>()),
+        Some(from_sim.iter().map(|s| s.as_str()).collect()),
+        "the ledger names the apps the simulator saw"
+    );
+    drop(conn);
     assert_once_and_verified(&path, &sim, &state, "the kills");
 }
 

@@ -26,6 +26,7 @@ pub fn run(args: LoadArgs) -> anyhow::Result<Outcome> {
         phase: args.phase,
         continue_on_error: args.continue_on_error,
         concurrency: args.concurrency,
+        workspace_limit: args.workspace_limit,
         target,
         search_window: search_window(&args)?,
     })?;
@@ -50,11 +51,20 @@ pub fn run(args: LoadArgs) -> anyhow::Result<Outcome> {
 
 /// Without --apply: what the load would send, and whether a check blocks it.
 fn plan(args: &LoadArgs, target: load::Target) -> anyhow::Result<Outcome> {
-    let plan = load::plan(&args.db.db, target)?;
+    // The apps the tokens name (one when none is set yet), each at Intercom's documented
+    // limit, together within the workspace's.
+    let apps = crate::settings::intercom_tokens().map_or(1, |t| t.len()) as u64;
+    let per_minute = (apps * crate::intercom::pace::APP_LIMIT_PER_MINUTE).min(args.workspace_limit);
+    let plan = load::plan(&args.db.db, target, per_minute)?;
     if args.json {
         ui::json(&plan)?;
     } else {
         load::print(&plan, true);
+        eprintln!(
+            "time at {per_minute} calls/min ({apps} app{} at Intercom's 10,000/min each, within --workspace-limit {})",
+            if apps == 1 { "" } else { "s" },
+            args.workspace_limit
+        );
         // How it meets what Intercom does not document: probed, or the safe choice.
         let strategy = load::strategy(&args.db.db)?;
         if !strategy.is_empty() {

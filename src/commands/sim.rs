@@ -6,6 +6,10 @@ use crate::{Outcome, sim};
 pub fn run(args: SimArgs) -> anyhow::Result<Outcome> {
     let rate_limit = sim::parse_rate(&args.rate_limit)
         .map_err(|e| Hinted::new(e, "for example --rate-limit 1666/10s"))?;
+    // Counted in the apps' windows: 25,000 a minute is 4166 per 10 s.
+    let (workspace_calls, workspace_window) = sim::parse_rate(&args.workspace_rate_limit)
+        .map_err(|e| Hinted::new(e, "for example --workspace-rate-limit 25000/60s"))?;
+    let workspace_limit = (workspace_calls * rate_limit.1 / workspace_window).max(1);
     let lose_answers = args
         .lose_answers
         .iter()
@@ -19,11 +23,13 @@ pub fn run(args: SimArgs) -> anyhow::Result<Outcome> {
         spec: args.spec,
         fail_rate: args.fail_rate,
         latency_ms: args.latency_ms,
+        latency_jitter_ms: args.latency_jitter_ms,
         drop_connections: args.drop_connections,
         timeout_rate: args.timeout_rate,
         hang_seconds: args.hang_seconds,
         storm_rate: args.storm_rate,
         rate_limit,
+        workspace_limit,
         behaviour: sim::workspace::Behaviour {
             search_lag: args.search_lag.max(0.0),
             restrict_deletes: args.restrict_deletes,

@@ -1,10 +1,12 @@
-//! The Intercom REST client the loader uses: polite (paced from the rate-limit headers, bounded
-//! concurrency), persistent (retries what can be retried, with backoff and jitter) and
-//! idempotent where Intercom is not (a create whose answer was lost is looked up by its
-//! external id before it is sent again).
+//! The Intercom REST client the loader uses: fast and polite (as many requests in flight as
+//! the answers allow, paced by the rate-limit headers, see [`super::pace`]), persistent
+//! (retries what can be retried, with backoff and jitter) and idempotent where Intercom is not
+//! (a create whose answer was lost is looked up by its external id before it is sent again).
 //!
-//! The token comes from `OSTMIG_INTERCOM_TOKEN` (or the file named by
-//! `OSTMIG_INTERCOM_TOKEN_FILE`), never from argv, and never appears in errors or logs.
+//! It may speak for several private apps of one workspace, each with its own token and rate
+//! limit: a request goes out as the app [`Client::as_app`] chose for the task that makes it.
+//! The tokens come from `OSTMIG_INTERCOM_TOKEN` (or the file named by
+//! `OSTMIG_INTERCOM_TOKEN_FILE`), never from argv, and never appear in errors or logs.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,9 +14,9 @@ use std::time::Duration;
 use rand::Rng;
 use reqwest::Method;
 use serde_json::{Value, json};
-use tokio::sync::{Mutex, Semaphore};
 
 use crate::error::Hinted;
+use crate::intercom::pace::{self, Flow, Signal, Window, Workspace};
 use crate::intercom::retry::{self, Class, Policy};
 use crate::intercom::spec::{Spec, VERSION};
 use crate::settings::Secret;
@@ -88,19 +90,34 @@ impl ApiError {
 /// The code of an object parked as `unknown`: sent, answer lost, not found by search yet.
 pub const PARKED: &str = "parked";
 
-/// Paces requests from the server's own account of the window.
-#[derive(Debug, Default)]
-struct Governor {
-    remaining: Option<u64>,
-    reset_at: i64,
+/// One private app of the workspace: its token, its window as its answers report it, and the
+/// requests it keeps in flight.
+struct App {
+    token: Secret,
+    id: String,
+    window: std::sync::Mutex<Window>,
+    flow: Flow,
+    requests: std::sync::atomic::AtomicU64,
+}
+
+tokio::task_local! {
+    /// The app the requests of the current task go out as (index into `Client::apps`).
+    static APP: usize;
+}
+
+/// How the ledger names an app: `app-` and 8 hex digits of the SHA-256 of its token (the
+/// simulator names it the same way). Never the token.
+pub fn app_id(token: &Secret) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(token.expose().as_bytes());
+    format!("app-{}", &hex::encode(digest)[..8])
 }
 
 pub struct Client {
     http: reqwest::Client,
     base: String,
-    token: Secret,
-    governor: Mutex<Governor>,
-    permits: Semaphore,
+    apps: Vec<App>,
+    workspace: std::sync::Mutex<Workspace>,
     /// How long one ordinary answer may take (OSTMIG_INTERCOM_TIMEOUT).
     timeout: Duration,
     /// When set, every request is checked against the spec before it is sent and every response
@@ -119,6 +136,8 @@ pub struct Stats {
     pub requests: u64,
     pub throttled: u64,
     pub retries: u64,
+    /// Requests refused by the workspace's budget before they were sent (waited out).
+    pub workspace_waits: u64,
     /// Responses whose `sl-violations` header (Prism in front) lists an error no erratum explains.
     pub violations: u64,
     /// Prism findings that an erratum explains (the live API answers so; errata.toml).
@@ -126,7 +145,24 @@ pub struct Stats {
 }
 
 impl Client {
+    /// A client of one app with at most `concurrency` requests in flight.
     pub fn new(base: &str, token: Secret, concurrency: usize) -> anyhow::Result<Client> {
+        Client::of_apps(
+            base,
+            vec![token],
+            concurrency,
+            pace::WORKSPACE_LIMIT_PER_MINUTE,
+        )
+    }
+
+    /// A client of several apps of one workspace, each with at most `ceiling` requests in
+    /// flight, all together at most `workspace_per_minute` calls a minute.
+    pub fn of_apps(
+        base: &str,
+        tokens: Vec<Secret>,
+        ceiling: usize,
+        workspace_per_minute: u64,
+    ) -> anyhow::Result<Client> {
         crate::tls::require_tls_off_loopback(
             base,
             "--intercom-url",
@@ -138,12 +174,22 @@ impl Client {
             .timeout(timeout)
             .connect_timeout(Duration::from_secs(10));
         let http = builder.build()?;
+        anyhow::ensure!(!tokens.is_empty(), "no access token");
+        let apps = tokens
+            .into_iter()
+            .map(|token| App {
+                id: app_id(&token),
+                token,
+                window: Default::default(),
+                flow: Flow::new(ceiling),
+                requests: Default::default(),
+            })
+            .collect();
         Ok(Client {
             http,
             base: base.trim_end_matches('/').to_string(),
-            token,
-            governor: Mutex::new(Governor::default()),
-            permits: Semaphore::new(concurrency.max(1)),
+            apps,
+            workspace: std::sync::Mutex::new(Workspace::new(workspace_per_minute)),
             timeout,
             spec: None,
             retry: Policy::default(),
@@ -159,6 +205,62 @@ impl Client {
 
     pub fn stats(&self) -> Stats {
         *self.stats.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Run `task` with every request it makes sent as app number `app` (modulo the apps).
+    pub async fn as_app<F: std::future::Future>(&self, app: usize, task: F) -> F::Output {
+        APP.scope(app % self.apps.len(), task).await
+    }
+
+    /// How many apps the client speaks for.
+    pub fn app_count(&self) -> usize {
+        self.apps.len()
+    }
+
+    /// The app the current task sends as.
+    fn app(&self) -> &App {
+        &self.apps[APP.try_with(|a| *a).unwrap_or(0)]
+    }
+
+    /// The ledger's name of the app the current task sends as.
+    pub fn current_app(&self) -> &str {
+        &self.app().id
+    }
+
+    /// The index of the app named `id` (as the ledger names it), if its token was given.
+    pub fn app_index(&self, id: &str) -> Option<usize> {
+        self.apps.iter().position(|a| a.id == id)
+    }
+
+    /// Per app: its name, requests sent, the most it had in flight, and its budget per minute
+    /// as its answers reported it.
+    pub fn app_report(&self) -> Vec<(String, u64, usize, Option<u64>)> {
+        self.apps
+            .iter()
+            .map(|a| {
+                (
+                    a.id.clone(),
+                    a.requests.load(std::sync::atomic::Ordering::Relaxed),
+                    a.flow.peak(),
+                    lock(&a.window).per_minute(),
+                )
+            })
+            .collect()
+    }
+
+    /// Calls a minute all apps may make together: each app's budget (as reported, else
+    /// Intercom's documented 10,000), capped by the workspace's.
+    pub fn limit_per_minute(&self, workspace_per_minute: u64) -> u64 {
+        let apps: u64 = self
+            .apps
+            .iter()
+            .map(|a| {
+                lock(&a.window)
+                    .per_minute()
+                    .unwrap_or(pace::APP_LIMIT_PER_MINUTE)
+            })
+            .sum();
+        apps.min(workspace_per_minute)
     }
 
     fn count(&self, f: impl FnOnce(&mut Stats)) {
@@ -229,14 +331,17 @@ impl Client {
         path: &str,
         body: Option<&Value>,
     ) -> Result<(u16, Value), ApiError> {
+        let app = self.app();
         loop {
-            let permit = self.permits.acquire().await.expect("semaphore open");
-            self.pace().await;
+            let slot = app.flow.acquire().await;
+            self.pace(app).await;
             self.count(|s| s.requests += 1);
+            app.requests
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let mut req = self
                 .http
                 .request(method.clone(), format!("{}{path}", self.base))
-                .bearer_auth(self.token.expose())
+                .bearer_auth(app.token.expose())
                 .header("Intercom-Version", VERSION)
                 .header("Accept", "application/json");
             if let Some(b) = body {
@@ -247,8 +352,12 @@ impl Client {
                 }
                 req = req.header("Content-Type", "application/json").body(bytes);
             }
+            let started = std::time::Instant::now();
             let sent = req.send().await;
-            drop(permit);
+            if sent.is_err() {
+                app.flow.learn(Signal::Failed, std::time::Instant::now());
+            }
+            drop(slot);
             let resp = sent.map_err(|e| {
                 let code = if certificate_refused(&e) {
                     TLS_CERTIFICATE
@@ -264,7 +373,16 @@ impl Client {
                 )
             })?;
             let status = resp.status().as_u16();
-            self.observe(resp.headers()).await;
+            let room = Self::observe(app, resp.headers());
+            let signal = match status {
+                429 => Signal::Throttled,
+                s if s >= 500 => Signal::Failed,
+                _ => Signal::Answered {
+                    latency: started.elapsed(),
+                    room,
+                },
+            };
+            app.flow.learn(signal, std::time::Instant::now());
             if let Some(v) = resp.headers().get("sl-violations") {
                 self.judge_findings(method, path, v.as_bytes());
             }
@@ -289,7 +407,8 @@ impl Client {
             };
             if status == 429 {
                 self.count(|s| s.throttled += 1);
-                self.wait_for_reset().await;
+                lock(&app.window).exhaust();
+                self.pace(app).await;
                 continue;
             }
             return Ok((status, value));
@@ -404,61 +523,40 @@ impl Client {
         tokio::time::sleep(wait).await;
     }
 
-    async fn observe(&self, headers: &reqwest::header::HeaderMap) {
+    /// Note an answer's rate-limit headers in the app's window; whether the window has room
+    /// for more requests than the app has in flight.
+    fn observe(app: &App, headers: &reqwest::header::HeaderMap) -> bool {
         let num = |k: &str| {
             headers
                 .get(k)
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| v.parse::<i64>().ok())
         };
+        let mut window = lock(&app.window);
         if let (Some(rem), Some(reset)) = (num("x-ratelimit-remaining"), num("x-ratelimit-reset")) {
-            let mut g = self.governor.lock().await;
-            // Answers arrive out of order: keep the most pessimistic view of the current window.
-            if reset > g.reset_at {
-                g.reset_at = reset;
-                g.remaining = Some(rem.max(0) as u64);
-            } else if reset == g.reset_at {
-                g.remaining = Some(
-                    g.remaining
-                        .map_or(rem.max(0) as u64, |r| r.min(rem.max(0) as u64)),
-                );
-            }
+            let limit = num("x-ratelimit-limit").map(|l| l.max(0) as u64);
+            window.observe(limit, rem.max(0) as u64, reset);
         }
+        window.has_room(app.flow.in_flight().0)
     }
 
-    /// Spend one request of the window; when none is left, sleep until the window resets.
-    async fn pace(&self) {
+    /// Spend one request of the app's window and one of the workspace's; when either is
+    /// spent, sleep until it resets (a few ms of jitter, so the apps' waiters do not all
+    /// arrive in the same millisecond).
+    async fn pace(&self, app: &App) {
         loop {
-            let wait = {
-                let mut g = self.governor.lock().await;
-                let now = chrono::Utc::now().timestamp();
-                if now >= g.reset_at {
-                    // A new window: unknown budget until the next answer says.
-                    if g.remaining == Some(0) {
-                        g.remaining = None;
-                    }
-                    return;
+            let now = pace::now_ms();
+            let wait = lock(&app.window).take(now).or_else(|| {
+                let wait = lock(&self.workspace).take(now);
+                if wait.is_some() {
+                    self.count(|s| s.workspace_waits += 1);
                 }
-                match g.remaining {
-                    Some(0) => g.reset_at - now,
-                    Some(r) => {
-                        g.remaining = Some(r - 1);
-                        return;
-                    }
-                    None => return,
-                }
-            };
-            let jitter = rand::rng().random_range(0..200);
-            tokio::time::sleep(Duration::from_millis(wait.max(0) as u64 * 1000 + jitter)).await;
+                wait
+            });
+            let Some(wait) = wait else { return };
+            let jitter = rand::rng().random_range(0..20);
+            tokio::time::sleep(Duration::from_millis(wait + jitter)).await;
         }
-    }
-
-    async fn wait_for_reset(&self) {
-        {
-            let mut g = self.governor.lock().await;
-            g.remaining = Some(0);
-        }
-        self.pace().await;
     }
 
     // ---- typed operations the migration uses ------------------------------------------------
@@ -883,6 +981,10 @@ impl Client {
         self.call(Method::DELETE, &format!("/tickets/{id}"), None)
             .await
     }
+}
+
+fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// What stays as it is in a path segment or query value: RFC 3986's unreserved characters.

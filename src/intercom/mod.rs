@@ -8,6 +8,7 @@ pub mod errata;
 pub mod help_center;
 pub mod live;
 pub mod notes;
+pub mod pace;
 pub mod retry;
 pub mod spec;
 pub mod teams;

@@ -10,13 +10,14 @@ use crate::intercom::client::ApiError;
 use crate::intercom::live;
 
 pub(super) async fn companies(cx: &Context_) -> anyhow::Result<PhaseResult> {
-    let mut r = phase_result("companies");
     let c = &cx.client;
-    for row in rows(
+    let rows = rows(
         &cx.ledger,
         "SELECT company_id, NULL::VARCHAR, payload::VARCHAR, NULL::VARCHAR, payload_sha256 FROM outbox.outbox_companies ORDER BY org_id",
-    )? {
+    )?;
+    each(cx, "companies", rows, |row| async move {
         let row = &row;
+        let mut r = phase_result("companies");
         once_or_update(
             cx,
             key("company", &row.key, "companies", None),
@@ -36,8 +37,9 @@ pub(super) async fn companies(cx: &Context_) -> anyhow::Result<PhaseResult> {
             Some(|_| async move { c.upsert_company(&row.payload).await.map(drop) }),
         )
         .await?;
-    }
-    Ok(r)
+        Ok(r)
+    })
+    .await
 }
 
 pub(super) async fn contacts(cx: &Context_) -> anyhow::Result<PhaseResult> {
@@ -106,12 +108,14 @@ pub(super) async fn contacts(cx: &Context_) -> anyhow::Result<PhaseResult> {
             && let Some(company) = cx.ledger.id_of("company", company)?
             && let Err(e) = c.attach_company(&contact, &company).await
         {
-            cx.ledger.outcome(
-                key("contact", &row.key, "contacts", None),
-                "failed",
-                None,
-                Some(&format!("company link: {e}")),
-            )?;
+            cx.ledger
+                .outcome(
+                    key("contact", &row.key, "contacts", None),
+                    "failed",
+                    None,
+                    Some(&format!("company link: {e}")),
+                )
+                .await?;
             r.failed += 1;
             r.confirmed -= 1;
         }

@@ -1,7 +1,20 @@
 //! `load.ledger`: one row per Intercom object, written before its request (intent) and after
-//! the answer (outcome), each write its own DuckDB transaction so a SIGKILL loses nothing.
+//! the answer (outcome), each write durable before the caller goes on, so a SIGKILL loses
+//! nothing.
+//!
+//! Writes are appended to a journal (`load.ledger_journal`) and folded into `load.ledger` in
+//! bulk: at the end of each phase, when the ledger is dropped, and whenever the staging file
+//! is opened (a killed load's journal is folded before anyone reads the ledger). A DuckDB
+//! statement costs the best part of a millisecond of CPU whatever it does, and a point UPDATE
+//! per write held a load to a few hundred calls a second; an append of every write that
+//! arrived together (group commit, one writer thread) costs a few microseconds each.
+//!
+//! A load ([`Ledger::journaled`]) reads what it wrote from memory; the other commands
+//! ([`Ledger::new`]) fold after every write and read the table.
 
+use std::collections::HashMap;
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use duckdb::{Connection, OptionalExt, params};
 use sha2::{Digest, Sha256};
@@ -9,6 +22,185 @@ use sha2::{Digest, Sha256};
 pub struct Ledger {
     conn: Mutex<Connection>,
     target: Target,
+    /// A load's: the writer thread and what the ledger holds, in memory.
+    journal: Option<Journal>,
+}
+
+struct Journal {
+    jobs: Option<std::sync::mpsc::Sender<Job>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+    entries: Mutex<HashMap<String, Cached>>,
+}
+
+/// An entry as the load keeps it in memory: `last_at` as an instant, so its age is exact.
+#[derive(Clone)]
+struct Cached {
+    status: String,
+    intercom_id: Option<String>,
+    payload_sha256: Option<String>,
+    last_at: Instant,
+    app: Option<String>,
+}
+
+/// One write, as the journal records it.
+struct Event {
+    event: &'static str,
+    key: OwnedKey,
+    payload_sha256: Option<String>,
+    intercom_id: Option<String>,
+    status: Option<String>,
+    last_error: Option<String>,
+    app: Option<String>,
+}
+
+struct Job {
+    event: Event,
+    done: tokio::sync::oneshot::Sender<Result<(), String>>,
+}
+
+/// Writes appended together at most.
+const BATCH: usize = 1024;
+
+/// `(schema, table)` of the journal of `target`.
+fn journal_table(target: Target) -> (String, String) {
+    let name = target.sql("load.ledger_journal");
+    let (schema, table) = name.split_once('.').unwrap_or(("load", "ledger_journal"));
+    (schema.to_string(), table.to_string())
+}
+
+/// The next `seq` of the journal of `target`.
+fn next_seq(conn: &Connection, target: Target) -> duckdb::Result<i64> {
+    conn.query_row(
+        &target.sql("SELECT coalesce(max(seq), 0) + 1 FROM load.ledger_journal"),
+        [],
+        |r| r.get(0),
+    )
+}
+
+/// Append `events` to the journal of `target`, numbered from `seq` (one flush: one commit).
+fn append(conn: &Connection, target: Target, seq: i64, events: &[&Event]) -> duckdb::Result<()> {
+    let (schema, table) = journal_table(target);
+    let at = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs_f64();
+    let mut appender = conn.appender_to_db(&table, &schema)?;
+    for (n, e) in events.iter().enumerate() {
+        appender.append_row(params![
+            seq + n as i64,
+            e.event,
+            e.key.object_type,
+            e.key.key,
+            e.key.phase,
+            e.key.ticket,
+            e.payload_sha256,
+            e.intercom_id,
+            e.status,
+            e.last_error,
+            e.app,
+            at,
+            e.key.object_key
+        ])?;
+    }
+    appender.flush()
+}
+
+fn write_loop(conn: Connection, target: Target, jobs: std::sync::mpsc::Receiver<Job>) {
+    let mut seq = next_seq(&conn, target).unwrap_or(1);
+    while let Ok(first) = jobs.recv() {
+        let mut batch = vec![first];
+        while batch.len() < BATCH {
+            match jobs.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let events: Vec<&Event> = batch.iter().map(|j| &j.event).collect();
+        let done = append(&conn, target, seq, &events).map_err(|e| e.to_string());
+        if done.is_ok() {
+            seq += events.len() as i64;
+        }
+        for job in batch {
+            let _ = job.done.send(done.clone());
+        }
+    }
+}
+
+/// Fold the journals of both ledgers into them, in one transaction: what a load killed
+/// before its own fold left, or a phase's writes. Per object, its writes in order: the
+/// last status, the last hash sent, the last id Intercom gave, one attempt per send or
+/// update, the error of the last write that sets one, the app of the last send.
+pub fn fold(conn: &Connection) -> anyhow::Result<usize> {
+    let mut folded = 0;
+    for target in [Target::Main, Target::Sample] {
+        let pending: i64 = conn.query_row(
+            &target.sql("SELECT count(*) FROM load.ledger_journal"),
+            [],
+            |r| r.get(0),
+        )?;
+        if pending == 0 {
+            continue;
+        }
+        conn.execute_batch("BEGIN TRANSACTION")?;
+        let done = conn.execute_batch(&target.sql(FOLD));
+        match done {
+            Ok(()) => conn.execute_batch("COMMIT")?,
+            Err(e) => {
+                let _ = conn.execute_batch("ROLLBACK");
+                return Err(e.into());
+            }
+        }
+        folded += pending as usize;
+    }
+    Ok(folded)
+}
+
+/// See [`fold`].
+const FOLD: &str = "
+    CREATE OR REPLACE TEMP TABLE folded AS
+    WITH journal AS (SELECT * FROM load.ledger_journal)
+    SELECT object_key,
+           any_value(object_type) AS object_type, any_value(source_key) AS source_key,
+           arg_min(phase, seq) AS phase, arg_min(ticket_key, seq) AS ticket_key,
+           arg_max(payload_sha256, seq) FILTER (event IN ('intent', 'updated')) AS payload_sha256,
+           arg_max(intercom_id, seq) FILTER (event = 'outcome') AS intercom_id,
+           arg_max(status, seq) FILTER (event IN ('intent', 'outcome', 'park')) AS status,
+           count(*) FILTER (event IN ('intent', 'updated')) AS attempts,
+           bool_or(event <> 'intent') AS sets_error,
+           arg_max_null(last_error, seq) FILTER (event <> 'intent') AS last_error,
+           arg_max(app, seq) FILTER (event = 'intent') AS app,
+           to_timestamp(min(written_at))::TIMESTAMP AS first_at,
+           to_timestamp(max(written_at) FILTER (event <> 'park'))::TIMESTAMP AS last_at
+    FROM journal GROUP BY object_key;
+    UPDATE load.ledger l SET
+        status = coalesce(f.status, l.status),
+        payload_sha256 = coalesce(f.payload_sha256, l.payload_sha256),
+        intercom_id = coalesce(f.intercom_id, l.intercom_id),
+        attempts = l.attempts + f.attempts,
+        last_error = CASE WHEN f.sets_error THEN f.last_error ELSE l.last_error END,
+        app = coalesce(f.app, l.app),
+        last_at = coalesce(f.last_at, l.last_at)
+    FROM folded f WHERE l.object_key = f.object_key;
+    INSERT INTO load.ledger (object_type, source_key, phase, ticket_key, payload_sha256, intercom_id,
+                             status, attempts, last_error, first_at, last_at, app, object_key)
+    SELECT object_type, source_key, phase, ticket_key, payload_sha256, intercom_id, status, attempts,
+           last_error, first_at, coalesce(last_at, first_at), app, object_key
+    FROM folded f WHERE NOT EXISTS (SELECT 1 FROM load.ledger l WHERE l.object_key = f.object_key);
+    DELETE FROM load.ledger_journal;
+    DROP TABLE folded;
+";
+
+impl Drop for Ledger {
+    fn drop(&mut self) {
+        if let Some(journal) = self.journal.as_mut() {
+            drop(journal.jobs.take());
+            if let Some(t) = journal.thread.take() {
+                let _ = t.join();
+            }
+            // What is not folded now is folded when the staging file is next opened.
+            let _ = fold(&self.conn.lock().unwrap_or_else(|e| e.into_inner()));
+        }
+    }
 }
 
 /// Which load a ledger records: the migration itself, or a `--sample` rehearsal into a test
@@ -49,6 +241,8 @@ pub struct Entry {
     /// Seconds since the row last changed: for an `intent` or `unknown` object, since it was
     /// last sent.
     pub age_seconds: f64,
+    /// The app (a hash of its token) that last sent it: it sends it again.
+    pub app: Option<String>,
 }
 
 impl Entry {
@@ -130,11 +324,88 @@ pub fn rehash_legacy(conn: &Connection) -> anyhow::Result<usize> {
 }
 
 impl Ledger {
+    /// A ledger that folds each write at once and reads the table (rollback, verify).
     pub fn new(conn: Connection, target: Target) -> Ledger {
         Ledger {
             conn: Mutex::new(conn),
             target,
+            journal: None,
         }
+    }
+
+    /// The load's ledger: writes appended by a writer thread and folded at the end of each
+    /// phase, what it holds read from memory.
+    pub fn journaled(conn: Connection, target: Target) -> anyhow::Result<Ledger> {
+        fold(&conn)?;
+        let entries = {
+            let mut stmt = conn.prepare(&target.sql(
+                "SELECT object_key, status, intercom_id, payload_sha256,
+                        epoch(now()::TIMESTAMP) - epoch(last_at), app
+                 FROM load.ledger",
+            ))?;
+            let now = Instant::now();
+            stmt.query_map([], |r| {
+                let age = Duration::from_secs_f64(r.get::<_, f64>(4)?.max(0.0));
+                Ok((
+                    r.get::<_, String>(0)?,
+                    Cached {
+                        status: r.get(1)?,
+                        intercom_id: r.get(2)?,
+                        payload_sha256: r.get(3)?,
+                        last_at: now.checked_sub(age).unwrap_or(now),
+                        app: r.get(5)?,
+                    },
+                ))
+            })?
+            .collect::<Result<HashMap<_, _>, _>>()?
+        };
+        let own = conn.try_clone()?;
+        let (jobs, queue) = std::sync::mpsc::channel();
+        let thread = std::thread::Builder::new()
+            .name("ledger-writer".into())
+            .spawn(move || write_loop(own, target, queue))?;
+        Ok(Ledger {
+            conn: Mutex::new(conn),
+            target,
+            journal: Some(Journal {
+                jobs: Some(jobs),
+                thread: Some(thread),
+                entries: Mutex::new(entries),
+            }),
+        })
+    }
+
+    /// Make `event` durable: appended by the writer thread with whatever else arrived (a
+    /// load), or appended and folded at once; then what the load remembers follows it.
+    async fn write(&self, event: Event) -> anyhow::Result<()> {
+        let Some(journal) = &self.journal else {
+            return self.with(|c| {
+                append(c, self.target, next_seq(c, self.target)?, &[&event])?;
+                fold(c).map(drop)
+            });
+        };
+        let object_key = event.key.object_key.clone();
+        let remembered = remember(&event);
+        let (done, appended) = tokio::sync::oneshot::channel();
+        journal
+            .jobs
+            .as_ref()
+            .ok_or_else(|| anyhow::anyhow!("the ledger's writer stopped"))?
+            .send(Job { event, done })
+            .map_err(|_| anyhow::anyhow!("the ledger's writer stopped"))?;
+        appended
+            .await
+            .map_err(|_| anyhow::anyhow!("the ledger's writer stopped"))?
+            .map_err(|e| anyhow::anyhow!("writing load.ledger_journal: {e}"))?;
+        let mut entries = journal.entries.lock().unwrap_or_else(|e| e.into_inner());
+        let next = remembered(entries.remove(&object_key));
+        entries.insert(object_key, next);
+        Ok(())
+    }
+
+    /// Fold the journal now (the end of a phase: SQL after it sees the phase's writes).
+    pub fn fold(&self) -> anyhow::Result<()> {
+        self.with(|c| fold(c).map(drop))
     }
 
     pub fn target(&self) -> Target {
@@ -151,20 +422,30 @@ impl Ledger {
     }
 
     pub fn get(&self, object_type: &str, key: &str) -> anyhow::Result<Option<Entry>> {
+        if let Some(journal) = &self.journal {
+            let entries = journal.entries.lock().unwrap_or_else(|e| e.into_inner());
+            return Ok(entries.get(&object_key(object_type, key)).map(|c| Entry {
+                status: c.status.clone(),
+                intercom_id: c.intercom_id.clone(),
+                payload_sha256: c.payload_sha256.clone(),
+                age_seconds: c.last_at.elapsed().as_secs_f64(),
+                app: c.app.clone(),
+            }));
+        }
         self.with(|c| {
-            c.query_row(
-                &self.sql("SELECT status, intercom_id, payload_sha256, epoch(now()::TIMESTAMP) - epoch(last_at)
-                           FROM load.ledger WHERE object_type = ? AND source_key = ?"),
-                params![object_type, key],
-                |r| {
-                    Ok(Entry {
-                        status: r.get(0)?,
-                        intercom_id: r.get(1)?,
-                        payload_sha256: r.get(2)?,
-                        age_seconds: r.get::<_, f64>(3)?.max(0.0),
-                    })
-                },
-            )
+            c.prepare_cached(&self.sql(
+                "SELECT status, intercom_id, payload_sha256, epoch(now()::TIMESTAMP) - epoch(last_at), app
+                 FROM load.ledger WHERE object_key = ?",
+            ))?
+            .query_row(params![object_key(object_type, key)], |r| {
+                Ok(Entry {
+                    status: r.get(0)?,
+                    intercom_id: r.get(1)?,
+                    payload_sha256: r.get(2)?,
+                    age_seconds: r.get::<_, f64>(3)?.max(0.0),
+                    app: r.get(4)?,
+                })
+            })
             .optional()
             .map_err(Into::into)
         })
@@ -178,113 +459,175 @@ impl Ledger {
             .and_then(|e| e.intercom_id))
     }
 
-    /// Record that a request is about to be sent.
-    pub fn intent(&self, k: Key, payload_sha: &str) -> anyhow::Result<()> {
-        // A plain UPDATE, then an INSERT when there was no row: an `ON CONFLICT DO UPDATE` was
-        // seen, after a SIGKILL and DuckDB's WAL replay, to leave rows `created` without their
-        // intercom_id (tests/load.rs, OSTMIG_KILL_SEED=6842907340319929671).
-        self.with(|c| {
-            let updated = c.execute(
-                &self.sql(
-                    "UPDATE load.ledger SET status = 'intent', attempts = attempts + 1, payload_sha256 = ?,
-                       last_at = now()::TIMESTAMP WHERE object_type = ? AND source_key = ?",
-                ),
-                params![payload_sha, k.object_type, k.key],
-            )?;
-            if updated == 0 {
-                c.execute(
-                    &self.sql("INSERT INTO load.ledger VALUES (?, ?, ?, ?, ?, NULL, 'intent', 1, NULL, now()::TIMESTAMP, now()::TIMESTAMP)"),
-                    params![k.object_type, k.key, k.phase, k.ticket, payload_sha],
-                )?;
-            }
-            Ok::<(), duckdb::Error>(())
-        })?;
-        Ok(())
+    /// Record that a request is about to be sent, by `app`.
+    pub async fn intent(&self, k: Key<'_>, payload_sha: &str, app: &str) -> anyhow::Result<()> {
+        self.write(Event {
+            payload_sha256: Some(payload_sha.into()),
+            status: Some("intent".into()),
+            app: Some(app.into()),
+            ..Event::new("intent", k)
+        })
+        .await
     }
 
     /// Record that a created object was brought up to date with a changed payload. Written only
     /// after Intercom confirmed, so a crash mid-update leaves the old hash and the update is
     /// simply sent again (updates are idempotent).
-    pub fn updated(&self, k: Key, payload_sha: &str) -> anyhow::Result<()> {
-        self.with(|c| {
-            c.execute(
-                &self.sql("UPDATE load.ledger SET payload_sha256 = ?, last_error = NULL, attempts = attempts + 1,
-                   last_at = now()::TIMESTAMP WHERE object_type = ? AND source_key = ?"),
-                params![payload_sha, k.object_type, k.key],
-            )
-        })?;
-        Ok(())
+    pub async fn updated(&self, k: Key<'_>, payload_sha: &str) -> anyhow::Result<()> {
+        self.write(Event {
+            payload_sha256: Some(payload_sha.into()),
+            ..Event::new("updated", k)
+        })
+        .await
     }
 
     /// An update failed: the object stays created (others depend on its id); the error is kept
     /// and the old hash makes the next run try again.
-    pub fn update_failed(&self, k: Key, error: &str) -> anyhow::Result<()> {
-        self.with(|c| {
-            c.execute(
-                &self.sql(
-                    "UPDATE load.ledger SET last_error = ?, last_at = now()::TIMESTAMP
-                 WHERE object_type = ? AND source_key = ?",
-                ),
-                params![format!("update: {error}"), k.object_type, k.key],
-            )
-        })?;
-        Ok(())
+    pub async fn update_failed(&self, k: Key<'_>, error: &str) -> anyhow::Result<()> {
+        self.write(Event {
+            last_error: Some(format!("update: {error}")),
+            ..Event::new("update_failed", k)
+        })
+        .await
     }
 
     /// A create whose answer was lost and that search has not found yet: `unknown`, with why.
     /// `last_at` keeps the time of the send, so a later run knows how long search has had.
-    pub fn park(&self, k: Key, reason: &str) -> anyhow::Result<()> {
-        self.with(|c| {
-            c.execute(
-                &self.sql(
-                    "UPDATE load.ledger SET status = 'unknown', last_error = ?
-                     WHERE object_type = ? AND source_key = ?",
-                ),
-                params![reason, k.object_type, k.key],
-            )
-        })?;
-        Ok(())
+    pub async fn park(&self, k: Key<'_>, reason: &str) -> anyhow::Result<()> {
+        self.write(Event {
+            status: Some("unknown".into()),
+            last_error: Some(reason.into()),
+            ..Event::new("park", k)
+        })
+        .await
     }
 
     /// The Intercom ids of the parts and notes already settled on ticket `ticket_key`.
     pub fn claimed(&self, ticket_key: &str) -> anyhow::Result<std::collections::HashSet<String>> {
         self.with(|c| {
-            let mut stmt = c.prepare(&self.sql(
-                "SELECT intercom_id FROM load.ledger WHERE ticket_key = ? AND intercom_id IS NOT NULL
-                   AND object_type IN ('part', 'event', 'attachment_note', 'cc_note', 'field_files', 'task_note') AND status IN ('created', 'existing')",
+            // By ticket_key alone, which DuckDB answers from its index; the rest is sifted here.
+            let mut stmt = c.prepare_cached(&self.sql(
+                "SELECT object_type, status, intercom_id FROM load.ledger WHERE ticket_key = ?",
             ))?;
-            let ids = stmt
-                .query_map([ticket_key], |r| r.get::<_, String>(0))?
-                .collect::<Result<_, _>>()?;
-            Ok(ids)
+            let rows = stmt
+                .query_map([ticket_key], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, Option<String>>(2)?,
+                    ))
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows
+                .into_iter()
+                .filter(|(t, status, _)| {
+                    [
+                        "part",
+                        "event",
+                        "attachment_note",
+                        "cc_note",
+                        "field_files",
+                        "task_note",
+                    ]
+                    .contains(&t.as_str())
+                        && matches!(status.as_str(), "created" | "existing")
+                })
+                .filter_map(|(_, _, id)| id)
+                .collect())
         })
     }
 
     /// Record the outcome: `created`, `existing` (found, not ours), `failed` or `rolled_back`.
-    pub fn outcome(
+    pub async fn outcome(
         &self,
-        k: Key,
+        k: Key<'_>,
         status: &str,
         intercom_id: Option<&str>,
         error: Option<&str>,
     ) -> anyhow::Result<()> {
-        // UPDATE then INSERT, not ON CONFLICT: see `intent`.
-        self.with(|c| {
-            let updated = c.execute(
-                &self.sql(
-                    "UPDATE load.ledger SET status = ?, intercom_id = coalesce(?, intercom_id),
-                       last_error = ?, last_at = now()::TIMESTAMP WHERE object_type = ? AND source_key = ?",
-                ),
-                params![status, intercom_id, error, k.object_type, k.key],
-            )?;
-            if updated == 0 {
-                c.execute(
-                    &self.sql("INSERT INTO load.ledger VALUES (?, ?, ?, ?, NULL, ?, ?, 0, ?, now()::TIMESTAMP, now()::TIMESTAMP)"),
-                    params![k.object_type, k.key, k.phase, k.ticket, intercom_id, status, error],
-                )?;
-            }
-            Ok::<(), duckdb::Error>(())
-        })?;
-        Ok(())
+        self.write(Event {
+            status: Some(status.into()),
+            intercom_id: intercom_id.map(Into::into),
+            last_error: error.map(Into::into),
+            ..Event::new("outcome", k)
+        })
+        .await
+    }
+}
+
+impl Event {
+    fn new(event: &'static str, k: Key<'_>) -> Event {
+        Event {
+            event,
+            key: k.owned(),
+            payload_sha256: None,
+            intercom_id: None,
+            status: None,
+            last_error: None,
+            app: None,
+        }
+    }
+}
+
+/// What the load remembers of an object after `event`, from what it remembered before: the
+/// fold's rules (see [`FOLD`]), for one write.
+fn remember(event: &Event) -> impl FnOnce(Option<Cached>) -> Cached + use<> {
+    let (kind, status, id, hash, app) = (
+        event.event,
+        event.status.clone(),
+        event.intercom_id.clone(),
+        event.payload_sha256.clone(),
+        event.app.clone(),
+    );
+    move |before| {
+        let mut c = before.unwrap_or_else(|| Cached {
+            status: String::new(),
+            intercom_id: None,
+            payload_sha256: None,
+            last_at: Instant::now(),
+            app: None,
+        });
+        if let Some(s) = status {
+            c.status = s;
+        }
+        if kind == "outcome" && id.is_some() {
+            c.intercom_id = id;
+        }
+        if matches!(kind, "intent" | "updated") {
+            c.payload_sha256 = hash;
+        }
+        if kind == "intent" {
+            c.app = app;
+        }
+        if kind != "park" {
+            c.last_at = Instant::now();
+        }
+        c
+    }
+}
+
+/// The ledger's one-column key of an object (`load.ledger.object_key`).
+pub fn object_key(object_type: &str, key: &str) -> String {
+    format!("{object_type}/{key}")
+}
+
+/// A [`Key`] that owns its text, for the writer thread.
+struct OwnedKey {
+    object_type: String,
+    key: String,
+    phase: String,
+    ticket: Option<String>,
+    object_key: String,
+}
+
+impl Key<'_> {
+    fn owned(&self) -> OwnedKey {
+        OwnedKey {
+            object_type: self.object_type.into(),
+            key: self.key.into(),
+            phase: self.phase.into(),
+            ticket: self.ticket.map(Into::into),
+            object_key: object_key(self.object_type, self.key),
+        }
     }
 }

@@ -45,7 +45,10 @@ pub struct Options {
     pub apply: bool,
     pub phase: Option<Phase>,
     pub continue_on_error: bool,
+    /// The most requests each app keeps in flight (the flow adapts below it).
     pub concurrency: usize,
+    /// Calls a minute all apps together may make (Intercom: 25,000 per workspace).
+    pub workspace_limit: u64,
     /// The migration, or a `--sample` rehearsal (see [`build_sample`]).
     pub target: Target,
     /// How long search may lag behind a create (erratum search-lag): a ticket whose create
@@ -71,6 +74,10 @@ pub struct PhaseResult {
     /// Creates whose answer was lost and that search has not found yet: parked as `unknown`,
     /// settled by the next run (a ticket and everything on it).
     pub unknown: i64,
+    /// Requests to Intercom: made (a load), or estimated (a plan).
+    pub calls: i64,
+    /// Seconds the phase took (a load), or would take at the rate limit (a plan).
+    pub seconds: f64,
 }
 
 /// Error-severity checks that fail: the load refuses to start while there are any.
@@ -94,7 +101,10 @@ const TICKETS_PHASE_ONLY: &[&str] = &["notes_visibility_unconfirmed"];
 struct Context_ {
     client: Client,
     ledger: Ledger,
+    /// Objects of a phase worked on at once: enough to keep every app's flow full.
     concurrency: usize,
+    /// For the progress bars: calls a minute the load may make.
+    workspace_limit: u64,
     /// Ticket type id, and attribute name → (id, data type, list label → item id).
     ticket_type: Option<String>,
     attributes: HashMap<String, (String, String, HashMap<String, String>)>,
@@ -116,14 +126,18 @@ pub fn run(opts: &Options) -> anyhow::Result<Vec<PhaseResult>> {
     if opts.apply && opts.target == Target::Main {
         crate::map::gate(&opts.db)?;
     }
-    let token = crate::settings::intercom_token()?;
-    let client = Client::new(&opts.url, token, opts.concurrency)?;
+    let tokens = crate::settings::intercom_tokens()?;
+    let client = Client::of_apps(&opts.url, tokens, opts.concurrency, opts.workspace_limit)?;
     let duck = warehouse::open(&opts.db)?;
     plan::refuse_legacy_hashes(&duck, opts.target)?;
+    refuse_missing_apps(&duck, &client, opts.target)?;
     let mut cx = Context_ {
+        // Each object waits on its ledger writes between requests: more objects than
+        // requests in flight keep the flows full.
+        concurrency: opts.concurrency.max(1) * client.app_count() * 3 / 2,
         client,
-        ledger: Ledger::new(duck, opts.target),
-        concurrency: opts.concurrency.max(1),
+        ledger: Ledger::journaled(duck, opts.target)?,
+        workspace_limit: opts.workspace_limit,
         ticket_type: None,
         attributes: HashMap::new(),
         states: HashMap::new(),
@@ -146,6 +160,7 @@ pub fn run(opts: &Options) -> anyhow::Result<Vec<PhaseResult>> {
         if opts.phase.is_some_and(|p| p != phase) {
             continue;
         }
+        let (started, calls_before) = (std::time::Instant::now(), cx.client.stats().requests);
         let result = crate::block_on(async {
             match phase {
                 Phase::Schema => schema::schema(&mut cx).await,
@@ -164,9 +179,16 @@ pub fn run(opts: &Options) -> anyhow::Result<Vec<PhaseResult>> {
                 Phase::Articles => articles::articles(&cx).await,
             }
         })?;
+        // SQL after the phase (the next phase's, the reports') sees what it wrote.
+        cx.ledger.fold()?;
+        let result = PhaseResult {
+            calls: (cx.client.stats().requests - calls_before) as i64,
+            seconds: started.elapsed().as_secs_f64(),
+            ..result
+        };
         cx.ledger.with(|c| {
             c.execute(
-                &cx.ledger.sql("INSERT INTO load.phase_result VALUES (?, ?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP, ?)"),
+                &cx.ledger.sql("INSERT INTO load.phase_result VALUES (?, ?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP, ?, ?, ?)"),
                 duckdb::params![
                     run_id,
                     result.phase,
@@ -176,7 +198,9 @@ pub fn run(opts: &Options) -> anyhow::Result<Vec<PhaseResult>> {
                     result.skipped,
                     result.failed,
                     opts.url,
-                    result.updated
+                    result.updated,
+                    result.calls,
+                    result.seconds
                 ],
             )
         })?;
@@ -188,6 +212,40 @@ pub fn run(opts: &Options) -> anyhow::Result<Vec<PhaseResult>> {
         }
     }
     Ok(results)
+}
+
+/// Refuse to resume while objects whose fate is unknown were sent by an app whose token is not
+/// given now: each is looked up and sent again by the app that sent it.
+fn refuse_missing_apps(
+    conn: &duckdb::Connection,
+    client: &Client,
+    target: Target,
+) -> anyhow::Result<()> {
+    let mut stmt = conn.prepare(&target.sql(
+        "SELECT app, count(*) FROM load.ledger WHERE status IN ('intent', 'unknown') AND app IS NOT NULL
+         GROUP BY app ORDER BY app",
+    ))?;
+    let missing: Vec<String> = stmt
+        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?
+        .collect::<Result<Vec<_>, _>>()?
+        .into_iter()
+        .filter(|(app, _)| client.app_index(app).is_none())
+        .map(|(app, n)| format!("{n} by {app}"))
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(Hinted::new(
+        format!(
+            "objects whose answer was lost were sent by an app whose token is not given now: {}",
+            missing.join(", ")
+        ),
+        format!(
+            "put that app's token back into {} (one per line): the load looks each object up, and sends it again if needed, as the app that sent it",
+            crate::settings::ENV_INTERCOM_TOKEN_FILE
+        ),
+    )
+    .into())
 }
 
 pub(super) fn key<'a>(
@@ -215,6 +273,35 @@ pub(super) fn phase_result(name: &str) -> PhaseResult {
     }
 }
 
+/// The calls a minute over the last ten seconds against the limit, for a progress bar.
+struct Rate {
+    limit: u64,
+    seen: std::collections::VecDeque<(std::time::Instant, u64)>,
+}
+
+impl Rate {
+    fn new(cx: &Context_) -> Rate {
+        Rate {
+            limit: cx.client.limit_per_minute(cx.workspace_limit),
+            seen: Default::default(),
+        }
+    }
+
+    fn show(&mut self, cx: &Context_, bar: &indicatif::ProgressBar) {
+        let now = (std::time::Instant::now(), cx.client.stats().requests);
+        self.seen.push_back(now);
+        while self.seen.len() > 2 && now.0.duration_since(self.seen[0].0).as_secs() > 10 {
+            self.seen.pop_front();
+        }
+        let (then, before) = self.seen[0];
+        let seconds = now.0.duration_since(then).as_secs_f64();
+        if seconds > 0.5 {
+            let per_minute = (now.1 - before) as f64 * 60.0 / seconds;
+            bar.set_message(format!("{per_minute:.0} calls/min of {}", self.limit));
+        }
+    }
+}
+
 /// A bar for a long phase, on a terminal only (a pipe or a log gets the summary alone).
 pub(super) fn progress(phase: &str, len: usize) -> indicatif::ProgressBar {
     use std::io::IsTerminal;
@@ -224,15 +311,16 @@ pub(super) fn progress(phase: &str, len: usize) -> indicatif::ProgressBar {
     let bar = indicatif::ProgressBar::new(len as u64);
     bar.set_style(
         indicatif::ProgressStyle::with_template(&format!(
-            "{phase:>9} {{bar:40}} {{pos}}/{{len}} {{per_sec}} eta {{eta}}"
+            "{phase:>9} {{bar:30}} {{pos}}/{{len}} {{msg}} eta {{eta}}"
         ))
         .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     bar
 }
 
-/// Run `one` for every row of a phase, `cx.concurrency` at a time, behind a progress bar; the
-/// phase's counts are the sum of the rows'.
+/// Run `one` for every row of a phase, `cx.concurrency` at a time, the rows dealt to the apps in
+/// turn, behind a progress bar that shows the calls a minute against the limit; the phase's
+/// counts are the sum of the rows'.
 async fn each<T, F, Fut>(
     cx: &Context_,
     phase: &str,
@@ -244,13 +332,19 @@ where
     Fut: std::future::Future<Output = anyhow::Result<PhaseResult>>,
 {
     use futures::StreamExt;
+    let mut one = one;
     let bar = progress(phase, rows.len());
-    let results: Vec<anyhow::Result<PhaseResult>> = futures::stream::iter(rows)
-        .map(one)
-        .buffer_unordered(cx.concurrency)
-        .inspect(|_| bar.inc(1))
-        .collect()
-        .await;
+    let mut rate = Rate::new(cx);
+    let results: Vec<anyhow::Result<PhaseResult>> =
+        futures::stream::iter(rows.into_iter().enumerate())
+            .map(|(i, row)| cx.client.as_app(i, one(row)))
+            .buffer_unordered(cx.concurrency)
+            .inspect(|_| {
+                bar.inc(1);
+                rate.show(cx, &bar);
+            })
+            .collect()
+            .await;
     bar.finish_and_clear();
     sum(phase, results)
 }
@@ -261,17 +355,21 @@ pub(super) fn sum(
 ) -> anyhow::Result<PhaseResult> {
     let mut total = phase_result(phase);
     for p in parts {
-        let p = p?;
-        total.staged += p.staged;
-        total.sent += p.sent;
-        total.confirmed += p.confirmed;
-        total.skipped += p.skipped;
-        total.failed += p.failed;
-        total.updated += p.updated;
-        total.stale += p.stale;
-        total.unknown += p.unknown;
+        add(&mut total, &p?);
     }
     Ok(total)
+}
+
+/// Add `p`'s object counts to `total`'s.
+fn add(total: &mut PhaseResult, p: &PhaseResult) {
+    total.staged += p.staged;
+    total.sent += p.sent;
+    total.confirmed += p.confirmed;
+    total.skipped += p.skipped;
+    total.failed += p.failed;
+    total.updated += p.updated;
+    total.stale += p.stale;
+    total.unknown += p.unknown;
 }
 
 pub fn print(results: &[PhaseResult], planned: bool) {
@@ -285,6 +383,8 @@ pub fn print(results: &[PhaseResult], planned: bool) {
         ("changed, not updatable", |r| r.stale.to_string()),
         ("failed before", |r| r.failed.to_string()),
         ("fate unknown", |r| r.unknown.to_string()),
+        ("calls (about)", |r| r.calls.to_string()),
+        ("at the limit", |r| crate::ui::duration(r.seconds)),
     ];
     const APPLIED: &[Column<PhaseResult>] = &[
         ("phase", |r| r.phase.clone()),
@@ -296,6 +396,14 @@ pub fn print(results: &[PhaseResult], planned: bool) {
         ("changed, not updatable", |r| r.stale.to_string()),
         ("failed", |r| r.failed.to_string()),
         ("parked (fate unknown)", |r| r.unknown.to_string()),
+        ("calls", |r| r.calls.to_string()),
+        ("calls/min", |r| {
+            if r.seconds > 0.0 {
+                format!("{:.0}", r.calls as f64 * 60.0 / r.seconds)
+            } else {
+                "—".into()
+            }
+        }),
     ];
     let columns = if planned { PLANNED } else { APPLIED };
     crate::out!("{}", crate::ui::columns(columns, results));

@@ -80,7 +80,11 @@ pub struct ObjectType {
     /// `load.ledger.object_type`.
     pub name: &'static str,
     pub phase: Phase,
-    /// The staged objects as `SELECT key, payload_sha256` (the outboxes hash what is sent).
+    /// The staged objects as `SELECT key, payload_sha256, calls` (the outboxes hash what is
+    /// sent): `calls`, the requests a create takes — a company is looked up first (never update
+    /// someone else's), a contact searched for by e-mail, created, then linked to its company,
+    /// a state set and the ticket tagged; everything else one. The plan's estimate of a phase's
+    /// calls (an update or a lookup takes one).
     pub staged: &'static str,
     /// What ostmig before 0016_sql_hash hashed, as `SELECT key, text` (serde_json's text of it was
     /// hashed): the payload, where it is unchanged since.
@@ -106,7 +110,7 @@ pub const OBJECT_TYPES: &[ObjectType] = &[
     ObjectType {
         name: "data_attribute",
         phase: Phase::Schema,
-        staged: "SELECT attribute_name, payload_sha256 FROM outbox.outbox_data_attributes",
+        staged: "SELECT attribute_name, payload_sha256, 1 AS calls FROM outbox.outbox_data_attributes",
         legacy: "SELECT attribute_name, payload::VARCHAR FROM outbox.outbox_data_attributes",
         updatable: false,
         undo: Undo::Archive,
@@ -115,7 +119,7 @@ pub const OBJECT_TYPES: &[ObjectType] = &[
     ObjectType {
         name: "ticket_type",
         phase: Phase::Schema,
-        staged: "SELECT name, payload_sha256 FROM outbox.outbox_ticket_type",
+        staged: "SELECT name, payload_sha256, 1 AS calls FROM outbox.outbox_ticket_type",
         legacy: "SELECT name, payload::VARCHAR FROM outbox.outbox_ticket_type",
         updatable: false,
         undo: Undo::Archive,
@@ -127,7 +131,7 @@ pub const OBJECT_TYPES: &[ObjectType] = &[
     ObjectType {
         name: "ticket_type_attribute",
         phase: Phase::Schema,
-        staged: "SELECT name, payload_sha256 FROM outbox.outbox_ticket_type_attributes",
+        staged: "SELECT name, payload_sha256, 1 AS calls FROM outbox.outbox_ticket_type_attributes",
         legacy: "SELECT name, payload::VARCHAR FROM outbox.outbox_ticket_type_attributes",
         updatable: false,
         undo: Undo::Archive,
@@ -136,7 +140,7 @@ pub const OBJECT_TYPES: &[ObjectType] = &[
     ObjectType {
         name: "tag",
         phase: Phase::Schema,
-        staged: "SELECT tag, payload_sha256 FROM outbox.outbox_tags",
+        staged: "SELECT tag, payload_sha256, 1 AS calls FROM outbox.outbox_tags",
         legacy: "SELECT tag, payload::VARCHAR FROM outbox.outbox_tags",
         updatable: false,
         undo: Undo::Delete,
@@ -145,7 +149,7 @@ pub const OBJECT_TYPES: &[ObjectType] = &[
     ObjectType {
         name: "company",
         phase: Phase::Companies,
-        staged: "SELECT company_id, payload_sha256 FROM outbox.outbox_companies",
+        staged: "SELECT company_id, payload_sha256, 2 AS calls FROM outbox.outbox_companies",
         legacy: "SELECT company_id, payload::VARCHAR FROM outbox.outbox_companies",
         updatable: true,
         undo: Undo::Delete,
@@ -157,7 +161,7 @@ pub const OBJECT_TYPES: &[ObjectType] = &[
     ObjectType {
         name: "contact",
         phase: Phase::Contacts,
-        staged: "SELECT external_id, payload_sha256 FROM outbox.outbox_contacts",
+        staged: "SELECT external_id, payload_sha256, 1 + (coalesce(payload->>'email', '') <> '')::INT + (org_id IS NOT NULL)::INT AS calls FROM outbox.outbox_contacts",
         legacy: "SELECT external_id, payload::VARCHAR FROM outbox.outbox_contacts",
         updatable: true,
         undo: Undo::Delete,
@@ -169,7 +173,7 @@ pub const OBJECT_TYPES: &[ObjectType] = &[
     ObjectType {
         name: "ticket",
         phase: Phase::Tickets,
-        staged: "SELECT number, payload_sha256 FROM outbox.outbox_tickets",
+        staged: "SELECT number, payload_sha256, 1 AS calls FROM outbox.outbox_tickets",
         // The admin assignee was in the payload (the load took it out).
         legacy: "SELECT number, CASE WHEN assignee_admin_id IS NULL THEN payload ELSE json_merge_patch(payload, json_object('assignment', json_object('admin_assignee_id', assignee_admin_id))) END::VARCHAR FROM outbox.outbox_tickets",
         updatable: true,
@@ -182,7 +186,7 @@ pub const OBJECT_TYPES: &[ObjectType] = &[
     ObjectType {
         name: "participant",
         phase: Phase::Tickets,
-        staged: "SELECT participant_key, payload_sha256 FROM outbox.outbox_ticket_participants WHERE kind = 'participant'",
+        staged: "SELECT participant_key, payload_sha256, 1 AS calls FROM outbox.outbox_ticket_participants WHERE kind = 'participant'",
         legacy: "SELECT participant_key, payload::VARCHAR FROM outbox.outbox_ticket_participants WHERE kind = 'participant'",
         updatable: false,
         undo: Undo::WithTicket,
@@ -191,7 +195,7 @@ pub const OBJECT_TYPES: &[ObjectType] = &[
     ObjectType {
         name: "cc_note",
         phase: Phase::Tickets,
-        staged: "SELECT participant_key, payload_sha256 FROM outbox.outbox_ticket_participants WHERE kind = 'note'",
+        staged: "SELECT participant_key, payload_sha256, 1 AS calls FROM outbox.outbox_ticket_participants WHERE kind = 'note'",
         legacy: "SELECT participant_key, payload::VARCHAR FROM outbox.outbox_ticket_participants WHERE kind = 'note'",
         updatable: false,
         undo: Undo::WithTicket,
@@ -200,7 +204,7 @@ pub const OBJECT_TYPES: &[ObjectType] = &[
     ObjectType {
         name: "part",
         phase: Phase::Tickets,
-        staged: "SELECT entry_id::VARCHAR, payload_sha256 FROM outbox.outbox_ticket_parts",
+        staged: "SELECT entry_id::VARCHAR, payload_sha256, 1 AS calls FROM outbox.outbox_ticket_parts",
         legacy: "SELECT entry_id::VARCHAR, payload::VARCHAR FROM outbox.outbox_ticket_parts",
         updatable: false,
         undo: Undo::WithTicket,
@@ -209,7 +213,7 @@ pub const OBJECT_TYPES: &[ObjectType] = &[
     ObjectType {
         name: "event",
         phase: Phase::Tickets,
-        staged: "SELECT event_key, payload_sha256 FROM outbox.outbox_ticket_events",
+        staged: "SELECT event_key, payload_sha256, 1 AS calls FROM outbox.outbox_ticket_events",
         legacy: "SELECT event_key, payload::VARCHAR FROM outbox.outbox_ticket_events",
         updatable: false,
         undo: Undo::WithTicket,
@@ -218,7 +222,7 @@ pub const OBJECT_TYPES: &[ObjectType] = &[
     ObjectType {
         name: "attachment_note",
         phase: Phase::Tickets,
-        staged: "SELECT entry_id || ':' || batch, any_value(note_payload_sha256) FROM outbox.outbox_attachments WHERE carrier = 'note' GROUP BY entry_id, batch",
+        staged: "SELECT entry_id || ':' || batch, any_value(note_payload_sha256), 1 AS calls FROM outbox.outbox_attachments WHERE carrier = 'note' GROUP BY entry_id, batch",
         legacy: "SELECT entry_id || ':' || batch, any_value(note_payload)::VARCHAR FROM outbox.outbox_attachments WHERE carrier = 'note' GROUP BY entry_id, batch",
         updatable: false,
         undo: Undo::WithTicket,
@@ -227,7 +231,7 @@ pub const OBJECT_TYPES: &[ObjectType] = &[
     ObjectType {
         name: "field_files",
         phase: Phase::Tickets,
-        staged: "SELECT field_key, payload_sha256 FROM outbox.outbox_field_files",
+        staged: "SELECT field_key, payload_sha256, 1 AS calls FROM outbox.outbox_field_files",
         legacy: "SELECT field_key, payload::VARCHAR FROM outbox.outbox_field_files",
         updatable: false,
         undo: Undo::WithTicket,
@@ -236,7 +240,7 @@ pub const OBJECT_TYPES: &[ObjectType] = &[
     ObjectType {
         name: "ticket_state",
         phase: Phase::States,
-        staged: "SELECT number, payload_sha256 FROM outbox.outbox_ticket_states",
+        staged: "SELECT number, payload_sha256, 1 + (tag IS NOT NULL)::INT AS calls FROM outbox.outbox_ticket_states",
         legacy: "SELECT number, json_object('state', state_category, 'assignee', assignee_admin_id, 'tag', tag)::VARCHAR FROM outbox.outbox_ticket_states",
         updatable: true,
         undo: Undo::WithTicket,
@@ -245,7 +249,7 @@ pub const OBJECT_TYPES: &[ObjectType] = &[
     ObjectType {
         name: "task",
         phase: Phase::Tasks,
-        staged: "SELECT task_key, payload_sha256 FROM outbox.outbox_tasks",
+        staged: "SELECT task_key, payload_sha256, 1 AS calls FROM outbox.outbox_tasks",
         legacy: "SELECT task_key, payload::VARCHAR FROM outbox.outbox_tasks",
         updatable: true,
         undo: Undo::Delete,
@@ -257,7 +261,7 @@ pub const OBJECT_TYPES: &[ObjectType] = &[
     ObjectType {
         name: "task_note",
         phase: Phase::Tasks,
-        staged: "SELECT entry_id::VARCHAR, payload_sha256 FROM outbox.outbox_task_notes",
+        staged: "SELECT entry_id::VARCHAR, payload_sha256, 1 AS calls FROM outbox.outbox_task_notes",
         legacy: "SELECT entry_id::VARCHAR, payload::VARCHAR FROM outbox.outbox_task_notes",
         updatable: false,
         undo: Undo::WithTicket,
@@ -266,7 +270,7 @@ pub const OBJECT_TYPES: &[ObjectType] = &[
     ObjectType {
         name: "task_state",
         phase: Phase::Tasks,
-        staged: "SELECT task_key, state_payload_sha256 FROM outbox.outbox_tasks",
+        staged: "SELECT task_key, state_payload_sha256, 1 AS calls FROM outbox.outbox_tasks",
         legacy: "SELECT task_key, state_payload::VARCHAR FROM outbox.outbox_tasks",
         updatable: true,
         undo: Undo::WithTicket,
@@ -275,7 +279,7 @@ pub const OBJECT_TYPES: &[ObjectType] = &[
     ObjectType {
         name: "contact_note",
         phase: Phase::Notes,
-        staged: "SELECT note_key, payload_sha256 FROM outbox.outbox_customer_notes WHERE target = 'contact'",
+        staged: "SELECT note_key, payload_sha256, 1 AS calls FROM outbox.outbox_customer_notes WHERE target = 'contact'",
         legacy: "SELECT note_key, payload::VARCHAR FROM outbox.outbox_customer_notes WHERE target = 'contact'",
         updatable: false,
         undo: Undo::WithOwner,
@@ -287,7 +291,7 @@ pub const OBJECT_TYPES: &[ObjectType] = &[
     ObjectType {
         name: "company_note",
         phase: Phase::Notes,
-        staged: "SELECT note_key, payload_sha256 FROM outbox.outbox_customer_notes WHERE target = 'company'",
+        staged: "SELECT note_key, payload_sha256, 1 AS calls FROM outbox.outbox_customer_notes WHERE target = 'company'",
         legacy: "SELECT note_key, payload::VARCHAR FROM outbox.outbox_customer_notes WHERE target = 'company'",
         updatable: false,
         undo: Undo::WithOwner,
@@ -299,7 +303,7 @@ pub const OBJECT_TYPES: &[ObjectType] = &[
     ObjectType {
         name: "collection",
         phase: Phase::Articles,
-        staged: "SELECT collection_key, payload_sha256 FROM outbox.outbox_collections",
+        staged: "SELECT collection_key, payload_sha256, 1 AS calls FROM outbox.outbox_collections",
         legacy: "SELECT collection_key, payload::VARCHAR FROM outbox.outbox_collections",
         updatable: true,
         undo: Undo::Delete,
@@ -311,7 +315,7 @@ pub const OBJECT_TYPES: &[ObjectType] = &[
     ObjectType {
         name: "article",
         phase: Phase::Articles,
-        staged: "SELECT article_key, payload_sha256 FROM outbox.outbox_articles WHERE kind = 'article'",
+        staged: "SELECT article_key, payload_sha256, 1 AS calls FROM outbox.outbox_articles WHERE kind = 'article'",
         legacy: "SELECT article_key, payload::VARCHAR FROM outbox.outbox_articles WHERE kind = 'article'",
         updatable: true,
         undo: Undo::Delete,
@@ -323,7 +327,7 @@ pub const OBJECT_TYPES: &[ObjectType] = &[
     ObjectType {
         name: "internal_article",
         phase: Phase::Articles,
-        staged: "SELECT article_key, payload_sha256 FROM outbox.outbox_articles WHERE kind = 'internal_article'",
+        staged: "SELECT article_key, payload_sha256, 1 AS calls FROM outbox.outbox_articles WHERE kind = 'internal_article'",
         legacy: "SELECT article_key, payload::VARCHAR FROM outbox.outbox_articles WHERE kind = 'internal_article'",
         updatable: true,
         undo: Undo::Delete,

@@ -93,12 +93,12 @@ where
                 result.sent += 1;
                 match update(id.clone()).await {
                     Ok(()) => {
-                        cx.ledger.updated(k, hash)?;
+                        cx.ledger.updated(k, hash).await?;
                         result.confirmed += 1;
                         result.updated += 1;
                     }
                     Err(err) => {
-                        cx.ledger.update_failed(k, &err.to_string())?;
+                        cx.ledger.update_failed(k, &err.to_string()).await?;
                         result.failed += 1;
                     }
                 }
@@ -109,23 +109,54 @@ where
         return Ok(Some(id));
     }
     // An earlier run may have sent it and died before the answer, or had an error answered
-    // after the change was applied: whatever the ledger knows of it, `send` must look first.
-    cx.ledger.intent(k, hash)?;
-    result.sent += 1;
-    match send(known).await {
+    // after the change was applied: whatever the ledger knows of it, `send` must look first,
+    // as the app that sent it then (see `refuse_missing_apps`); a new object goes as the app
+    // the phase gave its task.
+    let app = known
+        .as_ref()
+        .filter(|e| matches!(e.status.as_str(), "intent" | "unknown"))
+        .and_then(|e| e.app.as_deref())
+        .and_then(|id| cx.client.app_index(id));
+    let app = match app {
+        Some(i) => i,
+        None => cx
+            .client
+            .app_index(cx.client.current_app())
+            .unwrap_or_default(),
+    };
+    cx.client
+        .as_app(app, async {
+            cx.ledger.intent(k, hash, cx.client.current_app()).await?;
+            result.sent += 1;
+            let sent = send(known).await;
+            settle(cx, k, result, sent).await
+        })
+        .await
+}
+
+/// Record what came of a send.
+async fn settle(
+    cx: &Context_,
+    k: Key<'_>,
+    result: &mut PhaseResult,
+    sent: Result<(String, bool), ApiError>,
+) -> anyhow::Result<Option<String>> {
+    match sent {
         Ok((id, existed)) => {
             let status = if existed { "existing" } else { "created" };
-            cx.ledger.outcome(k, status, Some(&id), None)?;
+            cx.ledger.outcome(k, status, Some(&id), None).await?;
             result.confirmed += 1;
             Ok(Some(id))
         }
         Err(e) if e.code() == Some(PARKED) => {
-            cx.ledger.park(k, &e.to_string())?;
+            cx.ledger.park(k, &e.to_string()).await?;
             result.unknown += 1;
             Ok(None)
         }
         Err(e) => {
-            cx.ledger.outcome(k, "failed", None, Some(&e.to_string()))?;
+            cx.ledger
+                .outcome(k, "failed", None, Some(&e.to_string()))
+                .await?;
             result.failed += 1;
             Ok(None)
         }

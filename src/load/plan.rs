@@ -18,7 +18,7 @@ fn view_sql(target: Target) -> String {
         .iter()
         .map(|o| {
             format!(
-                "SELECT '{}' AS phase, '{}' AS object_type, {} AS updatable, s.* FROM ({}) s(source_key, payload_sha256)",
+                "SELECT '{}' AS phase, '{}' AS object_type, {} AS updatable, s.* FROM ({}) s(source_key, payload_sha256, calls)",
                 o.phase.name(),
                 o.name,
                 o.updatable,
@@ -33,7 +33,7 @@ fn view_sql(target: Target) -> String {
         ledger AS (SELECT * FROM load.ledger),
 
         final AS (
-            SELECT s.phase, s.object_type, s.source_key, s.payload_sha256,
+            SELECT s.phase, s.object_type, s.source_key, s.payload_sha256, s.calls,
                    l.status, l.intercom_id, l.payload_sha256 AS sent_sha256, l.last_error,
                    CASE
                        WHEN l.status = 'existing' THEN 'skip'
@@ -90,11 +90,17 @@ pub fn refuse_legacy_hashes(conn: &Connection, target: Target) -> anyhow::Result
 
 /// What each phase would send: new objects to create, created ones whose outbox payload changed
 /// since (to update, or listed when Intercom cannot edit them), and the rest already loaded —
-/// `load.plan` counted by phase.
-pub fn plan(db: &std::path::Path, target: Target) -> anyhow::Result<Vec<PhaseResult>> {
+/// `load.plan` counted by phase — with the calls that takes (`load.plan.calls` a create, one
+/// an update or a lookup) and how long at `per_minute` calls a minute.
+pub fn plan(
+    db: &std::path::Path,
+    target: Target,
+    per_minute: u64,
+) -> anyhow::Result<Vec<PhaseResult>> {
     let duck = warehouse::open(db)?;
     refuse_legacy_hashes(&duck, target)?;
     create_view(&duck, target)?;
+    // A create takes its object type's calls; an update or a lookup one.
     let mut stmt = duck.prepare(&target.sql(
         "SELECT phase, count(*),
                 count(*) FILTER (action IN ('create', 'retry', 'look up')),
@@ -102,7 +108,9 @@ pub fn plan(db: &std::path::Path, target: Target) -> anyhow::Result<Vec<PhaseRes
                 count(*) FILTER (action = 'retry'),
                 count(*) FILTER (action = 'update'),
                 count(*) FILTER (action = 'stale'),
-                count(*) FILTER (action = 'look up')
+                count(*) FILTER (action = 'look up'),
+                coalesce(sum(calls) FILTER (action IN ('create', 'retry')), 0)
+                  + count(*) FILTER (action IN ('update', 'look up'))
          FROM load.plan GROUP BY phase",
     ))?;
     let mut by_phase: HashMap<String, PhaseResult> = stmt
@@ -116,7 +124,8 @@ pub fn plan(db: &std::path::Path, target: Target) -> anyhow::Result<Vec<PhaseRes
                 updated: r.get(5)?,
                 stale: r.get(6)?,
                 unknown: r.get(7)?,
-                confirmed: 0,
+                calls: r.get(8)?,
+                ..Default::default()
             })
         })?
         .map(|p| p.map(|p| (p.phase.clone(), p)))
@@ -124,9 +133,11 @@ pub fn plan(db: &std::path::Path, target: Target) -> anyhow::Result<Vec<PhaseRes
     Ok(Phase::ALL
         .iter()
         .map(|p| {
-            by_phase
+            let mut r = by_phase
                 .remove(p.name())
-                .unwrap_or_else(|| phase_result(p.name()))
+                .unwrap_or_else(|| phase_result(p.name()));
+            r.seconds = r.calls as f64 * 60.0 / per_minute.max(1) as f64;
+            r
         })
         .collect())
 }

@@ -13,13 +13,24 @@ use crate::intercom::live;
 pub(super) async fn schema(cx: &mut Context_) -> anyhow::Result<PhaseResult> {
     let mut r = phase_result("schema");
     let c = &cx.client;
+    // What the workspace has is read once per kind, not once per object: each object is sent
+    // at most once a run, so a list read at the start still tells which existed before it.
     // Data attributes: created only when the workspace has none of that name and model.
-    for row in rows(
+    let attributes = rows(
         &cx.ledger,
         "SELECT attribute_name, NULL::VARCHAR, payload::VARCHAR, json_object('model', model)::VARCHAR, payload_sha256 FROM outbox.outbox_data_attributes ORDER BY 1",
-    )? {
-        let row = &row;
+    )?;
+    let mut existing_attributes = std::collections::HashMap::new();
+    for row in &attributes {
         let model = row.extra["model"].as_str().unwrap_or("contact").to_string();
+        if !existing_attributes.contains_key(&model) && !settled(cx, "data_attribute", &row.key)? {
+            let list = c.list_data_attributes(&model).await?;
+            existing_attributes.insert(model, list);
+        }
+    }
+    for row in &attributes {
+        let model = row.extra["model"].as_str().unwrap_or("contact");
+        let existing = existing_attributes.get(model);
         once(
             cx,
             key("data_attribute", &row.key, "schema", None),
@@ -27,7 +38,7 @@ pub(super) async fn schema(cx: &mut Context_) -> anyhow::Result<PhaseResult> {
             &mut r,
             |earlier| async move {
                 let resumed = earlier.is_some();
-                let existing = c.list_data_attributes(&model).await?;
+                let existing = existing.cloned().unwrap_or_default();
                 if let Some(a) = existing["data"]
                     .as_array()
                     .and_then(|a| a.iter().find(|a| a["name"] == row.key.as_str()))
@@ -41,11 +52,12 @@ pub(super) async fn schema(cx: &mut Context_) -> anyhow::Result<PhaseResult> {
         )
         .await?;
     }
-    for row in rows(
+    let tags = rows(
         &cx.ledger,
         "SELECT tag, NULL::VARCHAR, payload::VARCHAR, NULL::VARCHAR, payload_sha256 FROM outbox.outbox_tags ORDER BY 1",
-    )? {
-        let row = &row;
+    )?;
+    let existing_tags = &existing_list(cx, "tag", &tags, c.list_tags()).await?;
+    for row in &tags {
         once(
             cx,
             key("tag", &row.key, "schema", None),
@@ -53,7 +65,7 @@ pub(super) async fn schema(cx: &mut Context_) -> anyhow::Result<PhaseResult> {
             &mut r,
             |earlier| async move {
                 let resumed = earlier.is_some();
-                let existing = c.list_tags().await?;
+                let existing = existing_tags;
                 if let Some(t) = existing["data"].as_array().and_then(|a| {
                     a.iter().find(|t| {
                         t["name"]
@@ -68,11 +80,12 @@ pub(super) async fn schema(cx: &mut Context_) -> anyhow::Result<PhaseResult> {
         )
         .await?;
     }
-    for row in rows(
+    let types = rows(
         &cx.ledger,
         "SELECT name, NULL::VARCHAR, payload::VARCHAR, NULL::VARCHAR, payload_sha256 FROM outbox.outbox_ticket_type",
-    )? {
-        let row = &row;
+    )?;
+    let existing_types = &existing_list(cx, "ticket_type", &types, c.list_ticket_types()).await?;
+    for row in &types {
         once(
             cx,
             key("ticket_type", &row.key, "schema", None),
@@ -80,7 +93,7 @@ pub(super) async fn schema(cx: &mut Context_) -> anyhow::Result<PhaseResult> {
             &mut r,
             |earlier| async move {
                 let resumed = earlier.is_some();
-                let existing = c.list_ticket_types().await?;
+                let existing = existing_types;
                 if let Some(t) = existing["data"]
                     .as_array()
                     .and_then(|a| a.iter().find(|t| t["name"] == row.key.as_str()))
@@ -95,16 +108,28 @@ pub(super) async fn schema(cx: &mut Context_) -> anyhow::Result<PhaseResult> {
         .await?;
     }
     // Each attribute on its own type: the tickets' or the tasks'.
-    for row in rows(
+    let type_attributes = rows(
         &cx.ledger,
         "SELECT name, NULL::VARCHAR, payload::VARCHAR, json_object('type_name', type_name)::VARCHAR, payload_sha256
          FROM outbox.outbox_ticket_type_attributes ORDER BY type_name <> (SELECT max(name) FROM outbox.outbox_ticket_type WHERE role = 'tickets'), position",
-    )? {
-        let row = &row;
+    )?;
+    let mut type_of = std::collections::HashMap::new();
+    for row in &type_attributes {
+        let type_name = row.extra["type_name"].as_str().unwrap_or_default();
+        if let Some(type_id) = cx.ledger.id_of("ticket_type", type_name)?
+            && !type_of.contains_key(&type_id)
+            && !settled(cx, "ticket_type_attribute", &row.key)?
+        {
+            let tt = c.get_ticket_type(&type_id).await?;
+            type_of.insert(type_id, tt);
+        }
+    }
+    for row in &type_attributes {
         let type_name = row.extra["type_name"].as_str().unwrap_or_default();
         let Some(type_id) = cx.ledger.id_of("ticket_type", type_name)? else {
             continue;
         };
+        let tt = type_of.get(&type_id);
         once(
             cx,
             key("ticket_type_attribute", &row.key, "schema", None),
@@ -112,7 +137,7 @@ pub(super) async fn schema(cx: &mut Context_) -> anyhow::Result<PhaseResult> {
             &mut r,
             |earlier| async move {
                 let resumed = earlier.is_some();
-                let tt = c.get_ticket_type(&type_id).await?;
+                let tt = tt.cloned().unwrap_or_default();
                 if let Some(a) = live::ticket_type_attributes(&tt)
                     .iter()
                     .find(|a| a["name"] == row.key.as_str())
@@ -127,6 +152,30 @@ pub(super) async fn schema(cx: &mut Context_) -> anyhow::Result<PhaseResult> {
         .await?;
     }
     Ok(r)
+}
+
+/// Whether the ledger has settled the object: nothing to look up for it.
+fn settled(cx: &Context_, object_type: &str, key: &str) -> anyhow::Result<bool> {
+    Ok(cx
+        .ledger
+        .get(object_type, key)?
+        .is_some_and(|e| e.settled()))
+}
+
+/// What `list` answers, read only when one of `rows` is not settled yet (a rerun reads
+/// nothing); `Value::Null` otherwise.
+async fn existing_list(
+    cx: &Context_,
+    object_type: &str,
+    rows: &[super::once::Row],
+    list: impl std::future::Future<Output = Result<Value, crate::intercom::client::ApiError>>,
+) -> anyhow::Result<Value> {
+    for row in rows {
+        if !settled(cx, object_type, &row.key)? {
+            return Ok(list.await?);
+        }
+    }
+    Ok(Value::Null)
 }
 
 /// The name of the ticket type of `role` ('tickets' or 'tasks') the outbox defines.

@@ -4,10 +4,13 @@
 //! and every response is validated before it leaves (a violation is a 500 naming it, so a test
 //! cannot pass on a response Intercom would never send).
 //!
-//! Rate limiting works like Intercom's: a budget per fixed window (10 s by default), reported in
-//! `X-RateLimit-Limit/Remaining/Reset`, and 429 `rate_limit_exceeded` past it. Faults can be
-//! injected: random 500/502/503 (half of them after the change was applied, so a client sees
-//! an ambiguous failure), connections cut after the change was applied, extra latency.
+//! Rate limiting works like Intercom's: each app (each access token) has a budget per fixed
+//! window (10 s by default), reported in `X-RateLimit-Limit/Remaining/Reset`, and all apps
+//! together have the workspace's budget, which no header reports; past either, 429
+//! `rate_limit_exceeded`. Faults can be injected: random 500/502/503 (half of them after the
+//! change was applied, so a client sees an ambiguous failure), connections cut after the change
+//! was applied, latency with jitter. Every request is counted per operation and per app, so a
+//! benchmark reads the calls made from the server's side (`/__sim/stats`).
 
 mod help_center;
 mod notes;
@@ -37,6 +40,8 @@ pub struct Options {
     pub spec: Option<PathBuf>,
     pub fail_rate: f64,
     pub latency_ms: u64,
+    /// Each request's latency is drawn evenly from `latency_ms ± latency_jitter_ms`.
+    pub latency_jitter_ms: u64,
     /// Fraction of requests whose connection is cut after the change was applied.
     pub drop_connections: f64,
     /// Fraction of requests left unanswered for `hang_seconds` (half after the change).
@@ -44,8 +49,10 @@ pub struct Options {
     pub hang_seconds: u64,
     /// Fraction of requests that start a 2-second storm of 429s.
     pub storm_rate: f64,
-    /// (requests, window seconds)
+    /// Per app (access token): (requests, window seconds).
     pub rate_limit: (u64, u64),
+    /// All apps together, in the same windows (Intercom: 25,000/min per workspace).
+    pub workspace_limit: u64,
     /// How like the live API the workspace behaves (search lag, deletes, bodies).
     pub behaviour: workspace::Behaviour,
     /// Operations (`POST /tickets`) whose first N successful answers are lost: applied, then
@@ -68,8 +75,7 @@ pub fn parse_lose(text: &str) -> Result<(String, u64), String> {
 
 /// `"1666/10s"` → (1666, 10).
 pub fn parse_rate(text: &str) -> Result<(u64, u64), String> {
-    let bad =
-        || format!("--rate-limit {text:?}: write it as N/10s (requests per window of seconds)");
+    let bad = || format!("rate limit {text:?}: write it as N/10s (requests per window of seconds)");
     let (n, w) = text.split_once('/').ok_or_else(bad)?;
     let n: u64 = n.trim().parse().map_err(|_| bad())?;
     let w: u64 = w.trim().trim_end_matches('s').parse().map_err(|_| bad())?;
@@ -84,7 +90,11 @@ struct Sim {
     spec: Spec,
     versions: Vec<String>,
     window_start: i64,
-    used: u64,
+    /// Requests counted in the current window, per app and for the workspace.
+    used: BTreeMap<String, u64>,
+    workspace_used: u64,
+    /// Requests received per app and answered per operation, since the start.
+    counts: Counts,
     dirty: bool,
     /// A 429 storm lasts until this Unix second.
     storm_until: i64,
@@ -106,6 +116,33 @@ struct Faults {
 }
 
 const STORM_SECONDS: i64 = 2;
+
+/// What the simulator served, from its side: per operation (`POST /tickets/{id}/reply`) the
+/// answers other than 429, per app the requests received and the 429s among them.
+#[derive(Debug, Default, Clone, serde::Serialize)]
+struct Counts {
+    requests: u64,
+    by_operation: BTreeMap<String, u64>,
+    by_app: BTreeMap<String, AppCount>,
+    /// Seconds the saver spent writing the state file, and how often.
+    saves: u64,
+    save_seconds: f64,
+}
+
+#[derive(Debug, Default, Clone, serde::Serialize)]
+struct AppCount {
+    requests: u64,
+    throttled: u64,
+}
+
+/// An app as the simulator names it: a short hash of its access token (never the token).
+fn app_of(token: &str) -> String {
+    use sha2::Digest;
+    format!(
+        "app-{}",
+        &hex::encode(sha2::Sha256::digest(token.as_bytes()))[..8]
+    )
+}
 
 type Shared = Arc<(Mutex<Sim>, Options)>;
 
@@ -137,7 +174,9 @@ pub fn run(opts: Options) -> anyhow::Result<()> {
             spec,
             versions,
             window_start: 0,
-            used: 0,
+            used: BTreeMap::new(),
+            workspace_used: 0,
+            counts: Counts::default(),
             dirty: true,
             storm_until: 0,
             faults: Faults::default(),
@@ -157,9 +196,13 @@ pub fn run(opts: Options) -> anyhow::Result<()> {
         crate::out!("ostmig sim listening on http://{}", listener.local_addr()?);
         let saver = shared.clone();
         tokio::spawn(async move {
+            // Every 2 s, or less often when a save takes long (a big workspace): the workspace
+            // is locked while it is copied, so saving may take at most 5% of the time.
+            let mut pause = Duration::from_secs(2);
             loop {
-                tokio::time::sleep(Duration::from_secs(2)).await;
-                save(&saver);
+                tokio::time::sleep(pause).await;
+                let took = tokio::task::block_in_place(|| save(&saver));
+                pause = Duration::from_secs(2).max(took * 20);
             }
         });
         // Bodies carry base64 files (up to 10 × 100 MB per reply in principle); axum's 2 MB
@@ -223,20 +266,29 @@ fn default_seed() -> Seed {
     .expect("default seed parses")
 }
 
-fn save(shared: &Shared) {
-    let Some(path) = &shared.1.state else { return };
+/// Write the workspace to the state file if it changed; how long the copy under the lock took.
+fn save(shared: &Shared) -> Duration {
+    let Some(path) = &shared.1.state else {
+        return Duration::ZERO;
+    };
+    let started = std::time::Instant::now();
     let dump = {
         let mut sim = shared.0.lock().unwrap_or_else(|e| e.into_inner());
         if !sim.dirty {
-            return;
+            return Duration::ZERO;
         }
         sim.dirty = false;
         sim.ws.dump()
     };
+    let locked = started.elapsed();
     let tmp = path.with_extension("tmp");
     if std::fs::write(&tmp, serde_json::to_vec(&dump).unwrap_or_default()).is_ok() {
         let _ = std::fs::rename(&tmp, path);
     }
+    let mut sim = shared.0.lock().unwrap_or_else(|e| e.into_inner());
+    sim.counts.saves += 1;
+    sim.counts.save_seconds += started.elapsed().as_secs_f64();
+    locked
 }
 
 fn json_response(status: u16, body: &Value, headers: &[(String, String)]) -> Response {
@@ -266,7 +318,9 @@ async fn handle(
 ) -> Response {
     let opts = &shared.1;
     if opts.latency_ms > 0 {
-        tokio::time::sleep(Duration::from_millis(opts.latency_ms)).await;
+        let jitter = opts.latency_jitter_ms.min(opts.latency_ms);
+        let ms = rand::rng().random_range(opts.latency_ms - jitter..=opts.latency_ms + jitter);
+        tokio::time::sleep(Duration::from_millis(ms)).await;
     }
     let path = uri.path().to_string();
     let query: BTreeMap<String, String> = uri
@@ -281,16 +335,25 @@ async fn handle(
         let sim = shared.0.lock().unwrap_or_else(|e| e.into_inner());
         let mut dump = sim.ws.dump();
         dump["faults"] = json!(sim.faults);
+        dump["counts"] = json!(sim.counts);
         return json_response(200, &dump, &[]);
     }
-    let authorized = headers
+    if path == "/__sim/stats" {
+        // The counts alone, cheap at any size of workspace (a benchmark reads them).
+        let sim = shared.0.lock().unwrap_or_else(|e| e.into_inner());
+        let stats = json!({"faults": sim.faults, "counts": sim.counts, "objects": sim.ws.census()});
+        return json_response(200, &stats, &[]);
+    }
+    let token = headers
         .get("authorization")
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("Bearer ") && v.len() > 7);
-    if !authorized {
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .filter(|t| !t.is_empty());
+    let Some(token) = token else {
         let (s, b) = error(401, "unauthorized", "Access Token Invalid");
         return json_response(s, &b, &[]);
-    }
+    };
+    let app = app_of(token);
     let dice = Dice::roll(opts);
     let hang_for = Duration::from_secs(opts.hang_seconds);
     if dice.hang && !dice.after {
@@ -303,6 +366,7 @@ async fn handle(
         tokio::time::sleep(hang_for).await;
     }
     let request = Request {
+        app,
         method: method.as_str().to_string(),
         path,
         query,
@@ -328,6 +392,8 @@ async fn handle(
 
 /// What one request asks, taken from the HTTP layer.
 struct Request {
+    /// Which app sent it ([`app_of`] its token).
+    app: String,
     method: String,
     path: String,
     query: BTreeMap<String, String>,
@@ -364,10 +430,19 @@ impl Sim {
     /// Answer one authenticated request, or (`Err`) hand back the headers of a request to hang
     /// after its change was applied.
     fn serve(&mut self, opts: &Options, dice: &Dice, req: &Request) -> Result<Response, Headers> {
-        let (rate_headers, throttled) = self.spend_budget(opts, dice.storm);
+        let (rate_headers, throttled) = self.spend_budget(opts, &req.app, dice.storm);
+        self.counts.requests += 1;
+        let app = self.counts.by_app.entry(req.app.clone()).or_default();
+        app.requests += 1;
         if let Some((s, b)) = throttled {
+            app.throttled += 1;
             return Ok(json_response(s, &b, &rate_headers));
         }
+        let op = self
+            .spec
+            .template(&req.method, &req.path)
+            .unwrap_or_else(|| format!("{} (not an operation)", req.method));
+        *self.counts.by_operation.entry(op).or_default() += 1;
         if dice.fail && !dice.after {
             self.faults.server_errors += 1;
             return Ok(injected(&rate_headers));
@@ -437,29 +512,34 @@ impl Sim {
         Ok(json_response(status, &reply, &rate_headers))
     }
 
-    /// Rate limit: a budget per fixed window (or none during a storm), with the headers every
-    /// authenticated response carries, and the 429 to answer when the budget is spent.
-    fn spend_budget(&mut self, opts: &Options, storm: bool) -> (Headers, Option<Reply>) {
+    /// Rate limit: a budget per app per fixed window, and the workspace's for all apps in the
+    /// same windows (or none during a storm), with the headers every authenticated response
+    /// carries (the app's: Intercom reports no workspace budget), and the 429 to answer when a
+    /// budget is spent.
+    fn spend_budget(&mut self, opts: &Options, app: &str, storm: bool) -> (Headers, Option<Reply>) {
         let (limit, window) = opts.rate_limit;
         let now = chrono::Utc::now().timestamp();
         let start = now - now.rem_euclid(window as i64);
         if start != self.window_start {
             self.window_start = start;
-            self.used = 0;
+            self.used.clear();
+            self.workspace_used = 0;
         }
         if storm && now >= self.storm_until {
             self.storm_until = now + STORM_SECONDS;
             self.faults.storms += 1;
         }
         let storming = now < self.storm_until;
-        let over = storming || self.used >= limit;
+        let used = self.used.entry(app.to_string()).or_default();
+        let over = storming || *used >= limit || self.workspace_used >= opts.workspace_limit;
         if !over {
-            self.used += 1;
+            *used += 1;
+            self.workspace_used += 1;
         }
         let (remaining, reset) = if storming {
             (0, self.storm_until)
         } else {
-            (limit.saturating_sub(self.used), start + window as i64)
+            (limit.saturating_sub(*used), start + window as i64)
         };
         let headers = vec![
             ("X-RateLimit-Limit".to_string(), limit.to_string()),

@@ -1614,6 +1614,27 @@ impl Workspace {
     pub fn dump(&self) -> Value {
         serde_json::to_value(self).unwrap_or(Value::Null)
     }
+
+    /// How many of each object the workspace holds, cheap at any size (`/__sim/stats`).
+    pub fn census(&self) -> Value {
+        let parts: usize = self
+            .tickets
+            .values()
+            .map(|t| {
+                t["ticket_parts"]["ticket_parts"]
+                    .as_array()
+                    .map_or(0, Vec::len)
+            })
+            .sum();
+        json!({
+            "companies": self.companies.len(),
+            "contacts": self.contacts.len(),
+            "tickets": self.tickets.len(),
+            "ticket_parts": parts,
+            "notes": self.notes.len(),
+            "articles": self.articles.len() + self.internal_articles.len(),
+        })
+    }
 }
 
 /// The ticket exactly as the spec's ticket object (the sim keeps company and tags on it for its

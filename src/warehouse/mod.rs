@@ -92,6 +92,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0020_probe.sql",
         include_str!("../../sql/migrations/0020_probe.sql"),
     ),
+    (
+        "0021_ledger_app.sql",
+        include_str!("../../sql/migrations/0021_ledger_app.sql"),
+    ),
 ];
 
 /// Storage format written into new staging files.
@@ -142,6 +146,8 @@ pub fn open(path: &Path) -> anyhow::Result<Connection> {
         }
     })?;
     migrate(&conn)?;
+    // A load killed before it folded its journal: fold it before anyone reads the ledger.
+    crate::load::ledger::fold(&conn)?;
     Ok(conn)
 }
 
