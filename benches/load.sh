@@ -10,8 +10,9 @@
 #
 # Per load: calls the simulator answered (429s apart), wall seconds, calls/min, the fraction of
 # the limit (10,000/min for one app, 25,000/min, the workspace's, for three), the same fraction
-# of the time no storm was refusing everything, ostmig's and the simulator's peak memory, and
-# whether every ticket, contact and company arrived exactly once. The table is printed and
+# of the time no storm was refusing everything, ostmig's and the simulator's peak memory, the
+# simulator's CPU (it must not be what limits the load) and the cost of saving its state file,
+# and whether every ticket, contact and company arrived exactly once. The table is printed and
 # written to benches/results/load-<time>.csv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -78,7 +79,8 @@ measure() {
   local label="$1" bin="$2" dir="$3" apps="$4"; shift 4
   cp "$dir/migration.duckdb" "$WORK/run.duckdb"
   rm -f "$WORK/run.duckdb.wal"
-  "$WORK/ostmig" sim --listen 127.0.0.1:0 --seed "$dir/workspace.json" \
+  rm -f "$WORK/sim-state.json"
+  "$WORK/ostmig" sim --listen 127.0.0.1:0 --seed "$dir/workspace.json" --state "$WORK/sim-state.json" \
     --latency-ms "$LATENCY" --latency-jitter-ms "$JITTER" --storm-rate "$STORM_RATE" \
     > "$WORK/sim.out" 2> "$WORK/sim.err" &
   SIM_PID=$!
@@ -96,8 +98,10 @@ measure() {
     > "$WORK/load.out" 2> "$WORK/load.err" || rc=$?
   if [ "$rc" -gt 1 ]; then echo "$label failed (exit $rc):" >&2; tail -5 "$WORK/load.err" >&2; fi
   curl -s "$url/__sim/stats" > "$WORK/stats.json"
-  local sim_kb
+  local sim_kb sim_cpu
   sim_kb=$(awk '/VmHWM/ {print $2}' "/proc/$SIM_PID/status")
+  # The simulator's CPU seconds (user + system): it must not be what limits the load.
+  sim_cpu=$(awk -v hz="$(getconf CLK_TCK)" '{printf "%.1f", ($14 + $15) / hz}' "/proc/$SIM_PID/stat")
   kill "$SIM_PID"; wait "$SIM_PID" 2>/dev/null || true; SIM_PID=""
   read -r secs ostmig_kb < "$WORK/time"
   # Exactly once: every ticket (tasks are tickets too), contact and company the ledger
@@ -109,9 +113,9 @@ measure() {
       count(*) FILTER (object_type = 'company' AND status = 'created'),
       count(*) FILTER (status NOT IN ('created', 'existing'))
     FROM load.ledger")
-  python3 - "$label" "$apps" "$secs" "$ostmig_kb" "$sim_kb" "$ledger" "$WORK/stats.json" >> "$WORK/rows" <<'PY'
+  python3 - "$label" "$apps" "$secs" "$ostmig_kb" "$sim_kb" "$ledger" "$WORK/stats.json" "$sim_cpu" >> "$WORK/rows" <<'PY'
 import json, sys
-label, apps, secs, ostmig_kb, sim_kb, ledger, stats = sys.argv[1:]
+label, apps, secs, ostmig_kb, sim_kb, ledger, stats, sim_cpu = sys.argv[1:]
 s = json.load(open(stats))
 apps, secs = int(apps), float(secs)
 served = sum(s["counts"]["by_operation"].values())
@@ -126,6 +130,8 @@ print(",".join(str(x) for x in [
     label, apps, served, throttled, f"{secs:.1f}", f"{per_min:.0f}", limit,
     f"{per_min / limit:.3f}", f"{served * 60 / max(secs - storm_seconds, 1) / limit:.3f}",
     s["faults"]["storms"], f"{int(ostmig_kb) / 1024:.0f}", f"{int(sim_kb) / 1024:.0f}",
+    sim_cpu, f"{float(sim_cpu) * 1000 / max(served + throttled, 1):.2f}",
+    s["counts"]["saves"], f"{s['counts']['save_seconds']:.1f}",
     "yes" if once else f"NO ({o} vs ledger {ledger})"]))
 PY
   echo "$(tail -1 "$WORK/rows")" >&2
@@ -145,7 +151,7 @@ done
 mkdir -p benches/results
 csv="benches/results/load-$(date -u +%Y%m%dT%H%M%SZ).csv"
 {
-  echo "load,apps,calls,throttled,seconds,calls_per_min,limit_per_min,fraction_of_limit,fraction_outside_storms,storms,ostmig_peak_mb,sim_peak_mb,exactly_once"
+  echo "load,apps,calls,throttled,seconds,calls_per_min,limit_per_min,fraction_of_limit,fraction_outside_storms,storms,ostmig_peak_mb,sim_peak_mb,sim_cpu_s,sim_cpu_ms_per_request,sim_saves,sim_save_s,exactly_once"
   cat "$WORK/rows"
 } > "$csv"
 column -s, -t < "$csv"

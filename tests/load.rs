@@ -182,9 +182,9 @@ fn a_full_load_lands_everything_once_and_a_rerun_sends_nothing() {
                 "SELECT coalesce(sum(calls), 0) FROM load.phase_result WHERE phase = '{name}'"
             ),
         );
-        // The schema phase also lists what exists before it creates; a contact without a
-        // company is not linked to one; a ticket without a topic is not tagged.
-        let slack = if name == "schema" { 8 } else { 0 };
+        // The schema phase also lists what exists before it creates, and a phase that uses the
+        // ticket type reads it first.
+        let slack = if name == "schema" { 8 } else { 3 };
         assert!(
             actual <= estimated + slack && actual * 10 >= estimated * 6,
             "{name}: estimated {estimated} calls, made {actual}"

@@ -36,10 +36,19 @@ fn ticket_request(cx: &Context_, payload: &Value, company: Option<&str>) -> anyh
 }
 
 pub(super) async fn tickets(cx: &Context_) -> anyhow::Result<PhaseResult> {
+    // The longest conversations first: a ticket's parts go one after another, so one long
+    // conversation started last would hold the phase up long after the others finished.
     let tickets = rows(
         &cx.ledger,
-        "SELECT number, ticket_id::VARCHAR, payload::VARCHAR, json_object('company_id', company_id)::VARCHAR, payload_sha256
-         FROM outbox.outbox_tickets ORDER BY ticket_id",
+        "WITH items AS (
+             SELECT ticket_id FROM outbox.outbox_ticket_parts
+             UNION ALL SELECT ticket_id FROM outbox.outbox_ticket_events
+             UNION ALL SELECT ticket_id FROM outbox.outbox_ticket_participants
+             UNION ALL SELECT ticket_id FROM outbox.outbox_attachments WHERE carrier = 'note'),
+         sizes AS (SELECT ticket_id, count(*) AS n FROM items GROUP BY ticket_id)
+         SELECT number, ticket_id::VARCHAR, payload::VARCHAR, json_object('company_id', company_id)::VARCHAR, payload_sha256
+         FROM outbox.outbox_tickets LEFT JOIN sizes USING (ticket_id)
+         ORDER BY coalesce(n, 0) DESC, ticket_id",
     )?;
     let number_attr = cx.attributes.get("osTicket number").map(|a| a.0.clone());
     let ids: Vec<i64> = tickets
@@ -137,8 +146,10 @@ pub(super) async fn tickets(cx: &Context_) -> anyhow::Result<PhaseResult> {
 /// scans the outboxes for 500 tickets as fast as for one, and a ticket's turn comes soon after
 /// its slice's first (the phase takes them in order).
 struct Threads {
-    /// The first and last ticket id of each slice, in order.
-    slices: Vec<(i64, i64)>,
+    /// The ticket ids of each slice, in the phase's order.
+    slices: Vec<Vec<i64>>,
+    /// Each ticket's slice.
+    slice_of: HashMap<i64, usize>,
     read: std::sync::Mutex<Read>,
 }
 
@@ -148,10 +159,17 @@ type Read = (std::collections::HashSet<usize>, HashMap<i64, Vec<Row>>);
 const SLICE: usize = 500;
 
 impl Threads {
-    /// `ids`: the phase's ticket ids, ascending.
+    /// `ids`: the phase's ticket ids, in the order it takes them.
     fn new(ids: &[i64]) -> Threads {
+        let slices: Vec<Vec<i64>> = ids.chunks(SLICE).map(<[i64]>::to_vec).collect();
+        let slice_of = slices
+            .iter()
+            .enumerate()
+            .flat_map(|(n, s)| s.iter().map(move |id| (*id, n)))
+            .collect();
         Threads {
-            slices: ids.chunks(SLICE).map(|c| (c[0], c[c.len() - 1])).collect(),
+            slices,
+            slice_of,
             read: Default::default(),
         }
     }
@@ -159,11 +177,10 @@ impl Threads {
     /// Ticket `ticket_id`'s conversation, read with its slice if that was not read yet.
     fn take(&self, ledger: &Ledger, ticket_id: i64) -> anyhow::Result<Vec<Row>> {
         let mut read = self.read.lock().unwrap_or_else(|e| e.into_inner());
-        let slice = self.slices.partition_point(|s| s.1 < ticket_id);
-        if let Some(&(first, last)) = self.slices.get(slice)
+        if let Some(&slice) = self.slice_of.get(&ticket_id)
             && read.0.insert(slice)
         {
-            for row in rows(ledger, &thread_sql(first, last))? {
+            for row in rows(ledger, &thread_sql(&self.slices[slice]))? {
                 let ticket = row
                     .ticket
                     .as_deref()
@@ -176,14 +193,15 @@ impl Threads {
     }
 }
 
-/// Everything posted on the tickets `first`..=`last` after their create, as (key, ticket id,
+/// Everything posted on the tickets `ids` after their create, as (key, ticket id,
 /// payload, object type, hash), ticket by ticket in the order osTicket's thread shows it: the
 /// participants first (before anyone replies), then by time the entries, each followed by the
 /// notes carrying its files, with the activity notes of a moment after its entries. Ties keep
 /// osTicket's entry order (`seq`); the files of the ticket's form fields, dated at its creation,
 /// come before its first reply.
-fn thread_sql(first: i64, last: i64) -> String {
-    let ticket_id = format!("BETWEEN {first} AND {last}");
+fn thread_sql(ids: &[i64]) -> String {
+    let list: Vec<String> = ids.iter().map(i64::to_string).collect();
+    let ticket_id = format!("IN ({})", list.join(", "));
     format!(
         "SELECT key, ticket_id::VARCHAR, payload, kind, payload_sha256 FROM (
              SELECT ticket_id, participant_key AS key, payload::VARCHAR AS payload,
