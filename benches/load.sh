@@ -56,8 +56,10 @@ if [ -n "$BASELINE" ]; then
     mkdir -p "$(dirname "$cached")"
     cp "$CARGO_TARGET_DIR/release/ostmig" "$cached"
     git worktree remove --force "$WORK/baseline-src"
-    # Put this checkout's binary back for whoever builds next.
-    cargo build --release --locked --quiet
+    # Put this checkout's binary back: cargo finds this checkout's build fresh and would not
+    # copy it over the baseline's again, so the tests would run the baseline.
+    rm -f "$CARGO_TARGET_DIR/release/ostmig"
+    cp "$WORK/ostmig" "$CARGO_TARGET_DIR/release/ostmig"
   fi
   cp "$cached" "$WORK/ostmig-$rev"
 fi
