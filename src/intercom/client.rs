@@ -105,11 +105,11 @@ tokio::task_local! {
     static APP: usize;
 }
 
-/// How the ledger names an app: `app-` and 8 hex digits of the SHA-256 of its token (the
-/// simulator names it the same way). Never the token.
-pub fn app_id(token: &Secret) -> String {
+/// How the ledger and the simulator name an app: `app-` and 8 hex digits of the SHA-256 of its
+/// access token. Never the token.
+pub fn app_id(token: &str) -> String {
     use sha2::Digest;
-    let digest = sha2::Sha256::digest(token.expose().as_bytes());
+    let digest = sha2::Sha256::digest(token.as_bytes());
     format!("app-{}", &hex::encode(digest)[..8])
 }
 
@@ -178,7 +178,7 @@ impl Client {
         let apps = tokens
             .into_iter()
             .map(|token| App {
-                id: app_id(&token),
+                id: app_id(token.expose()),
                 token,
                 window: Default::default(),
                 flow: Flow::new(ceiling),

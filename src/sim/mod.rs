@@ -135,15 +135,6 @@ struct AppCount {
     throttled: u64,
 }
 
-/// An app as the simulator names it: a short hash of its access token (never the token).
-fn app_of(token: &str) -> String {
-    use sha2::Digest;
-    format!(
-        "app-{}",
-        &hex::encode(sha2::Sha256::digest(token.as_bytes()))[..8]
-    )
-}
-
 type Shared = Arc<(Mutex<Sim>, Options)>;
 
 /// The base URL in the first line `ostmig sim` prints ("ostmig sim listening on http://…"), for
@@ -356,7 +347,8 @@ async fn handle(
         let (s, b) = error(401, "unauthorized", "Access Token Invalid");
         return json_response(s, &b, &[]);
     };
-    let app = app_of(token);
+    // Named as the load's ledger names it, so the two can be compared.
+    let app = crate::intercom::client::app_id(token);
     let dice = Dice::roll(opts);
     let hang_for = Duration::from_secs(opts.hang_seconds);
     if dice.hang && !dice.after {
@@ -395,7 +387,7 @@ async fn handle(
 
 /// What one request asks, taken from the HTTP layer.
 struct Request {
-    /// Which app sent it ([`app_of`] its token).
+    /// Which app sent it (`client::app_id` of its token).
     app: String,
     method: String,
     path: String,
