@@ -384,8 +384,13 @@ impl Ledger {
                 fold(c).map(drop)
             });
         };
+        // An object's writes follow one another (each is awaited), so what it will be after
+        // this one is known now; it is remembered once the write is durable.
         let object_key = event.key.object_key.clone();
-        let remembered = remember(&event);
+        let next = {
+            let entries = journal.entries.lock().unwrap_or_else(|e| e.into_inner());
+            remember(&event, entries.get(&object_key).cloned())
+        };
         let (done, appended) = tokio::sync::oneshot::channel();
         journal
             .jobs
@@ -397,9 +402,11 @@ impl Ledger {
             .await
             .map_err(|_| anyhow::anyhow!("the ledger's writer stopped"))?
             .map_err(|e| anyhow::anyhow!("writing load.ledger_journal: {e}"))?;
-        let mut entries = journal.entries.lock().unwrap_or_else(|e| e.into_inner());
-        let next = remembered(entries.remove(&object_key));
-        entries.insert(object_key, next);
+        journal
+            .entries
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(object_key, next);
         Ok(())
     }
 
@@ -569,41 +576,32 @@ impl Event {
     }
 }
 
-/// What the load remembers of an object after `event`, from what it remembered before: the
+/// What the load remembers of an object after `event`, from what it remembered `before`: the
 /// fold's rules (see [`FOLD`]), for one write.
-fn remember(event: &Event) -> impl FnOnce(Option<Cached>) -> Cached + use<> {
-    let (kind, status, id, hash, app) = (
-        event.event,
-        event.status.clone(),
-        event.intercom_id.clone(),
-        event.payload_sha256.clone(),
-        event.app.clone(),
-    );
-    move |before| {
-        let mut c = before.unwrap_or_else(|| Cached {
-            status: String::new(),
-            intercom_id: None,
-            payload_sha256: None,
-            last_at: Instant::now(),
-            app: None,
-        });
-        if let Some(s) = status {
-            c.status = s;
-        }
-        if kind == "outcome" && id.is_some() {
-            c.intercom_id = id;
-        }
-        if matches!(kind, "intent" | "updated") {
-            c.payload_sha256 = hash;
-        }
-        if kind == "intent" {
-            c.app = app;
-        }
-        if kind != "park" {
-            c.last_at = Instant::now();
-        }
-        c
+fn remember(event: &Event, before: Option<Cached>) -> Cached {
+    let mut c = before.unwrap_or_else(|| Cached {
+        status: String::new(),
+        intercom_id: None,
+        payload_sha256: None,
+        last_at: Instant::now(),
+        app: None,
+    });
+    if let Some(s) = &event.status {
+        c.status = s.clone();
     }
+    if event.event == "outcome" && event.intercom_id.is_some() {
+        c.intercom_id = event.intercom_id.clone();
+    }
+    if matches!(event.event, "intent" | "updated") {
+        c.payload_sha256 = event.payload_sha256.clone();
+    }
+    if event.event == "intent" {
+        c.app = event.app.clone();
+    }
+    if event.event != "park" {
+        c.last_at = Instant::now();
+    }
+    c
 }
 
 /// The ledger's one-column key of an object (`load.ledger.object_key`).

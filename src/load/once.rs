@@ -112,26 +112,21 @@ where
     // after the change was applied: whatever the ledger knows of it, `send` must look first,
     // as the app that sent it then (see `refuse_missing_apps`); a new object goes as the app
     // the phase gave its task.
-    let app = known
+    let resent_by = known
         .as_ref()
         .filter(|e| matches!(e.status.as_str(), "intent" | "unknown"))
         .and_then(|e| e.app.as_deref())
         .and_then(|id| cx.client.app_index(id));
-    let app = match app {
-        Some(i) => i,
-        None => cx
-            .client
-            .app_index(cx.client.current_app())
-            .unwrap_or_default(),
+    let send_once = async {
+        cx.ledger.intent(k, hash, cx.client.current_app()).await?;
+        result.sent += 1;
+        let sent = send(known).await;
+        settle(cx, k, result, sent).await
     };
-    cx.client
-        .as_app(app, async {
-            cx.ledger.intent(k, hash, cx.client.current_app()).await?;
-            result.sent += 1;
-            let sent = send(known).await;
-            settle(cx, k, result, sent).await
-        })
-        .await
+    match resent_by {
+        Some(app) => cx.client.as_app(app, send_once).await,
+        None => send_once.await,
+    }
 }
 
 /// Record what came of a send.
