@@ -135,6 +135,15 @@ pub enum Command {
     /// and verify columns fill in as `ostmig load` and `ostmig verify` run. Set SOURCE_DATE_EPOCH
     /// for byte-identical workbooks. --markdown also writes each as Markdown tables.
     Report(ReportArgs),
+    /// Review threads in a browser: osTicket beside Intercom, ticket by ticket; approve or flag.
+    ///
+    /// Serves a local web page over the staging file: the tickets of the split sample (`split
+    /// --sample`) and the rehearsal sample (`load --sample`), any other by its number. Each
+    /// shows the osTicket thread as osTicket showed it beside what the load will send, with
+    /// what differs marked. Decisions land in review.decision (who, when, and a digest of what
+    /// they approved); the thread-sample workbook shows them, and `load --apply` warns while
+    /// a ticket is flagged and refuses when an approved ticket would now be sent differently.
+    Review(ReviewArgs),
     /// Every stage in order: snapshot → split → transform → check → load plan (→ load, verify).
     ///
     /// Stops at the first stage that fails, and before the load while `ostmig check` reports
@@ -444,6 +453,22 @@ pub struct DemoArgs {
     /// try `ostmig load` yourself, its options, or a benchmark).
     #[arg(long)]
     pub stop_before_load: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ReviewArgs {
+    #[command(flatten)]
+    pub db: DbArg,
+    /// Address to serve on; port 0 picks a free one (the address is printed on start).
+    #[arg(long, default_value = "127.0.0.1:8750", value_name = "ADDR")]
+    pub listen: std::net::SocketAddr,
+    /// Allow an address other than loopback (a reviewer on another machine). Every request
+    /// then needs the token in the address printed at start.
+    #[arg(long)]
+    pub allow_remote: bool,
+    /// The name decisions are signed with until the reviewer types another (default: $USER).
+    #[arg(long, value_name = "NAME")]
+    pub reviewer: Option<String>,
 }
 
 #[derive(Debug, Args)]

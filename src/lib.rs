@@ -31,6 +31,7 @@ pub mod pipeline;
 pub mod probe;
 pub mod query;
 pub mod report;
+pub mod review;
 pub mod rollback;
 pub mod settings;
 pub mod sim;

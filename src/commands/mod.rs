@@ -37,6 +37,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Rollback(args) => rollback::run(args),
         Command::Sim(args) => sim::run(args),
         Command::Report(args) => report::run(args),
+        Command::Review(args) => review(args),
         Command::Run(args) => crate::pipeline::run(args),
         Command::Demo(args) => crate::demo::run(args),
         Command::Fixture(args) => fixture::run(args),
@@ -52,6 +53,16 @@ fn sql(args: crate::cli::SqlArgs) -> anyhow::Result<Outcome> {
         (false, false) => Output::Table,
     };
     crate::query::run(&args.db.db, &args.query, output)?;
+    Ok(Outcome::Ok)
+}
+
+fn review(args: crate::cli::ReviewArgs) -> anyhow::Result<Outcome> {
+    crate::review::serve(crate::review::Options {
+        db: args.db.db,
+        listen: args.listen,
+        allow_remote: args.allow_remote,
+        reviewer: args.reviewer,
+    })?;
     Ok(Outcome::Ok)
 }
 

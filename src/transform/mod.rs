@@ -459,6 +459,14 @@ pub const MODELS: &[(&str, &str)] = &[
         include_str!("../../sql/models/reports/rpt_entries_by_department.sql"),
     ),
     (
+        "reports/rpt_review_thread.sql",
+        include_str!("../../sql/models/reports/rpt_review_thread.sql"),
+    ),
+    (
+        "reports/rpt_review_tickets.sql",
+        include_str!("../../sql/models/reports/rpt_review_tickets.sql"),
+    ),
+    (
         "reports/rpt_thread_sample.sql",
         include_str!("../../sql/models/reports/rpt_thread_sample.sql"),
     ),

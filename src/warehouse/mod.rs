@@ -96,6 +96,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0021_ledger_app.sql",
         include_str!("../../sql/migrations/0021_ledger_app.sql"),
     ),
+    (
+        "0022_review.sql",
+        include_str!("../../sql/migrations/0022_review.sql"),
+    ),
 ];
 
 /// Storage format written into new staging files.

@@ -3,7 +3,8 @@
 -- Why: splitting osTicket's entries into Intercom parts (quote removal, HTML cleaning, offloaded
 -- bodies) is where a migration can silently damage history; the customer reads the source text
 -- beside the part it became, the body as it will be sent and which files ride on it, and
--- initials each line. Text is cut at 32,000
+-- initials each line. A decision taken in `ostmig review` (reports.rpt_review_tickets) fills
+-- the sign-off and comment of its ticket's lines. Text is cut at 32,000
 -- characters (a spreadsheet cell holds 32,767).
 CREATE OR REPLACE VIEW reports.rpt_thread_sample AS
 WITH
@@ -14,6 +15,7 @@ outbox_ticket_parts AS (SELECT * FROM outbox.outbox_ticket_parts),
 outbox_tickets AS (SELECT * FROM outbox.outbox_tickets),
 outbox_attachments AS (SELECT * FROM outbox.outbox_attachments),
 rpt_part_exclusions AS (SELECT * FROM reports.rpt_part_exclusions),
+rpt_review_tickets AS (SELECT * FROM reports.rpt_review_tickets),
 
 final AS (
     SELECT k.number AS ticket,
@@ -37,8 +39,9 @@ final AS (
                 ELSE 'not sent (ticket ' || coalesce(t.outcome, 'not staged') || ')' END AS becomes,
            CASE WHEN s.quoted_html IS NOT NULL THEN 'quoted earlier mail collapsed' END AS quoted_text,
            nullif(array_to_string(s.problems, ', '), '') AS problems,
-           NULL::VARCHAR AS signed_off_by,
-           NULL::VARCHAR AS comment
+           CASE WHEN r.verdict IS NOT NULL
+                THEN r.reviewer || ': ' || r.status || ' on ' || strftime(r.decided_at, '%Y-%m-%d %H:%M') || ' UTC' END AS signed_off_by,
+           nullif(r.comment, '') AS comment
     FROM stage_split_sample s
     LEFT JOIN raw_ticket k ON k.ticket_id = s.ticket_id
     LEFT JOIN int_tickets t ON t.ticket_id = s.ticket_id
@@ -50,6 +53,7 @@ final AS (
         FROM outbox_attachments GROUP BY entry_id
     ) f ON f.entry_id = s.entry_id
     LEFT JOIN rpt_part_exclusions x ON x.entry_id = s.entry_id
+    LEFT JOIN rpt_review_tickets r ON r.ticket_id = s.ticket_id
     ORDER BY s.stratum, k.number, s.seq
 )
 

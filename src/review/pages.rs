@@ -1,0 +1,339 @@
+//! The review's pages: what they read from the staging file, and the templates that show it.
+//!
+//! Everything comes from two relations `ostmig transform` builds, so an analyst sees in the
+//! `duckdb` shell exactly what the reviewer sees: reports.rpt_review_tickets (the list, each
+//! ticket's digest and latest decision) and reports.rpt_review_thread (a ticket's lines).
+
+use std::sync::OnceLock;
+
+use minijinja::{Environment, context};
+use serde::Serialize;
+
+/// Lines of a ticket on one page: a long thread opens at once and pages on.
+pub const LINES_PER_PAGE: i64 = 100;
+/// Tickets on one page of the list.
+pub const TICKETS_PER_PAGE: i64 = 50;
+
+/// The statuses the list filters by, with what each keeps (SQL over rpt_review_tickets).
+pub const FILTERS: &[(&str, &str)] = &[
+    ("all", "true"),
+    ("not reviewed", "verdict IS NULL"),
+    ("approved", "verdict = 'approved' AND NOT changed_since"),
+    ("flagged", "verdict = 'flagged'"),
+    ("changed since", "changed_since"),
+];
+
+fn templates() -> &'static Environment<'static> {
+    static ENV: OnceLock<Environment<'static>> = OnceLock::new();
+    ENV.get_or_init(|| {
+        // Names ending in .html are escaped when shown: nothing from osTicket reaches the page
+        // as markup except through the sandboxed frames' srcdoc (escaped too).
+        let mut env = Environment::new();
+        for (name, source) in [
+            ("base.html", include_str!("templates/base.html")),
+            ("list.html", include_str!("templates/list.html")),
+            ("ticket.html", include_str!("templates/ticket.html")),
+            ("problem.html", include_str!("templates/problem.html")),
+        ] {
+            env.add_template(name, source)
+                .expect("the review's templates are checked by its tests");
+        }
+        env
+    })
+}
+
+fn render(name: &str, ctx: minijinja::Value) -> anyhow::Result<String> {
+    Ok(templates().get_template(name)?.render(ctx)?)
+}
+
+#[derive(Debug, Serialize)]
+pub struct ListRow {
+    pub number: String,
+    pub subject: String,
+    pub why: String,
+    pub outcome: String,
+    pub entries: i64,
+    pub lines_differing: i64,
+    pub status: String,
+    pub reviewer: Option<String>,
+    pub decided_at: Option<String>,
+    pub comment: Option<String>,
+}
+
+/// The list of tickets under review, one page of it, with a count per status.
+pub fn list(
+    duck: &duckdb::Connection,
+    filter: &str,
+    page: i64,
+    notice: Option<&str>,
+) -> anyhow::Result<String> {
+    let (filter, condition) = FILTERS
+        .iter()
+        .find(|(name, _)| *name == filter)
+        .copied()
+        .unwrap_or(FILTERS[0]);
+    let mut counts = Vec::new();
+    for (name, cond) in FILTERS {
+        let n: i64 = duck.query_row(
+            &format!(
+                "SELECT count(*) FROM reports.rpt_review_tickets WHERE why IS NOT NULL AND {cond}"
+            ),
+            [],
+            |r| r.get(0),
+        )?;
+        counts.push(context! { name => name, count => n, active => *name == filter });
+    }
+    let total: i64 = duck.query_row(
+        &format!(
+            "SELECT count(*) FROM reports.rpt_review_tickets WHERE why IS NOT NULL AND {condition}"
+        ),
+        [],
+        |r| r.get(0),
+    )?;
+    let pages = ((total + TICKETS_PER_PAGE - 1) / TICKETS_PER_PAGE).max(1);
+    let page = page.clamp(1, pages);
+    let mut stmt = duck.prepare(&format!(
+        "SELECT number, coalesce(subject, ''), why, outcome, entries, lines_differing, status,
+                reviewer, strftime(decided_at, '%Y-%m-%d %H:%M'), nullif(comment, '')
+         FROM reports.rpt_review_tickets
+         WHERE why IS NOT NULL AND {condition}
+         LIMIT {TICKETS_PER_PAGE} OFFSET {}",
+        (page - 1) * TICKETS_PER_PAGE
+    ))?;
+    let rows = stmt
+        .query_map([], |r| {
+            Ok(ListRow {
+                number: r.get(0)?,
+                subject: r.get(1)?,
+                why: r.get(2)?,
+                outcome: r.get(3)?,
+                entries: r.get(4)?,
+                lines_differing: r.get(5)?,
+                status: r.get(6)?,
+                reviewer: r.get(7)?,
+                decided_at: r.get(8)?,
+                comment: r.get(9)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    render(
+        "list.html",
+        context! {
+            rows => rows, counts => counts, filter => filter, page => page, pages => pages,
+            total => total, notice => notice,
+        },
+    )
+}
+
+/// One line of a ticket: the osTicket side, the Intercom side, what differs.
+#[derive(Debug, Serialize)]
+pub struct Line {
+    pub line: i64,
+    pub source_kind: Option<String>,
+    pub source_author: Option<String>,
+    pub source_at: Option<String>,
+    pub source_title: Option<String>,
+    pub source_html: Option<String>,
+    pub source_internal: Option<bool>,
+    pub source_files: Vec<String>,
+    pub origin_number: Option<String>,
+    pub intercom_kind: Option<String>,
+    pub intercom_author: Option<String>,
+    pub intercom_at: Option<String>,
+    pub intercom_html: Option<String>,
+    pub intercom_public: Option<bool>,
+    pub intercom_files: Vec<String>,
+    pub aside: Option<String>,
+    pub differences: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct Decision {
+    verdict: String,
+    comment: String,
+    reviewer: String,
+    decided_at: String,
+    payload_sha256: String,
+    shown: String,
+}
+
+fn list_of(json: Option<String>) -> Vec<String> {
+    json.and_then(|j| serde_json::from_str(&j).ok())
+        .unwrap_or_default()
+}
+
+/// The number's ticket, or None when osTicket has no such ticket.
+pub fn ticket_id(duck: &duckdb::Connection, number: &str) -> anyhow::Result<Option<i64>> {
+    let mut stmt = duck.prepare("SELECT ticket_id FROM staging.stg_tickets WHERE number = ?")?;
+    let mut rows = stmt.query([number])?;
+    Ok(match rows.next()? {
+        Some(r) => Some(r.get(0)?),
+        None => None,
+    })
+}
+
+/// One ticket side by side, one page of its lines.
+pub fn ticket(
+    duck: &duckdb::Connection,
+    ticket_id: i64,
+    page: i64,
+    reviewer: &str,
+    notice: Option<&str>,
+) -> anyhow::Result<String> {
+    // The osTicket side's header: as osTicket's ticket view shows it.
+    let source = duck.query_row(
+        "SELECT t.number, coalesce(t.subject, ''), t.status, t.state, t.priority_label, t.source,
+                strftime(t.created, '%Y-%m-%d %H:%M'), u.name, u.email, o.name, d.full_name,
+                s.name, h.full_name
+         FROM staging.stg_tickets t
+         LEFT JOIN staging.stg_users u ON u.user_id = t.user_id
+         LEFT JOIN staging.stg_organizations o ON o.org_id = u.org_id
+         LEFT JOIN staging.stg_departments d ON d.dept_id = t.dept_id
+         LEFT JOIN staging.stg_staff s ON s.staff_id = t.staff_id
+         LEFT JOIN staging.stg_help_topics h ON h.topic_id = t.topic_id
+         WHERE t.ticket_id = ?",
+        [ticket_id],
+        |r| {
+            Ok(context! {
+                number => r.get::<_, String>(0)?, subject => r.get::<_, String>(1)?,
+                status => r.get::<_, Option<String>>(2)?, state => r.get::<_, Option<String>>(3)?,
+                priority => r.get::<_, Option<String>>(4)?, channel => r.get::<_, Option<String>>(5)?,
+                created => r.get::<_, Option<String>>(6)?, user => r.get::<_, Option<String>>(7)?,
+                email => r.get::<_, Option<String>>(8)?, organization => r.get::<_, Option<String>>(9)?,
+                department => r.get::<_, Option<String>>(10)?, agent => r.get::<_, Option<String>>(11)?,
+                topic => r.get::<_, Option<String>>(12)?,
+            })
+        },
+    )?;
+    // The Intercom side's header: the ticket as the load creates it.
+    let mut stmt = duck.prepare(
+        "SELECT o.payload->>'$.ticket_attributes._default_title_', c.payload->>'name',
+                c.payload->>'email', co.payload->>'name', a.name, tm.name, o.state_category,
+                o.tag, (o.payload->'ticket_attributes')::VARCHAR
+         FROM outbox.outbox_tickets o
+         LEFT JOIN outbox.outbox_contacts c ON c.external_id = o.contact_external_id
+         LEFT JOIN outbox.outbox_companies co ON co.company_id = o.company_id
+         LEFT JOIN raw_intercom.admin a ON a.id = o.assignee_admin_id
+         LEFT JOIN raw_intercom.team tm ON tm.id = o.team_id
+         WHERE o.ticket_id = ?",
+    )?;
+    let mut rows = stmt.query([ticket_id])?;
+    let intercom = match rows.next()? {
+        Some(r) => {
+            let attributes: serde_json::Map<String, serde_json::Value> = r
+                .get::<_, Option<String>>(8)?
+                .and_then(|j| serde_json::from_str(&j).ok())
+                .unwrap_or_default();
+            let attributes: Vec<(String, String)> = attributes
+                .into_iter()
+                .filter(|(k, _)| !k.starts_with("_default_"))
+                .map(|(k, v)| match v {
+                    serde_json::Value::String(s) => (k, s),
+                    other => (k, other.to_string()),
+                })
+                .collect();
+            Some(context! {
+                title => r.get::<_, Option<String>>(0)?, contact => r.get::<_, Option<String>>(1)?,
+                email => r.get::<_, Option<String>>(2)?, company => r.get::<_, Option<String>>(3)?,
+                assignee => r.get::<_, Option<String>>(4)?, team => r.get::<_, Option<String>>(5)?,
+                state => r.get::<_, Option<String>>(6)?, tag => r.get::<_, Option<String>>(7)?,
+                attributes => attributes,
+            })
+        }
+        None => None,
+    };
+    let review = duck.query_row(
+        "SELECT coalesce(why, 'not under review: opened by number'), outcome, payload_sha256,
+                status, entries, lines_differing
+         FROM reports.rpt_review_tickets WHERE ticket_id = ?",
+        [ticket_id],
+        |r| {
+            Ok(context! {
+                why => r.get::<_, String>(0)?, outcome => r.get::<_, String>(1)?,
+                payload_sha256 => r.get::<_, String>(2)?, status => r.get::<_, String>(3)?,
+                entries => r.get::<_, i64>(4)?, lines_differing => r.get::<_, i64>(5)?,
+            })
+        },
+    )?;
+    let total: i64 = duck.query_row(
+        "SELECT count(*) FROM reports.rpt_review_thread WHERE ticket_id = ?",
+        [ticket_id],
+        |r| r.get(0),
+    )?;
+    let pages = ((total + LINES_PER_PAGE - 1) / LINES_PER_PAGE).max(1);
+    let page = page.clamp(1, pages);
+    let mut stmt = duck.prepare(
+        "SELECT line, source_kind, source_author, strftime(source_at, '%Y-%m-%d %H:%M:%S'),
+                source_title, source_html, source_internal, to_json(source_files)::VARCHAR,
+                origin_number, intercom_kind, intercom_author,
+                strftime(intercom_at, '%Y-%m-%d %H:%M:%S'), intercom_html, intercom_public,
+                to_json(intercom_files)::VARCHAR, aside, to_json(differences)::VARCHAR
+         FROM reports.rpt_review_thread
+         WHERE ticket_id = ? AND line > ? AND line <= ?
+         ORDER BY line",
+    )?;
+    let lines = stmt
+        .query_map(
+            duckdb::params![
+                ticket_id,
+                (page - 1) * LINES_PER_PAGE,
+                page * LINES_PER_PAGE
+            ],
+            |r| {
+                Ok(Line {
+                    line: r.get(0)?,
+                    source_kind: r.get(1)?,
+                    source_author: r.get(2)?,
+                    source_at: r.get(3)?,
+                    source_title: r.get(4)?,
+                    source_html: r.get(5)?,
+                    source_internal: r.get(6)?,
+                    source_files: list_of(r.get(7)?),
+                    origin_number: r.get(8)?,
+                    intercom_kind: r.get(9)?,
+                    intercom_author: r.get(10)?,
+                    intercom_at: r.get(11)?,
+                    intercom_html: r.get(12)?,
+                    intercom_public: r.get(13)?,
+                    intercom_files: list_of(r.get(14)?),
+                    aside: r.get(15)?,
+                    differences: list_of(r.get(16)?),
+                })
+            },
+        )?
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut stmt = duck.prepare(
+        "SELECT verdict, comment, reviewer, strftime(decided_at, '%Y-%m-%d %H:%M'),
+                payload_sha256, shown
+         FROM review.decision WHERE ticket_id = ? ORDER BY decision_id DESC",
+    )?;
+    let decisions = stmt
+        .query_map([ticket_id], |r| {
+            Ok(Decision {
+                verdict: r.get(0)?,
+                comment: r.get(1)?,
+                reviewer: r.get(2)?,
+                decided_at: r.get(3)?,
+                payload_sha256: r.get(4)?,
+                shown: r.get(5)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    render(
+        "ticket.html",
+        context! {
+            source => source, intercom => intercom, review => review, lines => lines,
+            decisions => decisions, page => page, pages => pages, total => total,
+            reviewer => reviewer, notice => notice,
+        },
+    )
+}
+
+/// A page that says what went wrong and what to do.
+pub fn problem(title: &str, message: &str, hint: &str) -> String {
+    render(
+        "problem.html",
+        context! { title => title, message => message, hint => hint },
+    )
+    .unwrap_or_else(|e| format!("{message} ({e})"))
+}

@@ -1,0 +1,422 @@
+//! The review's HTTP side: routes, the guard every request passes, and the staging file held
+//! only while a request is answered.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::extract::{Form, Path as UrlPath, Query, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+
+use super::{Options, pages};
+use crate::error::Hinted;
+
+/// What every page may load: only this server's own style and script, and images it serves
+/// (none yet) or inline. The sandboxed body frames inherit this policy (srcdoc), so a body's
+/// remote image, font or frame is never fetched, and no inline script or handler runs even
+/// where a sandbox would allow it.
+const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+                   frame-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+const REVIEW_CSS: &str = include_str!("static/review.css");
+const BODY_CSS: &str = include_str!("static/body.css");
+const REVIEW_JS: &str = include_str!("static/review.js");
+
+struct App {
+    db: PathBuf,
+    /// One request at a time opens the staging file: DuckDB lets one process write it, and the
+    /// file is free for `ostmig load` or the shell between requests.
+    file: tokio::sync::Mutex<()>,
+    /// Required of every request when listening beyond loopback.
+    token: Option<String>,
+    reviewer: String,
+}
+
+type Shared = Arc<App>;
+
+/// Serve the review until ctrl-c; the address actually bound is printed first (port 0 works).
+pub fn serve(opts: Options) -> anyhow::Result<()> {
+    if !opts.db.is_file() {
+        return Err(Hinted::new(
+            format!("{} does not exist", opts.db.display()),
+            "pass the staging file of the migration with --db (after `ostmig transform`)",
+        )
+        .into());
+    }
+    {
+        let duck = crate::warehouse::open(&opts.db)?;
+        if duck
+            .prepare("SELECT 1 FROM reports.rpt_review_thread LIMIT 0")
+            .is_err()
+        {
+            return Err(Hinted::new(
+                format!("{} has no thread to review yet", opts.db.display()),
+                "run `ostmig split --sample 50` and `ostmig transform` first",
+            )
+            .into());
+        }
+    }
+    let loopback = opts.listen.ip().is_loopback();
+    if !loopback && !opts.allow_remote {
+        return Err(Hinted::new(
+            format!(
+                "{} is not a loopback address: anyone who reaches it could read the customer's tickets",
+                opts.listen
+            ),
+            "listen on 127.0.0.1 (the default), or add --allow-remote: every request then needs the token printed at start",
+        )
+        .into());
+    }
+    let token = (!loopback).then(|| {
+        use rand::RngCore;
+        let mut bytes = [0u8; 24];
+        rand::rng().fill_bytes(&mut bytes);
+        hex::encode(bytes)
+    });
+    let reviewer = opts
+        .reviewer
+        .clone()
+        .or_else(|| std::env::var("USER").ok())
+        .unwrap_or_default();
+    let app: Shared = Arc::new(App {
+        db: opts.db.clone(),
+        file: tokio::sync::Mutex::new(()),
+        token,
+        reviewer,
+    });
+    crate::block_on(async move {
+        let listener = tokio::net::TcpListener::bind(opts.listen)
+            .await
+            .map_err(|e| {
+                Hinted::new(
+                    format!("cannot listen on {}: {e}", opts.listen),
+                    "pick a free port: --listen 127.0.0.1:0 chooses one",
+                )
+            })?;
+        let addr = listener.local_addr()?;
+        match &app.token {
+            None => crate::out!("ostmig review listening on http://{addr}"),
+            Some(t) => crate::out!(
+                "ostmig review listening on http://{addr}/?token={t} (give this address only to the reviewers)"
+            ),
+        }
+        eprintln!(
+            "open the address in a browser; ctrl-c stops the review (every decision is already saved)"
+        );
+        let router = axum::Router::new()
+            .route("/", get(list))
+            .route("/ticket", get(jump))
+            .route("/ticket/{number}", get(ticket))
+            .route("/ticket/{number}/decision", post(decision))
+            .route("/static/{name}", get(asset))
+            .fallback(not_found)
+            .layer(middleware::from_fn_with_state(app.clone(), guard))
+            .with_state(app);
+        axum::serve(listener, router)
+            .with_graceful_shutdown(async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await?;
+        anyhow::Ok(())
+    })
+}
+
+/// Every request: the token beyond loopback, a Host that is this server on loopback (a page
+/// elsewhere cannot reach it by DNS rebinding), a form posted from this server's own page;
+/// every answer: the security headers.
+async fn guard(State(app): State<Shared>, request: Request, next: Next) -> Response {
+    let headers = request.headers().clone();
+    let query: HashMap<String, String> = request
+        .uri()
+        .query()
+        .map(|q| {
+            url::form_urlencoded::parse(q.as_bytes())
+                .into_owned()
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut set_token = None;
+    if let Some(token) = &app.token {
+        let given = query
+            .get("token")
+            .cloned()
+            .or_else(|| cookie(&headers, "ostmig_token"));
+        if given.as_deref() != Some(token.as_str()) {
+            return refuse(
+                StatusCode::UNAUTHORIZED,
+                "This review needs its token",
+                "Open the address `ostmig review` printed when it started: it ends in ?token=…",
+            );
+        }
+        if query.contains_key("token") {
+            set_token = Some(token.clone());
+        }
+    } else if !host_is_loopback(&headers) {
+        return refuse(
+            StatusCode::FORBIDDEN,
+            "Not this server's address",
+            "Open the review at the address `ostmig review` printed (http://127.0.0.1:…).",
+        );
+    }
+    if request.method() == axum::http::Method::POST && !same_origin(&headers) {
+        return refuse(
+            StatusCode::FORBIDDEN,
+            "A decision must come from the review's own page",
+            "Open the ticket in the review and use its form.",
+        );
+    }
+    let mut response = next.run(request).await;
+    let h = response.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if let Some(t) = set_token
+        && let Ok(v) = HeaderValue::from_str(&format!(
+            "ostmig_token={t}; Path=/; HttpOnly; SameSite=Strict"
+        ))
+    {
+        h.append(header::SET_COOKIE, v);
+    }
+    response
+}
+
+fn host_is_loopback(headers: &HeaderMap) -> bool {
+    let Some(host) = headers.get(header::HOST).and_then(|h| h.to_str().ok()) else {
+        return false;
+    };
+    let name = match host.rsplit_once(':') {
+        Some((name, port)) if port.chars().all(|c| c.is_ascii_digit()) => name,
+        _ => host,
+    };
+    let name = name.trim_start_matches('[').trim_end_matches(']');
+    name.eq_ignore_ascii_case("localhost")
+        || name
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// A browser names the page a form was posted from; it must be this server.
+fn same_origin(headers: &HeaderMap) -> bool {
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+    match headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) {
+        Some(origin) => url::Url::parse(origin).ok().is_some_and(|u| {
+            let port = u.port().map(|p| format!(":{p}")).unwrap_or_default();
+            u.host_str().map(|h| format!("{h}{port}")).as_deref() == host
+        }),
+        // Not a browser's cross-site post (they all send Origin): a script or curl.
+        None => true,
+    }
+}
+
+fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| {
+            percent_encoding::percent_decode_str(v)
+                .decode_utf8_lossy()
+                .into_owned()
+        })
+}
+
+fn refuse(status: StatusCode, title: &str, hint: &str) -> Response {
+    (status, Html(pages::problem(title, title, hint))).into_response()
+}
+
+/// Run `read` on the staging file, opened for this request only.
+async fn with_file<T: Send + 'static>(
+    app: &Shared,
+    read: impl FnOnce(&duckdb::Connection) -> anyhow::Result<T> + Send + 'static,
+) -> Result<T, Response> {
+    let _held = app.file.lock().await;
+    let db = app.db.clone();
+    tokio::task::spawn_blocking(move || {
+        let duck = crate::warehouse::open(&db)?;
+        read(&duck)
+    })
+    .await
+    .map_err(anyhow::Error::from)
+    .and_then(|r| r)
+    .map_err(failure)
+}
+
+/// An error as a page: one the reader can mend (a hint) is theirs to mend; anything else is
+/// the staging file's.
+fn failure(e: anyhow::Error) -> Response {
+    match e.chain().find_map(|c| c.downcast_ref::<Hinted>()) {
+        Some(h) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Html(pages::problem("Not done", &h.message, &h.hint)),
+        )
+            .into_response(),
+        None => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            Html(pages::problem(
+                "The staging file could not be read",
+                &format!("{e:#}"),
+                "If another ostmig command is using the staging file, wait for it and reload.",
+            )),
+        )
+            .into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    status: Option<String>,
+    page: Option<i64>,
+}
+
+async fn list(State(app): State<Shared>, Query(q): Query<ListQuery>) -> Response {
+    let filter = q.status.unwrap_or_else(|| "all".into());
+    let page = q.page.unwrap_or(1);
+    match with_file(&app, move |duck| pages::list(duck, &filter, page, None)).await {
+        Ok(html) => Html(html).into_response(),
+        Err(r) => r,
+    }
+}
+
+#[derive(Deserialize)]
+struct JumpQuery {
+    number: Option<String>,
+}
+
+async fn jump(Query(q): Query<JumpQuery>) -> Response {
+    let number = q.number.unwrap_or_default();
+    let number = number.trim().trim_start_matches('#');
+    if number.is_empty() {
+        return Redirect::to("/").into_response();
+    }
+    let path: String = url::form_urlencoded::byte_serialize(number.as_bytes()).collect();
+    Redirect::to(&format!("/ticket/{path}")).into_response()
+}
+
+#[derive(Deserialize)]
+struct TicketQuery {
+    page: Option<i64>,
+    done: Option<String>,
+}
+
+async fn ticket(
+    State(app): State<Shared>,
+    UrlPath(number): UrlPath<String>,
+    Query(q): Query<TicketQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let reviewer = cookie(&headers, "ostmig_reviewer").unwrap_or_else(|| app.reviewer.clone());
+    let notice = match q.done.as_deref() {
+        Some("approved") => Some("Saved: you approved this ticket."),
+        Some("flagged") => Some("Saved: you flagged this ticket."),
+        _ => None,
+    };
+    let page = q.page.unwrap_or(1);
+    let shown = number.clone();
+    let found = with_file(&app, move |duck| match pages::ticket_id(duck, &number)? {
+        Some(id) => Ok(Some(pages::ticket(duck, id, page, &reviewer, notice)?)),
+        None => Ok(None),
+    })
+    .await;
+    match found {
+        Ok(Some(html)) => Html(html).into_response(),
+        Ok(None) => refuse(
+            StatusCode::NOT_FOUND,
+            &format!("osTicket has no ticket #{shown} in this staging file"),
+            "Type the number osTicket shows (not its internal id), or pick a ticket from the list.",
+        ),
+        Err(r) => r,
+    }
+}
+
+#[derive(Deserialize)]
+struct DecisionForm {
+    verdict: String,
+    #[serde(default)]
+    comment: String,
+    #[serde(default)]
+    reviewer: String,
+    payload_sha256: String,
+    #[serde(default)]
+    shown: String,
+}
+
+async fn decision(
+    State(app): State<Shared>,
+    UrlPath(number): UrlPath<String>,
+    Form(form): Form<DecisionForm>,
+) -> Response {
+    let shown = if form.shown == "intercom" {
+        "intercom"
+    } else {
+        "outbox"
+    };
+    let (n, reviewer) = (number.clone(), form.reviewer.clone());
+    let verdict = form.verdict.clone();
+    let saved = with_file(&app, move |duck| {
+        super::decide(
+            duck,
+            &n,
+            &form.verdict,
+            &form.comment,
+            &form.reviewer,
+            &form.payload_sha256,
+            shown,
+        )
+    })
+    .await;
+    match saved {
+        Ok(()) => {
+            let path: String = url::form_urlencoded::byte_serialize(number.as_bytes()).collect();
+            let mut response =
+                Redirect::to(&format!("/ticket/{path}?done={verdict}")).into_response();
+            let name: String = percent_encoding::utf8_percent_encode(
+                &reviewer,
+                percent_encoding::NON_ALPHANUMERIC,
+            )
+            .to_string();
+            if let Ok(v) = HeaderValue::from_str(&format!(
+                "ostmig_reviewer={name}; Path=/; SameSite=Strict; Max-Age=31536000"
+            )) {
+                response.headers_mut().append(header::SET_COOKIE, v);
+            }
+            response
+        }
+        // A refused decision (no name, a flag without a comment) says why on its own page.
+        Err(r) => r,
+    }
+}
+
+async fn asset(UrlPath(name): UrlPath<String>) -> Response {
+    let (body, kind) = match name.as_str() {
+        "review.css" => (REVIEW_CSS, "text/css; charset=utf-8"),
+        "body.css" => (BODY_CSS, "text/css; charset=utf-8"),
+        "review.js" => (REVIEW_JS, "text/javascript; charset=utf-8"),
+        _ => return not_found().await,
+    };
+    ([(header::CONTENT_TYPE, kind)], body).into_response()
+}
+
+async fn not_found() -> Response {
+    refuse(
+        StatusCode::NOT_FOUND,
+        "No such page",
+        "Start from the list of tickets under review.",
+    )
+}
