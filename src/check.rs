@@ -97,6 +97,10 @@ pub const CHECKS: &[(&str, &str)] = &[
         include_str!("../sql/checks/review_queue_open.sql"),
     ),
     (
+        "review_signoff_open.sql",
+        include_str!("../sql/checks/review_signoff_open.sql"),
+    ),
+    (
         "teams_missing.sql",
         include_str!("../sql/checks/teams_missing.sql"),
     ),

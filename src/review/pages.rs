@@ -172,11 +172,142 @@ pub fn ticket_id(duck: &duckdb::Connection, number: &str) -> anyhow::Result<Opti
     })
 }
 
+/// What the right-hand column shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shown {
+    /// What the load will send (the outbox).
+    Outbox,
+    /// What verify read back from Intercom after a load.
+    Intercom,
+}
+
+impl Shown {
+    pub fn name(self) -> &'static str {
+        match self {
+            Shown::Outbox => "outbox",
+            Shown::Intercom => "intercom",
+        }
+    }
+}
+
+/// The read-back of a ticket, when verify read it: its target ('main' or 'sample') and when.
+fn read_back(
+    duck: &duckdb::Connection,
+    ticket_id: i64,
+) -> anyhow::Result<Option<(String, String)>> {
+    let mut stmt = duck.prepare(
+        "SELECT target, strftime(max(read_at), '%Y-%m-%d %H:%M') FROM reports.rpt_review_readback
+         WHERE ticket_id = ? GROUP BY target ORDER BY target = 'main' DESC LIMIT 1",
+    )?;
+    let mut rows = stmt.query([ticket_id])?;
+    Ok(match rows.next()? {
+        Some(r) => Some((r.get(0)?, r.get(1)?)),
+        None => None,
+    })
+}
+
+/// Epoch seconds as a time people read, for the attributes Intercom keeps as dates.
+fn when(epoch: &serde_json::Value) -> Option<String> {
+    chrono::DateTime::from_timestamp(epoch.as_i64()?, 0)
+        .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+}
+
+/// A ticket's attributes as shown: not the default ones (title, description: shown apart),
+/// dates as dates.
+fn attributes(
+    duck: &duckdb::Connection,
+    json: Option<String>,
+) -> anyhow::Result<Vec<(String, String)>> {
+    let map: serde_json::Map<String, serde_json::Value> = json
+        .and_then(|j| serde_json::from_str(&j).ok())
+        .unwrap_or_default();
+    let mut stmt = duck.prepare(
+        "SELECT name FROM outbox.outbox_ticket_type_attributes WHERE data_type = 'datetime'",
+    )?;
+    let dates = stmt
+        .query_map([], |r| r.get::<_, String>(0))?
+        .collect::<Result<std::collections::HashSet<_>, _>>()?;
+    Ok(map
+        .into_iter()
+        .filter(|(k, _)| !k.starts_with("_default_"))
+        .map(|(k, v)| {
+            let shown = match &v {
+                serde_json::Value::String(s) => s.clone(),
+                n if dates.contains(&k) => when(n).unwrap_or_else(|| n.to_string()),
+                other => other.to_string(),
+            };
+            (k, shown)
+        })
+        .collect())
+}
+
+/// The parameters of a query of one ticket: its id ($1), and for the read-back its target ($2).
+fn params(ticket_id: i64, shown: Shown, target: &str) -> Vec<duckdb::types::Value> {
+    let mut values = vec![duckdb::types::Value::BigInt(ticket_id)];
+    if shown == Shown::Intercom {
+        values.push(duckdb::types::Value::Text(target.to_string()));
+    }
+    values
+}
+
+/// The Intercom side's header: the ticket as the load creates it, or as verify read it back.
+fn intercom_head(
+    duck: &duckdb::Connection,
+    ticket_id: i64,
+    shown: Shown,
+    target: &str,
+) -> anyhow::Result<Option<minijinja::Value>> {
+    let sql = match shown {
+        Shown::Outbox => {
+            "SELECT o.payload->>'$.ticket_attributes._default_title_', c.payload->>'name',
+                    c.payload->>'email', co.payload->>'name', a.name, tm.name, o.state_category,
+                    o.tag, (o.payload->'ticket_attributes')::VARCHAR
+             FROM outbox.outbox_tickets o
+             LEFT JOIN outbox.outbox_contacts c ON c.external_id = o.contact_external_id
+             LEFT JOIN outbox.outbox_companies co ON co.company_id = o.company_id
+             LEFT JOIN raw_intercom.admin a ON a.id = o.assignee_admin_id
+             LEFT JOIN raw_intercom.team tm ON tm.id = o.team_id
+             WHERE o.ticket_id = $1"
+        }
+        // Intercom's answer names contacts and admins by id: named here as the outbox and the
+        // workspace pull know them.
+        Shown::Intercom => {
+            "WITH r AS (
+                 SELECT body FROM load.readback WHERE object_type = 'ticket' AND $2 = 'main'
+                     AND source_key = (SELECT number FROM staging.stg_tickets WHERE ticket_id = $1)
+                 UNION ALL
+                 SELECT body FROM load.sample_readback WHERE object_type = 'ticket' AND $2 = 'sample'
+                     AND source_key = (SELECT number FROM staging.stg_tickets WHERE ticket_id = $1))
+             SELECT r.body->>'$.ticket_attributes._default_title_', coalesce(c.payload->>'name', r.body->>'$.contacts.contacts[0].external_id'),
+                    c.payload->>'email', NULL::VARCHAR, a.name, tm.name, r.body->>'$.ticket_state.category',
+                    NULL::VARCHAR, (r.body->'ticket_attributes')::VARCHAR
+             FROM r
+             LEFT JOIN outbox.outbox_contacts c ON c.external_id = r.body->>'$.contacts.contacts[0].external_id'
+             LEFT JOIN raw_intercom.admin a ON a.id = r.body->>'admin_assignee_id'
+             LEFT JOIN raw_intercom.team tm ON tm.id = r.body->>'team_assignee_id'
+             LIMIT 1"
+        }
+    };
+    let mut stmt = duck.prepare(sql)?;
+    let mut rows = stmt.query(duckdb::params_from_iter(params(ticket_id, shown, target)))?;
+    let Some(r) = rows.next()? else {
+        return Ok(None);
+    };
+    Ok(Some(context! {
+        title => r.get::<_, Option<String>>(0)?, contact => r.get::<_, Option<String>>(1)?,
+        email => r.get::<_, Option<String>>(2)?, company => r.get::<_, Option<String>>(3)?,
+        assignee => r.get::<_, Option<String>>(4)?, team => r.get::<_, Option<String>>(5)?,
+        state => r.get::<_, Option<String>>(6)?, tag => r.get::<_, Option<String>>(7)?,
+        attributes => attributes(duck, r.get(8)?)?,
+    }))
+}
+
 /// One ticket side by side, one page of its lines.
 pub fn ticket(
     duck: &duckdb::Connection,
     ticket_id: i64,
     page: i64,
+    shown: Shown,
     reviewer: &str,
     notice: Option<&str>,
 ) -> anyhow::Result<String> {
@@ -205,43 +336,11 @@ pub fn ticket(
             })
         },
     )?;
-    // The Intercom side's header: the ticket as the load creates it.
-    let mut stmt = duck.prepare(
-        "SELECT o.payload->>'$.ticket_attributes._default_title_', c.payload->>'name',
-                c.payload->>'email', co.payload->>'name', a.name, tm.name, o.state_category,
-                o.tag, (o.payload->'ticket_attributes')::VARCHAR
-         FROM outbox.outbox_tickets o
-         LEFT JOIN outbox.outbox_contacts c ON c.external_id = o.contact_external_id
-         LEFT JOIN outbox.outbox_companies co ON co.company_id = o.company_id
-         LEFT JOIN raw_intercom.admin a ON a.id = o.assignee_admin_id
-         LEFT JOIN raw_intercom.team tm ON tm.id = o.team_id
-         WHERE o.ticket_id = ?",
-    )?;
-    let mut rows = stmt.query([ticket_id])?;
-    let intercom = match rows.next()? {
-        Some(r) => {
-            let attributes: serde_json::Map<String, serde_json::Value> = r
-                .get::<_, Option<String>>(8)?
-                .and_then(|j| serde_json::from_str(&j).ok())
-                .unwrap_or_default();
-            let attributes: Vec<(String, String)> = attributes
-                .into_iter()
-                .filter(|(k, _)| !k.starts_with("_default_"))
-                .map(|(k, v)| match v {
-                    serde_json::Value::String(s) => (k, s),
-                    other => (k, other.to_string()),
-                })
-                .collect();
-            Some(context! {
-                title => r.get::<_, Option<String>>(0)?, contact => r.get::<_, Option<String>>(1)?,
-                email => r.get::<_, Option<String>>(2)?, company => r.get::<_, Option<String>>(3)?,
-                assignee => r.get::<_, Option<String>>(4)?, team => r.get::<_, Option<String>>(5)?,
-                state => r.get::<_, Option<String>>(6)?, tag => r.get::<_, Option<String>>(7)?,
-                attributes => attributes,
-            })
-        }
-        None => None,
-    };
+    let read = read_back(duck, ticket_id)?;
+    // Intercom's side as read back only where verify read this ticket.
+    let shown = if read.is_some() { shown } else { Shown::Outbox };
+    let target = read.as_ref().map_or("", |(t, _)| t.as_str()).to_string();
+    let intercom = intercom_head(duck, ticket_id, shown, &target)?;
     let review = duck.query_row(
         "SELECT coalesce(why, 'not under review: opened by number'), outcome, payload_sha256,
                 status, entries, lines_differing
@@ -255,30 +354,48 @@ pub fn ticket(
             })
         },
     )?;
+    // The lines: the thread beside the outbox, or beside the read-back (which adds the parts
+    // Intercom holds that no line sent, after the last line).
+    let from = match shown {
+        Shown::Outbox => {
+            "SELECT line, source_kind, source_author, source_at, source_title, source_html,
+                    source_internal, source_files, origin_number, intercom_kind, intercom_author,
+                    intercom_at, intercom_html, intercom_public, intercom_files, aside, differences
+             FROM reports.rpt_review_thread WHERE ticket_id = $1"
+        }
+        Shown::Intercom => {
+            "SELECT b.line, t.source_kind, t.source_author, t.source_at, t.source_title,
+                    t.source_html, t.source_internal, coalesce(t.source_files, []) AS source_files,
+                    t.origin_number, b.readback_kind AS intercom_kind,
+                    b.readback_author AS intercom_author, b.readback_at AS intercom_at,
+                    b.readback_html AS intercom_html, b.part_type IN ('comment', 'open') AS intercom_public,
+                    b.readback_files AS intercom_files, t.aside,
+                    coalesce(t.differences, []) || b.readback_differences AS differences
+             FROM reports.rpt_review_readback b
+             LEFT JOIN reports.rpt_review_thread t ON t.ticket_id = b.ticket_id AND t.line = b.line
+             WHERE b.ticket_id = $1 AND b.target = $2"
+        }
+    };
     let total: i64 = duck.query_row(
-        "SELECT count(*) FROM reports.rpt_review_thread WHERE ticket_id = ?",
-        [ticket_id],
+        &format!("SELECT count(*) FROM ({from})"),
+        duckdb::params_from_iter(params(ticket_id, shown, &target)),
         |r| r.get(0),
     )?;
     let pages = ((total + LINES_PER_PAGE - 1) / LINES_PER_PAGE).max(1);
     let page = page.clamp(1, pages);
-    let mut stmt = duck.prepare(
+    let mut stmt = duck.prepare(&format!(
         "SELECT line, source_kind, source_author, strftime(source_at, '%Y-%m-%d %H:%M:%S'),
                 source_title, source_html, source_internal, to_json(source_files)::VARCHAR,
                 origin_number, intercom_kind, intercom_author,
                 strftime(intercom_at, '%Y-%m-%d %H:%M:%S'), intercom_html, intercom_public,
                 to_json(intercom_files)::VARCHAR, aside, to_json(differences)::VARCHAR
-         FROM reports.rpt_review_thread
-         WHERE ticket_id = ? AND line > ? AND line <= ?
-         ORDER BY line",
-    )?;
+         FROM ({from})
+         ORDER BY line LIMIT {LINES_PER_PAGE} OFFSET {}",
+        (page - 1) * LINES_PER_PAGE
+    ))?;
     let lines = stmt
         .query_map(
-            duckdb::params![
-                ticket_id,
-                (page - 1) * LINES_PER_PAGE,
-                page * LINES_PER_PAGE
-            ],
+            duckdb::params_from_iter(params(ticket_id, shown, &target)),
             |r| {
                 Ok(Line {
                     line: r.get(0)?,
@@ -319,12 +436,19 @@ pub fn ticket(
             })
         })?
         .collect::<Result<Vec<_>, _>>()?;
+    let read = read.map(|(target, at)| {
+        context! {
+            at => at,
+            workspace => if target == "main" { "the workspace" } else { "the rehearsal's sandbox" },
+        }
+    });
     render(
         "ticket.html",
         context! {
             source => source, intercom => intercom, review => review, lines => lines,
             decisions => decisions, page => page, pages => pages, total => total,
-            reviewer => reviewer, notice => notice,
+            reviewer => reviewer, notice => notice, shown => shown.name(), read => read,
+            per_page => LINES_PER_PAGE,
         },
     )
 }

@@ -100,9 +100,10 @@ pub fn serve(opts: Options) -> anyhow::Result<()> {
         let addr = listener.local_addr()?;
         match &app.token {
             None => crate::out!("ostmig review listening on http://{addr}"),
-            Some(t) => crate::out!(
-                "ostmig review listening on http://{addr}/?token={t} (give this address only to the reviewers)"
-            ),
+            Some(t) => {
+                crate::out!("ostmig review listening on http://{addr}/?token={t}");
+                eprintln!("give this address, with its token, only to the reviewers");
+            }
         }
         eprintln!(
             "open the address in a browser; ctrl-c stops the review (every decision is already saved)"
@@ -179,9 +180,11 @@ async fn guard(State(app): State<Shared>, request: Request, next: Next) -> Respo
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
+    // Not "no-referrer": with it a browser posts the form with `Origin: null`, and a decision
+    // could not be told from a cross-site post. Nothing is sent to other sites either way.
     h.insert(
         header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
+        HeaderValue::from_static("same-origin"),
     );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     if let Some(t) = set_token
@@ -313,6 +316,7 @@ async fn jump(Query(q): Query<JumpQuery>) -> Response {
 struct TicketQuery {
     page: Option<i64>,
     done: Option<String>,
+    shown: Option<String>,
 }
 
 async fn ticket(
@@ -328,9 +332,16 @@ async fn ticket(
         _ => None,
     };
     let page = q.page.unwrap_or(1);
+    // After a load, what Intercom holds (where verify read it back), unless asked otherwise.
+    let side = match q.shown.as_deref() {
+        Some("outbox") => pages::Shown::Outbox,
+        _ => pages::Shown::Intercom,
+    };
     let shown = number.clone();
     let found = with_file(&app, move |duck| match pages::ticket_id(duck, &number)? {
-        Some(id) => Ok(Some(pages::ticket(duck, id, page, &reviewer, notice)?)),
+        Some(id) => Ok(Some(pages::ticket(
+            duck, id, page, side, &reviewer, notice,
+        )?)),
         None => Ok(None),
     })
     .await;

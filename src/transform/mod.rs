@@ -463,6 +463,10 @@ pub const MODELS: &[(&str, &str)] = &[
         include_str!("../../sql/models/reports/rpt_review_thread.sql"),
     ),
     (
+        "reports/rpt_review_readback.sql",
+        include_str!("../../sql/models/reports/rpt_review_readback.sql"),
+    ),
+    (
         "reports/rpt_review_tickets.sql",
         include_str!("../../sql/models/reports/rpt_review_tickets.sql"),
     ),

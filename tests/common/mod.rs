@@ -615,3 +615,67 @@ pub fn record_notes_hidden(db: &Path) {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// The hostile-input corpus (tests/hostile.rs, tests/review.rs), as SQL against the real 1.17 database (ids from its README and rows).
+pub const HOSTILE: &str = r#"
+SET SESSION sql_mode = '';
+-- Script injection in an HTML message (ticket 2) and in a text-format message (ticket 1).
+UPDATE ost_thread_entry SET poster = '<script>alert("poster")</script>Mallory',
+  body = '<p>Hello</p><script>alert(document.cookie)</script><p onclick="steal()" style="color:red">click me</p><a href="javascript:alert(1)">one</a> <a href=" JaVaScRiPt:alert(2)">two</a> <a href="&#106;avascript:alert(3)">three</a> <a href="data:text/html;base64,PHNjcmlwdD5hbGVydCg0KTwvc2NyaXB0Pg==">four</a> <a href="vbscript:msgbox(5)">five</a><img src="data:image/svg+xml;base64,PHN2ZyBvbmxvYWQ9YWxlcnQoNik+" onerror="alert(7)"><iframe src="https://evil.example/"></iframe><svg onload="alert(8)"><circle r="1"/></svg><form action="https://evil.example/"><input name="p"><button formaction="javascript:alert(9)">go</button></form><style>p{background:url(javascript:alert(10))}</style><object data="https://evil.example/x.swf"></object><math><mtext><table><mglyph><style><img src=x onerror=alert(11)>'
+  WHERE id = 4;
+UPDATE ost_thread_entry SET body = 'Plain text with &lt;script&gt;alert(12)&lt;/script&gt; and <img src=x onerror=alert(13)> written by hand'
+  WHERE id = 1;
+-- Names: a user, an organization, an agent (named in activity notes), a ticket subject.
+UPDATE ost_user SET name = '<script>alert("user")</script>Eve <img src=x onerror=alert(14)>' WHERE id = 37;
+UPDATE ost_organization SET name = '<svg onload=alert(15)>Evil & Co' WHERE id = (SELECT id FROM (SELECT min(id) AS id FROM ost_organization) o);
+UPDATE ost_staff SET lastname = 'Chen<script>alert(16)</script>' WHERE username = 'kchen';
+UPDATE ost_form_entry_values v JOIN ost_form_entry fe ON fe.id = v.entry_id
+  SET v.value = '<b onmouseover=alert(17)>Printer</b><script>alert(18)</script> on fire'
+  WHERE fe.object_type = 'T' AND fe.object_id = 2 AND v.field_id = 20;
+UPDATE ost_ticket__cdata SET subject = '<b onmouseover=alert(17)>Printer</b><script>alert(18)</script> on fire' WHERE ticket_id = 2;
+-- A 10 MB single-line body, offloaded as osTicket does with long bodies (ticket 8).
+UPDATE ost_thread_entry SET body = '' WHERE id = 56;
+INSERT INTO ost_file (id, ft, bk, type, size, `key`, signature, name, created)
+  VALUES (9001, 'T', 'D', 'text/html', 10485767, 'hostilelongbodykey0000000000001', 'hostilelongbodysig', 'body.html', NOW());
+INSERT INTO ost_file_chunk VALUES (9001, 0, CONCAT('<p>', REPEAT('0123456789abcdef', 655360), '</p>'));
+INSERT INTO ost_attachment (object_id, type, file_id, name, inline) VALUES (56, 'H', 9001, 'body.html', 1);
+-- Deep nesting: 3,500 levels closed, and 8,000 unclosed list items.
+UPDATE ost_thread_entry SET body = CONCAT(REPEAT('<div><b>', 3500), 'deep', REPEAT('</b></div>', 3500)) WHERE id = 58;
+UPDATE ost_thread_entry SET body = CONCAT(REPEAT('<ul><li>', 8000), 'unclosed') WHERE id = 60;
+-- Zero dates everywhere on ticket 11: the ticket, its entries, its events, its requester.
+UPDATE ost_ticket SET created = '0000-00-00 00:00:00', updated = '0000-00-00 00:00:00',
+  duedate = '0000-00-00 00:00:00', est_duedate = '0000-00-00 00:00:00', reopened = '0000-00-00 00:00:00',
+  closed = '0000-00-00 00:00:00', lastupdate = '0000-00-00 00:00:00' WHERE ticket_id = 11;
+UPDATE ost_thread_entry SET created = '0000-00-00 00:00:00', updated = '0000-00-00 00:00:00' WHERE thread_id = 11;
+UPDATE ost_thread_event SET timestamp = '0000-00-00 00:00:00' WHERE thread_id = 11;
+UPDATE ost_thread SET created = '0000-00-00 00:00:00', lastresponse = '0000-00-00 00:00:00', lastmessage = '0000-00-00 00:00:00' WHERE id = 11;
+UPDATE ost_user SET created = '0000-00-00 00:00:00', updated = '0000-00-00 00:00:00' WHERE id = 8;
+-- Dangling foreign keys: a requester, an agent, a department, a help topic, a status, an
+-- organization, a file and a thread that do not exist.
+UPDATE ost_ticket SET user_id = 9999 WHERE ticket_id = 12;
+UPDATE ost_thread_entry SET staff_id = 999 WHERE id = 8;
+UPDATE ost_ticket SET dept_id = 999, topic_id = 999 WHERE ticket_id = 10;
+UPDATE ost_ticket SET status_id = 999 WHERE ticket_id = 4;
+UPDATE ost_user SET org_id = 999 WHERE id = 44;
+INSERT INTO ost_attachment (object_id, type, file_id, name, inline) VALUES (16, 'H', 99999, 'gone.pdf', 0);
+CREATE TEMPORARY TABLE orphan AS SELECT * FROM ost_thread_entry WHERE id = 21;
+UPDATE orphan SET id = 90001, thread_id = 99999;
+INSERT INTO ost_thread_entry SELECT * FROM orphan;
+-- The same address twice, differing in case (an import that bypassed osTicket's index).
+ALTER TABLE ost_user_email DROP INDEX address;
+CREATE TEMPORARY TABLE twin AS SELECT * FROM ost_user WHERE id = 37;
+UPDATE twin SET id = 9001, default_email_id = 9001, name = 'Eve Twin';
+INSERT INTO ost_user SELECT * FROM twin;
+INSERT INTO ost_user_email (id, user_id, flags, address) VALUES (9001, 9001, 0, ' EVE@Mailbox.Example ');
+-- Malformed JSON where osTicket keeps JSON.
+UPDATE ost_thread SET extra = '{"ticket_id": 3' WHERE object_type = 'C';
+UPDATE ost_thread_event SET data = '{"dept": 3, ' WHERE thread_id = 2;
+UPDATE ost_thread_entry SET recipients = '{"to": [', extra = '{]' WHERE id = 8;
+UPDATE ost_thread_entry_merge SET data = 'not json';
+UPDATE ost_form_field SET configuration = '{"choices": "a' WHERE id = (SELECT id FROM (SELECT min(id) AS id FROM ost_form_field WHERE type = 'choices') f);
+UPDATE ost_filter_action SET configuration = '{{';
+-- Addresses Intercom would refuse.
+UPDATE ost_user_email SET address = 'no display name@mailbox.example' WHERE user_id = 47;
+UPDATE ost_user_email SET address = 'news@partner-newsletter' WHERE user_id = 46;
+UPDATE ost_user_email SET address = 'paul@@reseller-partner.example' WHERE user_id = 45;
+"#;

@@ -9,7 +9,8 @@
 -- reviewer approves is what arrives. `differences` names what a reader would notice: an entry
 -- with no part, a part at another time, a file that stays behind, an internal note the
 -- customer would see, a customer's message only agents would see; `aside` says why an event
--- has no note of its own. A table, not a view: a
+-- has no note of its own. After a load, reports.rpt_review_readback puts what Intercom holds
+-- beside each line. A table, not a view: a
 -- 5,000-entry ticket opens from it by ticket_id without recomputing every ticket.
 CREATE OR REPLACE TABLE reports.rpt_review_thread AS
 WITH
@@ -64,6 +65,7 @@ lost_files AS (
 -- The Intercom side of an entry: the ticket's description, or the part posted on the ticket.
 intercom_entries AS (
     SELECT t.ticket_id, t.description_entry_id AS entry_id, 'description' AS route,
+           'ticket' AS ledger_type, t.number AS ledger_key,
            coalesce(c.payload->>'name', c.payload->>'email', t.contact_external_id) AS author,
            make_timestamp((t.payload->>'created_at')::BIGINT * 1000000) AS at,
            '<div class="text">' || html_escape(t.payload->>'$.ticket_attributes._default_description_') || '</div>' AS html,
@@ -73,6 +75,7 @@ intercom_entries AS (
     WHERE t.description_entry_id IS NOT NULL
     UNION ALL
     SELECT p.ticket_id, p.entry_id, p.route,
+           'part', p.entry_id::VARCHAR,
            CASE WHEN p.route = 'contact_comment'
                 THEN coalesce(c.payload->>'name', c.payload->>'email', p.author_external_id)
                 ELSE coalesce(a.name, 'admin ' || p.admin_id) END,
@@ -97,6 +100,7 @@ entry_lines AS (
            s.internal AS source_internal, coalesce(sf.files, []) AS source_files, s.origin_number,
            i.route AS intercom_kind, i.author AS intercom_author, i.at AS intercom_at, i.html AS intercom_html,
            i.public AS intercom_public, coalesce(pf.files, []) AS intercom_files,
+           i.ledger_type, i.ledger_key,
            list_filter([
                CASE WHEN t.outcome IS DISTINCT FROM 'migrate'
                     THEN 'not in Intercom: the ticket is not migrated (' || coalesce(t.reason, t.outcome, 'not staged') || ')'
@@ -126,7 +130,9 @@ file_note_lines AS (
            'file_note' AS intercom_kind, coalesce(any_value(ad.name), 'admin ' || any_value(a.admin_id)) AS intercom_author,
            make_timestamp((any_value(a.note_payload)->>'created_at')::BIGINT * 1000000) AS intercom_at,
            any_value(a.note_payload)->>'body' AS intercom_html, false AS intercom_public,
-           list(a.name ORDER BY a.n) AS intercom_files, []::VARCHAR[] AS differences
+           list(a.name ORDER BY a.n) AS intercom_files,
+           'attachment_note' AS ledger_type, a.entry_id || ':' || a.batch AS ledger_key,
+           []::VARCHAR[] AS differences
     FROM outbox_attachments a
     LEFT JOIN intercom_admin ad ON ad.id = a.admin_id
     WHERE a.carrier = 'note'
@@ -152,7 +158,9 @@ event_lines AS (
            -- Why an event has no note of its own (int_ticket_events.fate).
            CASE WHEN n.event_key IS NULL THEN e.fate END AS aside,
            CASE WHEN n.event_key IS NOT NULL THEN false END AS intercom_public,
-           []::VARCHAR[] AS intercom_files, []::VARCHAR[] AS differences
+           []::VARCHAR[] AS intercom_files,
+           CASE WHEN n.event_key IS NOT NULL THEN 'event' END AS ledger_type, n.event_key AS ledger_key,
+           []::VARCHAR[] AS differences
     FROM int_ticket_events e
     LEFT JOIN event_notes n ON n.event_id = e.event_id AND n.ticket_id = e.ticket_id
     LEFT JOIN intercom_admin a ON a.id = n.admin_id
@@ -171,7 +179,10 @@ participant_lines AS (
                 THEN '<p>Adds ' || html_escape(coalesce(c.payload->>'name', c.payload->>'email', q.payload->>'$.customer.user_id')) || ' to the ticket</p>'
                 ELSE q.payload->>'body' END AS intercom_html,
            q.kind = 'participant' AS intercom_public,
-           []::VARCHAR[] AS intercom_files, []::VARCHAR[] AS differences
+           []::VARCHAR[] AS intercom_files,
+           CASE q.kind WHEN 'participant' THEN 'participant' ELSE 'cc_note' END AS ledger_type,
+           q.participant_key AS ledger_key,
+           []::VARCHAR[] AS differences
     FROM outbox_ticket_participants q
     LEFT JOIN intercom_admin a ON a.id = (q.payload->>'admin_id')
     LEFT JOIN outbox_contacts c ON c.external_id = (q.payload->>'$.customer.user_id')
@@ -190,7 +201,10 @@ final AS (
            source_kind, source_author, source_at, source_title, source_html, source_internal, source_files,
            origin_number,
            intercom_kind, intercom_author, intercom_at, intercom_html, intercom_public, intercom_files,
-           aside, differences
+           aside, differences,
+           -- The load ledger's key of the line's Intercom object (load.ledger object_type,
+           -- source_key): how reports.rpt_review_readback finds what Intercom holds of it.
+           ledger_type, ledger_key
     FROM lines
 )
 
