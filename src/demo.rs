@@ -526,7 +526,7 @@ pub fn run(args: crate::cli::DemoArgs) -> anyhow::Result<Outcome> {
         drop(sim);
         drop(mariadb);
         eprintln!(
-            "\nReady to load, nothing sent yet. In {dir}:\n  ostmig sim --seed workspace.json --state intercom-state.json --listen 127.0.0.1:4010 &\n  {token}=demo ostmig load --db migration.duckdb --intercom-url http://127.0.0.1:4010 --apply",
+            "\nReady to load, nothing sent yet. In {dir}:\n  ostmig sim --seed workspace.json --state intercom-state.json --listen 127.0.0.1:4010 &\n  {token}=demo ostmig load --db migration.duckdb --intercom-url http://127.0.0.1:4010 --apply\n  ostmig review --db migration.duckdb   (before or after) the 50 sampled threads side by side in a browser",
             dir = dir.display(),
             token = settings::ENV_INTERCOM_TOKEN
         );
@@ -556,7 +556,7 @@ pub fn run(args: crate::cli::DemoArgs) -> anyhow::Result<Outcome> {
     drop(sim);
     drop(mariadb);
     eprintln!(
-        "\nDone. What to look at next, all in {}:\n  reports/reconciliation.xlsx  every record from osTicket to Intercom, accounted for (also .md; the other workbooks beside it)\n  migration.duckdb             the staging file, every stage as SQL: duckdb {} -c \"select * from reports.rpt_reconciliation\"\n  intercom-state.json          what the local Intercom holds now (ostmig sim --state … serves it again)",
+        "\nDone. What to look at next, all in {}:\n  reports/reconciliation.xlsx  every record from osTicket to Intercom, accounted for (also .md; the other workbooks beside it)\n  migration.duckdb             the staging file, every stage as SQL: duckdb {} -c \"select * from reports.rpt_reconciliation\"\n  intercom-state.json          what the local Intercom holds now (ostmig sim --state … serves it again)\n  ostmig review --db migration.duckdb   the 50 sampled threads beside what Intercom holds, in a browser: approve or flag each",
         dir.display(),
         db.display()
     );

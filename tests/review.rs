@@ -8,6 +8,7 @@ mod common;
 
 use std::io::{BufRead, BufReader, Read};
 use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -21,11 +22,15 @@ use serde_json::json;
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
-/// A process that is killed when the test ends, however it ends.
+/// A process that is killed when the test ends, however it ends, with the processes it started
+/// (chromedriver's Chromium): each runs in a process group of its own.
 struct Running(Child);
 
 impl Drop for Running {
     fn drop(&mut self) {
+        if let Some(group) = rustix::process::Pid::from_raw(self.0.id() as i32) {
+            let _ = rustix::process::kill_process_group(group, rustix::process::Signal::KILL);
+        }
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
@@ -61,6 +66,7 @@ async fn browser(profile: &Path) -> (Running, Client) {
     let driver = Running(
         Command::new(CHROMEDRIVER)
             .arg(format!("--port={port}"))
+            .process_group(0)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -206,6 +212,28 @@ async fn text_in(client: &Client, css: &str) -> Option<String> {
     }
 }
 
+/// Wait until the page's script has made every body's frame, and each has loaded.
+async fn all_framed(client: &Client) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let left = client
+            .execute(
+                "return document.querySelectorAll('div.body.pending').length + [...document.querySelectorAll('iframe.body')].filter(f => !f.contentDocument || f.contentDocument.readyState !== 'complete').length",
+                vec![],
+            )
+            .await
+            .unwrap();
+        if left == json!(0) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "bodies still waiting for a frame: {left}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// Decide on the open ticket through its form, as a person would, and wait for the answer.
 async fn decide(client: &Client, reviewer: &str, comment: &str, button: &str) {
     let name = client
@@ -323,14 +351,17 @@ fn a_reviewer_reads_flags_and_approves_threads_in_chromium() {
             };
             assert_eq!(&got_intercom, intercom, "Intercom side of line {line}");
         }
-        // The frames hold the bodies: the first entry's text is in its frame, and the page's
-        // script sized every frame to its content.
-        client
-            .wait()
-            .at_most(Duration::from_secs(10))
-            .for_element(Locator::Css("iframe.body.fitted"))
+        // The frames hold the bodies: the page's script framed every body and sized every
+        // frame to its content, and the first entry's text is in its frame.
+        all_framed(&client).await;
+        let unfitted = client
+            .execute(
+                "return document.querySelectorAll('iframe.body:not(.fitted)').length",
+                vec![],
+            )
             .await
             .unwrap();
+        assert_eq!(unfitted, json!(0));
         let first_text = duck_str(
             &duck(&db),
             &format!(
@@ -588,14 +619,8 @@ UPDATE ost_thread_entry SET poster = '<img src=\"{remote}/poster-name\">Eve' WHE
                 .for_element(Locator::Css("ol.thread"))
                 .await
                 .unwrap();
-            // Give every frame, lazy or not, the time to load what it would.
-            client
-                .execute(
-                    "document.querySelectorAll('iframe').forEach(f => f.loading = 'eager'); window.scrollTo(0, document.body.scrollHeight);",
-                    vec![],
-                )
-                .await
-                .unwrap();
+            // Every body in its frame, and the frames the time to load what they would.
+            all_framed(&client).await;
             tokio::time::sleep(Duration::from_secs(2)).await;
             assert!(
                 client.get_alert_text().await.is_err(),

@@ -11,6 +11,9 @@ use serde::Serialize;
 
 /// Lines of a ticket on one page: a long thread opens at once and pages on.
 pub const LINES_PER_PAGE: i64 = 100;
+/// Lines whose body frames are filled in the page itself: the first screen reads at once, and
+/// without the page's script; the page's script fills the others as the reader comes to them.
+pub const EAGER_LINES: i64 = 8;
 /// Tickets on one page of the list.
 pub const TICKETS_PER_PAGE: i64 = 50;
 
@@ -22,6 +25,26 @@ pub const FILTERS: &[(&str, &str)] = &[
     ("flagged", "verdict = 'flagged'"),
     ("changed since", "changed_since"),
 ];
+
+/// The style of a body frame, inlined in every frame so that no frame makes a request; the
+/// content security policy allows exactly this text, by its digest ([`body_style_digest`]).
+pub const BODY_CSS: &str = include_str!("static/body.css");
+
+/// The start of every body frame's document.
+fn frame_head() -> String {
+    format!("<!doctype html><meta charset=\"utf-8\"><style>{BODY_CSS}</style>")
+}
+
+/// The CSP source that allows the frames' inline style: `'sha256-…'` of [`BODY_CSS`].
+pub fn body_style_digest() -> String {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let digest = sha2::Sha256::digest(BODY_CSS.as_bytes());
+    format!(
+        "'sha256-{}'",
+        base64::engine::general_purpose::STANDARD.encode(digest)
+    )
+}
 
 fn templates() -> &'static Environment<'static> {
     static ENV: OnceLock<Environment<'static>> = OnceLock::new();
@@ -72,24 +95,27 @@ pub fn list(
         .find(|(name, _)| *name == filter)
         .copied()
         .unwrap_or(FILTERS[0]);
-    let mut counts = Vec::new();
-    for (name, cond) in FILTERS {
-        let n: i64 = duck.query_row(
-            &format!(
-                "SELECT count(*) FROM reports.rpt_review_tickets WHERE why IS NOT NULL AND {cond}"
-            ),
-            [],
-            |r| r.get(0),
-        )?;
-        counts.push(context! { name => name, count => n, active => *name == filter });
-    }
-    let total: i64 = duck.query_row(
-        &format!(
-            "SELECT count(*) FROM reports.rpt_review_tickets WHERE why IS NOT NULL AND {condition}"
-        ),
-        [],
-        |r| r.get(0),
-    )?;
+    // Every filter's count in one pass.
+    let sql = format!(
+        "SELECT {} FROM reports.rpt_review_tickets WHERE why IS NOT NULL",
+        FILTERS
+            .iter()
+            .map(|(_, cond)| format!("count(*) FILTER (WHERE {cond})"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let numbers: Vec<i64> =
+        duck.query_row(&sql, [], |r| (0..FILTERS.len()).map(|i| r.get(i)).collect())?;
+    let counts: Vec<minijinja::Value> = FILTERS
+        .iter()
+        .zip(&numbers)
+        .map(|((name, _), n)| context! { name => name, count => n, active => *name == filter })
+        .collect();
+    let total = FILTERS
+        .iter()
+        .zip(&numbers)
+        .find(|((name, _), _)| *name == filter)
+        .map_or(0, |(_, n)| *n);
     let pages = ((total + TICKETS_PER_PAGE - 1) / TICKETS_PER_PAGE).max(1);
     let page = page.clamp(1, pages);
     let mut stmt = duck.prepare(&format!(
@@ -448,7 +474,7 @@ pub fn ticket(
             source => source, intercom => intercom, review => review, lines => lines,
             decisions => decisions, page => page, pages => pages, total => total,
             reviewer => reviewer, notice => notice, shown => shown.name(), read => read,
-            per_page => LINES_PER_PAGE,
+            per_page => LINES_PER_PAGE, frame_head => frame_head(), eager_lines => EAGER_LINES,
         },
     )
 }

@@ -15,15 +15,19 @@ use serde::Deserialize;
 use super::{Options, pages};
 use crate::error::Hinted;
 
-/// What every page may load: only this server's own style and script, and images it serves
-/// (none yet) or inline. The sandboxed body frames inherit this policy (srcdoc), so a body's
-/// remote image, font or frame is never fetched, and no inline script or handler runs even
-/// where a sandbox would allow it.
-const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-                   frame-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+/// What every page may load: only this server's own style and script, the frames' one inline
+/// style (by its digest), and images inline. The sandboxed body frames inherit this policy
+/// (srcdoc), so a body's remote image, font or frame is never fetched, and no inline script or
+/// handler runs even where a sandbox would allow it.
+fn content_security_policy() -> String {
+    format!(
+        "default-src 'none'; script-src 'self'; style-src 'self' {}; img-src 'self' data:; \
+         frame-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+        pages::body_style_digest()
+    )
+}
 
 const REVIEW_CSS: &str = include_str!("static/review.css");
-const BODY_CSS: &str = include_str!("static/body.css");
 const REVIEW_JS: &str = include_str!("static/review.js");
 
 struct App {
@@ -34,6 +38,7 @@ struct App {
     /// Required of every request when listening beyond loopback.
     token: Option<String>,
     reviewer: String,
+    csp: String,
 }
 
 type Shared = Arc<App>;
@@ -87,6 +92,7 @@ pub fn serve(opts: Options) -> anyhow::Result<()> {
         file: tokio::sync::Mutex::new(()),
         token,
         reviewer,
+        csp: content_security_policy(),
     });
     crate::block_on(async move {
         let listener = tokio::net::TcpListener::bind(opts.listen)
@@ -172,10 +178,9 @@ async fn guard(State(app): State<Shared>, request: Request, next: Next) -> Respo
     }
     let mut response = next.run(request).await;
     let h = response.headers_mut();
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CSP),
-    );
+    if let Ok(csp) = HeaderValue::from_str(&app.csp) {
+        h.insert(header::CONTENT_SECURITY_POLICY, csp);
+    }
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
@@ -417,7 +422,6 @@ async fn decision(
 async fn asset(UrlPath(name): UrlPath<String>) -> Response {
     let (body, kind) = match name.as_str() {
         "review.css" => (REVIEW_CSS, "text/css; charset=utf-8"),
-        "body.css" => (BODY_CSS, "text/css; charset=utf-8"),
         "review.js" => (REVIEW_JS, "text/javascript; charset=utf-8"),
         _ => return not_found().await,
     };

@@ -463,6 +463,10 @@ pub const MODELS: &[(&str, &str)] = &[
         include_str!("../../sql/models/reports/rpt_review_thread.sql"),
     ),
     (
+        "reports/rpt_review_digest.sql",
+        include_str!("../../sql/models/reports/rpt_review_digest.sql"),
+    ),
+    (
         "reports/rpt_review_readback.sql",
         include_str!("../../sql/models/reports/rpt_review_readback.sql"),
     ),
