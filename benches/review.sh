@@ -66,11 +66,11 @@ SQL
   || { tail -20 "$WORK/transform.log" >&2; exit 1; }
 
 read -r LONG LONG_ENTRIES LONG_LINES < <(duckdb -noheader -csv "$DB" -c "
-  SELECT t.number, count(*) FILTER (WHERE r.source_kind IN ('message', 'response', 'note')), count(*)
+  SELECT t.number, count(*) FILTER (WHERE r.source_kind IS NOT NULL AND r.source_kind <> 'event'), count(*)
   FROM reports.rpt_review_thread r JOIN staging.stg_tickets t USING (ticket_id)
   GROUP BY t.number ORDER BY 3 DESC LIMIT 1" | tr ',' ' ')
 read -r SHORT SHORT_ENTRIES SHORT_LINES < <(duckdb -noheader -csv "$DB" -c "
-  WITH n AS (SELECT t.number, count(*) FILTER (WHERE r.source_kind IN ('message', 'response', 'note')) AS entries, count(*) AS lines
+  WITH n AS (SELECT t.number, count(*) FILTER (WHERE r.source_kind IS NOT NULL AND r.source_kind <> 'event') AS entries, count(*) AS lines
              FROM reports.rpt_review_thread r JOIN staging.stg_tickets t USING (ticket_id) GROUP BY t.number)
   SELECT number, entries, lines FROM n
   ORDER BY abs(lines - (SELECT median(lines) FROM n)), number LIMIT 1" | tr ',' ' ')

@@ -331,7 +331,7 @@ fn a_reviewer_reads_flags_and_approves_threads_in_chromium() {
         );
         let shown_entries = client
             .find_all(Locator::Css(
-                "article.osticket.kind-message, article.osticket.kind-response, article.osticket.kind-note",
+                "article.osticket.kind-message, article.osticket.kind-response, article.osticket.kind-note, article.osticket.kind-system",
             ))
             .await
             .unwrap()
@@ -385,6 +385,9 @@ fn a_reviewer_reads_flags_and_approves_threads_in_chromium() {
             "{word:?} not in {framed}"
         );
 
+        // Tall enough to show the header and the first lines of the thread side by side.
+        client.set_window_size(1400, 1600).await.unwrap();
+        all_framed(&client).await;
         let png = client.screenshot().await.unwrap();
         let shot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("review-ticket.png");
         std::fs::write(&shot, png).unwrap();

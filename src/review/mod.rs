@@ -177,3 +177,87 @@ fn first(numbers: &[String]) -> String {
     }
     shown
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn staged() -> duckdb::Connection {
+        let duck = duckdb::Connection::open_in_memory().unwrap();
+        duck.execute_batch(
+            "CREATE SCHEMA staging; CREATE TABLE staging.stg_tickets (ticket_id BIGINT, number VARCHAR);
+             INSERT INTO staging.stg_tickets VALUES (7, '100007');",
+        )
+        .unwrap();
+        duck.execute_batch(include_str!("../../sql/migrations/0022_review.sql"))
+            .unwrap();
+        duck
+    }
+
+    #[test]
+    fn a_decision_names_who_and_a_flag_says_why() {
+        let duck = staged();
+        let refused = |r: anyhow::Result<()>| r.unwrap_err().to_string();
+        assert!(
+            refused(decide(
+                &duck, "100007", "approved", "", " ", "sha", "outbox"
+            ))
+            .contains("name")
+        );
+        assert!(
+            refused(decide(
+                &duck, "100007", "flagged", " ", "Dana", "sha", "outbox"
+            ))
+            .contains("without a comment")
+        );
+        assert!(
+            refused(decide(
+                &duck, "100007", "maybe", "", "Dana", "sha", "outbox"
+            ))
+            .contains("not a decision")
+        );
+        assert!(
+            refused(decide(
+                &duck, "999", "approved", "", "Dana", "sha", "outbox"
+            ))
+            .contains("#999")
+        );
+        decide(
+            &duck,
+            "100007",
+            "flagged",
+            " table lost ",
+            "Dana",
+            "sha1",
+            "outbox",
+        )
+        .unwrap();
+        decide(&duck, "100007", "approved", "", "Dana", "sha2", "intercom").unwrap();
+        let rows: Vec<(i64, String, String, String, String)> = duck
+            .prepare("SELECT ticket_id, verdict, comment, payload_sha256, shown FROM review.decision ORDER BY decision_id")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(
+            rows,
+            vec![
+                (
+                    7,
+                    "flagged".into(),
+                    "table lost".into(),
+                    "sha1".into(),
+                    "outbox".into()
+                ),
+                (
+                    7,
+                    "approved".into(),
+                    "".into(),
+                    "sha2".into(),
+                    "intercom".into()
+                ),
+            ]
+        );
+    }
+}

@@ -487,3 +487,27 @@ pub fn problem(title: &str, message: &str, hint: &str) -> String {
     )
     .unwrap_or_else(|e| format!("{message} ({e})"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_template_parses_and_a_problem_page_escapes_what_it_is_given() {
+        for name in ["base.html", "list.html", "ticket.html", "problem.html"] {
+            templates().get_template(name).unwrap();
+        }
+        let page = problem("<b>t</b>", "<script>alert(1)</script>", "h");
+        assert!(!page.contains("<script>alert"));
+        assert!(page.contains("&lt;script&gt;"));
+    }
+
+    #[test]
+    fn dates_read_as_dates() {
+        assert_eq!(
+            when(&serde_json::json!(1765203259)).as_deref(),
+            Some("2025-12-08 14:14 UTC")
+        );
+        assert_eq!(when(&serde_json::json!("x")), None);
+    }
+}

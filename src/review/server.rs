@@ -435,3 +435,78 @@ async fn not_found() -> Response {
         "Start from the list of tickets under review.",
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.append(*k, HeaderValue::from_str(v).unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn only_loopback_names_reach_a_loopback_review() {
+        for host in [
+            "127.0.0.1:8750",
+            "localhost:8750",
+            "[::1]:8750",
+            "LOCALHOST",
+            "127.0.0.2:1",
+        ] {
+            assert!(host_is_loopback(&headers(&[("host", host)])), "{host}");
+        }
+        for host in [
+            "evil.example:8750",
+            "127.0.0.1.evil.example",
+            "10.0.0.1:8750",
+            "",
+            "localhost.:80x",
+        ] {
+            assert!(!host_is_loopback(&headers(&[("host", host)])), "{host}");
+        }
+        assert!(!host_is_loopback(&HeaderMap::new()));
+    }
+
+    #[test]
+    fn a_decision_must_come_from_this_servers_own_page() {
+        let ours = [("host", "127.0.0.1:8750")];
+        assert!(same_origin(&headers(&[
+            ours[0],
+            ("origin", "http://127.0.0.1:8750")
+        ])));
+        assert!(!same_origin(&headers(&[
+            ours[0],
+            ("origin", "http://evil.example")
+        ])));
+        assert!(!same_origin(&headers(&[
+            ours[0],
+            ("origin", "http://127.0.0.1:9999")
+        ])));
+        // `Origin: null` (a sandboxed or privacy-stripped page) is nobody's page.
+        assert!(!same_origin(&headers(&[ours[0], ("origin", "null")])));
+        // Not a browser: no Origin at all.
+        assert!(same_origin(&headers(&ours)));
+    }
+
+    #[test]
+    fn cookies_are_read_by_name_and_decoded() {
+        let h = headers(&[("cookie", "a=1; ostmig_reviewer=Dana%20R%C3%A9viewer; b=2")]);
+        assert_eq!(
+            cookie(&h, "ostmig_reviewer").as_deref(),
+            Some("Dana Réviewer")
+        );
+        assert_eq!(cookie(&h, "missing"), None);
+    }
+
+    #[test]
+    fn the_policy_allows_the_frames_style_and_nothing_remote() {
+        let csp = content_security_policy();
+        assert!(csp.contains(&pages::body_style_digest()));
+        assert!(csp.contains("default-src 'none'"));
+        assert!(!csp.contains("unsafe-inline") && !csp.contains("http"));
+    }
+}

@@ -11,15 +11,15 @@
 -- a large help desk.
 CREATE OR REPLACE TABLE reports.rpt_review_digest AS
 WITH
-stg_tickets AS (SELECT * FROM staging.stg_tickets),
-int_tickets AS (SELECT * FROM intermediate.int_tickets),
-review_thread AS (SELECT * FROM reports.rpt_review_thread),
-outbox_tickets AS (SELECT * FROM outbox.outbox_tickets),
-outbox_ticket_parts AS (SELECT * FROM outbox.outbox_ticket_parts),
-outbox_ticket_events AS (SELECT * FROM outbox.outbox_ticket_events),
-outbox_attachments AS (SELECT * FROM outbox.outbox_attachments),
-outbox_ticket_participants AS (SELECT * FROM outbox.outbox_ticket_participants),
-outbox_ticket_states AS (SELECT * FROM outbox.outbox_ticket_states),
+stg_tickets AS NOT MATERIALIZED (SELECT * FROM staging.stg_tickets),
+int_tickets AS NOT MATERIALIZED (SELECT * FROM intermediate.int_tickets),
+review_thread AS NOT MATERIALIZED (SELECT * FROM reports.rpt_review_thread),
+outbox_tickets AS NOT MATERIALIZED (SELECT * FROM outbox.outbox_tickets),
+outbox_ticket_parts AS NOT MATERIALIZED (SELECT * FROM outbox.outbox_ticket_parts),
+outbox_ticket_events AS NOT MATERIALIZED (SELECT * FROM outbox.outbox_ticket_events),
+outbox_attachments AS NOT MATERIALIZED (SELECT * FROM outbox.outbox_attachments),
+outbox_ticket_participants AS NOT MATERIALIZED (SELECT * FROM outbox.outbox_ticket_participants),
+outbox_ticket_states AS NOT MATERIALIZED (SELECT * FROM outbox.outbox_ticket_states),
 
 sent AS (
     SELECT ticket_id, payload_sha256 AS sha FROM outbox_tickets
@@ -35,7 +35,7 @@ payloads AS (
 ),
 lines AS (
     SELECT ticket_id,
-           count(*) FILTER (WHERE source_kind IN ('message', 'response', 'note')) AS entries,
+           count(*) FILTER (WHERE source_kind IS NOT NULL AND source_kind <> 'event') AS entries,
            count(*) FILTER (WHERE len(differences) > 0) AS lines_differing
     FROM review_thread GROUP BY ticket_id
 ),

@@ -11,9 +11,9 @@
 -- replaces the read-backs whenever it runs.
 CREATE OR REPLACE VIEW reports.rpt_review_readback AS
 WITH
-review_thread AS (SELECT * FROM reports.rpt_review_thread),
-stg_tickets AS (SELECT * FROM staging.stg_tickets),
-outbox_contacts AS (SELECT * FROM outbox.outbox_contacts),
+review_thread AS NOT MATERIALIZED (SELECT * FROM reports.rpt_review_thread),
+stg_tickets AS NOT MATERIALIZED (SELECT * FROM staging.stg_tickets),
+outbox_contacts AS NOT MATERIALIZED (SELECT * FROM outbox.outbox_contacts),
 ledger AS (
     SELECT 'main' AS target, * FROM load.ledger WHERE status IN ('created', 'existing')
     UNION ALL

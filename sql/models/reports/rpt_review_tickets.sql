@@ -9,11 +9,11 @@
 -- A view: decisions land while the reviewer works, and the list reads them at once.
 CREATE OR REPLACE VIEW reports.rpt_review_tickets AS
 WITH
-split_sample AS (SELECT * FROM stage.split_sample),
-load_sample AS (SELECT * FROM load.sample),
-decision AS (SELECT * FROM review.decision),
-stg_tickets AS (SELECT * FROM staging.stg_tickets),
-review_digest AS (SELECT * FROM reports.rpt_review_digest),
+split_sample AS NOT MATERIALIZED (SELECT * FROM stage.split_sample),
+load_sample AS NOT MATERIALIZED (SELECT * FROM load.sample),
+decision AS NOT MATERIALIZED (SELECT * FROM review.decision),
+stg_tickets AS NOT MATERIALIZED (SELECT * FROM staging.stg_tickets),
+review_digest AS NOT MATERIALIZED (SELECT * FROM reports.rpt_review_digest),
 
 under_review AS (
     SELECT ticket_id, string_agg(why, '; ' ORDER BY why) AS why
