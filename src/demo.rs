@@ -416,8 +416,8 @@ fn quiet_stage(args: &[&str]) -> anyhow::Result<()> {
     Err(failed(args, out.status.code().unwrap_or(2)))
 }
 
-/// The workbooks (with Markdown) and every report table as CSV.
-fn write_reports(db: &Path, d: &str, reports: &Path) -> anyhow::Result<()> {
+/// The workbooks (with Markdown) and every report table as CSV; how many tables.
+fn write_reports(db: &Path, d: &str, reports: &Path) -> anyhow::Result<usize> {
     eprintln!("\n── reports ──");
     stage(
         &[
@@ -430,12 +430,7 @@ fn write_reports(db: &Path, d: &str, reports: &Path) -> anyhow::Result<()> {
         ],
         &[],
     )?;
-    let written = crate::report::export_csv(db, &reports.join("csv"))?;
-    eprintln!(
-        "and {written} report tables as CSV in {}",
-        reports.join("csv").display()
-    );
-    Ok(())
+    crate::report::export_csv(db, &reports.join("csv"))
 }
 
 /// Run `ostmig ARGS` with the demo's credentials; an exit code outside `ok` is an error.
@@ -526,7 +521,7 @@ pub fn run(args: crate::cli::DemoArgs) -> anyhow::Result<Outcome> {
         drop(sim);
         drop(mariadb);
         eprintln!(
-            "\nReady to load, nothing sent yet. In {dir}:\n  ostmig sim --seed workspace.json --state intercom-state.json --listen 127.0.0.1:4010 &\n  {token}=demo ostmig load --db migration.duckdb --intercom-url http://127.0.0.1:4010 --apply\n  ostmig review --db migration.duckdb   (before or after) the 50 sampled threads side by side in a browser",
+            "\nReady to load, nothing sent yet. In {dir}:\n  ostmig sim --seed workspace.json --state intercom-state.json --listen 127.0.0.1:4010 &\n  {token}=demo ostmig load --db migration.duckdb --intercom-url http://127.0.0.1:4010 --apply\n  ostmig review --db migration.duckdb   (before or after) the sampled threads side by side in a browser",
             dir = dir.display(),
             token = settings::ENV_INTERCOM_TOKEN
         );
@@ -552,13 +547,13 @@ pub fn run(args: crate::cli::DemoArgs) -> anyhow::Result<Outcome> {
         Outcome::Problems
     };
 
-    write_reports(&db, &d, &dir.join("reports"))?;
+    let tables = write_reports(&db, &d, &dir.join("reports"))?;
     drop(sim);
     drop(mariadb);
     eprintln!(
-        "\nDone. What to look at next, all in {}:\n  reports/reconciliation.xlsx  every record from osTicket to Intercom, accounted for (also .md; the other workbooks beside it)\n  migration.duckdb             the staging file, every stage as SQL: duckdb {} -c \"select * from reports.rpt_reconciliation\"\n  intercom-state.json          what the local Intercom holds now (ostmig sim --state … serves it again)\n  ostmig review --db migration.duckdb   the 50 sampled threads beside what Intercom holds, in a browser: approve or flag each",
+        "\nDone. What to look at next, all in {}:\n  reports/reconciliation.xlsx  every record from osTicket to Intercom, accounted for (also .md; beside it the other workbooks, and every report table as CSV in reports/csv: {tables})\n  migration.duckdb             the staging file, every stage as SQL: duckdb {} -c \"select * from reports.rpt_reconciliation\"\n  intercom-state.json          what the local Intercom holds now (ostmig sim --state … serves it again)\n  ostmig review --db migration.duckdb   the sampled threads beside what Intercom holds, in a browser: approve or flag each",
         dir.display(),
-        db.display()
+        db.display(),
     );
     Ok(outcome)
 }

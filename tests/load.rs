@@ -80,23 +80,6 @@ fn staged_with(db: &str, dir: &Path, sim: &Sim, changes: &str) -> Option<std::pa
     Some(path)
 }
 
-/// The sign-off `load --apply` needs: the proposal, confirmed unchanged.
-fn confirm_mapping(db: &Path) {
-    let file = db.with_extension("mapping.toml");
-    let (d, f) = (db.to_str().unwrap(), file.to_str().unwrap());
-    for args in [
-        &["map", "propose", "--db", d, "--file", f][..],
-        &["map", "confirm", "--db", d, "--file", f, "--by", "test"][..],
-    ] {
-        let out = ostmig(args, &[]);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-}
-
 fn seed(dir: &Path) -> String {
     let file = dir.join("workspace.toml");
     std::fs::write(&file, SIM_SEED).unwrap();

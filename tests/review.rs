@@ -509,21 +509,8 @@ fn a_reviewer_reads_flags_and_approves_threads_in_chromium() {
             .is_some_and(|w| w.contains(&format!("#{flag_number}")))
     );
     transform(&db, dir.path(), "events = \"summary\"\n");
-    let file = db.with_extension("mapping.toml");
-    let (d, f) = (db.to_str().unwrap(), file.to_str().unwrap());
-    expect_exit(
-        &ostmig(&["map", "propose", "--db", d, "--file", f], &[]),
-        0,
-        "map propose",
-    );
-    expect_exit(
-        &ostmig(
-            &["map", "confirm", "--db", d, "--file", f, "--by", "test"],
-            &[],
-        ),
-        0,
-        "map confirm",
-    );
+    let d = db.to_str().unwrap();
+    confirm_mapping(&db);
     record_notes_hidden(&db);
     let refused = ostmig(
         &["load", "--apply", "--db", d, "--intercom-url", &sim.url],
@@ -708,21 +695,7 @@ fn after_a_load_the_review_shows_what_intercom_holds_and_stays_private() {
         db.to_str().unwrap(),
         ("OSTMIG_INTERCOM_TOKEN", "sim-token-review"),
     );
-    let file = db.with_extension("mapping.toml");
-    let f = file.to_str().unwrap();
-    expect_exit(
-        &ostmig(&["map", "propose", "--db", d, "--file", f], &[]),
-        0,
-        "propose",
-    );
-    expect_exit(
-        &ostmig(
-            &["map", "confirm", "--db", d, "--file", f, "--by", "test"],
-            &[],
-        ),
-        0,
-        "confirm",
-    );
+    confirm_mapping(&db);
     record_notes_hidden(&db);
     let loaded = ostmig(
         &["load", "--apply", "--db", d, "--intercom-url", &sim.url],

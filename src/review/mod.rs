@@ -197,31 +197,15 @@ mod tests {
     #[test]
     fn a_decision_names_who_and_a_flag_says_why() {
         let duck = staged();
-        let refused = |r: anyhow::Result<()>| r.unwrap_err().to_string();
-        assert!(
-            refused(decide(
-                &duck, "100007", "approved", "", " ", "sha", "outbox"
-            ))
-            .contains("name")
-        );
-        assert!(
-            refused(decide(
-                &duck, "100007", "flagged", " ", "Dana", "sha", "outbox"
-            ))
-            .contains("without a comment")
-        );
-        assert!(
-            refused(decide(
-                &duck, "100007", "maybe", "", "Dana", "sha", "outbox"
-            ))
-            .contains("not a decision")
-        );
-        assert!(
-            refused(decide(
-                &duck, "999", "approved", "", "Dana", "sha", "outbox"
-            ))
-            .contains("#999")
-        );
+        for (number, verdict, comment, reviewer, says) in [
+            ("100007", "approved", "", " ", "name"),
+            ("100007", "flagged", " ", "Dana", "without a comment"),
+            ("100007", "maybe", "", "Dana", "not a decision"),
+            ("999", "approved", "", "Dana", "#999"),
+        ] {
+            let refused = decide(&duck, number, verdict, comment, reviewer, "sha", "outbox");
+            assert!(refused.unwrap_err().to_string().contains(says), "{says}");
+        }
         decide(
             &duck,
             "100007",

@@ -596,6 +596,23 @@ pub fn assert_the_customer_context_arrived(state: &serde_json::Value) {
 /// What a person records before a load posts osTicket's internal notes: this workspace's plan
 /// hides notes from customers (the simulator shows customers nothing). Without it `ostmig
 /// check` fails notes_visibility_unconfirmed and the load refuses.
+/// The sign-off `load --apply` needs: the proposal, confirmed unchanged.
+pub fn confirm_mapping(db: &Path) {
+    let file = db.with_extension("mapping.toml");
+    let (d, f) = (db.to_str().unwrap(), file.to_str().unwrap());
+    for args in [
+        &["map", "propose", "--db", d, "--file", f][..],
+        &["map", "confirm", "--db", d, "--file", f, "--by", "test"][..],
+    ] {
+        let out = ostmig(args, &[]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
 pub fn record_notes_hidden(db: &Path) {
     let out = ostmig(
         &[

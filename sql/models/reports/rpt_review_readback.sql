@@ -116,12 +116,16 @@ foreign_rows AS (
                                                 AND c.intercom_id = p.part_id)
 ),
 
-final AS (
+all_rows AS (
     SELECT * FROM line_rows
     UNION ALL
     SELECT * FROM foreign_rows
+),
+
+final AS (
+    SELECT r.*, t.read_at
+    FROM all_rows r
+    JOIN tickets t ON t.target = r.target AND t.ticket_id = r.ticket_id
 )
 
-SELECT f.*, t.read_at
-FROM final f
-JOIN tickets t ON t.target = f.target AND t.ticket_id = f.ticket_id;
+SELECT * FROM final;
