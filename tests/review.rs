@@ -685,6 +685,27 @@ fn get(url: &str, cookie: Option<&str>) -> (u16, String, Option<String>) {
     .unwrap()
 }
 
+/// GET `url` for its bytes: (status, content type, content security policy, length).
+fn fetch(url: &str) -> (u16, String, String, i64) {
+    let url = url.to_string();
+    std::thread::spawn(move || {
+        tokio::runtime::Runtime::new().unwrap().block_on(async {
+            let r = reqwest::get(&url).await.unwrap();
+            let header = |name: &str| {
+                r.headers()
+                    .get(name)
+                    .map(|v| v.to_str().unwrap().to_string())
+                    .unwrap_or_default()
+            };
+            let (kind, csp) = (header("content-type"), header("content-security-policy"));
+            let status = r.status().as_u16();
+            (status, kind, csp, r.bytes().await.unwrap().len() as i64)
+        })
+    })
+    .join()
+    .unwrap()
+}
+
 #[test]
 fn after_a_load_the_review_shows_what_intercom_holds_and_stays_private() {
     let dir = tempfile::tempdir().unwrap();
@@ -754,6 +775,41 @@ fn after_a_load_the_review_shows_what_intercom_holds_and_stays_private() {
     assert!(page.contains("Intercom&#x27;s own part") || page.contains("Intercom's own part"));
     let (_, outbox, _) = get(&format!("{url}/ticket/{number}?shown=outbox"), None);
     assert!(outbox.contains("as the load will send it"));
+
+    // Files open from the page, byte for byte as the staging file holds them; an image osTicket
+    // shows inside a body (cid:) is served to its frame.
+    let conn = duck(&db);
+    let (with_image, file_id, key, bytes): (String, i64, String, i64) = conn
+        .query_row(
+            "SELECT t.number, a.file_id, f.key, sum(octet_length(c.filedata))::BIGINT
+             FROM stage.part_attachment a
+             JOIN stage.parts p USING (entry_id)
+             JOIN staging.stg_tickets t ON t.ticket_id = p.ticket_id
+             JOIN staging.base_file f ON f.id = a.file_id
+             JOIN raw.file_chunk c ON c.file_id = a.file_id
+             WHERE a.role = 'inline_image'
+             GROUP BY ALL ORDER BY a.file_id LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .unwrap();
+    drop(conn);
+    let (_, page, _) = get(&format!("{url}/ticket/{with_image}?shown=outbox"), None);
+    // (Inside the escaped frame source, where the page writes "/" as "&#x2f;".)
+    assert!(
+        page.contains(&key) && !page.contains(&format!("cid:{key}")),
+        "the image is not pointed at the review"
+    );
+    assert!(page.contains(&format!("href=\"/file/file%3A{file_id}\"")));
+    let (status, kind, csp, length) = fetch(&format!("{url}/cid/{key}"));
+    assert_eq!((status, kind.as_str(), length), (200, "image/png", bytes));
+    assert!(csp.starts_with("sandbox"), "{csp}");
+    let (status, kind, _, length) = fetch(&format!("{url}/file/file%3A{file_id}"));
+    assert_eq!((status, length), (200, bytes));
+    assert!(
+        kind == "image/png" || kind == "application/octet-stream",
+        "{kind}"
+    );
     // No other host may be named to reach it (a page elsewhere cannot rebind its name to it).
     let (status, ..) = {
         let port = url.rsplit(':').next().unwrap().to_string();

@@ -249,32 +249,7 @@ fn with_file_bytes(ledger: &Ledger, payload: &Value) -> anyhow::Result<Value> {
     Ok(request)
 }
 
-/// A file's bytes by the name outbox_attachments gives them: `file:<id>` from the snapshot
-/// (osTicket keeps them in file_chunk, 256 KB per row), `image:<entry>:<n>` a pasted image the
-/// split decoded.
+/// A file's bytes by the name outbox_attachments gives them ([`crate::warehouse::file_bytes`]).
 fn file_bytes(ledger: &Ledger, reference: &str) -> anyhow::Result<Vec<u8>> {
-    let parts: Vec<&str> = reference.split(':').collect();
-    ledger.with(|c| match parts.as_slice() {
-        ["file", id] => {
-            let id: i64 = id.parse()?;
-            let mut stmt = c.prepare(
-                "SELECT filedata FROM raw.file_chunk WHERE file_id = ? ORDER BY chunk_id",
-            )?;
-            let mut out = Vec::new();
-            for chunk in stmt.query_map([id], |r| r.get::<_, Vec<u8>>(0))? {
-                out.extend(chunk?);
-            }
-            Ok(out)
-        }
-        ["image", entry, n] => {
-            let (entry, n): (i64, i32) = (entry.parse()?, n.parse()?);
-            c.query_row(
-                "SELECT data FROM stage.part_image WHERE entry_id = ? AND n = ?",
-                duckdb::params![entry, n],
-                |r| r.get::<_, Vec<u8>>(0),
-            )
-            .map_err(Into::into)
-        }
-        _ => anyhow::bail!("{reference:?} names no file"),
-    })
+    ledger.with(|c| crate::warehouse::file_bytes(c, reference))
 }

@@ -161,14 +161,14 @@ pub struct Line {
     pub source_title: Option<String>,
     pub source_html: Option<String>,
     pub source_internal: Option<bool>,
-    pub source_files: Vec<String>,
+    pub source_files: Vec<FileLink>,
     pub origin_number: Option<String>,
     pub intercom_kind: Option<String>,
     pub intercom_author: Option<String>,
     pub intercom_at: Option<String>,
     pub intercom_html: Option<String>,
     pub intercom_public: Option<bool>,
-    pub intercom_files: Vec<String>,
+    pub intercom_files: Vec<FileLink>,
     pub aside: Option<String>,
     pub differences: Vec<String>,
 }
@@ -183,7 +183,15 @@ struct Decision {
     shown: String,
 }
 
-fn list_of(json: Option<String>) -> Vec<String> {
+/// A file on a line: its name, and the name of its bytes in the staging file (`file:<id>`,
+/// `image:<entry>:<n>`; none for what only Intercom holds), which /file/ serves.
+#[derive(Debug, Serialize, serde::Deserialize)]
+pub struct FileLink {
+    pub name: String,
+    pub data: Option<String>,
+}
+
+fn list_of<T: serde::de::DeserializeOwned>(json: Option<String>) -> Vec<T> {
     json.and_then(|j| serde_json::from_str(&j).ok())
         .unwrap_or_default()
 }
@@ -391,7 +399,8 @@ pub fn ticket(
         }
         Shown::Intercom => {
             "SELECT b.line, t.source_kind, t.source_author, t.source_at, t.source_title,
-                    t.source_html, t.source_internal, coalesce(t.source_files, []) AS source_files,
+                    t.source_html, t.source_internal,
+                    coalesce(t.source_files, []::STRUCT(name VARCHAR, data VARCHAR)[]) AS source_files,
                     t.origin_number, b.readback_kind AS intercom_kind,
                     b.readback_author AS intercom_author, b.readback_at AS intercom_at,
                     b.readback_html AS intercom_html, b.part_type IN ('comment', 'open') AS intercom_public,

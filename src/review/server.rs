@@ -120,6 +120,8 @@ pub fn serve(opts: Options) -> anyhow::Result<()> {
             .route("/ticket/{number}", get(ticket))
             .route("/ticket/{number}/decision", post(decision))
             .route("/static/{name}", get(asset))
+            .route("/file/{reference}", get(file))
+            .route("/cid/{key}", get(inline_image))
             .fallback(not_found)
             .layer(middleware::from_fn_with_state(app.clone(), guard))
             .with_state(app);
@@ -178,7 +180,10 @@ async fn guard(State(app): State<Shared>, request: Request, next: Next) -> Respo
     }
     let mut response = next.run(request).await;
     let h = response.headers_mut();
-    if let Ok(csp) = HeaderValue::from_str(&app.csp) {
+    // A file sets its own, stricter policy.
+    if !h.contains_key(header::CONTENT_SECURITY_POLICY)
+        && let Ok(csp) = HeaderValue::from_str(&app.csp)
+    {
         h.insert(header::CONTENT_SECURITY_POLICY, csp);
     }
     h.insert(
@@ -417,6 +422,117 @@ async fn decision(
         // A refused decision (no name, a flag without a comment) says why on its own page.
         Err(r) => r,
     }
+}
+
+/// A file of a line, by the name of its bytes (`file:<id>`, `image:<entry>:<n>`): an image is
+/// shown, anything else downloaded; whatever it holds, it runs nothing (a sandbox policy of its
+/// own, and no sniffing).
+async fn file(State(app): State<Shared>, UrlPath(reference): UrlPath<String>) -> Response {
+    let found = with_file(&app, move |duck| {
+        let (name, mime) = describe(duck, &reference)?;
+        Ok((name, mime, crate::warehouse::file_bytes(duck, &reference)?))
+    })
+    .await;
+    match found {
+        Ok((name, mime, bytes)) => serve_file(&name, &mime, bytes),
+        Err(r) => r,
+    }
+}
+
+/// An image osTicket shows inside a body (`cid:<file key>`), by its key.
+async fn inline_image(State(app): State<Shared>, UrlPath(key): UrlPath<String>) -> Response {
+    let found = with_file(&app, move |duck| {
+        let id: Option<i64> = duck
+            .query_row(
+                "SELECT id FROM staging.base_file WHERE lower(key) = lower(?) ORDER BY id LIMIT 1",
+                [&key],
+                |r| r.get(0),
+            )
+            .ok();
+        let Some(id) = id else {
+            return Ok(None);
+        };
+        let reference = format!("file:{id}");
+        let (name, mime) = describe(duck, &reference)?;
+        Ok(Some((
+            name,
+            mime,
+            crate::warehouse::file_bytes(duck, &reference)?,
+        )))
+    })
+    .await;
+    match found {
+        Ok(Some((name, mime, bytes))) => serve_file(&name, &mime, bytes),
+        Ok(None) => not_found().await,
+        Err(r) => r,
+    }
+}
+
+/// A file's name and type, by the name of its bytes.
+fn describe(duck: &duckdb::Connection, reference: &str) -> anyhow::Result<(String, String)> {
+    let found = match reference.split(':').collect::<Vec<_>>().as_slice() {
+        ["file", id] => duck.query_row(
+            "SELECT coalesce(name, 'file'), coalesce(type, '') FROM staging.base_file WHERE id = ?",
+            [id.parse::<i64>()?],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        ),
+        ["image", entry, n] => duck.query_row(
+            "SELECT name, mime_type FROM stage.part_image WHERE entry_id = ? AND n = ?",
+            duckdb::params![entry.parse::<i64>()?, n.parse::<i32>()?],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        ),
+        _ => {
+            return Err(Hinted::new(
+                format!("{reference:?} names no file"),
+                "open files from a ticket's page",
+            )
+            .into());
+        }
+    };
+    found.map_err(|_| {
+        Hinted::new(
+            format!("the staging file holds no {reference}"),
+            "osTicket kept it on disk, not in its database: the snapshot could not copy it",
+        )
+        .into()
+    })
+}
+
+fn serve_file(name: &str, mime: &str, bytes: Vec<u8>) -> Response {
+    let shown = [
+        "image/png",
+        "image/jpeg",
+        "image/gif",
+        "image/webp",
+        "image/bmp",
+    ]
+    .contains(&mime.to_ascii_lowercase().as_str());
+    let quoted: String =
+        percent_encoding::utf8_percent_encode(name, percent_encoding::NON_ALPHANUMERIC).to_string();
+    let disposition = if shown { "inline" } else { "attachment" };
+    let kind = if shown {
+        mime
+    } else {
+        "application/octet-stream"
+    };
+    let mut response = bytes.into_response();
+    let h = response.headers_mut();
+    for (k, v) in [
+        (header::CONTENT_TYPE, kind.to_string()),
+        (
+            header::CONTENT_DISPOSITION,
+            format!("{disposition}; filename*=UTF-8''{quoted}"),
+        ),
+        (
+            header::CONTENT_SECURITY_POLICY,
+            "sandbox; default-src 'none'".to_string(),
+        ),
+    ] {
+        if let Ok(v) = HeaderValue::from_str(&v) {
+            h.insert(k, v);
+        }
+    }
+    response
 }
 
 async fn asset(UrlPath(name): UrlPath<String>) -> Response {

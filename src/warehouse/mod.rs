@@ -229,6 +229,36 @@ pub fn migrate(conn: &Connection) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A file's bytes by the name outbox_attachments gives them: `file:<id>` from the snapshot
+/// (osTicket keeps them in file_chunk, 256 KB per row), `image:<entry>:<n>` a pasted image the
+/// split decoded. The load sends them; `ostmig review` shows them.
+pub fn file_bytes(c: &Connection, reference: &str) -> anyhow::Result<Vec<u8>> {
+    let parts: Vec<&str> = reference.split(':').collect();
+    match parts.as_slice() {
+        ["file", id] => {
+            let id: i64 = id.parse()?;
+            let mut stmt = c.prepare(
+                "SELECT filedata FROM raw.file_chunk WHERE file_id = ? ORDER BY chunk_id",
+            )?;
+            let mut out = Vec::new();
+            for chunk in stmt.query_map([id], |r| r.get::<_, Vec<u8>>(0))? {
+                out.extend(chunk?);
+            }
+            Ok(out)
+        }
+        ["image", entry, n] => {
+            let (entry, n): (i64, i32) = (entry.parse()?, n.parse()?);
+            c.query_row(
+                "SELECT data FROM stage.part_image WHERE entry_id = ? AND n = ?",
+                duckdb::params![entry, n],
+                |r| r.get::<_, Vec<u8>>(0),
+            )
+            .map_err(Into::into)
+        }
+        _ => anyhow::bail!("{reference:?} names no file"),
+    }
+}
+
 /// Quote an identifier for DuckDB.
 /// Run `work` in a transaction opened by `begin` (a `BEGIN TRANSACTION; …` batch); commit and
 /// checkpoint when it succeeds, roll back when it fails, so a failed or interrupted stage leaves

@@ -36,7 +36,9 @@ parts AS (
     SELECT target, ticket_id, part->>'id' AS part_id, part->>'part_type' AS part_type,
            part->>'body' AS body, part->>'$.author.name' AS author,
            make_timestamp((part->>'created_at')::BIGINT * 1000000) AS held_at,
-           coalesce(json_extract_string(part, '$.attachments[*].name'), []) AS files,
+           -- Intercom's files are at Intercom's addresses: named here, not fetched.
+           list_transform(coalesce(json_extract_string(part, '$.attachments[*].name'), []),
+                          lambda n: {'name': n, 'data': NULL::VARCHAR}) AS files,
            position
     FROM (SELECT target, ticket_id, unnest(parts) AS part, generate_subscripts(parts, 1) AS position FROM tickets)
 ),
@@ -60,7 +62,7 @@ found AS (
                 ELSE p.author END AS author,
            CASE WHEN l.ledger_type = 'ticket' THEN make_timestamp((t.body->>'created_at')::BIGINT * 1000000)
                 ELSE p.held_at END AS held_at,
-           coalesce(p.files, []) AS files,
+           coalesce(p.files, []::STRUCT(name VARCHAR, data VARCHAR)[]) AS files,
            p.part_type,
            CASE
                WHEN l.ledger_type IS NULL THEN true
@@ -92,8 +94,10 @@ line_rows AS (
                          AND visible_text(body) <> visible_text(intercom_html)
                     THEN 'Intercom shows other text than was sent' END,
                CASE WHEN arrived AND ledger_type NOT IN ('participant', 'ticket')
-                         AND list_sort(files) <> list_sort(intercom_files)
-                    THEN 'Intercom holds other files: ' || coalesce(nullif(array_to_string(files, ', '), ''), 'none') END
+                         AND list_sort(list_transform(files, lambda f: f.name))
+                             <> list_sort(list_transform(intercom_files, lambda f: f.name))
+                    THEN 'Intercom holds other files: '
+                         || coalesce(nullif(array_to_string(list_transform(files, lambda f: f.name), ', '), ''), 'none') END
            ], lambda d: d IS NOT NULL) AS readback_differences
     FROM found
 ),

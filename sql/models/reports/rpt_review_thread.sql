@@ -8,7 +8,9 @@
 -- text escaped), the right side exactly the body the load sends (`intercom_html`), so what the
 -- reviewer approves is what arrives. `differences` names what a reader would notice: an entry
 -- with no part, a part at another time, a file that stays behind, an internal note the
--- customer would see, a customer's message only agents would see; `aside` says why an event
+-- customer would see, a customer's message only agents would see. Files are (name, data): `data`
+-- names the bytes as outbox_attachments does (`file:<id>`, `image:<entry>:<n>`), and the review
+-- serves them from the staging file. `aside` says why an event
 -- has no note of its own. After a load, reports.rpt_review_readback puts what Intercom holds
 -- beside each line. A table, not a view: a
 -- 5,000-entry ticket opens from it by ticket_id without recomputing every ticket.
@@ -48,7 +50,7 @@ source_entries AS (
 ),
 -- A body osTicket kept in a file (role 'body') is the entry's text, not one of its files.
 source_files AS (
-    SELECT entry_id, list(name ORDER BY attachment_id) AS files
+    SELECT entry_id, list({'name': name, 'data': 'file:' || file_id} ORDER BY attachment_id) AS files
     FROM part_attachment WHERE role <> 'body' GROUP BY entry_id
 ),
 -- A file of the entry that no outbox row carries stays in osTicket.
@@ -87,7 +89,7 @@ intercom_entries AS (
     LEFT JOIN intercom_admin a ON a.id = p.admin_id
 ),
 part_files AS (
-    SELECT entry_id, list(name ORDER BY n) AS files
+    SELECT entry_id, list({'name': name, 'data': data_ref} ORDER BY n) AS files
     FROM outbox_attachments WHERE carrier = 'part' GROUP BY entry_id
 ),
 
@@ -95,11 +97,12 @@ entry_lines AS (
     SELECT s.ticket_id, s.created_at AS sort_at, 0 AS sort_kind, s.seq AS sort_n,
            s.entry_id, s.kind AS source_kind, s.poster AS source_author, s.created_at AS source_at,
            s.title AS source_title,
-           CASE WHEN s.source_format = 'html' THEN s.body
+           -- An inline image (cid:<file key>) is served by the review (/cid/<key>).
+           CASE WHEN s.source_format = 'html' THEN regexp_replace(s.body, '(src\s*=\s*["'']?)cid:', '\1/cid/', 'gi')
                 ELSE '<div class="text">' || html_escape(coalesce(s.body, '')) || '</div>' END AS source_html,
-           s.internal AS source_internal, coalesce(sf.files, []) AS source_files, s.origin_number,
+           s.internal AS source_internal, coalesce(sf.files, []::STRUCT(name VARCHAR, data VARCHAR)[]) AS source_files, s.origin_number,
            i.route AS intercom_kind, i.author AS intercom_author, i.at AS intercom_at, i.html AS intercom_html,
-           i.public AS intercom_public, coalesce(pf.files, []) AS intercom_files,
+           i.public AS intercom_public, coalesce(pf.files, []::STRUCT(name VARCHAR, data VARCHAR)[]) AS intercom_files,
            i.ledger_type, i.ledger_key,
            list_filter([
                CASE WHEN t.outcome IS DISTINCT FROM 'migrate'
@@ -126,11 +129,11 @@ file_note_lines AS (
     SELECT a.ticket_id, any_value(a.created_at) AS sort_at, 1 AS sort_kind, min(a.seq) * 1000 + a.batch AS sort_n,
            a.entry_id,
            NULL AS source_kind, NULL AS source_author, NULL::TIMESTAMP AS source_at, NULL AS source_title,
-           NULL AS source_html, NULL::BOOLEAN AS source_internal, []::VARCHAR[] AS source_files, NULL AS origin_number,
+           NULL AS source_html, NULL::BOOLEAN AS source_internal, []::STRUCT(name VARCHAR, data VARCHAR)[] AS source_files, NULL AS origin_number,
            'file_note' AS intercom_kind, coalesce(any_value(ad.name), 'admin ' || any_value(a.admin_id)) AS intercom_author,
            make_timestamp((any_value(a.note_payload)->>'created_at')::BIGINT * 1000000) AS intercom_at,
            any_value(a.note_payload)->>'body' AS intercom_html, false AS intercom_public,
-           list(a.name ORDER BY a.n) AS intercom_files,
+           list({'name': a.name, 'data': a.data_ref} ORDER BY a.n) AS intercom_files,
            'attachment_note' AS ledger_type, a.entry_id || ':' || a.batch AS ledger_key,
            []::VARCHAR[] AS differences
     FROM outbox_attachments a
@@ -148,7 +151,7 @@ event_lines AS (
     SELECT e.ticket_id, e.happened_at AS sort_at, 2 AS sort_kind, e.event_id AS sort_n, NULL::BIGINT AS entry_id,
            'event' AS source_kind, e.actor AS source_author, e.happened_at AS source_at, NULL AS source_title,
            '<p>' || html_escape(e.sentence) || '</p>' AS source_html, true AS source_internal,
-           []::VARCHAR[] AS source_files, NULL AS origin_number,
+           []::STRUCT(name VARCHAR, data VARCHAR)[] AS source_files, NULL AS origin_number,
            CASE WHEN n.event_key IS NULL THEN 'not_sent'
                 WHEN row_number() OVER (PARTITION BY n.event_key ORDER BY e.happened_at, e.event_id) = 1 THEN 'activity_note'
                 ELSE 'same_note' END AS intercom_kind,
@@ -158,7 +161,7 @@ event_lines AS (
            -- Why an event has no note of its own (int_ticket_events.fate).
            CASE WHEN n.event_key IS NULL THEN e.fate END AS aside,
            CASE WHEN n.event_key IS NOT NULL THEN false END AS intercom_public,
-           []::VARCHAR[] AS intercom_files,
+           []::STRUCT(name VARCHAR, data VARCHAR)[] AS intercom_files,
            CASE WHEN n.event_key IS NOT NULL THEN 'event' END AS ledger_type, n.event_key AS ledger_key,
            []::VARCHAR[] AS differences
     FROM int_ticket_events e
@@ -171,7 +174,7 @@ participant_lines AS (
     SELECT q.ticket_id, q.created_at AS sort_at, 3 AS sort_kind, row_number() OVER (PARTITION BY q.ticket_id ORDER BY q.participant_key) AS sort_n,
            NULL::BIGINT AS entry_id,
            NULL AS source_kind, NULL AS source_author, NULL::TIMESTAMP AS source_at, NULL AS source_title,
-           NULL AS source_html, NULL::BOOLEAN AS source_internal, []::VARCHAR[] AS source_files, NULL AS origin_number,
+           NULL AS source_html, NULL::BOOLEAN AS source_internal, []::STRUCT(name VARCHAR, data VARCHAR)[] AS source_files, NULL AS origin_number,
            CASE q.kind WHEN 'participant' THEN 'participant' ELSE 'cc_note' END AS intercom_kind,
            coalesce(a.name, 'admin ' || (q.payload->>'admin_id')) AS intercom_author,
            q.created_at AS intercom_at,
@@ -179,7 +182,7 @@ participant_lines AS (
                 THEN '<p>Adds ' || html_escape(coalesce(c.payload->>'name', c.payload->>'email', q.payload->>'$.customer.user_id')) || ' to the ticket</p>'
                 ELSE q.payload->>'body' END AS intercom_html,
            q.kind = 'participant' AS intercom_public,
-           []::VARCHAR[] AS intercom_files,
+           []::STRUCT(name VARCHAR, data VARCHAR)[] AS intercom_files,
            CASE q.kind WHEN 'participant' THEN 'participant' ELSE 'cc_note' END AS ledger_type,
            q.participant_key AS ledger_key,
            []::VARCHAR[] AS differences
