@@ -407,6 +407,12 @@ fn a_reviewer_reads_flags_and_approves_threads_in_chromium() {
             .click()
             .await
             .unwrap();
+        client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("ol.thread"))
+            .await
+            .unwrap();
         // The name typed before is remembered.
         let remembered = client
             .find(Locator::Css("form input[name=reviewer]"))
@@ -427,7 +433,15 @@ fn a_reviewer_reads_flags_and_approves_threads_in_chromium() {
             .click()
             .await
             .unwrap();
-        let said = text_in(&client, "section.problem").await.unwrap();
+        let said = client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("section.problem"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
         assert!(said.contains("without a comment"), "{said}");
 
         // The list counts them.

@@ -347,7 +347,7 @@ async fn ticket(
         Some("outbox") => pages::Shown::Outbox,
         _ => pages::Shown::Intercom,
     };
-    let shown = number.clone();
+    let asked = number.clone();
     let found = with_file(&app, move |duck| match pages::ticket_id(duck, &number)? {
         Some(id) => Ok(Some(pages::ticket(
             duck, id, page, side, &reviewer, notice,
@@ -359,7 +359,7 @@ async fn ticket(
         Ok(Some(html)) => Html(html).into_response(),
         Ok(None) => refuse(
             StatusCode::NOT_FOUND,
-            &format!("osTicket has no ticket #{shown} in this staging file"),
+            &format!("osTicket has no ticket #{asked} in this staging file"),
             "Type the number osTicket shows (not its internal id), or pick a ticket from the list.",
         ),
         Err(r) => r,
@@ -406,7 +406,8 @@ async fn decision(
         Ok(()) => {
             let path: String = url::form_urlencoded::byte_serialize(number.as_bytes()).collect();
             let mut response =
-                Redirect::to(&format!("/ticket/{path}?done={verdict}")).into_response();
+                Redirect::to(&format!("/ticket/{path}?shown={shown}&done={verdict}"))
+                    .into_response();
             let name: String = percent_encoding::utf8_percent_encode(
                 &reviewer,
                 percent_encoding::NON_ALPHANUMERIC,
