@@ -212,6 +212,22 @@ async fn text_in(client: &Client, css: &str) -> Option<String> {
     }
 }
 
+/// Click what `target` finds, and wait for the page it leads to (what `arrived` finds there):
+/// a click that navigates returns before the next page is there.
+async fn click_to(
+    client: &Client,
+    target: Locator<'_>,
+    arrived: &str,
+) -> fantoccini::elements::Element {
+    client.find(target).await.unwrap().click().await.unwrap();
+    client
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css(arrived))
+        .await
+        .unwrap()
+}
+
 /// Wait until the page's script has made every body's frame, and each has loaded.
 async fn all_framed(client: &Client) {
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -249,19 +265,12 @@ async fn decide(client: &Client, reviewer: &str, comment: &str, button: &str) {
         .send_keys(comment)
         .await
         .unwrap();
-    client
-        .find(Locator::Css(&format!("form button.{button}")))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    client
-        .wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::Css("p.notice"))
-        .await
-        .unwrap();
+    click_to(
+        client,
+        Locator::Css(&format!("form button.{button}")),
+        "p.notice",
+    )
+    .await;
 }
 
 #[test]
@@ -312,18 +321,7 @@ fn a_reviewer_reads_flags_and_approves_threads_in_chromium() {
 
         // A sampled ticket, side by side: every line shows its author and time on each side
         // that has one, exactly as staged; every body frame was filled and sized.
-        client
-            .find(Locator::LinkText(&format!("#{flag_number}")))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
-        client
-            .wait()
-            .for_element(Locator::Css("ol.thread"))
-            .await
-            .unwrap();
+        click_to(&client, Locator::LinkText(&format!("#{flag_number}")), "ol.thread").await;
         let expected = expected_lines(&db, flag_id);
         let entries = duck_i64(
             &duck(&db),
@@ -400,19 +398,7 @@ fn a_reviewer_reads_flags_and_approves_threads_in_chromium() {
             Some("flagged")
         );
         client.goto(&url).await.unwrap();
-        client
-            .find(Locator::LinkText(&format!("#{ok_number}")))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
-        client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css("ol.thread"))
-            .await
-            .unwrap();
+        click_to(&client, Locator::LinkText(&format!("#{ok_number}")), "ol.thread").await;
         // The name typed before is remembered.
         let remembered = client
             .find(Locator::Css("form input[name=reviewer]"))
@@ -426,19 +412,7 @@ fn a_reviewer_reads_flags_and_approves_threads_in_chromium() {
 
         // A flag needs a comment: refused, and said why.
         client.goto(&format!("{url}/ticket/{ok_number}")).await.unwrap();
-        client
-            .find(Locator::Css("form button.flag"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
-        let said = client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css("section.problem"))
-            .await
-            .unwrap()
+        let said = click_to(&client, Locator::Css("form button.flag"), "section.problem").await
             .text()
             .await
             .unwrap();
@@ -611,18 +585,7 @@ UPDATE ost_thread_entry SET poster = '<img src=\"{remote}/poster-name\">Eve' WHE
             client.goto(&url).await.unwrap();
             let input = client.find(Locator::Css("form.jump input")).await.unwrap();
             input.send_keys(number).await.unwrap();
-            client
-                .find(Locator::Css("form.jump button"))
-                .await
-                .unwrap()
-                .click()
-                .await
-                .unwrap();
-            client
-                .wait()
-                .for_element(Locator::Css("ol.thread"))
-                .await
-                .unwrap();
+            click_to(&client, Locator::Css("form.jump button"), "ol.thread").await;
             // Every body in its frame, and the frames the time to load what they would.
             all_framed(&client).await;
             tokio::time::sleep(Duration::from_secs(2)).await;
