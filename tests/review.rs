@@ -492,7 +492,7 @@ fn a_reviewer_reads_flags_and_approves_threads_in_chromium() {
     // The load: a flagged ticket is a warning; an approval of a payload that changed since
     // (activity history as one summary note now) stops it.
     assert!(
-        ostmig::review::gate(&db)
+        ostmig::review::gate(&duck(&db))
             .unwrap()
             .is_some_and(|w| w.contains(&format!("#{flag_number}")))
     );

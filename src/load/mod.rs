@@ -123,16 +123,19 @@ pub fn run(opts: &Options) -> anyhow::Result<Vec<PhaseResult>> {
     }
     // The real load sends only a signed-off mapping; a --sample rehearsal into a sandbox is how
     // the mapping is tried out before it is confirmed.
-    // ... and the threads as the reviewers signed them off (`ostmig review`).
     if opts.apply && opts.target == Target::Main {
         crate::map::gate(&opts.db)?;
-        if let Some(warning) = crate::review::gate(&opts.db)? {
-            eprintln!("{warning}");
-        }
     }
     let tokens = crate::settings::intercom_tokens()?;
     let client = Client::of_apps(&opts.url, tokens, opts.concurrency, opts.workspace_limit)?;
     let duck = warehouse::open(&opts.db)?;
+    // ... and the threads as the reviewers signed them off (`ostmig review`).
+    if opts.apply
+        && opts.target == Target::Main
+        && let Some(warning) = crate::review::gate(&duck)?
+    {
+        eprintln!("{warning}");
+    }
     plan::refuse_legacy_hashes(&duck, opts.target)?;
     refuse_missing_apps(&duck, &client, opts.target)?;
     let mut cx = Context_ {

@@ -12,7 +12,7 @@ mod pages;
 mod server;
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use crate::error::Hinted;
 
@@ -64,14 +64,7 @@ pub fn decide(
         )
         .into());
     }
-    let ticket_id: Option<i64> = duck
-        .query_row(
-            "SELECT ticket_id FROM staging.stg_tickets WHERE number = ?",
-            [number],
-            |r| r.get(0),
-        )
-        .ok();
-    let Some(ticket_id) = ticket_id else {
+    let Some(ticket_id) = pages::ticket_id(duck, number)? else {
         return Err(Hinted::new(
             format!("osTicket has no ticket #{number} in this staging file"),
             "open a ticket from the list, or type a number osTicket shows",
@@ -103,8 +96,7 @@ pub struct Standing {
 }
 
 impl Standing {
-    pub fn of(db: &Path) -> anyhow::Result<Standing> {
-        let duck = crate::warehouse::open(db)?;
+    pub fn of(duck: &duckdb::Connection) -> anyhow::Result<Standing> {
         let decided: i64 =
             duck.query_row("SELECT count(*) FROM review.decision", [], |r| r.get(0))?;
         if decided == 0 {
@@ -143,8 +135,8 @@ impl Standing {
 
 /// The gate of `load --apply`: refuses when a ticket was approved as a payload that has changed
 /// since, and returns a warning while tickets are flagged.
-pub fn gate(db: &Path) -> anyhow::Result<Option<String>> {
-    let standing = Standing::of(db)?;
+pub fn gate(duck: &duckdb::Connection) -> anyhow::Result<Option<String>> {
+    let standing = Standing::of(duck)?;
     if !standing.changed.is_empty() {
         return Err(Hinted::new(
             format!(

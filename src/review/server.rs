@@ -139,14 +139,8 @@ pub fn serve(opts: Options) -> anyhow::Result<()> {
 /// every answer: the security headers.
 async fn guard(State(app): State<Shared>, request: Request, next: Next) -> Response {
     let headers = request.headers().clone();
-    let query: HashMap<String, String> = request
-        .uri()
-        .query()
-        .map(|q| {
-            url::form_urlencoded::parse(q.as_bytes())
-                .into_owned()
-                .collect()
-        })
+    let query: HashMap<String, String> = Query::try_from_uri(request.uri())
+        .map(|Query(q)| q)
         .unwrap_or_default();
     let mut set_token = None;
     if let Some(token) = &app.token {
@@ -429,12 +423,7 @@ async fn decision(
 /// shown, anything else downloaded; whatever it holds, it runs nothing (a sandbox policy of its
 /// own, and no sniffing).
 async fn file(State(app): State<Shared>, UrlPath(reference): UrlPath<String>) -> Response {
-    let found = with_file(&app, move |duck| {
-        let (name, mime) = describe(duck, &reference)?;
-        Ok((name, mime, crate::warehouse::file_bytes(duck, &reference)?))
-    })
-    .await;
-    match found {
+    match with_file(&app, move |duck| read_file(duck, &reference)).await {
         Ok((name, mime, bytes)) => serve_file(&name, &mime, bytes),
         Err(r) => r,
     }
@@ -450,16 +439,8 @@ async fn inline_image(State(app): State<Shared>, UrlPath(key): UrlPath<String>) 
                 |r| r.get(0),
             )
             .ok();
-        let Some(id) = id else {
-            return Ok(None);
-        };
-        let reference = format!("file:{id}");
-        let (name, mime) = describe(duck, &reference)?;
-        Ok(Some((
-            name,
-            mime,
-            crate::warehouse::file_bytes(duck, &reference)?,
-        )))
+        id.map(|id| read_file(duck, &format!("file:{id}")))
+            .transpose()
     })
     .await;
     match found {
@@ -467,6 +448,15 @@ async fn inline_image(State(app): State<Shared>, UrlPath(key): UrlPath<String>) 
         Ok(None) => not_found().await,
         Err(r) => r,
     }
+}
+
+/// A file's name, type and bytes, by the name of its bytes.
+fn read_file(
+    duck: &duckdb::Connection,
+    reference: &str,
+) -> anyhow::Result<(String, String, Vec<u8>)> {
+    let (name, mime) = describe(duck, reference)?;
+    Ok((name, mime, crate::warehouse::file_bytes(duck, reference)?))
 }
 
 /// A file's name and type, by the name of its bytes.
